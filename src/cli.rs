@@ -1,0 +1,132 @@
+//! The `loket` command line: `run`, `check` and `--version`, with exit codes a technician can
+//! act on.
+//!
+//! Exit codes: 0 all is well; 2 the config (or a command-line value) is wrong — the message
+//! names the key and the value; 1 anything else, such as a store that cannot be opened.
+//!
+//! Without a subcommand `loket` runs the kiosk, so `cargo run` opens it on a laptop with the
+//! embedded sample config, a simulated printer and a store in `./loket-data`.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use slint::ComponentHandle;
+
+use crate::clock::SystemClock;
+use crate::config::{self, Config};
+use crate::setup::STORE_FILE;
+use crate::store;
+
+#[derive(Debug, Parser)]
+#[command(name = "loket", version, about = "Self-service kiosk for public help points")]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the kiosk (the default).
+    Run(RunArgs),
+    /// Check a config file and exit: 0 if it is valid, 2 with the problem if not.
+    Check {
+        /// The config file [default: the embedded sample config].
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Default, clap::Args)]
+struct RunArgs {
+    /// The config file [default: the embedded sample config].
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Where the store and printed-ticket files go [default: kiosk.data_dir from the config].
+    #[arg(long, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// Run everything but the window.
+    #[arg(long)]
+    headless: bool,
+}
+
+/// Parses the command line, runs it and turns the outcome into an exit code.
+pub fn main() -> ExitCode {
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    let cli = Cli::parse();
+    let result = match cli.command.unwrap_or(Command::Run(RunArgs::default())) {
+        Command::Run(args) => run(args),
+        Command::Check { config } => check(config.as_deref()),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("loket: {e:#}");
+            if e.downcast_ref::<config::ConfigError>().is_some() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+    }
+}
+
+fn load_config(path: Option<&Path>) -> anyhow::Result<Config> {
+    match path {
+        Some(path) => Ok(Config::load(path)?),
+        None => Ok(Config::sample()),
+    }
+}
+
+fn check(path: Option<&Path>) -> anyhow::Result<ExitCode> {
+    let config = load_config(path)?;
+    let store_path = config.kiosk.data_dir.join(STORE_FILE);
+    let store = match store::peek_schema_version(&store_path) {
+        Ok(Some(v)) => format!("store {} (schema version {v})", store_path.display()),
+        Ok(None) => format!("store {} (not created yet)", store_path.display()),
+        Err(e) => format!("store: {e}"),
+    };
+    println!(
+        "{}: valid — site {:?}, {} services, {} desks, {} languages; {store}",
+        path.map_or("embedded sample config".to_owned(), |p| p.display().to_string()),
+        config.site.name,
+        config.services.len(),
+        config.desks.len(),
+        config.site.languages.len(),
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
+    let mut config = load_config(args.config.as_deref())?;
+    if args.config.is_none() {
+        log::info!("no --config given: running the sample help point {:?}", config.site.name);
+    }
+    if let Some(dir) = args.data_dir {
+        config.kiosk.data_dir = dir;
+    }
+    let parts = crate::setup::kiosk_parts(config, Arc::new(SystemClock))?;
+    let help_point = parts.help_point.clone();
+
+    if args.headless {
+        log::info!("running headless: no window; stop with Ctrl-C or SIGTERM");
+        loop {
+            std::thread::sleep(std::time::Duration::from_secs(30));
+            let mut hp = help_point.lock().unwrap_or_else(|e| e.into_inner());
+            if let Err(e) = hp.roll_over() {
+                log::error!("starting the new service day failed: {e}");
+            }
+        }
+    }
+
+    let window = crate::AppWindow::new().context("cannot open the kiosk window")?;
+    let kiosk = crate::ui::Kiosk::wire(&window, parts);
+    window.run().context("the kiosk window stopped with an error")?;
+    drop(kiosk);
+    if let Err(e) = help_point.lock().unwrap_or_else(|e| e.into_inner()).store().checkpoint() {
+        log::warn!("closing the store: {e}");
+    }
+    Ok(ExitCode::SUCCESS)
+}

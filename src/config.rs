@@ -1,0 +1,1422 @@
+//! The kiosk's one configuration file (TOML): its typed form [`Config`], strict parsing (every
+//! table rejects unknown keys) and validation whose messages name the key and the bad value,
+//! e.g. `service[2].prefix = "e1": must be 1 or 2 capital letters A-Z`. Parsing comes first,
+//! validation second; once a `Config` exists it is valid. This module must not act on the
+//! configuration (open printers, create directories, start servers) nor read any file other
+//! than the one it is asked to load; the sample `config/loket.toml` is built in.
+
+use std::collections::{BTreeMap, HashMap};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use jiff::civil::{DateTime, Time, Weekday};
+use jiff::tz::TimeZone;
+use serde::Deserialize;
+
+use crate::languages;
+
+/// The sample configuration for the help point "Digilabo", also the built-in default.
+pub const SAMPLE_TOML: &str = include_str!("../config/loket.toml");
+
+/// The pictograms a service can show on its button, by name.
+pub const PICTOGRAMS: &[&str] = &[
+    "email",
+    "appointment",
+    "smartphone",
+    "tablet",
+    "online-lesson",
+    "question",
+    "printer",
+    "id-card",
+    "wifi",
+    "password",
+];
+
+/// Serial speeds a thermal printer can be set to.
+pub const BAUD_RATES: &[u32] = &[9600, 19200, 38400, 57600, 115200];
+
+/// Why a configuration could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read at all.
+    #[error("cannot read config file {}: {source}", path.display())]
+    Read { path: PathBuf, source: std::io::Error },
+    /// The file was read but something in it is wrong (the inner error says what).
+    #[error("config file {}: {error}", path.display())]
+    InFile { path: PathBuf, error: Box<ConfigError> },
+    /// Not valid TOML, a key the kiosk does not know, a missing key or a value of the wrong
+    /// type. The text is toml's message, naming the line, the column and the key.
+    #[error("{0}")]
+    Syntax(String),
+    /// Well-formed, but a value is not acceptable.
+    #[error("{key} = {value}: {reason}")]
+    Invalid {
+        /// Where in the file, e.g. `service[2].prefix` (0-based, in file order).
+        key: String,
+        /// The bad value as written in TOML, e.g. `"e1"` or `700`.
+        value: String,
+        /// What is wrong and what would be right.
+        reason: String,
+    },
+}
+
+impl ConfigError {
+    /// The innermost error, looking through [`ConfigError::InFile`].
+    pub fn cause(&self) -> &ConfigError {
+        match self {
+            ConfigError::InFile { error, .. } => error.cause(),
+            other => other,
+        }
+    }
+}
+
+fn invalid(key: impl Into<String>, value: impl Into<String>, reason: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid { key: key.into(), value: value.into(), reason: reason.into() }
+}
+
+/// A string as it would be written in TOML, for error messages.
+fn quoted(text: &str) -> String {
+    format!("{text:?}")
+}
+
+fn quoted_list<S: AsRef<str>>(items: &[S]) -> String {
+    let items: Vec<String> = items.iter().map(|s| quoted(s.as_ref())).collect();
+    format!("[{}]", items.join(", "))
+}
+
+// ------------------------------------------------------------------------------------------
+// The validated configuration.
+
+/// The whole, validated configuration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    pub site: Site,
+    pub kiosk: Kiosk,
+    pub queue: QueueSettings,
+    pub printer: Printer,
+    pub web: Web,
+    pub hours: OpeningHours,
+    /// `[[service]]` tables, in file order (the order of the buttons on the kiosk).
+    pub services: Vec<Service>,
+    /// `[[desk]]` tables, in file order.
+    pub desks: Vec<Desk>,
+}
+
+/// `[site]`: the help point itself.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Site {
+    /// Name shown on screen and printed on tickets.
+    pub name: String,
+    /// The help point's time zone (from `site.timezone`, an IANA name).
+    pub timezone: TimeZone,
+    /// Language codes offered at the kiosk, in this order; each is in [`languages::all`].
+    pub languages: Vec<String>,
+    /// The staff's language (one of `languages`), printed beside the visitor's.
+    pub local_language: String,
+}
+
+impl Site {
+    /// The offered languages with their built-in facts, in the configured order.
+    pub fn offered_languages(&self) -> impl Iterator<Item = &'static languages::LanguageInfo> + '_ {
+        self.languages.iter().filter_map(|code| languages::language(code))
+    }
+}
+
+/// `[kiosk]`: timings and screen settings of the touchscreen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Kiosk {
+    /// On a choice screen with no touch for this long, ask "are you still there?".
+    pub idle_timeout_seconds: u32,
+    /// How long that question (with its countdown) stays before going back to welcome.
+    pub countdown_seconds: u32,
+    /// How long the ticket stays on screen.
+    pub ticket_screen_seconds: u32,
+    /// How often the welcome greeting changes language.
+    pub greeting_seconds: u32,
+    /// Where the SQLite store and printed-ticket files live (relative to the working directory
+    /// unless absolute).
+    pub data_dir: PathBuf,
+    /// How many calls the "now serving" strip shows.
+    pub now_serving_count: u32,
+}
+
+impl Kiosk {
+    pub fn idle_timeout(&self) -> Duration {
+        Duration::from_secs(self.idle_timeout_seconds.into())
+    }
+    pub fn countdown(&self) -> Duration {
+        Duration::from_secs(self.countdown_seconds.into())
+    }
+    pub fn ticket_screen_time(&self) -> Duration {
+        Duration::from_secs(self.ticket_screen_seconds.into())
+    }
+    pub fn greeting_interval(&self) -> Duration {
+        Duration::from_secs(self.greeting_seconds.into())
+    }
+}
+
+/// `[queue]`: how waiting times are estimated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueSettings {
+    /// Assumed service time (minutes) before there is any history.
+    pub default_service_minutes: u32,
+    /// How many recent service times the estimate learns from.
+    pub recent_services: u32,
+}
+
+impl QueueSettings {
+    pub fn default_service_time(&self) -> Duration {
+        Duration::from_secs(u64::from(self.default_service_minutes) * 60)
+    }
+}
+
+/// `[printer]`: where tickets are printed, chosen by `kind`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Printer {
+    /// Simulated: ESC/POS bytes into a file plus a PNG preview, in `directory` (relative to
+    /// `kiosk.data_dir` unless absolute; see [`Config::ticket_directory`]).
+    File { directory: PathBuf },
+    /// A thermal printer on a serial port.
+    Serial { device: PathBuf, baud: u32 },
+}
+
+impl Default for Printer {
+    fn default() -> Self {
+        Printer::File { directory: PathBuf::from("tickets") }
+    }
+}
+
+/// `[web]`: the staff web page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Web {
+    /// Address and port the staff web server listens on.
+    pub listen: SocketAddr,
+}
+
+/// One opening period of a day, e.g. `09:00-12:30`: open from `opens` (included) until
+/// `closes` (excluded), local time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct OpenPeriod {
+    pub opens: Time,
+    pub closes: Time,
+}
+
+impl OpenPeriod {
+    /// Whether `time` falls in this period.
+    pub fn contains(&self, time: Time) -> bool {
+        self.opens <= time && time < self.closes
+    }
+}
+
+impl std::fmt::Display for OpenPeriod {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{:02}:{:02}-{:02}:{:02}",
+            self.opens.hour(),
+            self.opens.minute(),
+            self.closes.hour(),
+            self.closes.minute()
+        )
+    }
+}
+
+impl FromStr for OpenPeriod {
+    /// What is wrong, in words (the caller adds the key and value).
+    type Err = String;
+
+    /// Parses `"HH:MM-HH:MM"` (spaces around the dash allowed); opening must be before closing.
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        const FORM: &str = "must look like \"09:00-12:30\" (HH:MM-HH:MM, 24-hour clock)";
+        let (opens, closes) = text.split_once('-').ok_or(FORM)?;
+        let opens = parse_clock(opens.trim()).ok_or(FORM)?;
+        let closes = parse_clock(closes.trim()).ok_or(FORM)?;
+        if opens >= closes {
+            return Err("the opening time must be before the closing time".into());
+        }
+        Ok(OpenPeriod { opens, closes })
+    }
+}
+
+/// `"HH:MM"` (or `"H:MM"`), 00:00 to 23:59.
+fn parse_clock(text: &str) -> Option<Time> {
+    let (hour, minute) = text.split_once(':')?;
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if !digits(hour) || hour.len() > 2 || !digits(minute) || minute.len() != 2 {
+        return None;
+    }
+    let hour: i8 = hour.parse().ok()?;
+    let minute: i8 = minute.parse().ok()?;
+    Time::new(hour, minute, 0, 0).ok()
+}
+
+/// `[hours]`: opening hours in local time, per weekday. A day without periods is closed.
+/// Each day's periods are sorted and do not overlap.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct OpeningHours {
+    pub monday: Vec<OpenPeriod>,
+    pub tuesday: Vec<OpenPeriod>,
+    pub wednesday: Vec<OpenPeriod>,
+    pub thursday: Vec<OpenPeriod>,
+    pub friday: Vec<OpenPeriod>,
+    pub saturday: Vec<OpenPeriod>,
+    pub sunday: Vec<OpenPeriod>,
+}
+
+impl OpeningHours {
+    /// The opening periods on that weekday (empty when closed all day).
+    pub fn on(&self, day: Weekday) -> &[OpenPeriod] {
+        match day {
+            Weekday::Monday => &self.monday,
+            Weekday::Tuesday => &self.tuesday,
+            Weekday::Wednesday => &self.wednesday,
+            Weekday::Thursday => &self.thursday,
+            Weekday::Friday => &self.friday,
+            Weekday::Saturday => &self.saturday,
+            Weekday::Sunday => &self.sunday,
+        }
+    }
+
+    /// Whether the help point is open at this local date and time.
+    pub fn is_open(&self, at: DateTime) -> bool {
+        let time = at.time();
+        self.on(at.weekday()).iter().any(|p| p.contains(time))
+    }
+
+    /// The first moment strictly after `after` at which an opening period starts, looking at
+    /// most 7 days ahead (so the same weekday next week counts). `None` when the help point
+    /// never opens.
+    pub fn next_opening(&self, after: DateTime) -> Option<DateTime> {
+        let start = after.date();
+        for offset in 0..=7i64 {
+            let Ok(date) = start.checked_add(jiff::Span::new().days(offset)) else {
+                return None;
+            };
+            let found = self
+                .on(date.weekday())
+                .iter()
+                .map(|p| date.to_datetime(p.opens))
+                .find(|&opening| opening > after);
+            if found.is_some() {
+                return found;
+            }
+        }
+        None
+    }
+}
+
+/// One `[[service]]`: a kind of help a visitor can take a ticket for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Service {
+    /// Stable identifier, `[a-z0-9-]+`, unique.
+    pub id: String,
+    /// Ticket-number letters (1-2 capitals), unique, e.g. `E` for ticket E12.
+    pub prefix: String,
+    /// One of [`PICTOGRAMS`].
+    pub pictogram: String,
+    /// Name per language code; always has `"en"` and the site's local language.
+    pub names: BTreeMap<String, String>,
+}
+
+impl Service {
+    /// The name in `lang`, falling back to English.
+    pub fn name(&self, lang: &str) -> &str {
+        self.names.get(lang).or_else(|| self.names.get("en")).map_or(self.id.as_str(), String::as_str)
+    }
+}
+
+/// One `[[desk]]`: a place where staff call tickets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Desk {
+    /// Stable identifier, `[a-z0-9-]+`, unique.
+    pub id: String,
+    /// What is written on the physical desk sign, e.g. "Balie 1".
+    pub name: String,
+    /// Ids of the services handled at this desk.
+    pub services: Vec<String>,
+}
+
+impl Desk {
+    /// Whether this desk handles the service with that id.
+    pub fn serves(&self, service_id: &str) -> bool {
+        self.services.iter().any(|s| s == service_id)
+    }
+}
+
+impl Config {
+    /// Parses and validates a configuration text.
+    pub fn from_toml(text: &str) -> Result<Config, ConfigError> {
+        let file: ConfigFile = toml::from_str(text).map_err(|e| ConfigError::Syntax(e.to_string()))?;
+        file.validate()
+    }
+
+    /// Reads, parses and validates the file at `path`; every error names the path.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
+        Config::from_toml(&text)
+            .map_err(|error| ConfigError::InFile { path: path.to_path_buf(), error: Box::new(error) })
+    }
+
+    /// The built-in sample configuration ([`SAMPLE_TOML`]), which a test keeps valid.
+    pub fn sample() -> Config {
+        match Config::from_toml(SAMPLE_TOML) {
+            Ok(config) => config,
+            Err(error) => unreachable!("the built-in config/loket.toml is invalid: {error}"),
+        }
+    }
+
+    /// The service with this id.
+    pub fn service(&self, id: &str) -> Option<&Service> {
+        self.services.iter().find(|s| s.id == id)
+    }
+
+    /// The desk with this id.
+    pub fn desk(&self, id: &str) -> Option<&Desk> {
+        self.desks.iter().find(|d| d.id == id)
+    }
+
+    /// Where ticket files go for `kind = "file"`: `printer.directory` under `kiosk.data_dir`
+    /// (unless absolute). `None` for a serial printer.
+    pub fn ticket_directory(&self) -> Option<PathBuf> {
+        match &self.printer {
+            Printer::File { directory } => Some(self.kiosk.data_dir.join(directory)),
+            Printer::Serial { .. } => None,
+        }
+    }
+}
+
+impl FromStr for Config {
+    type Err = ConfigError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Config::from_toml(text)
+    }
+}
+
+// ------------------------------------------------------------------------------------------
+// The file as written: parsed strictly, not yet validated. Numbers are read as i64 so that a
+// negative or huge value gets a range message naming the key, not a type error.
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    site: SiteFile,
+    #[serde(default)]
+    kiosk: KioskFile,
+    #[serde(default)]
+    queue: QueueFile,
+    #[serde(default)]
+    printer: PrinterFile,
+    #[serde(default)]
+    web: WebFile,
+    hours: HoursFile,
+    #[serde(rename = "service", default)]
+    services: Vec<ServiceFile>,
+    #[serde(rename = "desk", default)]
+    desks: Vec<DeskFile>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SiteFile {
+    name: String,
+    timezone: String,
+    languages: Vec<String>,
+    local_language: String,
+}
+
+#[derive(Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct KioskFile {
+    idle_timeout_seconds: i64,
+    countdown_seconds: i64,
+    ticket_screen_seconds: i64,
+    greeting_seconds: i64,
+    data_dir: String,
+    now_serving_count: i64,
+}
+
+impl Default for KioskFile {
+    fn default() -> Self {
+        KioskFile {
+            idle_timeout_seconds: 45,
+            countdown_seconds: 10,
+            ticket_screen_seconds: 20,
+            greeting_seconds: 3,
+            data_dir: "loket-data".into(),
+            now_serving_count: 3,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct QueueFile {
+    default_service_minutes: i64,
+    recent_services: i64,
+}
+
+impl Default for QueueFile {
+    fn default() -> Self {
+        QueueFile { default_service_minutes: 8, recent_services: 20 }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase", deny_unknown_fields)]
+enum PrinterFile {
+    File {
+        #[serde(default = "default_ticket_directory")]
+        directory: String,
+    },
+    Serial {
+        #[serde(default = "default_serial_device")]
+        device: String,
+        #[serde(default = "default_baud")]
+        baud: i64,
+    },
+}
+
+fn default_ticket_directory() -> String {
+    "tickets".into()
+}
+fn default_serial_device() -> String {
+    "/dev/serial0".into()
+}
+fn default_baud() -> i64 {
+    19200
+}
+
+impl Default for PrinterFile {
+    fn default() -> Self {
+        PrinterFile::File { directory: default_ticket_directory() }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct WebFile {
+    listen: String,
+}
+
+impl Default for WebFile {
+    fn default() -> Self {
+        WebFile { listen: "127.0.0.1:8080".into() }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HoursFile {
+    #[serde(default)]
+    monday: Vec<String>,
+    #[serde(default)]
+    tuesday: Vec<String>,
+    #[serde(default)]
+    wednesday: Vec<String>,
+    #[serde(default)]
+    thursday: Vec<String>,
+    #[serde(default)]
+    friday: Vec<String>,
+    #[serde(default)]
+    saturday: Vec<String>,
+    #[serde(default)]
+    sunday: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ServiceFile {
+    id: String,
+    prefix: String,
+    pictogram: String,
+    names: BTreeMap<String, String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DeskFile {
+    id: String,
+    name: String,
+    services: Vec<String>,
+}
+
+// ------------------------------------------------------------------------------------------
+// Validation: the first problem found, in file order, is reported.
+
+fn non_empty(key: &str, value: &str, what: &str) -> Result<String, ConfigError> {
+    if value.trim().is_empty() {
+        return Err(invalid(key, quoted(value), format!("must not be empty: {what}")));
+    }
+    Ok(value.to_string())
+}
+
+fn in_range(key: &str, value: i64, min: u32, max: u32) -> Result<u32, ConfigError> {
+    match u32::try_from(value) {
+        Ok(v) if (min..=max).contains(&v) => Ok(v),
+        _ => Err(invalid(key, value.to_string(), format!("must be between {min} and {max}"))),
+    }
+}
+
+fn is_identifier(id: &str) -> bool {
+    !id.is_empty() && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+fn identifier(key: &str, id: &str) -> Result<String, ConfigError> {
+    if !is_identifier(id) {
+        return Err(invalid(
+            key,
+            quoted(id),
+            "must be lowercase letters a-z, digits and dashes, e.g. \"email\" or \"desk-1\"",
+        ));
+    }
+    Ok(id.to_string())
+}
+
+fn known_codes() -> String {
+    languages::all().iter().map(|l| l.code).collect::<Vec<_>>().join(", ")
+}
+
+impl ConfigFile {
+    fn validate(self) -> Result<Config, ConfigError> {
+        let site = self.site.validate()?;
+        let kiosk = self.kiosk.validate()?;
+        let queue = self.queue.validate()?;
+        let printer = self.printer.validate()?;
+        let web = self.web.validate()?;
+        let hours = self.hours.validate()?;
+
+        if self.services.is_empty() {
+            return Err(invalid("service", "(none)", "add at least one [[service]] table"));
+        }
+        let mut services: Vec<Service> = Vec::with_capacity(self.services.len());
+        for (index, service) in self.services.into_iter().enumerate() {
+            let service = service.validate(index, &site)?;
+            if services.iter().any(|s| s.id == service.id) {
+                return Err(invalid(
+                    format!("service[{index}].id"),
+                    quoted(&service.id),
+                    "another service already has this id",
+                ));
+            }
+            if services.iter().any(|s| s.prefix == service.prefix) {
+                return Err(invalid(
+                    format!("service[{index}].prefix"),
+                    quoted(&service.prefix),
+                    "another service already uses this prefix",
+                ));
+            }
+            services.push(service);
+        }
+
+        if self.desks.is_empty() {
+            return Err(invalid("desk", "(none)", "add at least one [[desk]] table"));
+        }
+        let mut desks: Vec<Desk> = Vec::with_capacity(self.desks.len());
+        for (index, desk) in self.desks.into_iter().enumerate() {
+            let desk = desk.validate(index, &services)?;
+            if desks.iter().any(|d| d.id == desk.id) {
+                return Err(invalid(
+                    format!("desk[{index}].id"),
+                    quoted(&desk.id),
+                    "another desk already has this id",
+                ));
+            }
+            desks.push(desk);
+        }
+
+        for (index, service) in services.iter().enumerate() {
+            if !desks.iter().any(|d| d.serves(&service.id)) {
+                return Err(invalid(
+                    format!("service[{index}].id"),
+                    quoted(&service.id),
+                    "no desk serves this service; add it to the services of a [[desk]]",
+                ));
+            }
+        }
+
+        Ok(Config { site, kiosk, queue, printer, web, hours, services, desks })
+    }
+}
+
+impl SiteFile {
+    fn validate(self) -> Result<Site, ConfigError> {
+        let name = non_empty("site.name", &self.name, "the help point's name")?;
+        let timezone = TimeZone::get(&self.timezone).map_err(|_| {
+            invalid(
+                "site.timezone",
+                quoted(&self.timezone),
+                "not a known IANA time zone name, e.g. \"Europe/Brussels\"",
+            )
+        })?;
+        if self.languages.is_empty() {
+            return Err(invalid(
+                "site.languages",
+                "[]",
+                "offer at least one language, e.g. [\"nl\", \"en\"]",
+            ));
+        }
+        for (index, code) in self.languages.iter().enumerate() {
+            let key = format!("site.languages[{index}]");
+            if languages::language(code).is_none() {
+                return Err(invalid(
+                    key,
+                    quoted(code),
+                    format!("not a language Loket knows; known codes: {}", known_codes()),
+                ));
+            }
+            if self.languages[..index].contains(code) {
+                return Err(invalid(key, quoted(code), "listed twice"));
+            }
+        }
+        if !self.languages.contains(&self.local_language) {
+            return Err(invalid(
+                "site.local_language",
+                quoted(&self.local_language),
+                format!("must be one of site.languages {}", quoted_list(&self.languages)),
+            ));
+        }
+        Ok(Site { name, timezone, languages: self.languages, local_language: self.local_language })
+    }
+}
+
+impl KioskFile {
+    fn validate(self) -> Result<Kiosk, ConfigError> {
+        Ok(Kiosk {
+            idle_timeout_seconds: in_range("kiosk.idle_timeout_seconds", self.idle_timeout_seconds, 5, 600)?,
+            countdown_seconds: in_range("kiosk.countdown_seconds", self.countdown_seconds, 3, 60)?,
+            ticket_screen_seconds: in_range(
+                "kiosk.ticket_screen_seconds",
+                self.ticket_screen_seconds,
+                5,
+                300,
+            )?,
+            greeting_seconds: in_range("kiosk.greeting_seconds", self.greeting_seconds, 1, 30)?,
+            data_dir: PathBuf::from(non_empty(
+                "kiosk.data_dir",
+                &self.data_dir,
+                "the folder for the ticket store, e.g. \"loket-data\"",
+            )?),
+            now_serving_count: in_range("kiosk.now_serving_count", self.now_serving_count, 1, 8)?,
+        })
+    }
+}
+
+impl QueueFile {
+    fn validate(self) -> Result<QueueSettings, ConfigError> {
+        Ok(QueueSettings {
+            default_service_minutes: in_range(
+                "queue.default_service_minutes",
+                self.default_service_minutes,
+                1,
+                240,
+            )?,
+            recent_services: in_range("queue.recent_services", self.recent_services, 1, 500)?,
+        })
+    }
+}
+
+impl PrinterFile {
+    fn validate(self) -> Result<Printer, ConfigError> {
+        match self {
+            PrinterFile::File { directory } => Ok(Printer::File {
+                directory: PathBuf::from(non_empty(
+                    "printer.directory",
+                    &directory,
+                    "the folder for ticket files, e.g. \"tickets\"",
+                )?),
+            }),
+            PrinterFile::Serial { device, baud } => {
+                let device = non_empty("printer.device", &device, "the serial port, e.g. \"/dev/serial0\"")?;
+                let rates: Vec<String> = BAUD_RATES.iter().map(u32::to_string).collect();
+                let baud = u32::try_from(baud).ok().filter(|b| BAUD_RATES.contains(b)).ok_or_else(|| {
+                    invalid("printer.baud", baud.to_string(), format!("must be one of {}", rates.join(", ")))
+                })?;
+                Ok(Printer::Serial { device: PathBuf::from(device), baud })
+            }
+        }
+    }
+}
+
+impl WebFile {
+    fn validate(self) -> Result<Web, ConfigError> {
+        let listen = self.listen.trim().parse::<SocketAddr>().map_err(|_| {
+            invalid(
+                "web.listen",
+                quoted(&self.listen),
+                "must be an IP address and a port, e.g. \"127.0.0.1:8080\" or \"0.0.0.0:8080\"",
+            )
+        })?;
+        Ok(Web { listen })
+    }
+}
+
+fn validate_day(day: &str, periods: &[String]) -> Result<Vec<OpenPeriod>, ConfigError> {
+    let mut parsed: Vec<OpenPeriod> = Vec::with_capacity(periods.len());
+    for (index, text) in periods.iter().enumerate() {
+        let key = format!("hours.{day}[{index}]");
+        let period: OpenPeriod =
+            text.parse().map_err(|reason: String| invalid(&key, quoted(text), reason))?;
+        if let Some(previous) = parsed.last()
+            && period.opens < previous.closes
+        {
+            return Err(invalid(
+                key,
+                quoted(text),
+                format!(
+                    "overlaps or comes before \"{previous}\"; list a day's periods in order, without overlap"
+                ),
+            ));
+        }
+        parsed.push(period);
+    }
+    Ok(parsed)
+}
+
+impl HoursFile {
+    fn validate(self) -> Result<OpeningHours, ConfigError> {
+        Ok(OpeningHours {
+            monday: validate_day("monday", &self.monday)?,
+            tuesday: validate_day("tuesday", &self.tuesday)?,
+            wednesday: validate_day("wednesday", &self.wednesday)?,
+            thursday: validate_day("thursday", &self.thursday)?,
+            friday: validate_day("friday", &self.friday)?,
+            saturday: validate_day("saturday", &self.saturday)?,
+            sunday: validate_day("sunday", &self.sunday)?,
+        })
+    }
+}
+
+impl ServiceFile {
+    fn validate(self, index: usize, site: &Site) -> Result<Service, ConfigError> {
+        let at = |field: &str| format!("service[{index}].{field}");
+        let id = identifier(&at("id"), &self.id)?;
+        let prefix_ok =
+            (1..=2).contains(&self.prefix.len()) && self.prefix.bytes().all(|b| b.is_ascii_uppercase());
+        if !prefix_ok {
+            return Err(invalid(at("prefix"), quoted(&self.prefix), "must be 1 or 2 capital letters A-Z"));
+        }
+        if !PICTOGRAMS.contains(&self.pictogram.as_str()) {
+            return Err(invalid(
+                at("pictogram"),
+                quoted(&self.pictogram),
+                format!("not a known pictogram; choose one of {}", PICTOGRAMS.join(", ")),
+            ));
+        }
+        for (code, name) in &self.names {
+            let key = format!("service[{index}].names.{code}");
+            if languages::language(code).is_none() {
+                return Err(invalid(
+                    key,
+                    quoted(name),
+                    format!("{} is not a language Loket knows; known codes: {}", quoted(code), known_codes()),
+                ));
+            }
+            if name.trim().is_empty() {
+                return Err(invalid(key, quoted(name), "the name must not be empty"));
+            }
+        }
+        let written = || {
+            let codes: Vec<&String> = self.names.keys().collect();
+            format!("{{ {} }}", codes.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", "))
+        };
+        for required in ["en", site.local_language.as_str()] {
+            if !self.names.contains_key(required) {
+                return Err(invalid(
+                    at("names"),
+                    written(),
+                    format!(
+                        "needs a name in {required:?} (English and the site's local_language are required)"
+                    ),
+                ));
+            }
+        }
+        Ok(Service { id, prefix: self.prefix, pictogram: self.pictogram, names: self.names })
+    }
+}
+
+impl DeskFile {
+    fn validate(self, index: usize, services: &[Service]) -> Result<Desk, ConfigError> {
+        let at = |field: &str| format!("desk[{index}].{field}");
+        let id = identifier(&at("id"), &self.id)?;
+        let name = non_empty(&at("name"), &self.name, "what is written on the desk sign")?;
+        if self.services.is_empty() {
+            return Err(invalid(at("services"), "[]", "a desk must serve at least one service"));
+        }
+        let mut seen: HashMap<&str, usize> = HashMap::new();
+        for (i, service) in self.services.iter().enumerate() {
+            let key = format!("desk[{index}].services[{i}]");
+            if !services.iter().any(|s| &s.id == service) {
+                let ids: Vec<&str> = services.iter().map(|s| s.id.as_str()).collect();
+                return Err(invalid(
+                    key,
+                    quoted(service),
+                    format!("no [[service]] has this id; configured: {}", ids.join(", ")),
+                ));
+            }
+            if seen.insert(service.as_str(), i).is_some() {
+                return Err(invalid(key, quoted(service), "listed twice"));
+            }
+        }
+        Ok(Desk { id, name, services: self.services })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::civil::date;
+
+    /// A small valid configuration; tests change one line to make it bad.
+    const GOOD: &str = r#"
+[site]
+name = "Testpunt"
+timezone = "Europe/Brussels"
+languages = ["nl", "en", "ar"]
+local_language = "nl"
+
+[kiosk]
+idle_timeout_seconds = 45
+countdown_seconds = 10
+ticket_screen_seconds = 20
+greeting_seconds = 3
+data_dir = "data"
+now_serving_count = 3
+
+[queue]
+default_service_minutes = 8
+recent_services = 20
+
+[printer]
+kind = "file"
+directory = "tickets"
+
+[web]
+listen = "127.0.0.1:8080"
+
+[hours]
+monday = ["09:00-12:30", "13:30-17:00"]
+wednesday = ["09:00-12:00"]
+
+[[service]]
+id = "email"
+prefix = "E"
+pictogram = "email"
+names = { nl = "E-mail", en = "E-mail" }
+
+[[service]]
+id = "tablet"
+prefix = "T"
+pictogram = "tablet"
+names = { nl = "Tablet lenen", en = "Borrow a tablet" }
+
+[[desk]]
+id = "desk-1"
+name = "Balie 1"
+services = ["email", "tablet"]
+"#;
+
+    /// `GOOD` with the first occurrence of `from` replaced by `to`.
+    fn good_with(from: &str, to: &str) -> String {
+        assert!(GOOD.contains(from), "test bug: {from:?} not in GOOD");
+        GOOD.replacen(from, to, 1)
+    }
+
+    /// The error message for a text that must be rejected.
+    fn error(text: &str) -> String {
+        match text.parse::<Config>() {
+            Ok(_) => panic!("accepted a bad config:\n{text}"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    fn assert_names(message: &str, parts: &[&str]) {
+        for part in parts {
+            assert!(message.contains(part), "{part:?} missing from message:\n{message}");
+        }
+    }
+
+    #[test]
+    fn sample_parses_and_validates() {
+        let config = Config::from_toml(SAMPLE_TOML).unwrap();
+        assert_eq!(config, Config::sample());
+        assert_eq!(config.site.name, "Digilabo");
+        assert_eq!(config.site.timezone.iana_name(), Some("Europe/Brussels"));
+        assert_eq!(config.site.local_language, "nl");
+        assert_eq!(config.services.len(), 6);
+        assert_eq!(config.desks.len(), 2);
+        assert_eq!(config.printer, Printer::default());
+        assert_eq!(config.web.listen, "127.0.0.1:8080".parse().unwrap());
+        assert_eq!(config.ticket_directory(), Some(PathBuf::from("loket-data/tickets")));
+        let prefixes: Vec<&str> = config.services.iter().map(|s| s.prefix.as_str()).collect();
+        assert_eq!(prefixes, ["E", "A", "S", "T", "L", "V"]);
+        for service in &config.services {
+            for lang in ["nl", "en", "fr", "ar"] {
+                assert!(service.names.contains_key(lang), "{} lacks {lang}", service.id);
+            }
+        }
+        assert!(config.hours.saturday.is_empty() && config.hours.sunday.is_empty());
+        assert_eq!(config.hours.monday.len(), 2, "Monday has a lunch break");
+    }
+
+    #[test]
+    fn good_test_config_is_valid() {
+        let config: Config = GOOD.parse().unwrap();
+        assert_eq!(config.kiosk.idle_timeout(), Duration::from_secs(45));
+        assert_eq!(config.queue.default_service_time(), Duration::from_secs(8 * 60));
+        let languages: Vec<&str> = config.site.offered_languages().map(|l| l.code).collect();
+        assert_eq!(languages, ["nl", "en", "ar"]);
+        assert_eq!(config.service("tablet").unwrap().prefix, "T");
+        assert!(config.service("nope").is_none());
+        assert_eq!(config.desk("desk-1").unwrap().name, "Balie 1");
+        assert!(config.desk("desk-9").is_none());
+    }
+
+    #[test]
+    fn optional_tables_take_the_sample_defaults() {
+        let minimal = r#"
+[site]
+name = "Mini"
+timezone = "UTC"
+languages = ["en"]
+local_language = "en"
+[hours]
+[[service]]
+id = "q"
+prefix = "Q"
+pictogram = "question"
+names = { en = "Question" }
+[[desk]]
+id = "d"
+name = "Desk"
+services = ["q"]
+"#;
+        let config: Config = minimal.parse().unwrap();
+        assert_eq!(config.kiosk.data_dir, PathBuf::from("loket-data"));
+        assert_eq!(config.kiosk.now_serving_count, 3);
+        assert_eq!(config.queue.recent_services, 20);
+        assert_eq!(config.printer, Printer::default());
+        assert_eq!(config.web.listen.port(), 8080);
+        assert_eq!(config.hours, OpeningHours::default());
+    }
+
+    #[test]
+    fn serial_printer_is_read() {
+        let text = good_with(
+            "kind = \"file\"\ndirectory = \"tickets\"",
+            "kind = \"serial\"\ndevice = \"/dev/ttyUSB0\"\nbaud = 115200",
+        );
+        let config: Config = text.parse().unwrap();
+        assert_eq!(config.printer, Printer::Serial { device: PathBuf::from("/dev/ttyUSB0"), baud: 115200 });
+        assert_eq!(config.ticket_directory(), None);
+    }
+
+    #[test]
+    fn service_name_falls_back_to_english() {
+        let config = Config::sample();
+        let email = config.service("email").unwrap();
+        assert_eq!(email.name("nl"), "E-mail");
+        assert_eq!(email.name("ar"), "البريد الإلكتروني");
+        let other = config.service("something-else").unwrap();
+        assert_eq!(other.name("ti"), other.name("en"));
+        assert_eq!(other.name("xx"), "Something else");
+    }
+
+    #[test]
+    fn every_sample_service_name_is_in_a_known_offered_language() {
+        let config = Config::sample();
+        for service in &config.services {
+            for code in service.names.keys() {
+                assert!(config.site.languages.contains(code), "{}: {code}", service.id);
+            }
+        }
+    }
+
+    #[test]
+    fn load_names_the_path() {
+        let path = Path::new("/nonexistent/loket-test/loket.toml");
+        let message = Config::load(path).unwrap_err().to_string();
+        assert_names(&message, &["/nonexistent/loket-test/loket.toml", "cannot read"]);
+    }
+
+    #[test]
+    fn load_reads_a_file_and_names_it_in_validation_errors() {
+        let dir = std::env::temp_dir().join(format!("loket-config-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let good = dir.join("good.toml");
+        std::fs::write(&good, SAMPLE_TOML).unwrap();
+        assert_eq!(Config::load(&good).unwrap(), Config::sample());
+        let bad = dir.join("bad.toml");
+        std::fs::write(&bad, good_with("\"Europe/Brussels\"", "\"Mars/Olympus\"")).unwrap();
+        let error = Config::load(&bad).unwrap_err();
+        assert!(matches!(error.cause(), ConfigError::Invalid { key, .. } if key == "site.timezone"));
+        assert_names(&error.to_string(), &["bad.toml", "site.timezone", "Mars/Olympus"]);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn invalid_is_displayed_as_key_value_reason() {
+        let message = error(&good_with("prefix = \"T\"", "prefix = \"e1\""));
+        assert_eq!(message, "service[1].prefix = \"e1\": must be 1 or 2 capital letters A-Z");
+    }
+
+    // ---- one test per bad input ----
+
+    #[test]
+    fn unknown_top_level_key() {
+        let message = error(&format!("colour = \"red\"\n{GOOD}"));
+        assert_names(&message, &["colour", "unknown field"]);
+    }
+
+    #[test]
+    fn unknown_key_in_kiosk() {
+        let message = error(&good_with("now_serving_count = 3", "now_serving_count = 3\nscreensaver = true"));
+        assert_names(&message, &["screensaver", "unknown field"]);
+    }
+
+    #[test]
+    fn unknown_key_in_file_printer() {
+        let message =
+            error(&good_with("directory = \"tickets\"", "directory = \"tickets\"\npaper_width = 80"));
+        assert_names(&message, &["paper_width", "unknown field"]);
+    }
+
+    #[test]
+    fn key_of_the_other_printer_kind_is_rejected() {
+        let message = error(&good_with("directory = \"tickets\"", "directory = \"tickets\"\nbaud = 9600"));
+        assert_names(&message, &["baud", "unknown field"]);
+    }
+
+    #[test]
+    fn unknown_printer_kind() {
+        let message = error(&good_with("kind = \"file\"", "kind = \"usb\""));
+        assert_names(&message, &["usb", "file", "serial"]);
+    }
+
+    #[test]
+    fn unknown_key_in_service() {
+        let message = error(&good_with("pictogram = \"email\"", "pictogram = \"email\"\ncolor = \"blue\""));
+        assert_names(&message, &["color", "unknown field"]);
+    }
+
+    #[test]
+    fn unknown_day_in_hours() {
+        let message = error(&good_with("wednesday =", "woensdag ="));
+        assert_names(&message, &["woensdag", "unknown field"]);
+    }
+
+    #[test]
+    fn missing_key() {
+        let message = error(&good_with("local_language = \"nl\"\n", ""));
+        assert_names(&message, &["local_language", "missing"]);
+    }
+
+    #[test]
+    fn wrong_type() {
+        let message = error(&good_with("greeting_seconds = 3", "greeting_seconds = \"3\""));
+        assert_names(&message, &["greeting_seconds"]);
+    }
+
+    #[test]
+    fn bad_toml_syntax() {
+        let message = error(&good_with("[queue]", "[queue"));
+        assert_names(&message, &["line"]);
+    }
+
+    #[test]
+    fn empty_site_name() {
+        let message = error(&good_with("name = \"Testpunt\"", "name = \"  \""));
+        assert_names(&message, &["site.name = \"  \"", "empty"]);
+    }
+
+    #[test]
+    fn bad_timezone() {
+        let message = error(&good_with("\"Europe/Brussels\"", "\"Europe/Brussel\""));
+        assert_names(&message, &["site.timezone = \"Europe/Brussel\"", "time zone"]);
+    }
+
+    #[test]
+    fn no_languages() {
+        let message = error(&good_with("[\"nl\", \"en\", \"ar\"]", "[]"));
+        assert_names(&message, &["site.languages = []", "at least one"]);
+    }
+
+    #[test]
+    fn unknown_language_in_site_languages() {
+        let message = error(&good_with("[\"nl\", \"en\", \"ar\"]", "[\"nl\", \"en\", \"klingon\"]"));
+        assert_names(&message, &["site.languages[2] = \"klingon\"", "not a language"]);
+    }
+
+    #[test]
+    fn duplicate_language() {
+        let message = error(&good_with("[\"nl\", \"en\", \"ar\"]", "[\"nl\", \"en\", \"nl\"]"));
+        assert_names(&message, &["site.languages[2] = \"nl\"", "twice"]);
+    }
+
+    #[test]
+    fn local_language_not_offered() {
+        let message = error(&good_with("local_language = \"nl\"", "local_language = \"fr\""));
+        assert_names(&message, &["site.local_language = \"fr\"", "site.languages"]);
+    }
+
+    #[test]
+    fn idle_timeout_out_of_range() {
+        let message = error(&good_with("idle_timeout_seconds = 45", "idle_timeout_seconds = 601"));
+        assert_names(&message, &["kiosk.idle_timeout_seconds = 601", "between 5 and 600"]);
+    }
+
+    #[test]
+    fn negative_countdown() {
+        let message = error(&good_with("countdown_seconds = 10", "countdown_seconds = -1"));
+        assert_names(&message, &["kiosk.countdown_seconds = -1", "between 3 and 60"]);
+    }
+
+    #[test]
+    fn now_serving_count_out_of_range() {
+        let message = error(&good_with("now_serving_count = 3", "now_serving_count = 9"));
+        assert_names(&message, &["kiosk.now_serving_count = 9", "between 1 and 8"]);
+    }
+
+    #[test]
+    fn empty_data_dir() {
+        let message = error(&good_with("data_dir = \"data\"", "data_dir = \"\""));
+        assert_names(&message, &["kiosk.data_dir = \"\"", "empty"]);
+    }
+
+    #[test]
+    fn recent_services_out_of_range() {
+        let message = error(&good_with("recent_services = 20", "recent_services = 0"));
+        assert_names(&message, &["queue.recent_services = 0", "between 1 and 500"]);
+    }
+
+    #[test]
+    fn bad_baud() {
+        let text = good_with(
+            "kind = \"file\"\ndirectory = \"tickets\"",
+            "kind = \"serial\"\ndevice = \"/dev/serial0\"\nbaud = 14400",
+        );
+        let message = error(&text);
+        assert_names(&message, &["printer.baud = 14400", "9600, 19200, 38400, 57600, 115200"]);
+    }
+
+    #[test]
+    fn bad_web_listen() {
+        let message = error(&good_with("\"127.0.0.1:8080\"", "\"localhost\""));
+        assert_names(&message, &["web.listen = \"localhost\"", "IP address and a port"]);
+    }
+
+    #[test]
+    fn bad_hours_string() {
+        let message = error(&good_with("\"13:30-17:00\"", "\"13.30-17.00\""));
+        assert_names(&message, &["hours.monday[1] = \"13.30-17.00\"", "HH:MM-HH:MM"]);
+    }
+
+    #[test]
+    fn hours_impossible_time() {
+        let message = error(&good_with("\"13:30-17:00\"", "\"13:30-24:00\""));
+        assert_names(&message, &["hours.monday[1] = \"13:30-24:00\"", "HH:MM-HH:MM"]);
+    }
+
+    #[test]
+    fn hours_closing_before_opening() {
+        let message = error(&good_with("\"09:00-12:00\"", "\"12:00-09:00\""));
+        assert_names(&message, &["hours.wednesday[0] = \"12:00-09:00\"", "before the closing"]);
+    }
+
+    #[test]
+    fn overlapping_hours() {
+        let message = error(&good_with("\"13:30-17:00\"", "\"12:00-17:00\""));
+        assert_names(&message, &["hours.monday[1] = \"12:00-17:00\"", "overlaps", "09:00-12:30"]);
+    }
+
+    #[test]
+    fn unsorted_hours() {
+        let message =
+            error(&good_with("[\"09:00-12:30\", \"13:30-17:00\"]", "[\"13:30-17:00\", \"09:00-12:30\"]"));
+        assert_names(&message, &["hours.monday[1] = \"09:00-12:30\"", "in order"]);
+    }
+
+    #[test]
+    fn no_services() {
+        let text = GOOD.split("[[service]]").next().unwrap().to_string();
+        let message = error(&text);
+        assert_names(&message, &["service = (none)", "at least one"]);
+    }
+
+    #[test]
+    fn bad_service_id() {
+        let message = error(&good_with("id = \"tablet\"", "id = \"Tablet\""));
+        assert_names(&message, &["service[1].id = \"Tablet\"", "lowercase"]);
+    }
+
+    #[test]
+    fn duplicate_service_id() {
+        let message = error(&good_with("id = \"tablet\"", "id = \"email\""));
+        assert_names(&message, &["service[1].id = \"email\"", "already"]);
+    }
+
+    #[test]
+    fn duplicate_prefix() {
+        let message = error(&good_with("prefix = \"T\"", "prefix = \"E\""));
+        assert_names(&message, &["service[1].prefix = \"E\"", "already"]);
+    }
+
+    #[test]
+    fn bad_prefix() {
+        let message = error(&good_with("prefix = \"E\"", "prefix = \"EMA\""));
+        assert_names(&message, &["service[0].prefix = \"EMA\"", "1 or 2 capital letters"]);
+    }
+
+    #[test]
+    fn unknown_pictogram() {
+        let message = error(&good_with("pictogram = \"email\"", "pictogram = \"envelope\""));
+        assert_names(&message, &["service[0].pictogram = \"envelope\"", "wifi"]);
+    }
+
+    #[test]
+    fn service_name_in_unknown_language() {
+        let message = error(&good_with("en = \"E-mail\" }", "en = \"E-mail\", xx = \"Mail\" }"));
+        assert_names(&message, &["service[0].names.xx = \"Mail\"", "\"xx\" is not a language"]);
+    }
+
+    #[test]
+    fn service_without_local_language_name() {
+        let message = error(&good_with("nl = \"E-mail\", ", ""));
+        assert_names(&message, &["service[0].names = { en }", "\"nl\""]);
+    }
+
+    #[test]
+    fn service_without_english_name() {
+        let message =
+            error(&good_with("names = { nl = \"E-mail\", en = \"E-mail\" }", "names = { nl = \"E-mail\" }"));
+        assert_names(&message, &["service[0].names = { nl }", "\"en\""]);
+    }
+
+    #[test]
+    fn no_desks() {
+        let text = GOOD.split("[[desk]]").next().unwrap().to_string();
+        let message = error(&text);
+        assert_names(&message, &["desk = (none)", "at least one"]);
+    }
+
+    #[test]
+    fn desk_without_name() {
+        let message = error(&good_with("name = \"Balie 1\"", "name = \"\""));
+        assert_names(&message, &["desk[0].name = \"\"", "empty"]);
+    }
+
+    #[test]
+    fn desk_refers_to_unknown_service() {
+        let message = error(&good_with("[\"email\", \"tablet\"]", "[\"email\", \"tablet\", \"fax\"]"));
+        assert_names(&message, &["desk[0].services[2] = \"fax\"", "no [[service]]"]);
+    }
+
+    #[test]
+    fn desk_lists_a_service_twice() {
+        let message = error(&good_with("[\"email\", \"tablet\"]", "[\"email\", \"tablet\", \"email\"]"));
+        assert_names(&message, &["desk[0].services[2] = \"email\"", "twice"]);
+    }
+
+    #[test]
+    fn duplicate_desk_id() {
+        let text = format!("{GOOD}\n[[desk]]\nid = \"desk-1\"\nname = \"Balie 2\"\nservices = [\"email\"]\n");
+        let message = error(&text);
+        assert_names(&message, &["desk[1].id = \"desk-1\"", "already"]);
+    }
+
+    #[test]
+    fn service_served_by_no_desk() {
+        let message = error(&good_with("[\"email\", \"tablet\"]", "[\"email\"]"));
+        assert_names(&message, &["service[1].id = \"tablet\"", "no desk serves"]);
+    }
+
+    // ---- opening hours ----
+
+    fn sample_hours() -> OpeningHours {
+        OpeningHours {
+            monday: vec!["09:00-12:30".parse().unwrap(), "13:30-17:00".parse().unwrap()],
+            friday: vec!["09:00-12:00".parse().unwrap()],
+            ..OpeningHours::default()
+        }
+    }
+
+    #[test]
+    fn open_period_parses_and_displays() {
+        let period: OpenPeriod = " 9:05 - 17:00 ".parse().unwrap();
+        assert_eq!(period.to_string(), "09:05-17:00");
+        assert!("09:00".parse::<OpenPeriod>().is_err());
+        assert!("09:00-09:00".parse::<OpenPeriod>().is_err());
+        assert!("09:0-10:00".parse::<OpenPeriod>().is_err());
+        assert!("+9:00-10:00".parse::<OpenPeriod>().is_err());
+        assert!("09:60-10:00".parse::<OpenPeriod>().is_err());
+    }
+
+    #[test]
+    fn is_open_follows_the_periods() {
+        let hours = sample_hours();
+        let monday = date(2025, 6, 2);
+        assert_eq!(monday.weekday(), Weekday::Monday);
+        assert!(!hours.is_open(monday.at(8, 59, 59, 0)));
+        assert!(hours.is_open(monday.at(9, 0, 0, 0)));
+        assert!(hours.is_open(monday.at(12, 29, 59, 0)));
+        assert!(!hours.is_open(monday.at(12, 30, 0, 0)), "closing time is excluded");
+        assert!(!hours.is_open(monday.at(13, 0, 0, 0)), "lunch break");
+        assert!(hours.is_open(monday.at(16, 0, 0, 0)));
+        assert!(!hours.is_open(date(2025, 6, 3).at(10, 0, 0, 0)), "Tuesday is closed");
+    }
+
+    #[test]
+    fn next_opening_same_day_after_lunch() {
+        let hours = sample_hours();
+        let monday = date(2025, 6, 2);
+        assert_eq!(hours.next_opening(monday.at(7, 0, 0, 0)), Some(monday.at(9, 0, 0, 0)));
+        assert_eq!(hours.next_opening(monday.at(12, 45, 0, 0)), Some(monday.at(13, 30, 0, 0)));
+        assert_eq!(
+            hours.next_opening(monday.at(9, 0, 0, 0)),
+            Some(monday.at(13, 30, 0, 0)),
+            "strictly after"
+        );
+    }
+
+    #[test]
+    fn next_opening_skips_closed_days() {
+        let hours = sample_hours();
+        let monday_evening = date(2025, 6, 2).at(18, 0, 0, 0);
+        assert_eq!(hours.next_opening(monday_evening), Some(date(2025, 6, 6).at(9, 0, 0, 0)));
+        let friday_noon = date(2025, 6, 6).at(12, 0, 0, 0);
+        assert_eq!(hours.next_opening(friday_noon), Some(date(2025, 6, 9).at(9, 0, 0, 0)));
+    }
+
+    #[test]
+    fn next_opening_a_week_ahead() {
+        let hours = OpeningHours { monday: vec!["09:00-12:00".parse().unwrap()], ..OpeningHours::default() };
+        let monday = date(2025, 6, 2);
+        assert_eq!(hours.next_opening(monday.at(10, 0, 0, 0)), Some(date(2025, 6, 9).at(9, 0, 0, 0)));
+    }
+
+    #[test]
+    fn next_opening_never_when_always_closed() {
+        let hours = OpeningHours::default();
+        assert_eq!(hours.next_opening(date(2025, 6, 2).at(10, 0, 0, 0)), None);
+        assert!(!hours.is_open(date(2025, 6, 2).at(10, 0, 0, 0)));
+    }
+
+    #[test]
+    fn next_opening_at_the_end_of_time_does_not_panic() {
+        let hours = sample_hours();
+        assert_eq!(hours.next_opening(DateTime::MAX), None);
+    }
+
+    #[test]
+    fn sample_hours_are_weekdays_with_lunch_break() {
+        let hours = Config::sample().hours;
+        let wednesday = date(2025, 6, 4);
+        assert!(hours.is_open(wednesday.at(10, 0, 0, 0)));
+        assert!(!hours.is_open(wednesday.at(12, 45, 0, 0)));
+        let saturday = date(2025, 6, 7);
+        assert_eq!(hours.next_opening(saturday.at(10, 0, 0, 0)), Some(date(2025, 6, 9).at(9, 0, 0, 0)));
+    }
+}

@@ -1,0 +1,204 @@
+//! The help point: the queue, its store and the clock, behind one set of actions.
+//!
+//! Every action reads the time once, lets the pure `queue` work out the change on a copy,
+//! commits the change and its events in one store transaction, and only then makes the copy
+//! the current queue. So what anyone is shown — a ticket number, a call — is already durable,
+//! and a failed commit leaves the queue as it was.
+//!
+//! It must not know about screens, printers or the network: callers react to the returned
+//! events.
+
+use std::sync::Arc;
+
+use jiff::SignedDuration;
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::queue::{DeskRule, Event, Position, Queue, QueueError, QueueRules, ServiceRule, Ticket, TicketId};
+use crate::store::{Store, StoreError};
+
+/// Why an action did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum ActionError {
+    #[error(transparent)]
+    Queue(#[from] QueueError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A ticket just issued, with where it stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssuedTicket {
+    pub ticket: Ticket,
+    pub position: Position,
+}
+
+/// The queue rules a config describes.
+pub fn queue_rules(config: &Config) -> QueueRules {
+    QueueRules {
+        services: config
+            .services
+            .iter()
+            .map(|s| ServiceRule { id: s.id.clone(), prefix: s.prefix.clone() })
+            .collect(),
+        desks: config
+            .desks
+            .iter()
+            .map(|d| DeskRule { id: d.id.clone(), services: d.services.clone() })
+            .collect(),
+        time_zone: config.site.timezone.clone(),
+        default_service_time: SignedDuration::from_mins(i64::from(config.queue.default_service_minutes)),
+        recent_services: config.queue.recent_services as usize,
+    }
+}
+
+/// The queue of a help point, kept in its store.
+pub struct HelpPoint {
+    queue: Queue,
+    store: Store,
+    clock: Arc<dyn Clock>,
+}
+
+impl HelpPoint {
+    /// Resumes the queue from the store; tickets left open from an earlier day expire now.
+    pub fn open(rules: QueueRules, store: Store, clock: Arc<dyn Clock>) -> Result<HelpPoint, StoreError> {
+        let snapshot = store.snapshot(rules.recent_services)?;
+        let mut help_point = HelpPoint { queue: Queue::resume(rules, snapshot), store, clock };
+        help_point.roll_over()?;
+        Ok(help_point)
+    }
+
+    /// Starts a new service day if midnight has passed (also done by every action).
+    pub fn roll_over(&mut self) -> Result<Vec<Event>, StoreError> {
+        match self.act(|q, now| Ok(q.roll_over(now))) {
+            Ok(events) => Ok(events),
+            Err(ActionError::Store(e)) => Err(e),
+            Err(ActionError::Queue(_)) => Ok(Vec::new()),
+        }
+    }
+
+    /// A visitor takes a ticket. When this returns, the ticket is in the store.
+    pub fn take_ticket(&mut self, service: &str, language: &str) -> Result<IssuedTicket, ActionError> {
+        let mut issued = None;
+        self.act(|q, now| {
+            let (ticket, events) = q.issue(service, language, now)?;
+            issued = Some(ticket);
+            Ok(events)
+        })?;
+        let ticket = issued.expect("issue returned a ticket");
+        let position = self.queue.position(ticket.id)?;
+        Ok(IssuedTicket { ticket, position })
+    }
+
+    pub fn call_next(&mut self, desk: &str) -> Result<Vec<Event>, ActionError> {
+        self.act(|q, now| q.call_next(desk, now))
+    }
+
+    pub fn call_ticket(&mut self, desk: &str, ticket: TicketId) -> Result<Vec<Event>, ActionError> {
+        self.act(|q, now| q.call_ticket(desk, ticket, now))
+    }
+
+    pub fn recall(&mut self, desk: &str) -> Result<Vec<Event>, ActionError> {
+        self.act(|q, now| q.recall(desk, now))
+    }
+
+    pub fn served(&mut self, desk: &str, outcome: Option<&str>) -> Result<Vec<Event>, ActionError> {
+        self.act(|q, now| q.served(desk, outcome, now))
+    }
+
+    pub fn no_show(&mut self, desk: &str) -> Result<Vec<Event>, ActionError> {
+        self.act(|q, now| q.no_show(desk, now))
+    }
+
+    pub fn transfer(&mut self, ticket: TicketId, to: &str) -> Result<Vec<Event>, ActionError> {
+        self.act(|q, now| q.transfer(ticket, to, now))
+    }
+
+    pub fn pause(&mut self, desk: &str) -> Result<Vec<Event>, ActionError> {
+        self.act(|q, now| q.pause(desk, now))
+    }
+
+    pub fn resume_desk(&mut self, desk: &str) -> Result<Vec<Event>, ActionError> {
+        self.act(|q, now| q.resume_desk(desk, now))
+    }
+
+    /// The queue as it is now (read only).
+    pub fn queue(&self) -> &Queue {
+        &self.queue
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Runs a change on a copy of the queue, commits its events, then keeps the copy.
+    fn act(
+        &mut self,
+        change: impl FnOnce(&mut Queue, jiff::Timestamp) -> Result<Vec<Event>, QueueError>,
+    ) -> Result<Vec<Event>, ActionError> {
+        let now = self.clock.now();
+        let mut next = self.queue.clone();
+        let mut events = next.roll_over(now);
+        events.extend(change(&mut next, now)?);
+        self.store.record(&events)?;
+        self.queue = next;
+        Ok(events)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::ManualClock;
+
+    fn open(clock: Arc<ManualClock>) -> HelpPoint {
+        let config = Config::sample();
+        HelpPoint::open(queue_rules(&config), Store::open_in_memory().unwrap(), clock).unwrap()
+    }
+
+    fn morning() -> Arc<ManualClock> {
+        Arc::new(ManualClock::new("2026-11-30T08:30:00Z".parse().unwrap()))
+    }
+
+    #[test]
+    fn a_taken_ticket_is_stored_with_its_language_before_it_is_returned() {
+        let mut hp = open(morning());
+        let issued = hp.take_ticket("email", "ar").unwrap();
+        assert_eq!(issued.ticket.code(), "E-001");
+        assert_eq!(issued.position.people_ahead, 0);
+        let stored = hp.store().ticket(issued.ticket.id).unwrap().unwrap();
+        assert_eq!(stored, issued.ticket);
+        assert_eq!(stored.language, "ar");
+    }
+
+    #[test]
+    fn a_refused_action_changes_nothing() {
+        let mut hp = open(morning());
+        assert!(matches!(
+            hp.take_ticket("fax", "nl"),
+            Err(ActionError::Queue(QueueError::UnknownService(_)))
+        ));
+        assert_eq!(hp.store().ticket_count().unwrap(), 0);
+        assert_eq!(hp.store().outbox_backlog().unwrap(), 0);
+    }
+
+    #[test]
+    fn people_ahead_grow_and_calls_shrink_them() {
+        let clock = morning();
+        let mut hp = open(clock.clone());
+        hp.take_ticket("email", "nl").unwrap();
+        clock.advance(SignedDuration::from_mins(1));
+        let second = hp.take_ticket("email", "fr").unwrap();
+        assert_eq!(second.position.people_ahead, 1);
+        let desk = &Config::sample()
+            .desks
+            .iter()
+            .find(|d| d.services.iter().any(|s| s == "email"))
+            .unwrap()
+            .id
+            .clone();
+        hp.call_next(desk).unwrap();
+        assert_eq!(hp.queue().position(second.ticket.id).unwrap().people_ahead, 0);
+        assert_eq!(hp.queue().recent_calls(3)[0].code, "E-001");
+    }
+}

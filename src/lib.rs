@@ -1,0 +1,26 @@
+//! Loket: the software of a self-service kiosk for public help points.
+//!
+//! Layout
+//! - Domain, pure and tested without I/O: [`queue`] (tickets, desks, numbering, estimates) and
+//!   [`visit`] (the screens a visitor walks through and their timeouts).
+//! - [`config`]: the one TOML file, parsed strictly and validated; [`languages`]: the languages
+//!   the kiosk knows, named in their own script.
+//! - Ports with a real and a simulated side: [`clock`], [`store`] (SQLite), [`printer`].
+//! - [`help_point`]: the queue behind its store — every action is committed before it is shown.
+//! - [`ui`]: the Slint screens from `ui/*.slint`, wired to the help point.
+//! - [`cli`]: the `loket` command line; `main.rs` only calls it.
+
+slint::include_modules!();
+
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod help_point;
+pub mod languages;
+pub mod print_queue;
+pub mod printer;
+pub mod queue;
+pub mod setup;
+pub mod store;
+pub mod ui;
+pub mod visit;

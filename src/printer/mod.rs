@@ -1,0 +1,155 @@
+//! Printing queue tickets on the help point's 58 mm thermal printer
+//! (CSN-A2 class, 384 dots a line). This module owns the whole path from a
+//! [`TicketSlip`] to paper: the ticket layout (`slip`), the ESC/POS bytes
+//! (`escpos`), the transports that carry them ([`Transport`]: for now the
+//! simulated [`FilePrinter`]; the serial UART with pacing comes later) and a
+//! PNG preview drawn from the bytes (`preview`). It must not decide what a
+//! ticket says (queue numbers, waits and texts come from the caller) and must
+//! not touch the screen.
+//!
+//! Wiring on the Pi (for the serial transport to come; see
+//! `shared/anchors/thermal-printer.md`): printer RX ← Pi TX (GPIO14, pin 8),
+//! common GND, and a separate 5–9 V supply that can give 1.5 A or more (the head
+//! draws peaks; never from the Pi's 5 V pin). The printer's TX is 5 V: put a
+//! divider or level shifter before the Pi's RX (GPIO15). Use `/dev/serial0`
+//! (PL011) at the rate on the self-test page (hold FEED while powering up):
+//! 19200 Bd on most units, 9600 on some.
+//! Troubleshooting: nothing prints → check baud rate and GND; stray letters
+//! on the paper → the firmware does not know a command; garbled images → the
+//! link sends faster than the printer prints (pacing); faint print → heat
+//! settings (`ESC 7`) or supply current.
+
+pub mod escpos;
+pub mod file;
+pub mod preview;
+pub mod slip;
+
+use std::path::PathBuf;
+
+pub use escpos::{Align, Bitmap, BitmapError, CodePage, EscPos};
+pub use file::FilePrinter;
+pub use preview::{PreviewError, render_png};
+pub use slip::{EncodedSlip, OmittedLine, SlipLabels, SlipPart, TicketSlip, encode_ticket};
+
+/// Something that takes a finished print job to a printer.
+pub trait Transport: Send {
+    /// Sends one whole job. `job_name` names it in logs and files
+    /// (letters, digits, '-', '_', '.').
+    fn send(&mut self, job_name: &str, bytes: &[u8]) -> Result<(), PrintError>;
+    /// For logs and the staff screen, e.g. "simulated printer writing to /var/lib/loket/tickets".
+    fn describe(&self) -> String;
+}
+
+/// Why a ticket was not printed.
+#[derive(Debug, thiserror::Error)]
+pub enum PrintError {
+    #[error("cannot create the printer folder {}: {source}", path.display())]
+    CreateFolder { path: PathBuf, source: std::io::Error },
+    #[error("cannot write {}: {source}", path.display())]
+    Write { path: PathBuf, source: std::io::Error },
+    #[error("print job name {name:?} cannot be used: {reason}")]
+    JobName { name: String, reason: &'static str },
+    #[error("the printer thread has stopped")]
+    Stopped,
+    #[error("the preview of print job {job} cannot be drawn: {source}")]
+    Preview { job: String, source: PreviewError },
+}
+
+/// What happened when a ticket was printed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrintReport {
+    /// Bytes sent to the printer.
+    pub bytes: usize,
+    /// Lines left off the ticket because the printer cannot print their script yet.
+    pub omitted: Vec<OmittedLine>,
+}
+
+/// Lays out `slip` and sends it through `transport` as one job.
+/// Omitted lines are logged as warnings and returned in the report.
+pub fn print_ticket(
+    transport: &mut dyn Transport,
+    slip: &TicketSlip,
+    job_name: &str,
+) -> Result<PrintReport, PrintError> {
+    let encoded = encode_ticket(slip);
+    for line in &encoded.omitted {
+        log::warn!(
+            "ticket {}: {:?} line not printed, the printer's code page cannot carry it: {:?}",
+            slip.code,
+            line.part,
+            line.text
+        );
+    }
+    transport.send(job_name, &encoded.bytes)?;
+    log::info!(
+        "ticket {} printed as job {job_name} on {} ({} bytes)",
+        slip.code,
+        transport.describe(),
+        encoded.bytes.len()
+    );
+    Ok(PrintReport { bytes: encoded.bytes.len(), omitted: encoded.omitted })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Keeps jobs in memory.
+    #[derive(Default)]
+    struct MemoryPrinter {
+        jobs: Vec<(String, Vec<u8>)>,
+    }
+
+    impl Transport for MemoryPrinter {
+        fn send(&mut self, job_name: &str, bytes: &[u8]) -> Result<(), PrintError> {
+            self.jobs.push((job_name.to_owned(), bytes.to_vec()));
+            Ok(())
+        }
+        fn describe(&self) -> String {
+            "memory".into()
+        }
+    }
+
+    fn slip(service_visitor: Option<&str>) -> TicketSlip {
+        TicketSlip {
+            site_name: "Bibliotheek Centrum".into(),
+            code: "E-017".into(),
+            service_local: "Hulp bij e-mail".into(),
+            service_visitor: service_visitor.map(Into::into),
+            people_ahead: 3,
+            wait_minutes: Some((10, 20)),
+            issued_at: jiff::civil::date(2026, 11, 29).at(14, 5, 0, 0),
+            labels: SlipLabels::dutch(),
+            footer: None,
+            has_cutter: false,
+        }
+    }
+
+    #[test]
+    fn print_ticket_sends_one_job_and_reports_its_size() {
+        let mut printer = MemoryPrinter::default();
+        let report = print_ticket(&mut printer, &slip(None), "E-017").expect("printed");
+        assert_eq!(printer.jobs.len(), 1);
+        assert_eq!(printer.jobs[0].0, "E-017");
+        assert_eq!(report.bytes, printer.jobs[0].1.len());
+        assert!(report.omitted.is_empty());
+    }
+
+    #[test]
+    fn print_ticket_reports_lines_it_left_off() {
+        let mut printer = MemoryPrinter::default();
+        let report = print_ticket(&mut printer, &slip(Some("ድጋፍ ኢመይል")), "E-017").expect("printed");
+        assert_eq!(report.omitted.len(), 1);
+        assert_eq!(report.omitted[0].part, SlipPart::ServiceVisitor);
+    }
+
+    #[test]
+    fn print_ticket_through_the_file_printer_leaves_ticket_and_preview() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut printer = FilePrinter::new(dir.path());
+        let report = print_ticket(&mut printer, &slip(None), "E-017").expect("printed");
+        let written = std::fs::read(printer.escpos_path("E-017")).expect("escpos");
+        assert_eq!(written.len(), report.bytes);
+        assert!(printer.png_path("E-017").exists());
+    }
+}

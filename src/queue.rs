@@ -1,0 +1,974 @@
+//! The queue of a help point: tickets, desks and the rules between them.
+//!
+//! This is the pure domain. It owns numbering (a prefix per service, restarting every service
+//! day at local midnight), the order in which desks call visitors, positions, the estimated wait
+//! learned from recent service times, and the life of a ticket: waiting → called (recalled) →
+//! served or no-show, with transfers back to waiting in another service. Every change returns
+//! the [`Event`]s that describe it; the caller persists them (see `store`) and only then shows
+//! the result to anyone.
+//!
+//! It must not do I/O, read a clock or know about Slint, SQLite or tokio: time is an argument
+//! and the time zone is data.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::fmt;
+
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use jiff::{SignedDuration, Timestamp};
+use serde::{Deserialize, Serialize};
+
+/// The id of a ticket, unique for the whole life of a kiosk (not only for one day).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct TicketId(pub i64);
+
+/// A service a visitor can choose ("email", "appointment", …), as named in the config.
+pub type ServiceId = String;
+/// A desk where staff serve visitors ("desk-1"), as named in the config.
+pub type DeskId = String;
+
+/// Where a ticket is in its life.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum TicketState {
+    /// Waiting to be called.
+    Waiting,
+    /// Called to a desk; the visitor is on the way or being served.
+    Called { desk: DeskId },
+    /// The desk finished with this visitor.
+    Served { desk: DeskId, outcome: Option<String> },
+    /// Called, but the visitor did not come.
+    NoShow { desk: DeskId },
+    /// Still open when its service day ended; kept for the statistics.
+    Expired,
+}
+
+impl TicketState {
+    /// Short name used in the store and in events.
+    pub fn name(&self) -> &'static str {
+        match self {
+            TicketState::Waiting => "waiting",
+            TicketState::Called { .. } => "called",
+            TicketState::Served { .. } => "served",
+            TicketState::NoShow { .. } => "no_show",
+            TicketState::Expired => "expired",
+        }
+    }
+
+    fn is_open(&self) -> bool {
+        matches!(self, TicketState::Waiting | TicketState::Called { .. })
+    }
+}
+
+/// A queue ticket as the visitor holds it and staff see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ticket {
+    pub id: TicketId,
+    /// The local date the ticket was issued on; numbering restarts every service day.
+    pub service_day: Date,
+    /// The prefix at issue time ("E"); the printed code never changes, even after a transfer.
+    pub prefix: String,
+    pub number: u32,
+    /// The service the ticket was issued for.
+    pub issued_service: ServiceId,
+    /// The service it waits for now (differs from `issued_service` after a transfer).
+    pub service: ServiceId,
+    /// The visitor's language (a code such as "ar"): print, screen and announcement use it.
+    pub language: String,
+    /// Arrival time; a transfer keeps it, so the visitor keeps their place.
+    pub issued_at: Timestamp,
+    pub state: TicketState,
+    pub called_at: Option<Timestamp>,
+    pub finished_at: Option<Timestamp>,
+    /// How many times the ticket was called again after the first call.
+    pub recalls: u32,
+}
+
+impl Ticket {
+    /// The code on the ticket and the screens, e.g. `E-017`.
+    pub fn code(&self) -> String {
+        ticket_code(&self.prefix, self.number)
+    }
+
+    /// The desk that called this ticket, if any.
+    pub fn desk(&self) -> Option<&str> {
+        match &self.state {
+            TicketState::Called { desk }
+            | TicketState::Served { desk, .. }
+            | TicketState::NoShow { desk } => Some(desk),
+            TicketState::Waiting | TicketState::Expired => None,
+        }
+    }
+}
+
+/// Formats a ticket code: the prefix, a dash and at least three digits (`E-017`, `E-1204`).
+pub fn ticket_code(prefix: &str, number: u32) -> String {
+    format!("{prefix}-{number:03}")
+}
+
+/// What happened, for the store's outbox and, later, the central system.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Event {
+    pub at: Timestamp,
+    #[serde(flatten)]
+    pub kind: EventKind,
+}
+
+/// The kinds of [`Event`]. Ticket events carry the ticket as it is after the change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum EventKind {
+    TicketIssued { ticket: Ticket },
+    TicketCalled { ticket: Ticket, desk: DeskId },
+    TicketRecalled { ticket: Ticket, desk: DeskId },
+    TicketServed { ticket: Ticket, desk: DeskId },
+    TicketNoShow { ticket: Ticket, desk: DeskId },
+    TicketTransferred { ticket: Ticket, from: ServiceId, to: ServiceId },
+    TicketExpired { ticket: Ticket },
+    DeskPaused { desk: DeskId },
+    DeskResumed { desk: DeskId },
+}
+
+impl EventKind {
+    /// The event's type name, as in its JSON form.
+    pub fn name(&self) -> &'static str {
+        match self {
+            EventKind::TicketIssued { .. } => "ticket_issued",
+            EventKind::TicketCalled { .. } => "ticket_called",
+            EventKind::TicketRecalled { .. } => "ticket_recalled",
+            EventKind::TicketServed { .. } => "ticket_served",
+            EventKind::TicketNoShow { .. } => "ticket_no_show",
+            EventKind::TicketTransferred { .. } => "ticket_transferred",
+            EventKind::TicketExpired { .. } => "ticket_expired",
+            EventKind::DeskPaused { .. } => "desk_paused",
+            EventKind::DeskResumed { .. } => "desk_resumed",
+        }
+    }
+
+    /// The ticket this event changed, if it is a ticket event.
+    pub fn ticket(&self) -> Option<&Ticket> {
+        match self {
+            EventKind::TicketIssued { ticket }
+            | EventKind::TicketCalled { ticket, .. }
+            | EventKind::TicketRecalled { ticket, .. }
+            | EventKind::TicketServed { ticket, .. }
+            | EventKind::TicketNoShow { ticket, .. }
+            | EventKind::TicketTransferred { ticket, .. }
+            | EventKind::TicketExpired { ticket } => Some(ticket),
+            EventKind::DeskPaused { .. } | EventKind::DeskResumed { .. } => None,
+        }
+    }
+}
+
+/// Why a queue action was refused. Each message is fit to show to staff.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum QueueError {
+    #[error("there is no service \"{0}\"")]
+    UnknownService(String),
+    #[error("there is no desk \"{0}\"")]
+    UnknownDesk(String),
+    #[error("there is no ticket {0:?} today")]
+    UnknownTicket(TicketId),
+    #[error("desk \"{0}\" is paused")]
+    DeskPaused(String),
+    #[error("nobody is waiting for the services of desk \"{0}\"")]
+    NobodyWaiting(String),
+    #[error("desk \"{0}\" has no called ticket")]
+    NoCurrentTicket(String),
+    #[error("ticket {code} is not waiting")]
+    NotWaiting { code: String },
+    #[error("desk \"{desk}\" does not serve \"{service}\"")]
+    NotServedByDesk { desk: String, service: String },
+    #[error("ticket {code} already waits for \"{service}\"")]
+    SameService { code: String, service: String },
+}
+
+/// A service as the queue needs it: its id and ticket prefix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceRule {
+    pub id: ServiceId,
+    pub prefix: String,
+}
+
+/// A desk as the queue needs it: its id and the services it serves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeskRule {
+    pub id: DeskId,
+    pub services: Vec<ServiceId>,
+}
+
+/// The fixed rules of a help point's queue, from its config.
+#[derive(Debug, Clone)]
+pub struct QueueRules {
+    pub services: Vec<ServiceRule>,
+    pub desks: Vec<DeskRule>,
+    pub time_zone: TimeZone,
+    /// Assumed time to serve one visitor before there is any history.
+    pub default_service_time: SignedDuration,
+    /// How many recent service times per service the estimate learns from.
+    pub recent_services: usize,
+}
+
+/// An estimated wait, as a range of whole minutes (`low..=high`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WaitEstimate {
+    pub low_minutes: u32,
+    pub high_minutes: u32,
+}
+
+/// Where a waiting ticket stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Position {
+    /// Waiting tickets that desks serving this ticket's service will call first.
+    pub people_ahead: u32,
+    /// `None` when no open desk serves the service right now.
+    pub wait: Option<WaitEstimate>,
+}
+
+/// A recent call, for the "now serving" strip and the board.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Call {
+    pub ticket: TicketId,
+    pub code: String,
+    pub desk: DeskId,
+    pub at: Timestamp,
+    pub language: String,
+}
+
+/// Everything the queue needs to resume after a restart, as read back from the store.
+#[derive(Debug, Clone, Default)]
+pub struct Snapshot {
+    /// Tickets still open (from any day) and all tickets of the newest service day.
+    pub tickets: Vec<Ticket>,
+    pub paused_desks: Vec<DeskId>,
+    /// The highest ticket id ever given, so ids never repeat.
+    pub last_ticket_id: Option<TicketId>,
+    /// Recent service times, per service, oldest first.
+    pub service_times: Vec<(ServiceId, SignedDuration)>,
+    /// Highest number given per prefix, per service day (kept even if tickets are pruned).
+    pub last_numbers: Vec<(Date, String, u32)>,
+}
+
+/// The queue of one help point for the current service day.
+#[derive(Debug, Clone)]
+pub struct Queue {
+    rules: QueueRules,
+    day: Option<Date>,
+    /// Today's tickets (and any still open from an earlier day until it is rolled over).
+    tickets: BTreeMap<TicketId, Ticket>,
+    last_numbers: HashMap<String, u32>,
+    last_ticket_id: i64,
+    paused: Vec<DeskId>,
+    service_times: HashMap<ServiceId, VecDeque<SignedDuration>>,
+    calls: Vec<Call>,
+}
+
+impl Queue {
+    /// A queue with no history.
+    pub fn new(rules: QueueRules) -> Queue {
+        Queue::resume(rules, Snapshot::default())
+    }
+
+    /// A queue that continues from what the store kept.
+    pub fn resume(rules: QueueRules, snapshot: Snapshot) -> Queue {
+        let day = snapshot.tickets.iter().map(|t| t.service_day).max();
+        let mut queue = Queue {
+            day,
+            tickets: BTreeMap::new(),
+            last_numbers: HashMap::new(),
+            last_ticket_id: snapshot.last_ticket_id.map_or(0, |id| id.0),
+            paused: snapshot.paused_desks,
+            service_times: HashMap::new(),
+            calls: Vec::new(),
+            rules,
+        };
+        let newest_numbers_day = snapshot.last_numbers.iter().map(|(d, _, _)| *d).max();
+        let day = match (queue.day, newest_numbers_day) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+        queue.day = day;
+        for (d, prefix, number) in snapshot.last_numbers {
+            if Some(d) == day {
+                let n = queue.last_numbers.entry(prefix).or_insert(0);
+                *n = (*n).max(number);
+            }
+        }
+        for ticket in snapshot.tickets {
+            queue.last_ticket_id = queue.last_ticket_id.max(ticket.id.0);
+            if Some(ticket.service_day) == day {
+                let n = queue.last_numbers.entry(ticket.prefix.clone()).or_insert(0);
+                *n = (*n).max(ticket.number);
+                if let (TicketState::Called { desk }, Some(at)) = (&ticket.state, ticket.called_at) {
+                    queue.calls.push(Call {
+                        ticket: ticket.id,
+                        code: ticket.code(),
+                        desk: desk.clone(),
+                        at,
+                        language: ticket.language.clone(),
+                    });
+                }
+            }
+            if Some(ticket.service_day) == day || ticket.state.is_open() {
+                queue.tickets.insert(ticket.id, ticket);
+            }
+        }
+        queue.calls.sort_by_key(|c| c.at);
+        for (service, time) in snapshot.service_times {
+            queue.learn_service_time(&service, time);
+        }
+        queue
+    }
+
+    pub fn rules(&self) -> &QueueRules {
+        &self.rules
+    }
+
+    /// The local service day of a moment.
+    pub fn service_day(&self, now: Timestamp) -> Date {
+        now.to_zoned(self.rules.time_zone.clone()).date()
+    }
+
+    /// Starts a new service day if `now` is past local midnight: numbering restarts and tickets
+    /// still open from the previous day expire. Every action calls this first; a caller may
+    /// also call it from a timer so the screens are right after midnight.
+    pub fn roll_over(&mut self, now: Timestamp) -> Vec<Event> {
+        let today = self.service_day(now);
+        if self.day.is_some_and(|day| day >= today) {
+            return Vec::new();
+        }
+        self.day = Some(today);
+        self.last_numbers.clear();
+        self.calls.clear();
+        let mut events = Vec::new();
+        let old: Vec<TicketId> = self.tickets.keys().copied().collect();
+        for id in old {
+            let Some(mut ticket) = self.tickets.remove(&id) else { continue };
+            if ticket.state.is_open() {
+                ticket.state = TicketState::Expired;
+                ticket.finished_at = Some(now);
+                events.push(Event { at: now, kind: EventKind::TicketExpired { ticket } });
+            }
+        }
+        events
+    }
+
+    /// Issues a ticket for a visitor who chose `service` in `language`.
+    pub fn issue(
+        &mut self,
+        service: &str,
+        language: &str,
+        now: Timestamp,
+    ) -> Result<(Ticket, Vec<Event>), QueueError> {
+        let rule = self
+            .rules
+            .services
+            .iter()
+            .find(|s| s.id == service)
+            .ok_or_else(|| QueueError::UnknownService(service.to_owned()))?;
+        let prefix = rule.prefix.clone();
+        let mut events = self.roll_over(now);
+        let number = self.last_numbers.get(&prefix).copied().unwrap_or(0) + 1;
+        self.last_numbers.insert(prefix.clone(), number);
+        self.last_ticket_id += 1;
+        let ticket = Ticket {
+            id: TicketId(self.last_ticket_id),
+            service_day: self.service_day(now),
+            prefix,
+            number,
+            issued_service: service.to_owned(),
+            service: service.to_owned(),
+            language: language.to_owned(),
+            issued_at: now,
+            state: TicketState::Waiting,
+            called_at: None,
+            finished_at: None,
+            recalls: 0,
+        };
+        self.tickets.insert(ticket.id, ticket.clone());
+        events.push(Event { at: now, kind: EventKind::TicketIssued { ticket: ticket.clone() } });
+        Ok((ticket, events))
+    }
+
+    /// Calls the next visitor to `desk`: the longest-waiting ticket among the services the
+    /// desk serves. A ticket the desk had called before is marked served first, so one press
+    /// of a desk's button is enough to move on.
+    pub fn call_next(&mut self, desk: &str, now: Timestamp) -> Result<Vec<Event>, QueueError> {
+        let rule = self.open_desk(desk)?;
+        let next = self
+            .waiting()
+            .filter(|t| rule.services.contains(&t.service))
+            .map(|t| t.id)
+            .next()
+            .ok_or_else(|| QueueError::NobodyWaiting(desk.to_owned()))?;
+        self.call(desk, next, now)
+    }
+
+    /// Calls a particular waiting ticket to `desk`, out of order.
+    pub fn call_ticket(
+        &mut self,
+        desk: &str,
+        ticket: TicketId,
+        now: Timestamp,
+    ) -> Result<Vec<Event>, QueueError> {
+        let rule = self.open_desk(desk)?;
+        let t = self.tickets.get(&ticket).ok_or(QueueError::UnknownTicket(ticket))?;
+        if t.state != TicketState::Waiting {
+            return Err(QueueError::NotWaiting { code: t.code() });
+        }
+        if !rule.services.contains(&t.service) {
+            return Err(QueueError::NotServedByDesk { desk: desk.to_owned(), service: t.service.clone() });
+        }
+        self.call(desk, ticket, now)
+    }
+
+    fn call(&mut self, desk: &str, id: TicketId, now: Timestamp) -> Result<Vec<Event>, QueueError> {
+        let mut events = Vec::new();
+        if self.current_ticket(desk).is_some() {
+            events.extend(self.finish(desk, None, now, true)?);
+        }
+        let ticket = self.tickets.get_mut(&id).ok_or(QueueError::UnknownTicket(id))?;
+        ticket.state = TicketState::Called { desk: desk.to_owned() };
+        ticket.called_at = Some(now);
+        let ticket = ticket.clone();
+        self.calls.push(Call {
+            ticket: id,
+            code: ticket.code(),
+            desk: desk.to_owned(),
+            at: now,
+            language: ticket.language.clone(),
+        });
+        events.push(Event { at: now, kind: EventKind::TicketCalled { ticket, desk: desk.to_owned() } });
+        Ok(events)
+    }
+
+    /// Calls the desk's current ticket once more (the visitor did not notice).
+    pub fn recall(&mut self, desk: &str, now: Timestamp) -> Result<Vec<Event>, QueueError> {
+        self.desk_rule(desk)?;
+        let id = self.current_ticket(desk).ok_or_else(|| QueueError::NoCurrentTicket(desk.to_owned()))?.id;
+        let ticket = self.tickets.get_mut(&id).ok_or(QueueError::UnknownTicket(id))?;
+        ticket.recalls += 1;
+        let ticket = ticket.clone();
+        self.calls.push(Call {
+            ticket: id,
+            code: ticket.code(),
+            desk: desk.to_owned(),
+            at: now,
+            language: ticket.language.clone(),
+        });
+        Ok(vec![Event { at: now, kind: EventKind::TicketRecalled { ticket, desk: desk.to_owned() } }])
+    }
+
+    /// The desk is done with its current visitor; `outcome` is an optional label from config.
+    pub fn served(
+        &mut self,
+        desk: &str,
+        outcome: Option<&str>,
+        now: Timestamp,
+    ) -> Result<Vec<Event>, QueueError> {
+        self.desk_rule(desk)?;
+        self.finish(desk, outcome.map(str::to_owned), now, true)
+    }
+
+    /// The desk's current visitor did not come.
+    pub fn no_show(&mut self, desk: &str, now: Timestamp) -> Result<Vec<Event>, QueueError> {
+        self.desk_rule(desk)?;
+        self.finish(desk, None, now, false)
+    }
+
+    fn finish(
+        &mut self,
+        desk: &str,
+        outcome: Option<String>,
+        now: Timestamp,
+        served: bool,
+    ) -> Result<Vec<Event>, QueueError> {
+        let id = self.current_ticket(desk).ok_or_else(|| QueueError::NoCurrentTicket(desk.to_owned()))?.id;
+        let ticket = self.tickets.get_mut(&id).ok_or(QueueError::UnknownTicket(id))?;
+        ticket.finished_at = Some(now);
+        let desk = desk.to_owned();
+        if served {
+            ticket.state = TicketState::Served { desk: desk.clone(), outcome };
+            let ticket = ticket.clone();
+            if let Some(called) = ticket.called_at {
+                self.learn_service_time(&ticket.service, now.duration_since(called));
+            }
+            Ok(vec![Event { at: now, kind: EventKind::TicketServed { ticket, desk } }])
+        } else {
+            ticket.state = TicketState::NoShow { desk: desk.clone() };
+            let ticket = ticket.clone();
+            Ok(vec![Event { at: now, kind: EventKind::TicketNoShow { ticket, desk } }])
+        }
+    }
+
+    /// Moves a waiting or called ticket to another service. It waits there with its original
+    /// arrival time, so the visitor does not start again at the back.
+    pub fn transfer(&mut self, ticket: TicketId, to: &str, now: Timestamp) -> Result<Vec<Event>, QueueError> {
+        if !self.rules.services.iter().any(|s| s.id == to) {
+            return Err(QueueError::UnknownService(to.to_owned()));
+        }
+        let t = self.tickets.get_mut(&ticket).ok_or(QueueError::UnknownTicket(ticket))?;
+        if !t.state.is_open() {
+            return Err(QueueError::NotWaiting { code: t.code() });
+        }
+        if t.service == to {
+            return Err(QueueError::SameService { code: t.code(), service: to.to_owned() });
+        }
+        let from = std::mem::replace(&mut t.service, to.to_owned());
+        t.state = TicketState::Waiting;
+        t.called_at = None;
+        let ticket = t.clone();
+        Ok(vec![Event { at: now, kind: EventKind::TicketTransferred { ticket, from, to: to.to_owned() } }])
+    }
+
+    /// Pauses a desk: it calls nobody, and it no longer counts for wait estimates.
+    pub fn pause(&mut self, desk: &str, now: Timestamp) -> Result<Vec<Event>, QueueError> {
+        self.desk_rule(desk)?;
+        if self.paused.iter().any(|d| d == desk) {
+            return Ok(Vec::new());
+        }
+        self.paused.push(desk.to_owned());
+        Ok(vec![Event { at: now, kind: EventKind::DeskPaused { desk: desk.to_owned() } }])
+    }
+
+    /// Opens a paused desk again.
+    pub fn resume_desk(&mut self, desk: &str, now: Timestamp) -> Result<Vec<Event>, QueueError> {
+        self.desk_rule(desk)?;
+        let before = self.paused.len();
+        self.paused.retain(|d| d != desk);
+        if self.paused.len() == before {
+            return Ok(Vec::new());
+        }
+        Ok(vec![Event { at: now, kind: EventKind::DeskResumed { desk: desk.to_owned() } }])
+    }
+
+    pub fn is_paused(&self, desk: &str) -> bool {
+        self.paused.iter().any(|d| d == desk)
+    }
+
+    /// The ticket a desk has called and not yet finished.
+    pub fn current_ticket(&self, desk: &str) -> Option<&Ticket> {
+        self.tickets.values().find(|t| matches!(&t.state, TicketState::Called { desk: d } if d == desk))
+    }
+
+    pub fn ticket(&self, id: TicketId) -> Option<&Ticket> {
+        self.tickets.get(&id)
+    }
+
+    /// Tickets waiting, in the order desks will call them (arrival time, then id).
+    pub fn waiting(&self) -> impl Iterator<Item = &Ticket> {
+        let mut waiting: Vec<&Ticket> =
+            self.tickets.values().filter(|t| t.state == TicketState::Waiting).collect();
+        waiting.sort_by_key(|t| (t.issued_at, t.id));
+        waiting.into_iter()
+    }
+
+    /// All tickets of the current service day, by id.
+    pub fn tickets(&self) -> impl Iterator<Item = &Ticket> {
+        self.tickets.values()
+    }
+
+    /// The most recent calls, newest first, one per ticket.
+    pub fn recent_calls(&self, count: usize) -> Vec<Call> {
+        let mut seen = Vec::new();
+        let mut out = Vec::new();
+        for call in self.calls.iter().rev() {
+            if seen.contains(&call.ticket) {
+                continue;
+            }
+            seen.push(call.ticket);
+            out.push(call.clone());
+            if out.len() == count {
+                break;
+            }
+        }
+        out
+    }
+
+    /// How many people are before a waiting ticket, and the estimated wait.
+    ///
+    /// People ahead are the waiting tickets, arrived earlier, whose service is served by a desk
+    /// that also serves this ticket's service. The wait is that count times the average recent
+    /// service time, shared over the open desks for the service, given as a range because a
+    /// single number would be a promise.
+    pub fn position(&self, id: TicketId) -> Result<Position, QueueError> {
+        let ticket = self.tickets.get(&id).ok_or(QueueError::UnknownTicket(id))?;
+        if ticket.state != TicketState::Waiting {
+            return Err(QueueError::NotWaiting { code: ticket.code() });
+        }
+        let desks: Vec<&DeskRule> =
+            self.rules.desks.iter().filter(|d| d.services.contains(&ticket.service)).collect();
+        let people_ahead = self
+            .waiting()
+            .take_while(|t| t.id != id)
+            .filter(|t| desks.iter().any(|d| d.services.contains(&t.service)))
+            .count() as u32;
+        let open_desks = desks.iter().filter(|d| !self.is_paused(&d.id)).count();
+        let busy_desks = desks.iter().filter(|d| self.current_ticket(&d.id).is_some()).count();
+        let wait = (open_desks > 0).then(|| {
+            let per_visitor = self.average_service_time(&ticket.service);
+            // Visitors already at a desk are about half-way through on average.
+            let ahead_work = people_ahead as f64 + 0.5 * busy_desks as f64;
+            estimate(per_visitor.as_secs_f64() * ahead_work / open_desks as f64)
+        });
+        Ok(Position { people_ahead, wait })
+    }
+
+    /// The average of the recent service times of a service, or the default without history.
+    pub fn average_service_time(&self, service: &str) -> SignedDuration {
+        match self.service_times.get(service) {
+            Some(times) if !times.is_empty() => {
+                let total: f64 = times.iter().map(|d| d.as_secs_f64()).sum();
+                SignedDuration::from_secs_f64(total / times.len() as f64)
+            }
+            _ => self.rules.default_service_time,
+        }
+    }
+
+    fn learn_service_time(&mut self, service: &str, time: SignedDuration) {
+        // A visitor served in under 10 s was a mistake or a skip; don't learn from it.
+        if time < SignedDuration::from_secs(10) {
+            return;
+        }
+        let limit = self.rules.recent_services.max(1);
+        let times = self.service_times.entry(service.to_owned()).or_default();
+        times.push_back(time);
+        while times.len() > limit {
+            times.pop_front();
+        }
+    }
+
+    fn desk_rule(&self, desk: &str) -> Result<&DeskRule, QueueError> {
+        self.rules.desks.iter().find(|d| d.id == desk).ok_or_else(|| QueueError::UnknownDesk(desk.to_owned()))
+    }
+
+    fn open_desk(&self, desk: &str) -> Result<DeskRule, QueueError> {
+        let rule = self.desk_rule(desk)?.clone();
+        if self.is_paused(desk) {
+            return Err(QueueError::DeskPaused(desk.to_owned()));
+        }
+        Ok(rule)
+    }
+}
+
+/// Turns an expected wait in seconds into a range: from 75 % to 150 % of it, rounded out to
+/// whole 5 minutes, and never narrower than 5 minutes.
+fn estimate(expected_seconds: f64) -> WaitEstimate {
+    let minutes = expected_seconds / 60.0;
+    let low = ((minutes * 0.75) / 5.0).floor() as u32 * 5;
+    let high = (((minutes * 1.5) / 5.0).ceil() as u32 * 5).max(low + 5);
+    WaitEstimate { low_minutes: low, high_minutes: high }
+}
+
+impl fmt::Display for WaitEstimate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}–{} min", self.low_minutes, self.high_minutes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rules() -> QueueRules {
+        QueueRules {
+            services: vec![
+                ServiceRule { id: "email".into(), prefix: "E".into() },
+                ServiceRule { id: "appointment".into(), prefix: "A".into() },
+                ServiceRule { id: "tablet".into(), prefix: "T".into() },
+            ],
+            desks: vec![
+                DeskRule { id: "desk-1".into(), services: vec!["email".into(), "appointment".into()] },
+                DeskRule { id: "desk-2".into(), services: vec!["tablet".into()] },
+            ],
+            time_zone: TimeZone::get("Europe/Brussels").unwrap(),
+            default_service_time: SignedDuration::from_mins(6),
+            recent_services: 3,
+        }
+    }
+
+    /// 29 November 2026 at the given local time in Brussels (UTC+1).
+    fn at(hh: i8, mm: i8) -> Timestamp {
+        jiff::civil::date(2026, 11, 29)
+            .at(hh, mm, 0, 0)
+            .to_zoned(TimeZone::get("Europe/Brussels").unwrap())
+            .unwrap()
+            .timestamp()
+    }
+
+    fn issue(q: &mut Queue, service: &str, now: Timestamp) -> Ticket {
+        q.issue(service, "nl", now).unwrap().0
+    }
+
+    #[test]
+    fn numbers_are_per_prefix_and_codes_have_three_digits() {
+        let mut q = Queue::new(rules());
+        let e1 = issue(&mut q, "email", at(9, 0));
+        let a1 = issue(&mut q, "appointment", at(9, 1));
+        let e2 = issue(&mut q, "email", at(9, 2));
+        assert_eq!((e1.code(), a1.code(), e2.code()), ("E-001".into(), "A-001".into(), "E-002".into()));
+        assert_eq!(ticket_code("E", 1204), "E-1204");
+        assert_ne!(e1.id, e2.id);
+    }
+
+    #[test]
+    fn issuing_yields_an_event_with_the_ticket_and_its_language() {
+        let mut q = Queue::new(rules());
+        let (ticket, events) = q.issue("email", "ar", at(9, 0)).unwrap();
+        assert_eq!(ticket.language, "ar");
+        assert_eq!(events, vec![Event { at: at(9, 0), kind: EventKind::TicketIssued { ticket } }]);
+    }
+
+    #[test]
+    fn unknown_service_is_refused() {
+        let mut q = Queue::new(rules());
+        assert_eq!(q.issue("fax", "nl", at(9, 0)), Err(QueueError::UnknownService("fax".into())));
+    }
+
+    #[test]
+    fn numbering_restarts_at_local_midnight_and_open_tickets_expire() {
+        let mut q = Queue::new(rules());
+        let first = issue(&mut q, "email", at(23, 50));
+        issue(&mut q, "email", at(23, 55));
+        // 23:59:59 local is still the same day…
+        let late = jiff::civil::date(2026, 11, 29)
+            .at(23, 59, 59, 0)
+            .to_zoned(rules().time_zone)
+            .unwrap()
+            .timestamp();
+        assert_eq!(issue(&mut q, "email", late).number, 3);
+        // …and 00:00 local (23:00 UTC) is the next.
+        let midnight =
+            jiff::civil::date(2026, 11, 30).at(0, 0, 0, 0).to_zoned(rules().time_zone).unwrap().timestamp();
+        let (next_day, events) = q.issue("email", "nl", midnight).unwrap();
+        assert_eq!(next_day.code(), "E-001");
+        assert_eq!(next_day.service_day, jiff::civil::date(2026, 11, 30));
+        assert!(next_day.id.0 > first.id.0, "ids keep growing across days");
+        let expired: Vec<_> = events.iter().filter(|e| e.kind.name() == "ticket_expired").collect();
+        assert_eq!(expired.len(), 3, "yesterday's waiting tickets expire and are reported");
+        assert_eq!(q.waiting().count(), 1);
+    }
+
+    #[test]
+    fn resume_continues_numbering_and_ids() {
+        let mut q = Queue::new(rules());
+        let a = issue(&mut q, "email", at(9, 0));
+        let b = issue(&mut q, "email", at(9, 1));
+        let snapshot = Snapshot {
+            tickets: vec![a.clone(), b.clone()],
+            last_ticket_id: Some(b.id),
+            ..Snapshot::default()
+        };
+        let mut again = Queue::resume(rules(), snapshot);
+        let c = issue(&mut again, "email", at(9, 2));
+        assert_eq!(c.number, 3);
+        assert_eq!(c.id.0, b.id.0 + 1);
+        assert_eq!(again.waiting().count(), 3);
+    }
+
+    #[test]
+    fn resume_uses_last_numbers_even_without_tickets() {
+        let day = jiff::civil::date(2026, 11, 29);
+        let snapshot = Snapshot {
+            last_numbers: vec![(day, "E".into(), 41)],
+            last_ticket_id: Some(TicketId(99)),
+            ..Snapshot::default()
+        };
+        let mut q = Queue::resume(rules(), snapshot);
+        let t = issue(&mut q, "email", at(10, 0));
+        assert_eq!((t.number, t.id), (42, TicketId(100)));
+    }
+
+    #[test]
+    fn a_desk_calls_the_oldest_ticket_of_its_own_services_across_services() {
+        let mut q = Queue::new(rules());
+        let tablet = issue(&mut q, "tablet", at(9, 0));
+        let appointment = issue(&mut q, "appointment", at(9, 1));
+        let email = issue(&mut q, "email", at(9, 2));
+        let events = q.call_next("desk-1", at(9, 5)).unwrap();
+        let EventKind::TicketCalled { ticket, desk } = &events[0].kind else { panic!("{events:?}") };
+        assert_eq!((ticket.id, desk.as_str()), (appointment.id, "desk-1"), "tablet is not desk-1's");
+        assert_eq!(ticket.called_at, Some(at(9, 5)));
+        // Calling again serves the current visitor first, then calls the next.
+        let events = q.call_next("desk-1", at(9, 15)).unwrap();
+        let names: Vec<_> = events.iter().map(|e| e.kind.name()).collect();
+        assert_eq!(names, ["ticket_served", "ticket_called"]);
+        assert_eq!(q.current_ticket("desk-1").unwrap().id, email.id);
+        assert_eq!(q.call_next("desk-1", at(9, 20)).unwrap_err(), QueueError::NobodyWaiting("desk-1".into()));
+        assert_eq!(q.current_ticket("desk-1").map(|t| t.id), Some(email.id), "refused: nothing changed");
+        assert_eq!(q.call_next("desk-2", at(9, 21)).unwrap()[0].kind.ticket().unwrap().id, tablet.id);
+    }
+
+    #[test]
+    fn recall_no_show_and_served() {
+        let mut q = Queue::new(rules());
+        let t = issue(&mut q, "email", at(9, 0));
+        assert_eq!(q.recall("desk-1", at(9, 1)), Err(QueueError::NoCurrentTicket("desk-1".into())));
+        q.call_next("desk-1", at(9, 1)).unwrap();
+        let events = q.recall("desk-1", at(9, 2)).unwrap();
+        assert_eq!(events[0].kind.ticket().unwrap().recalls, 1);
+        assert_eq!(q.recent_calls(5).len(), 1, "a recall shows once in the strip");
+        assert_eq!(q.recent_calls(5)[0].at, at(9, 2), "…at the time of the recall");
+        let events = q.no_show("desk-1", at(9, 4)).unwrap();
+        assert_eq!(q.ticket(t.id).unwrap().state, TicketState::NoShow { desk: "desk-1".into() });
+        assert_eq!(events[0].kind.name(), "ticket_no_show");
+        assert_eq!(q.served("desk-1", None, at(9, 5)), Err(QueueError::NoCurrentTicket("desk-1".into())));
+
+        let u = issue(&mut q, "email", at(9, 6));
+        q.call_next("desk-1", at(9, 7)).unwrap();
+        q.served("desk-1", Some("helped"), at(9, 17)).unwrap();
+        let served = q.ticket(u.id).unwrap();
+        assert_eq!(
+            served.state,
+            TicketState::Served { desk: "desk-1".into(), outcome: Some("helped".into()) }
+        );
+        assert_eq!(served.finished_at, Some(at(9, 17)));
+    }
+
+    #[test]
+    fn transfer_keeps_the_arrival_time_and_thus_the_place() {
+        let mut q = Queue::new(rules());
+        let early = issue(&mut q, "email", at(9, 0));
+        let later = issue(&mut q, "tablet", at(9, 10));
+        q.call_next("desk-1", at(9, 15)).unwrap();
+        // Desk 1 finds the visitor actually needs a tablet.
+        let events = q.transfer(early.id, "tablet", at(9, 16)).unwrap();
+        let EventKind::TicketTransferred { ticket, from, to } = &events[0].kind else { panic!() };
+        assert_eq!((from.as_str(), to.as_str()), ("email", "tablet"));
+        assert_eq!(ticket.issued_at, at(9, 0));
+        assert_eq!(ticket.code(), "E-001", "the printed code stays");
+        assert_eq!(ticket.state, TicketState::Waiting);
+        assert!(q.current_ticket("desk-1").is_none());
+        let called = q.call_next("desk-2", at(9, 17)).unwrap();
+        assert_eq!(called[0].kind.ticket().unwrap().id, early.id, "arrived before {later:?}");
+        assert_eq!(
+            q.transfer(early.id, "tablet", at(9, 18)),
+            Err(QueueError::SameService { code: "E-001".into(), service: "tablet".into() })
+        );
+        assert_eq!(q.transfer(early.id, "fax", at(9, 18)), Err(QueueError::UnknownService("fax".into())));
+    }
+
+    #[test]
+    fn finished_tickets_cannot_be_transferred_or_called() {
+        let mut q = Queue::new(rules());
+        let t = issue(&mut q, "email", at(9, 0));
+        q.call_next("desk-1", at(9, 1)).unwrap();
+        q.served("desk-1", None, at(9, 5)).unwrap();
+        assert_eq!(
+            q.transfer(t.id, "tablet", at(9, 6)),
+            Err(QueueError::NotWaiting { code: "E-001".into() })
+        );
+        assert_eq!(
+            q.call_ticket("desk-1", t.id, at(9, 6)),
+            Err(QueueError::NotWaiting { code: "E-001".into() })
+        );
+    }
+
+    #[test]
+    fn call_a_specific_ticket_out_of_order() {
+        let mut q = Queue::new(rules());
+        issue(&mut q, "email", at(9, 0));
+        let second = issue(&mut q, "email", at(9, 1));
+        let tablet = issue(&mut q, "tablet", at(9, 2));
+        q.call_ticket("desk-1", second.id, at(9, 3)).unwrap();
+        assert_eq!(q.current_ticket("desk-1").unwrap().id, second.id);
+        assert_eq!(
+            q.call_ticket("desk-1", tablet.id, at(9, 4)),
+            Err(QueueError::NotServedByDesk { desk: "desk-1".into(), service: "tablet".into() })
+        );
+        assert_eq!(
+            q.call_ticket("desk-1", TicketId(999), at(9, 4)),
+            Err(QueueError::UnknownTicket(TicketId(999)))
+        );
+    }
+
+    #[test]
+    fn a_paused_desk_calls_nobody_and_counts_for_no_estimate() {
+        let mut q = Queue::new(rules());
+        let t = issue(&mut q, "tablet", at(9, 0));
+        assert_eq!(q.pause("desk-2", at(9, 1)).unwrap()[0].kind.name(), "desk_paused");
+        assert!(q.pause("desk-2", at(9, 1)).unwrap().is_empty(), "pausing twice changes nothing");
+        assert_eq!(q.call_next("desk-2", at(9, 2)), Err(QueueError::DeskPaused("desk-2".into())));
+        assert_eq!(q.position(t.id).unwrap().wait, None, "no open desk: the wait is unknown");
+        assert_eq!(q.resume_desk("desk-2", at(9, 3)).unwrap()[0].kind.name(), "desk_resumed");
+        assert!(q.call_next("desk-2", at(9, 4)).is_ok());
+        assert_eq!(q.pause("desk-9", at(9, 5)), Err(QueueError::UnknownDesk("desk-9".into())));
+    }
+
+    #[test]
+    fn position_counts_only_tickets_competing_for_the_same_desks() {
+        let mut q = Queue::new(rules());
+        issue(&mut q, "email", at(9, 0));
+        issue(&mut q, "tablet", at(9, 1));
+        issue(&mut q, "appointment", at(9, 2));
+        let me = issue(&mut q, "email", at(9, 3));
+        let pos = q.position(me.id).unwrap();
+        assert_eq!(pos.people_ahead, 2, "email and appointment share desk-1; tablet does not");
+        // Default 6 min per visitor, two ahead, one desk: 12 min → 9..18 → 5–20.
+        assert_eq!(pos.wait, Some(WaitEstimate { low_minutes: 5, high_minutes: 20 }));
+    }
+
+    #[test]
+    fn the_first_in_line_gets_a_short_range() {
+        let mut q = Queue::new(rules());
+        let me = issue(&mut q, "email", at(9, 0));
+        let pos = q.position(me.id).unwrap();
+        assert_eq!(
+            pos,
+            Position { people_ahead: 0, wait: Some(WaitEstimate { low_minutes: 0, high_minutes: 5 }) }
+        );
+    }
+
+    #[test]
+    fn the_estimate_learns_from_recent_service_times() {
+        let mut q = Queue::new(rules());
+        assert_eq!(q.average_service_time("email"), SignedDuration::from_mins(6));
+        let after = |minutes: i64| at(10, 0).checked_add(SignedDuration::from_mins(minutes)).unwrap();
+        for (start, minutes) in [(0, 20), (30, 20), (60, 20), (90, 2)] {
+            issue(&mut q, "email", at(9, 0));
+            q.call_next("desk-1", after(start)).unwrap();
+            q.served("desk-1", None, after(start + minutes)).unwrap();
+        }
+        // Only the three most recent count: (20 + 20 + 2) / 3 = 14 min.
+        assert_eq!(q.average_service_time("email"), SignedDuration::from_mins(14));
+        assert_eq!(q.average_service_time("tablet"), SignedDuration::from_mins(6), "per service");
+        // A mistaken call closed within seconds teaches nothing.
+        issue(&mut q, "email", at(12, 0));
+        q.call_next("desk-1", at(12, 1)).unwrap();
+        q.served("desk-1", None, at(12, 1)).unwrap();
+        assert_eq!(q.average_service_time("email"), SignedDuration::from_mins(14));
+    }
+
+    #[test]
+    fn estimate_ranges() {
+        assert_eq!(estimate(0.0), WaitEstimate { low_minutes: 0, high_minutes: 5 });
+        assert_eq!(estimate(20.0 * 60.0), WaitEstimate { low_minutes: 15, high_minutes: 30 });
+        assert_eq!(estimate(60.0 * 60.0), WaitEstimate { low_minutes: 45, high_minutes: 90 });
+        assert_eq!(WaitEstimate { low_minutes: 15, high_minutes: 30 }.to_string(), "15–30 min");
+    }
+
+    #[test]
+    fn recent_calls_newest_first() {
+        let mut q = Queue::new(rules());
+        issue(&mut q, "email", at(9, 0));
+        issue(&mut q, "tablet", at(9, 0));
+        issue(&mut q, "email", at(9, 0));
+        q.call_next("desk-1", at(9, 1)).unwrap();
+        q.call_next("desk-2", at(9, 2)).unwrap();
+        q.call_next("desk-1", at(9, 3)).unwrap();
+        let calls: Vec<_> = q.recent_calls(2).into_iter().map(|c| (c.code, c.desk)).collect();
+        assert_eq!(calls, [("E-002".to_string(), "desk-1".to_string()), ("T-001".into(), "desk-2".into())]);
+    }
+
+    #[test]
+    fn events_serialise_with_their_type() {
+        let mut q = Queue::new(rules());
+        let (_, events) = q.issue("email", "ar", at(9, 0)).unwrap();
+        let json = serde_json::to_value(&events[0]).unwrap();
+        assert_eq!(json["type"], "ticket_issued");
+        assert_eq!(json["ticket"]["language"], "ar");
+        assert_eq!(json["ticket"]["state"]["state"], "waiting");
+        let back: Event = serde_json::from_value(json).unwrap();
+        assert_eq!(back, events[0]);
+    }
+}

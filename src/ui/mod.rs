@@ -1,0 +1,169 @@
+//! The kiosk's screens, wired to the help point.
+//!
+//! One Rust module per screen fills that screen's adapter global and answers its callbacks;
+//! this module owns what they share: the visit (which screen, which language), the timers and
+//! the switch of language and reading direction. Slint owns the main thread: everything here
+//! runs on it, and the printer thread reports back with `upgrade_in_event_loop`.
+//!
+//! It must not hold queue rules: it asks the [`HelpPoint`] and shows what it answers.
+
+mod now_serving;
+mod services;
+mod ticket;
+mod welcome;
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use slint::{ComponentHandle, Timer, TimerMode};
+
+use crate::config::Config;
+use crate::help_point::HelpPoint;
+use crate::print_queue::PrintQueue;
+use crate::visit::{Screen as VisitScreen, Timeouts, Visit};
+use crate::{AppWindow, KioskAdapter, Locale, Screen, StillThereAdapter};
+
+/// How often the visit's timeouts are checked.
+const TICK: Duration = Duration::from_millis(250);
+
+/// What the screens need from the rest of the kiosk.
+pub struct KioskParts {
+    pub config: Arc<Config>,
+    pub help_point: Arc<Mutex<HelpPoint>>,
+    /// `None` runs without a printer (the ticket screen then says so).
+    pub printer: Option<PrintQueue>,
+}
+
+/// The wired kiosk UI. Keep it alive as long as the window runs: it owns the timers.
+pub struct Kiosk {
+    shared: Rc<Shared>,
+    _timers: Vec<Timer>,
+}
+
+struct Shared {
+    window: slint::Weak<AppWindow>,
+    config: Arc<Config>,
+    help_point: Arc<Mutex<HelpPoint>>,
+    printer: Option<PrintQueue>,
+    visit: RefCell<Visit>,
+}
+
+impl Kiosk {
+    /// Connects every screen of `window` and starts the timers.
+    pub fn wire(window: &AppWindow, parts: KioskParts) -> Kiosk {
+        let kiosk = &parts.config.kiosk;
+        let timeouts = Timeouts {
+            idle: kiosk.idle_timeout(),
+            countdown: kiosk.countdown(),
+            ticket: kiosk.ticket_screen_time(),
+        };
+        let shared = Rc::new(Shared {
+            window: window.as_weak(),
+            config: parts.config.clone(),
+            help_point: parts.help_point,
+            printer: parts.printer,
+            visit: RefCell::new(Visit::new(timeouts)),
+        });
+
+        CURRENT.with(|c| *c.borrow_mut() = Rc::downgrade(&shared));
+        welcome::connect(window, &shared);
+        services::connect(window, &shared);
+        ticket::connect(window, &shared);
+        now_serving::connect(window, &shared);
+
+        let still_there = shared.clone();
+        window.global::<StillThereAdapter>().on_still_here(move || {
+            still_there.visit.borrow_mut().touched();
+            still_there.show();
+        });
+
+        let ticking = shared.clone();
+        let tick = Timer::default();
+        tick.start(TimerMode::Repeated, TICK, move || {
+            let changed = ticking.visit.borrow_mut().tick(TICK);
+            if changed {
+                ticking.show();
+            } else {
+                ticking.show_countdowns();
+            }
+        });
+
+        let greeting = welcome::start_greetings(window, &shared);
+        let kiosk = Kiosk { shared, _timers: vec![tick, greeting] };
+        kiosk.shared.show();
+        kiosk
+    }
+
+    /// Shows the queue's latest calls in the "now serving" strip (after any desk action).
+    pub fn refresh_now_serving(&self) {
+        if let Some(window) = self.shared.window.upgrade() {
+            now_serving::refresh(&window, &self.shared);
+        }
+    }
+}
+
+thread_local! {
+    /// The kiosk wired on this (the UI) thread, for results that come back from other threads.
+    static CURRENT: RefCell<std::rc::Weak<Shared>> = const { RefCell::new(std::rc::Weak::new()) };
+}
+
+/// Runs `f` with the kiosk wired on the UI thread, if it is still there.
+fn with_shared(f: impl FnOnce(&Shared)) {
+    if let Some(shared) = CURRENT.with(|c| c.borrow().upgrade()) {
+        f(&shared);
+    }
+}
+
+impl Shared {
+    fn help_point(&self) -> std::sync::MutexGuard<'_, HelpPoint> {
+        // A panic elsewhere while holding the lock must not take the kiosk down with it.
+        self.help_point.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Puts the window in line with the visit: screen, language, direction, countdowns.
+    fn show(&self) {
+        let Some(window) = self.window.upgrade() else { return };
+        let visit = self.visit.borrow();
+        let language = visit.language().unwrap_or(&self.config.site.local_language).to_owned();
+        let screen = visit.screen();
+        drop(visit);
+        select_language(&window, &language);
+        let kiosk = window.global::<KioskAdapter>();
+        kiosk.set_screen(match screen {
+            VisitScreen::Welcome => Screen::Welcome,
+            VisitScreen::Services => Screen::Services,
+            VisitScreen::Ticket => Screen::Ticket,
+        });
+        if screen == VisitScreen::Services {
+            services::fill(&window, &self.config, &language);
+        }
+        self.show_countdowns();
+    }
+
+    fn show_countdowns(&self) {
+        let Some(window) = self.window.upgrade() else { return };
+        let visit = self.visit.borrow();
+        let still_there = window.global::<StillThereAdapter>();
+        match visit.still_there_countdown() {
+            Some(seconds) => {
+                still_there.set_shown(true);
+                still_there.set_seconds_left(seconds as i32);
+            }
+            None => still_there.set_shown(false),
+        }
+        window.global::<crate::TicketAdapter>().set_seconds_left(visit.ticket_countdown() as i32);
+    }
+}
+
+/// Switches the bundled translation and the reading direction to `code`. Languages without a
+/// bundled translation show the English source texts, still in their own direction.
+fn select_language(window: &AppWindow, code: &str) {
+    if slint::select_bundled_translation(code).is_err() {
+        // "" selects the source texts, which are English.
+        let _ = slint::select_bundled_translation("");
+    }
+    let rtl = crate::languages::language(code).is_some_and(|l| l.rtl);
+    window.global::<Locale>().set_rtl(rtl);
+}

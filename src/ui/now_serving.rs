@@ -1,0 +1,40 @@
+//! The "now serving" strip, and the desktop run's desk keys (F1, F2 …) that stand in for the
+//! desks' call buttons until the staff console exists.
+
+use std::rc::Rc;
+
+use slint::{ComponentHandle, ModelRc, VecModel};
+
+use super::Shared;
+use crate::{AppWindow, CallShown, KioskAdapter, NowServingAdapter};
+
+pub(super) fn connect(window: &AppWindow, shared: &Rc<Shared>) {
+    refresh(window, shared);
+    let keys = shared.clone();
+    window.global::<KioskAdapter>().on_desk_key(move |n| {
+        let Some(desk) = keys.config.desks.get((n as usize).saturating_sub(1)) else { return };
+        match keys.help_point().call_next(&desk.id) {
+            Ok(_) => log::info!("desk key F{n}: {} called the next ticket", desk.id),
+            Err(e) => log::info!("desk key F{n}: {e}"),
+        }
+        if let Some(window) = keys.window.upgrade() {
+            refresh(&window, &keys);
+        }
+    });
+}
+
+/// Shows the latest calls, newest first, with the desk names visitors see on the desks.
+pub(super) fn refresh(window: &AppWindow, shared: &Shared) {
+    let count = shared.config.kiosk.now_serving_count as usize;
+    let calls: Vec<CallShown> = shared
+        .help_point()
+        .queue()
+        .recent_calls(count)
+        .into_iter()
+        .map(|call| CallShown {
+            code: call.code.into(),
+            desk: shared.config.desk(&call.desk).map_or(call.desk.as_str(), |d| d.name.as_str()).into(),
+        })
+        .collect();
+    window.global::<NowServingAdapter>().set_calls(ModelRc::new(VecModel::from(calls)));
+}

@@ -1,0 +1,89 @@
+//! The ticket screen: the number, the people before the visitor, the wait, and the printer.
+//! Printing happens on the printer thread; its result comes back to this screen.
+
+use std::rc::Rc;
+
+use slint::ComponentHandle;
+
+use super::Shared;
+use crate::help_point::IssuedTicket;
+use crate::printer::{SlipLabels, TicketSlip};
+use crate::{AppWindow, PrintState, TicketAdapter};
+
+pub(super) fn connect(window: &AppWindow, shared: &Rc<Shared>) {
+    let adapter = window.global::<TicketAdapter>();
+    let more = shared.clone();
+    adapter.on_more_time(move || {
+        more.visit.borrow_mut().more_time();
+        more.show_countdowns();
+    });
+    let done = shared.clone();
+    adapter.on_done(move || {
+        done.visit.borrow_mut().back_to_welcome();
+        done.show();
+    });
+}
+
+/// Shows a stored ticket and sends it to the printer.
+pub(super) fn show(window: &AppWindow, shared: &Rc<Shared>, issued: &IssuedTicket, language: &str) {
+    let config = &shared.config;
+    let ticket = &issued.ticket;
+    let service = config.service(&ticket.service);
+    let adapter = window.global::<TicketAdapter>();
+    adapter.set_code(ticket.code().into());
+    adapter.set_service_name(service.map_or(ticket.service.as_str(), |s| s.name(language)).into());
+    let pictogram = service.map_or("question", |s| s.pictogram.as_str());
+    adapter.set_service_pictogram(pictogram.into());
+    adapter.set_service_tint(super::services::tint(pictogram));
+    adapter.set_people_ahead(issued.position.people_ahead as i32);
+    adapter.set_wait_known(issued.position.wait.is_some());
+    if let Some(wait) = issued.position.wait {
+        adapter.set_wait_low(wait.low_minutes as i32);
+        adapter.set_wait_high(wait.high_minutes as i32);
+    }
+    shared.visit.borrow_mut().ticket_shown();
+    shared.show();
+
+    let Some(printer) = &shared.printer else {
+        adapter.set_print_state(PrintState::Failed);
+        shared.visit.borrow_mut().print_failed();
+        shared.show_countdowns();
+        return;
+    };
+    adapter.set_print_state(PrintState::Printing);
+    let local = &config.site.local_language;
+    let slip = TicketSlip {
+        site_name: config.site.name.clone(),
+        code: ticket.code(),
+        service_local: service.map_or(ticket.service.as_str(), |s| s.name(local)).to_owned(),
+        service_visitor: (language != local.as_str())
+            .then(|| service.map(|s| s.name(language).to_owned()))
+            .flatten(),
+        people_ahead: issued.position.people_ahead,
+        wait_minutes: issued.position.wait.map(|w| (w.low_minutes, w.high_minutes)),
+        issued_at: ticket.issued_at.to_zoned(config.site.timezone.clone()).datetime(),
+        labels: SlipLabels::dutch(),
+        footer: None,
+        has_cutter: false,
+    };
+    let job = format!("{}-{}", ticket.service_day, ticket.code());
+    let weak = window.as_weak();
+    let code = ticket.code();
+    printer.print(slip, job, move |result| {
+        let printed = result.is_ok();
+        let _ = weak.upgrade_in_event_loop(move |window| {
+            let adapter = window.global::<TicketAdapter>();
+            // Only if the screen still shows this ticket.
+            if adapter.get_code() != code.as_str() {
+                return;
+            }
+            adapter.set_print_state(if printed { PrintState::Printed } else { PrintState::Failed });
+            if !printed {
+                super::with_shared(|shared| {
+                    shared.visit.borrow_mut().print_failed();
+                    shared.show_countdowns();
+                });
+            }
+        });
+    });
+}

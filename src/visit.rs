@@ -1,0 +1,224 @@
+//! A visit at the kiosk: which screen a visitor sees and the timeouts that bring the kiosk
+//! back to the welcome screen.
+//!
+//! Pure state, driven by taps and by elapsed time passed in (`tick`), so the rules are tested
+//! without a window or a clock. It owns "any half-finished choice is forgotten": going back to
+//! welcome always drops the chosen language. It must not know about Slint or the queue.
+
+use std::time::Duration;
+
+/// The screens of a visit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Screen {
+    /// Greetings in many languages and a button per language.
+    Welcome,
+    /// What do you need help with?
+    Services,
+    /// The visitor's ticket, with a countdown back to welcome.
+    Ticket,
+}
+
+/// How long the kiosk waits, from the config.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    /// No touch for this long on a choice screen: ask "are you still there?".
+    pub idle: Duration,
+    /// How long that question stays (with a visible countdown) before going back to welcome.
+    pub countdown: Duration,
+    /// How long a ticket stays on screen.
+    pub ticket: Duration,
+}
+
+/// One visitor's path through the screens.
+#[derive(Debug, Clone)]
+pub struct Visit {
+    timeouts: Timeouts,
+    screen: Screen,
+    language: Option<String>,
+    /// Time since the last touch (choice screens) or left on the ticket screen.
+    since_touch: Duration,
+    ticket_left: Duration,
+}
+
+impl Visit {
+    pub fn new(timeouts: Timeouts) -> Visit {
+        Visit {
+            timeouts,
+            screen: Screen::Welcome,
+            language: None,
+            since_touch: Duration::ZERO,
+            ticket_left: Duration::ZERO,
+        }
+    }
+
+    pub fn screen(&self) -> Screen {
+        self.screen
+    }
+
+    /// The language the visitor chose, while the visit lasts.
+    pub fn language(&self) -> Option<&str> {
+        self.language.as_deref()
+    }
+
+    /// The visitor tapped a language on the welcome screen.
+    pub fn choose_language(&mut self, code: &str) {
+        self.language = Some(code.to_owned());
+        self.screen = Screen::Services;
+        self.touched();
+    }
+
+    /// Any touch: the visitor is still there.
+    pub fn touched(&mut self) {
+        self.since_touch = Duration::ZERO;
+    }
+
+    /// The ticket is stored and can be shown.
+    pub fn ticket_shown(&mut self) {
+        self.screen = Screen::Ticket;
+        self.ticket_left = self.timeouts.ticket;
+        self.touched();
+    }
+
+    /// The ticket could not be printed: keep the number up longer so it can be remembered.
+    pub fn print_failed(&mut self) {
+        if self.screen == Screen::Ticket {
+            self.ticket_left = self.ticket_left.max(self.timeouts.ticket * 2);
+        }
+    }
+
+    /// "More time": on the ticket screen the countdown starts again; elsewhere it is a touch.
+    pub fn more_time(&mut self) {
+        if self.screen == Screen::Ticket {
+            self.ticket_left = self.ticket_left.max(self.timeouts.ticket);
+        }
+        self.touched();
+    }
+
+    /// Back to the welcome screen; the half-finished choice is forgotten.
+    pub fn back_to_welcome(&mut self) {
+        self.screen = Screen::Welcome;
+        self.language = None;
+        self.touched();
+    }
+
+    /// Time passed. Returns true when the screen changed.
+    pub fn tick(&mut self, elapsed: Duration) -> bool {
+        match self.screen {
+            Screen::Welcome => false,
+            Screen::Services => {
+                self.since_touch += elapsed;
+                if self.since_touch >= self.timeouts.idle + self.timeouts.countdown {
+                    self.back_to_welcome();
+                    true
+                } else {
+                    false
+                }
+            }
+            Screen::Ticket => {
+                self.ticket_left = self.ticket_left.saturating_sub(elapsed);
+                if self.ticket_left.is_zero() {
+                    self.back_to_welcome();
+                    true
+                } else {
+                    false
+                }
+            }
+        }
+    }
+
+    /// While the kiosk asks "are you still there?": the whole seconds left before it gives up.
+    pub fn still_there_countdown(&self) -> Option<u32> {
+        if self.screen != Screen::Services || self.since_touch < self.timeouts.idle {
+            return None;
+        }
+        let left = (self.timeouts.idle + self.timeouts.countdown).saturating_sub(self.since_touch);
+        Some(whole_seconds_up(left))
+    }
+
+    /// On the ticket screen: the whole seconds left before going back to welcome.
+    pub fn ticket_countdown(&self) -> u32 {
+        whole_seconds_up(self.ticket_left)
+    }
+}
+
+fn whole_seconds_up(d: Duration) -> u32 {
+    d.as_millis().div_ceil(1000) as u32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const S: Duration = Duration::from_secs(1);
+
+    fn visit() -> Visit {
+        Visit::new(Timeouts { idle: 30 * S, countdown: 10 * S, ticket: 20 * S })
+    }
+
+    #[test]
+    fn a_visit_goes_from_language_to_services_to_ticket() {
+        let mut v = visit();
+        assert_eq!((v.screen(), v.language()), (Screen::Welcome, None));
+        v.choose_language("ar");
+        assert_eq!((v.screen(), v.language()), (Screen::Services, Some("ar")));
+        v.ticket_shown();
+        assert_eq!(v.screen(), Screen::Ticket);
+        assert_eq!(v.ticket_countdown(), 20);
+    }
+
+    #[test]
+    fn welcome_never_times_out() {
+        let mut v = visit();
+        assert!(!v.tick(3600 * S));
+        assert_eq!(v.screen(), Screen::Welcome);
+    }
+
+    #[test]
+    fn idle_on_a_choice_screen_asks_then_forgets_the_choice() {
+        let mut v = visit();
+        v.choose_language("fr");
+        assert!(!v.tick(29 * S));
+        assert_eq!(v.still_there_countdown(), None);
+        v.tick(S);
+        assert_eq!(v.still_there_countdown(), Some(10));
+        v.tick(Duration::from_millis(2500));
+        assert_eq!(v.still_there_countdown(), Some(8), "rounded up, so it never shows 0 early");
+        assert!(v.tick(8 * S));
+        assert_eq!((v.screen(), v.language()), (Screen::Welcome, None));
+    }
+
+    #[test]
+    fn a_touch_answers_the_question() {
+        let mut v = visit();
+        v.choose_language("fr");
+        v.tick(35 * S);
+        assert!(v.still_there_countdown().is_some());
+        v.more_time();
+        assert_eq!(v.still_there_countdown(), None);
+        v.tick(29 * S);
+        assert_eq!(v.screen(), Screen::Services);
+    }
+
+    #[test]
+    fn the_ticket_screen_counts_down_and_more_time_restarts_it() {
+        let mut v = visit();
+        v.choose_language("nl");
+        v.ticket_shown();
+        v.tick(15 * S);
+        assert_eq!(v.ticket_countdown(), 5);
+        v.more_time();
+        assert_eq!(v.ticket_countdown(), 20);
+        assert!(!v.tick(19 * S));
+        assert!(v.tick(S));
+        assert_eq!((v.screen(), v.language()), (Screen::Welcome, None));
+    }
+
+    #[test]
+    fn a_failed_print_keeps_the_number_up_longer() {
+        let mut v = visit();
+        v.choose_language("ti");
+        v.ticket_shown();
+        v.print_failed();
+        assert_eq!(v.ticket_countdown(), 40);
+    }
+}

@@ -1,0 +1,143 @@
+//! A visitor at the kiosk, driven through the real screens with Slint's headless testing
+//! backend: elements are found by their accessible labels, time is mocked.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use i_slint_backend_testing::ElementHandle;
+use loket::clock::ManualClock;
+use loket::config::Config;
+use loket::ui::Kiosk;
+use loket::{AppWindow, KioskAdapter, Locale, Screen, StillThereAdapter, TicketAdapter};
+use slint::ComponentHandle;
+
+struct Running {
+    window: AppWindow,
+    _kiosk: Kiosk,
+    parts_dir: tempfile::TempDir,
+    help_point: Arc<std::sync::Mutex<loket::help_point::HelpPoint>>,
+}
+
+fn start() -> Running {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = Config::sample();
+    config.kiosk.data_dir = dir.path().to_path_buf();
+    let clock = Arc::new(ManualClock::new("2026-11-30T09:30:00Z".parse().unwrap()));
+    let parts = loket::setup::kiosk_parts(config, clock).unwrap();
+    let help_point = parts.help_point.clone();
+    let window = AppWindow::new().unwrap();
+    let kiosk = Kiosk::wire(&window, parts);
+    Running { window, _kiosk: kiosk, parts_dir: dir, help_point }
+}
+
+fn tap(window: &AppWindow, label: &str) {
+    let found: Vec<_> = ElementHandle::find_by_accessible_label(window, label)
+        .filter(|e| e.accessible_role() == Some(i_slint_backend_testing::AccessibleRole::Button))
+        .collect();
+    assert_eq!(found.len(), 1, "exactly one button labelled {label:?}");
+    found[0].invoke_accessible_default_action();
+}
+
+fn wait(seconds: u64) {
+    // Timers fire once per step, as they would on a running kiosk.
+    for _ in 0..seconds * 4 {
+        i_slint_backend_testing::mock_elapsed_time(Duration::from_millis(250));
+    }
+}
+
+#[test]
+fn a_visitor_takes_a_ticket_in_arabic_and_it_is_stored_with_the_language() {
+    i_slint_backend_testing::init_no_event_loop();
+    let k = start();
+    let w = &k.window;
+    assert_eq!(w.global::<KioskAdapter>().get_screen(), Screen::Welcome);
+
+    tap(w, "العربية");
+    assert_eq!(w.global::<KioskAdapter>().get_screen(), Screen::Services);
+    assert!(w.global::<Locale>().get_rtl(), "Arabic screens are mirrored");
+    // The service names are shown in Arabic, and the back button's label is translated.
+    tap(w, "البريد الإلكتروني");
+
+    assert_eq!(w.global::<KioskAdapter>().get_screen(), Screen::Ticket, "two taps to a ticket");
+    let code = w.global::<TicketAdapter>().get_code().to_string();
+    assert_eq!(code, "E-001");
+    let hp = k.help_point.lock().unwrap();
+    let stored: Vec<_> = hp.queue().tickets().collect();
+    assert_eq!(stored.len(), 1);
+    assert_eq!((stored[0].code(), stored[0].language.as_str()), (code.clone(), "ar"));
+    drop(hp);
+
+    // The simulated printer writes the bytes and a preview beside them.
+    let tickets = k.parts_dir.path().join("tickets");
+    let mut found = false;
+    for _ in 0..200 {
+        if tickets.join("2026-11-30-E-001.png").exists() && tickets.join("2026-11-30-E-001.escpos").exists() {
+            found = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(25));
+    }
+    assert!(found, "printed files in {}", tickets.display());
+
+    // "Done" goes back to the welcome screen and forgets the language.
+    tap(w, "تم");
+    assert_eq!(w.global::<KioskAdapter>().get_screen(), Screen::Welcome);
+    assert!(!w.global::<Locale>().get_rtl());
+}
+
+#[test]
+fn idle_on_the_services_screen_asks_then_returns_to_welcome() {
+    i_slint_backend_testing::init_no_event_loop();
+    let k = start();
+    let w = &k.window;
+    let idle = Config::sample().kiosk.idle_timeout_seconds as u64;
+    let countdown = Config::sample().kiosk.countdown_seconds as u64;
+
+    tap(w, "English");
+    assert_eq!(w.global::<KioskAdapter>().get_screen(), Screen::Services);
+    wait(idle - 1);
+    assert!(!w.global::<StillThereAdapter>().get_shown());
+    wait(1);
+    assert!(w.global::<StillThereAdapter>().get_shown(), "asks after {idle} s");
+    assert_eq!(w.global::<StillThereAdapter>().get_seconds_left(), countdown as i32);
+    // "Yes" keeps the visitor's choice…
+    tap(w, "Yes, I need more time");
+    assert!(!w.global::<StillThereAdapter>().get_shown());
+    assert_eq!(w.global::<KioskAdapter>().get_screen(), Screen::Services);
+    // …and without an answer the kiosk goes back to welcome.
+    wait(idle + countdown);
+    assert_eq!(w.global::<KioskAdapter>().get_screen(), Screen::Welcome);
+    assert_eq!(k.help_point.lock().unwrap().queue().tickets().count(), 0, "no ticket was taken");
+}
+
+#[test]
+fn the_ticket_screen_counts_down_and_more_time_keeps_it() {
+    i_slint_backend_testing::init_no_event_loop();
+    let k = start();
+    let w = &k.window;
+    let shown = Config::sample().kiosk.ticket_screen_seconds as i32;
+
+    tap(w, "Nederlands");
+    tap(w, "E-mail");
+    let ticket = w.global::<TicketAdapter>();
+    assert_eq!(ticket.get_seconds_left(), shown);
+    wait(5);
+    assert_eq!(ticket.get_seconds_left(), shown - 5);
+    tap(w, "Meer tijd");
+    assert_eq!(ticket.get_seconds_left(), shown);
+    wait(shown as u64);
+    assert_eq!(w.global::<KioskAdapter>().get_screen(), Screen::Welcome);
+}
+
+#[test]
+fn a_desk_key_calls_the_next_ticket_into_the_now_serving_strip() {
+    i_slint_backend_testing::init_no_event_loop();
+    let k = start();
+    let w = &k.window;
+    tap(w, "English");
+    tap(w, "E-mail");
+    tap(w, "Done");
+    w.global::<KioskAdapter>().invoke_desk_key(1);
+    let calls: Vec<_> = ElementHandle::find_by_accessible_label(w, "Ticket E-001 naar Balie 1").collect();
+    assert_eq!(calls.len(), 1, "the strip shows the call in the local language on the welcome screen");
+}
