@@ -235,6 +235,18 @@ pub struct Call {
     pub language: String,
 }
 
+impl Call {
+    fn of(ticket: &Ticket, desk: &str, at: Timestamp) -> Call {
+        Call {
+            ticket: ticket.id,
+            code: ticket.code(),
+            desk: desk.to_owned(),
+            at,
+            language: ticket.language.clone(),
+        }
+    }
+}
+
 /// Everything the queue needs to resume after a restart, as read back from the store.
 #[derive(Debug, Clone, Default)]
 pub struct Snapshot {
@@ -431,13 +443,7 @@ impl Queue {
         ticket.state = TicketState::Called { desk: desk.to_owned() };
         ticket.called_at = Some(now);
         let ticket = ticket.clone();
-        self.calls.push(Call {
-            ticket: id,
-            code: ticket.code(),
-            desk: desk.to_owned(),
-            at: now,
-            language: ticket.language.clone(),
-        });
+        self.calls.push(Call::of(&ticket, desk, now));
         events.push(Event { at: now, kind: EventKind::TicketCalled { ticket, desk: desk.to_owned() } });
         Ok(events)
     }
@@ -449,13 +455,7 @@ impl Queue {
         let ticket = self.tickets.get_mut(&id).ok_or(QueueError::UnknownTicket(id))?;
         ticket.recalls += 1;
         let ticket = ticket.clone();
-        self.calls.push(Call {
-            ticket: id,
-            code: ticket.code(),
-            desk: desk.to_owned(),
-            at: now,
-            language: ticket.language.clone(),
-        });
+        self.calls.push(Call::of(&ticket, desk, now));
         Ok(vec![Event { at: now, kind: EventKind::TicketRecalled { ticket, desk: desk.to_owned() } }])
     }
 
@@ -666,11 +666,13 @@ impl fmt::Display for WaitEstimate {
     }
 }
 
+/// Rules and times shared by the unit tests of the queue and the store.
 #[cfg(test)]
-mod tests {
+pub(crate) mod fixtures {
     use super::*;
 
-    fn rules() -> QueueRules {
+    /// Three services; desk 1 serves e-mail and appointments, desk 2 tablets.
+    pub fn rules() -> QueueRules {
         QueueRules {
             services: vec![
                 ServiceRule { id: "email".into(), prefix: "E".into() },
@@ -688,13 +690,19 @@ mod tests {
     }
 
     /// 29 November 2026 at the given local time in Brussels (UTC+1).
-    fn at(hh: i8, mm: i8) -> Timestamp {
+    pub fn at(hh: i8, mm: i8) -> Timestamp {
         jiff::civil::date(2026, 11, 29)
             .at(hh, mm, 0, 0)
             .to_zoned(TimeZone::get("Europe/Brussels").unwrap())
             .unwrap()
             .timestamp()
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fixtures::{at, rules};
+    use super::*;
 
     fn issue(q: &mut Queue, service: &str, now: Timestamp) -> Ticket {
         q.issue(service, "nl", now).unwrap().0

@@ -385,32 +385,8 @@ pub fn peek_schema_version(path: &Path) -> Result<Option<i64>, StoreError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::queue::{DeskRule, Queue, QueueRules, ServiceRule};
-    use jiff::tz::TimeZone;
-
-    fn rules() -> QueueRules {
-        QueueRules {
-            services: vec![
-                ServiceRule { id: "email".into(), prefix: "E".into() },
-                ServiceRule { id: "tablet".into(), prefix: "T".into() },
-            ],
-            desks: vec![
-                DeskRule { id: "desk-1".into(), services: vec!["email".into()] },
-                DeskRule { id: "desk-2".into(), services: vec!["tablet".into(), "email".into()] },
-            ],
-            time_zone: TimeZone::get("Europe/Brussels").unwrap(),
-            default_service_time: SignedDuration::from_mins(6),
-            recent_services: 5,
-        }
-    }
-
-    fn at(hh: i8, mm: i8) -> Timestamp {
-        jiff::civil::date(2026, 11, 29)
-            .at(hh, mm, 0, 0)
-            .to_zoned(TimeZone::get("Europe/Brussels").unwrap())
-            .unwrap()
-            .timestamp()
-    }
+    use crate::queue::Queue;
+    use crate::queue::fixtures::{at, rules};
 
     #[test]
     fn migrations_run_once_and_set_the_version() {

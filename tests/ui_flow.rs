@@ -137,7 +137,26 @@ fn a_desk_key_calls_the_next_ticket_into_the_now_serving_strip() {
     tap(w, "English");
     tap(w, "E-mail");
     tap(w, "Done");
-    w.global::<KioskAdapter>().invoke_desk_key(1);
+    // F1 on the keyboard stands in for desk 1's call button.
+    w.window()
+        .dispatch_event(slint::platform::WindowEvent::KeyPressed { text: slint::platform::Key::F1.into() });
+    w.window()
+        .dispatch_event(slint::platform::WindowEvent::KeyReleased { text: slint::platform::Key::F1.into() });
     let calls: Vec<_> = ElementHandle::find_by_accessible_label(w, "Ticket E-001 naar Balie 1").collect();
     assert_eq!(calls.len(), 1, "the strip shows the call in the local language on the welcome screen");
+}
+
+#[test]
+fn the_welcome_greeting_changes_language() {
+    i_slint_backend_testing::init_no_event_loop();
+    let k = start();
+    let greeting = || k.window.global::<loket::WelcomeAdapter>().get_greeting().to_string();
+    let first = greeting();
+    assert_eq!(first, "Welkom", "the first offered language greets first");
+    let mut seen = vec![first];
+    for _ in 0..3 {
+        wait(Config::sample().kiosk.greeting_seconds as u64);
+        seen.push(greeting());
+    }
+    assert_eq!(seen, ["Welkom", "Welcome", "Bienvenue", "أهلاً وسهلاً"]);
 }

@@ -9,6 +9,7 @@ use super::Shared;
 use crate::{AppWindow, CallShown, KioskAdapter, NowServingAdapter};
 
 pub(super) fn connect(window: &AppWindow, shared: &Rc<Shared>) {
+    window.global::<NowServingAdapter>().set_slots(shared.config.kiosk.now_serving_count as i32);
     refresh(window, shared);
     let keys = shared.clone();
     window.global::<KioskAdapter>().on_desk_key(move |n| {
