@@ -122,6 +122,12 @@ impl HelpPoint {
         self.act(|q, now| q.resume_desk(desk, now))
     }
 
+    /// Records a new state of a device (the printer), once per change, with an event.
+    pub fn device_state_changed(&mut self, device: &str, state: &str, detail: &str) -> Result<bool, StoreError> {
+        let now = self.clock.now();
+        self.store.record_device_state(device, state, detail, now)
+    }
+
     /// The queue as it is now (read only).
     pub fn queue(&self) -> &Queue {
         &self.queue

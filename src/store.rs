@@ -70,6 +70,13 @@ const MIGRATIONS: &[&str] = &[
         body        TEXT    NOT NULL,
         sent_at     TEXT
     );",
+    // 2: the state of the kiosk's devices (the printer), as staff and the central system see it
+    "CREATE TABLE device_state (
+        device TEXT PRIMARY KEY,
+        state  TEXT NOT NULL,
+        detail TEXT NOT NULL,
+        since  TEXT NOT NULL
+    ) WITHOUT ROWID;",
 ];
 
 /// The kiosk's SQLite store.
@@ -231,6 +238,50 @@ impl Store {
             .query_map([limit as i64], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
             .collect::<Result<Vec<_>, _>>()?;
         Ok(rows)
+    }
+
+    /// Records a device's new state (e.g. the printer: "no_paper") and an event for the central
+    /// system, in one transaction. Returns false, writing nothing, when the state is unchanged.
+    pub fn record_device_state(
+        &mut self,
+        device: &str,
+        state: &str,
+        detail: &str,
+        at: jiff::Timestamp,
+    ) -> Result<bool, StoreError> {
+        let tx = self.conn.transaction()?;
+        let old: Option<String> = tx
+            .query_row("SELECT state FROM device_state WHERE device = ?1", [device], |r| r.get(0))
+            .optional()?;
+        if old.as_deref() == Some(state) {
+            return Ok(false);
+        }
+        tx.execute(
+            "INSERT INTO device_state (device, state, detail, since) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (device) DO UPDATE SET state = excluded.state, detail = excluded.detail,
+                                                since = excluded.since",
+            params![device, state, detail, at.to_string()],
+        )?;
+        let body = serde_json::json!({
+            "type": "device_state_changed", "at": at, "device": device, "state": state,
+            "previous": old, "detail": detail,
+        });
+        tx.execute(
+            "INSERT INTO outbox (event_id, type, occurred_at, body) VALUES (?1, ?2, ?3, ?4)",
+            params![uuid::Uuid::new_v4().to_string(), "device_state_changed", at.to_string(), body.to_string()],
+        )?;
+        tx.commit()?;
+        Ok(true)
+    }
+
+    /// A device's last recorded state and its detail.
+    pub fn device_state(&self, device: &str) -> Result<Option<(String, String)>, StoreError> {
+        Ok(self
+            .conn
+            .query_row("SELECT state, detail FROM device_state WHERE device = ?1", [device], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()?)
     }
 
     /// Makes the WAL's content part of the main file (done at a quiet moment and at shutdown).
@@ -396,7 +447,7 @@ mod tests {
         let path = dir.path().join("loket.sqlite");
         drop(Store::open(&path).unwrap());
         let again = Store::open(&path).unwrap();
-        assert_eq!(again.schema_version().unwrap(), 1);
+        assert_eq!(again.schema_version().unwrap(), MIGRATIONS.len() as i64);
         let mode: String = again.conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
         assert_eq!(mode, "wal");
         let sync: i64 = again.conn.query_row("PRAGMA synchronous", [], |r| r.get(0)).unwrap();
@@ -500,6 +551,42 @@ mod tests {
         assert_ne!(rows[0].1, rows[1].1);
         let body: Event = serde_json::from_str(&rows[0].3).unwrap();
         assert_eq!(body.kind.ticket().unwrap().language, "uk");
+    }
+
+    #[test]
+    fn a_device_state_change_is_stored_once_with_its_event() {
+        let mut store = Store::open_in_memory().unwrap();
+        assert_eq!(store.device_state("printer").unwrap(), None);
+        assert!(store.record_device_state("printer", "no_paper", "status byte 0x04", at(9, 0)).unwrap());
+        assert!(!store.record_device_state("printer", "no_paper", "again", at(9, 1)).unwrap(), "unchanged");
+        assert!(store.record_device_state("printer", "ready", "", at(9, 5)).unwrap());
+        assert_eq!(store.device_state("printer").unwrap(), Some(("ready".into(), "".into())));
+        let rows = store.outbox(10).unwrap();
+        assert_eq!(rows.len(), 2);
+        let body: serde_json::Value = serde_json::from_str(&rows[1].3).unwrap();
+        assert_eq!((body["state"].as_str(), body["previous"].as_str()), (Some("ready"), Some("no_paper")));
+    }
+
+    #[test]
+    fn a_store_of_schema_1_is_brought_up_to_date_and_keeps_its_tickets() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("loket.sqlite");
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(MIGRATIONS[0]).unwrap();
+            conn.pragma_update(None, "user_version", 1).unwrap();
+            conn.execute(
+                "INSERT INTO ticket (id, service_day, prefix, number, issued_service, service, language,
+                                     issued_at, state) VALUES (1, '2026-11-29', 'E', 1, 'email', 'email', 'nl',
+                                     '2026-11-29T08:00:00Z', 'waiting')",
+                [],
+            )
+            .unwrap();
+        }
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.schema_version().unwrap(), MIGRATIONS.len() as i64);
+        assert_eq!(store.ticket(TicketId(1)).unwrap().unwrap().code(), "E-001");
+        assert_eq!(store.device_state("printer").unwrap(), None);
     }
 
     #[test]
