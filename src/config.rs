@@ -96,6 +96,7 @@ pub struct Config {
     pub kiosk: Kiosk,
     pub queue: QueueSettings,
     pub printer: Printer,
+    pub ticket: TicketSettings,
     pub web: Web,
     pub hours: OpeningHours,
     /// `[[service]]` tables, in file order (the order of the buttons on the kiosk).
@@ -179,7 +180,49 @@ pub enum Printer {
     /// `kiosk.data_dir` unless absolute; see [`Config::ticket_directory`]).
     File { directory: PathBuf },
     /// A thermal printer on a serial port.
-    Serial { device: PathBuf, baud: u32 },
+    Serial(SerialPrinterSettings),
+}
+
+/// `[printer]` with `kind = "serial"`: the port, and the model the pacing follows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SerialPrinterSettings {
+    /// The serial port, e.g. `/dev/serial0` (the Pi's GPIO14/15 UART).
+    pub device: PathBuf,
+    pub baud: u32,
+    /// BCM number of the GPIO wired (level-shifted) to the printer's busy/DTR line, if any.
+    /// With it, Loket follows the line instead of the timing model.
+    pub busy_gpio: Option<u8>,
+    /// True when the printer's TX is wired (level-shifted) to the Pi's RX: Loket then asks the
+    /// printer for paper before each ticket.
+    pub status: bool,
+    /// Microseconds to print one dot row (Adafruit's conservative default: 30000).
+    pub dot_print_us: u32,
+    /// Microseconds to feed one dot row (default 2100).
+    pub dot_feed_us: u32,
+    /// The printer's receive buffer in bytes (default 256).
+    pub buffer_bytes: u32,
+}
+
+/// `[ticket]`: what the printed ticket carries besides the number.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TicketSettings {
+    /// A line at the bottom of every ticket (empty: none).
+    pub footer: String,
+    /// A QR code on the ticket: a URL template where `{code}` becomes the ticket code
+    /// (empty: no QR).
+    pub qr_url: String,
+    /// Use the printer's own QR command (`GS ( k`) instead of printing the QR as an image.
+    /// Many CSN-A2 units lack it: test with `loket print-test` first.
+    pub native_qr: bool,
+    /// The printer has a cutter (the CSN-A2 has a tear bar: false).
+    pub cutter: bool,
+}
+
+impl TicketSettings {
+    /// The QR URL for a ticket code, if a QR is configured.
+    pub fn qr_url_for(&self, code: &str) -> Option<String> {
+        (!self.qr_url.is_empty()).then(|| self.qr_url.replace("{code}", code))
+    }
 }
 
 impl Default for Printer {
@@ -411,6 +454,8 @@ struct ConfigFile {
     #[serde(default)]
     printer: PrinterFile,
     #[serde(default)]
+    ticket: TicketFile,
+    #[serde(default)]
     web: WebFile,
     hours: HoursFile,
     #[serde(rename = "service", default)]
@@ -477,7 +522,73 @@ enum PrinterFile {
         device: String,
         #[serde(default = "default_baud")]
         baud: i64,
+        #[serde(default)]
+        busy_gpio: Option<i64>,
+        #[serde(default)]
+        status: bool,
+        #[serde(default = "default_dot_print_us")]
+        dot_print_us: i64,
+        #[serde(default = "default_dot_feed_us")]
+        dot_feed_us: i64,
+        #[serde(default = "default_buffer_bytes")]
+        buffer_bytes: i64,
     },
+}
+
+fn default_dot_print_us() -> i64 {
+    30_000
+}
+fn default_dot_feed_us() -> i64 {
+    2_100
+}
+fn default_buffer_bytes() -> i64 {
+    256
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+struct TicketFile {
+    footer: String,
+    qr_url: String,
+    native_qr: bool,
+    cutter: bool,
+}
+
+impl TicketFile {
+    fn validate(self) -> Result<TicketSettings, ConfigError> {
+        if !self.qr_url.is_empty() {
+            if !(self.qr_url.starts_with("https://") || self.qr_url.starts_with("http://")) {
+                return Err(invalid(
+                    "ticket.qr_url",
+                    quoted(&self.qr_url),
+                    "must start with https:// or http://",
+                ));
+            }
+            if !self.qr_url.contains("{code}") {
+                return Err(invalid(
+                    "ticket.qr_url",
+                    quoted(&self.qr_url),
+                    "must contain {code}, which becomes the ticket code",
+                ));
+            }
+            if self.qr_url.len() > 200 {
+                return Err(invalid("ticket.qr_url", quoted(&self.qr_url), "must be at most 200 characters"));
+            }
+        }
+        if self.footer.chars().count() > 200 || self.footer.chars().any(char::is_control) {
+            return Err(invalid(
+                "ticket.footer",
+                quoted(&self.footer),
+                "must be one line of at most 200 characters",
+            ));
+        }
+        Ok(TicketSettings {
+            footer: self.footer,
+            qr_url: self.qr_url,
+            native_qr: self.native_qr,
+            cutter: self.cutter,
+        })
+    }
 }
 
 fn default_ticket_directory() -> String {
@@ -586,6 +697,7 @@ impl ConfigFile {
         let kiosk = self.kiosk.validate()?;
         let queue = self.queue.validate()?;
         let printer = self.printer.validate()?;
+        let ticket = self.ticket.validate()?;
         let web = self.web.validate()?;
         let hours = self.hours.validate()?;
 
@@ -638,7 +750,7 @@ impl ConfigFile {
             }
         }
 
-        Ok(Config { site, kiosk, queue, printer, web, hours, services, desks })
+        Ok(Config { site, kiosk, queue, printer, ticket, web, hours, services, desks })
     }
 }
 
@@ -729,13 +841,47 @@ impl PrinterFile {
                     "the folder for ticket files, e.g. \"tickets\"",
                 )?),
             }),
-            PrinterFile::Serial { device, baud } => {
+            PrinterFile::Serial {
+                device,
+                baud,
+                busy_gpio,
+                status,
+                dot_print_us,
+                dot_feed_us,
+                buffer_bytes,
+            } => {
                 let device = non_empty("printer.device", &device, "the serial port, e.g. \"/dev/serial0\"")?;
                 let rates: Vec<String> = BAUD_RATES.iter().map(u32::to_string).collect();
                 let baud = u32::try_from(baud).ok().filter(|b| BAUD_RATES.contains(b)).ok_or_else(|| {
                     invalid("printer.baud", baud.to_string(), format!("must be one of {}", rates.join(", ")))
                 })?;
-                Ok(Printer::Serial { device: PathBuf::from(device), baud })
+                let busy_gpio = busy_gpio
+                    .map(|pin| {
+                        u8::try_from(pin).ok().filter(|p| (2..=27).contains(p)).ok_or_else(|| {
+                            invalid(
+                                "printer.busy_gpio",
+                                pin.to_string(),
+                                "must be a BCM GPIO number from 2 to 27",
+                            )
+                        })
+                    })
+                    .transpose()?;
+                if busy_gpio == Some(14) || busy_gpio == Some(15) {
+                    return Err(invalid(
+                        "printer.busy_gpio",
+                        busy_gpio.unwrap_or_default().to_string(),
+                        "GPIO14 and GPIO15 are the UART's TX and RX",
+                    ));
+                }
+                Ok(Printer::Serial(SerialPrinterSettings {
+                    device: PathBuf::from(device),
+                    baud,
+                    busy_gpio,
+                    status,
+                    dot_print_us: in_range("printer.dot_print_us", dot_print_us, 100, 200_000)?,
+                    dot_feed_us: in_range("printer.dot_feed_us", dot_feed_us, 100, 100_000)?,
+                    buffer_bytes: in_range("printer.buffer_bytes", buffer_bytes, 32, 1_048_576)?,
+                }))
             }
         }
     }
@@ -1010,8 +1156,47 @@ services = ["q"]
             "kind = \"serial\"\ndevice = \"/dev/ttyUSB0\"\nbaud = 115200",
         );
         let config: Config = text.parse().unwrap();
-        assert_eq!(config.printer, Printer::Serial { device: PathBuf::from("/dev/ttyUSB0"), baud: 115200 });
+        let Printer::Serial(serial) = &config.printer else { panic!("{:?}", config.printer) };
+        assert_eq!((serial.device.to_str(), serial.baud), (Some("/dev/ttyUSB0"), 115200));
+        assert_eq!(
+            (serial.busy_gpio, serial.status, serial.dot_print_us, serial.buffer_bytes),
+            (None, false, 30_000, 256)
+        );
         assert_eq!(config.ticket_directory(), None);
+    }
+
+    #[test]
+    fn serial_printer_details_are_read_and_checked() {
+        let serial = |extra: &str| {
+            good_with(
+                "kind = \"file\"\ndirectory = \"tickets\"",
+                &format!("kind = \"serial\"\ndevice = \"/dev/serial0\"\n{extra}"),
+            )
+        };
+        let config: Config = serial("busy_gpio = 18\nstatus = true\ndot_print_us = 2500").parse().unwrap();
+        let Printer::Serial(s) = &config.printer else { panic!() };
+        assert_eq!((s.busy_gpio, s.status, s.dot_print_us), (Some(18), true, 2500));
+        assert_names(&error(&serial("busy_gpio = 14")), &["printer.busy_gpio = 14", "UART"]);
+        assert_names(&error(&serial("busy_gpio = 40")), &["printer.busy_gpio = 40", "2 to 27"]);
+        assert_names(&error(&serial("dot_print_us = 0")), &["printer.dot_print_us = 0"]);
+        assert_names(&error(&serial("buffer_bytes = 4")), &["printer.buffer_bytes = 4"]);
+    }
+
+    #[test]
+    fn ticket_settings_are_read_and_checked() {
+        let config = Config::sample();
+        assert_eq!(config.ticket.qr_url_for("E-017"), None, "no QR in the sample by default");
+        let with = |ticket: &str| format!("{GOOD}\n[ticket]\n{ticket}\n");
+        let config: Config =
+            with("qr_url = \"https://example.org/q/{code}\"\nfooter = \"Tot zo!\"").parse().unwrap();
+        assert_eq!(config.ticket.qr_url_for("E-017").as_deref(), Some("https://example.org/q/E-017"));
+        assert_eq!(config.ticket.footer, "Tot zo!");
+        assert_names(
+            &error(&with("qr_url = \"ftp://x/{code}\"")),
+            &["ticket.qr_url = \"ftp://x/{code}\"", "https://"],
+        );
+        assert_names(&error(&with("qr_url = \"https://x/\"")), &["ticket.qr_url", "{code}"]);
+        assert_names(&error(&with("colour = true")), &["colour"]);
     }
 
     #[test]

@@ -123,7 +123,12 @@ impl HelpPoint {
     }
 
     /// Records a new state of a device (the printer), once per change, with an event.
-    pub fn device_state_changed(&mut self, device: &str, state: &str, detail: &str) -> Result<bool, StoreError> {
+    pub fn device_state_changed(
+        &mut self,
+        device: &str,
+        state: &str,
+        detail: &str,
+    ) -> Result<bool, StoreError> {
         let now = self.clock.now();
         self.store.record_device_state(device, state, detail, now)
     }

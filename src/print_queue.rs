@@ -14,6 +14,26 @@ use crate::printer::{PrintError, PrintReport, TicketSlip, Transport};
 
 type Done = Box<dyn FnOnce(Result<PrintReport, PrintError>) + Send>;
 
+/// Told the printer's state after every ticket: (state, detail). States are `ready`,
+/// `no_paper`, `not_answering` (off, unplugged, port gone, timed out) and `fault`.
+pub type OnState = Box<dyn Fn(&str, &str) + Send>;
+
+/// The state a print result shows, as staff and the central system see it.
+pub fn printer_state(result: &Result<PrintReport, PrintError>) -> &'static str {
+    match result {
+        Ok(_) => "ready",
+        Err(PrintError::NoPaper { .. }) => "no_paper",
+        Err(
+            PrintError::NoAnswer { .. }
+            | PrintError::DeviceMissing { .. }
+            | PrintError::Open { .. }
+            | PrintError::Serial { .. }
+            | PrintError::Timeout { .. },
+        ) => "not_answering",
+        Err(_) => "fault",
+    }
+}
+
 struct Job {
     slip: TicketSlip,
     name: String,
@@ -27,19 +47,21 @@ pub struct PrintQueue {
 }
 
 impl PrintQueue {
-    /// Starts the printer thread with its transport.
-    pub fn start(mut transport: Box<dyn Transport>) -> PrintQueue {
+    /// Starts the printer thread with its transport; `on_state` hears the printer's state
+    /// after each ticket.
+    pub fn start(mut transport: Box<dyn Transport>, on_state: OnState) -> PrintQueue {
         let (jobs, queue) = mpsc::channel::<Box<Job>>();
         let worker = thread::Builder::new()
             .name("printer".into())
             .spawn(move || {
-                log::info!("printer: {}", transport.describe());
                 for job in queue {
                     let result = crate::printer::print_ticket(transport.as_mut(), &job.slip, &job.name);
                     match &result {
                         Ok(report) => log::info!("printed ticket {} ({} bytes)", job.name, report.bytes),
                         Err(e) => log::warn!("ticket {} was not printed: {e}", job.name),
                     }
+                    let detail = result.as_ref().err().map(ToString::to_string).unwrap_or_default();
+                    on_state(printer_state(&result), &detail);
                     (job.done)(result);
                 }
             })
@@ -69,5 +91,64 @@ impl Drop for PrintQueue {
         if let Some(worker) = self.worker.take() {
             let _ = worker.join();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex, mpsc};
+    use std::time::Duration;
+
+    use super::*;
+    use crate::printer::{SlipLabels, TicketSlip};
+
+    /// Fails the first job with no paper, then prints.
+    struct FlakyPrinter(u32);
+
+    impl Transport for FlakyPrinter {
+        fn send(&mut self, _: &str, _: &[u8]) -> Result<(), PrintError> {
+            self.0 += 1;
+            if self.0 == 1 { Err(PrintError::NoPaper { path: "/dev/test".into() }) } else { Ok(()) }
+        }
+        fn describe(&self) -> String {
+            "flaky".into()
+        }
+    }
+
+    fn slip(code: &str) -> TicketSlip {
+        TicketSlip {
+            site_name: "Digilabo".into(),
+            code: code.into(),
+            service_local: "E-mail".into(),
+            service_visitor: None,
+            people_ahead: 0,
+            wait_minutes: None,
+            issued_at: jiff::civil::date(2026, 11, 30).at(9, 0, 0, 0),
+            labels: SlipLabels::dutch(),
+            footer: None,
+            has_cutter: false,
+        }
+    }
+
+    #[test]
+    fn tickets_print_in_order_and_report_the_printer_state() {
+        let states = Arc::new(Mutex::new(Vec::new()));
+        let seen = states.clone();
+        let queue = PrintQueue::start(
+            Box::new(FlakyPrinter(0)),
+            Box::new(move |state, detail| seen.lock().unwrap().push((state.to_owned(), detail.to_owned()))),
+        );
+        let (tx, rx) = mpsc::channel();
+        for code in ["E-001", "E-002"] {
+            let tx = tx.clone();
+            queue.print(slip(code), code.into(), move |r| tx.send((code, r.is_ok())).unwrap());
+        }
+        let results: Vec<_> = (0..2).map(|_| rx.recv_timeout(Duration::from_secs(10)).unwrap()).collect();
+        assert_eq!(results, [("E-001", false), ("E-002", true)]);
+        drop(queue);
+        let states = states.lock().unwrap();
+        assert_eq!(states[0].0, "no_paper");
+        assert!(states[0].1.contains("out of paper"), "{:?}", states[0]);
+        assert_eq!(states[1], ("ready".into(), "".into()));
     }
 }

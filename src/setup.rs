@@ -8,10 +8,12 @@ use std::sync::{Arc, Mutex};
 use anyhow::Context;
 
 use crate::clock::Clock;
-use crate::config::{self, Config};
+use std::time::Duration;
+
+use crate::config::{self, Config, SerialPrinterSettings};
 use crate::help_point::{HelpPoint, queue_rules};
-use crate::print_queue::PrintQueue;
-use crate::printer::FilePrinter;
+use crate::print_queue::{OnState, PrintQueue};
+use crate::printer::{FilePrinter, PrinterModel, ReopeningSerialPrinter, SerialOptions, Transport};
 use crate::store::Store;
 use crate::ui::KioskParts;
 
@@ -28,19 +30,48 @@ pub fn kiosk_parts(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Kios
     let store = Store::open(&store_path)?;
     log::info!("store {} is open", store_path.display());
     let help_point = HelpPoint::open(queue_rules(&config), store, clock)?;
-    let printer = match &config.printer {
+    let help_point = Arc::new(Mutex::new(help_point));
+    let transport = printer_transport(&config);
+    log::info!("printer: {}", transport.describe());
+    let states = help_point.clone();
+    let on_state: OnState = Box::new(move |state, detail| {
+        let mut help_point = states.lock().unwrap_or_else(|e| e.into_inner());
+        match help_point.device_state_changed("printer", state, detail) {
+            Ok(true) if state == "ready" => log::info!("printer: ready"),
+            Ok(true) => log::warn!("printer: {state}: {detail}"),
+            Ok(false) => {}
+            Err(e) => log::error!("printer state {state} not stored: {e}"),
+        }
+    });
+    let printer = Some(PrintQueue::start(transport, on_state));
+    Ok(KioskParts { config: Arc::new(config), help_point, printer })
+}
+
+/// The printer the config asks for: the simulated one (files) or the thermal printer on a
+/// serial port.
+pub fn printer_transport(config: &Config) -> Box<dyn Transport> {
+    match &config.printer {
         config::Printer::File { .. } => {
-            let dir = config.ticket_directory().unwrap_or_else(|| data_dir.join("tickets"));
-            Some(PrintQueue::start(Box::new(FilePrinter::new(dir))))
+            let dir = config.ticket_directory().unwrap_or_else(|| config.kiosk.data_dir.join("tickets"));
+            Box::new(FilePrinter::new(dir))
         }
-        config::Printer::Serial { device, .. } => {
-            log::error!(
-                "printer.kind = \"serial\" ({}): this version has no serial printer driver yet; \
-                 tickets are shown and stored but not printed",
-                device.display()
-            );
-            None
+        config::Printer::Serial(serial) => {
+            Box::new(ReopeningSerialPrinter::new(&serial.device, serial_options(serial), serial.busy_gpio))
         }
-    };
-    Ok(KioskParts { config: Arc::new(config), help_point: Arc::new(Mutex::new(help_point)), printer })
+    }
+}
+
+/// How the serial printer is driven, from `[printer]`.
+pub fn serial_options(serial: &SerialPrinterSettings) -> SerialOptions {
+    SerialOptions {
+        model: PrinterModel {
+            baud: serial.baud,
+            dot_print_time: Duration::from_micros(u64::from(serial.dot_print_us)),
+            dot_feed_time: Duration::from_micros(u64::from(serial.dot_feed_us)),
+            buffer_bytes: serial.buffer_bytes as usize,
+            ..PrinterModel::default()
+        },
+        rx_wired: serial.status,
+        ..SerialOptions::default()
+    }
 }

@@ -268,7 +268,12 @@ impl Store {
         });
         tx.execute(
             "INSERT INTO outbox (event_id, type, occurred_at, body) VALUES (?1, ?2, ?3, ?4)",
-            params![uuid::Uuid::new_v4().to_string(), "device_state_changed", at.to_string(), body.to_string()],
+            params![
+                uuid::Uuid::new_v4().to_string(),
+                "device_state_changed",
+                at.to_string(),
+                body.to_string()
+            ],
         )?;
         tx.commit()?;
         Ok(true)

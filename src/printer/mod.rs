@@ -1,13 +1,13 @@
 //! Printing queue tickets on the help point's 58 mm thermal printer
 //! (CSN-A2 class, 384 dots a line). This module owns the whole path from a
 //! [`TicketSlip`] to paper: the ticket layout (`slip`), the ESC/POS bytes
-//! (`escpos`), the transports that carry them ([`Transport`]: for now the
-//! simulated [`FilePrinter`]; the serial UART with pacing comes later) and a
-//! PNG preview drawn from the bytes (`preview`). It must not decide what a
-//! ticket says (queue numbers, waits and texts come from the caller) and must
-//! not touch the screen.
+//! (`escpos`), the transports that carry them ([`Transport`]: the simulated
+//! [`FilePrinter`] and the real [`SerialPrinter`] on the UART, paced by the
+//! timing model in `pacing`) and a PNG preview drawn from the bytes
+//! (`preview`). It must not decide what a ticket says (queue numbers, waits
+//! and texts come from the caller) and must not touch the screen.
 //!
-//! Wiring on the Pi (for the serial transport to come; see
+//! Wiring on the Pi (details, UART set-up and troubleshooting in `serial`; see
 //! `shared/anchors/thermal-printer.md`): printer RX ← Pi TX (GPIO14, pin 8),
 //! common GND, and a separate 5–9 V supply that can give 1.5 A or more (the head
 //! draws peaks; never from the Pi's 5 V pin). The printer's TX is 5 V: put a
@@ -21,14 +21,21 @@
 
 pub mod escpos;
 pub mod file;
+pub mod pacing;
+pub mod port;
 pub mod preview;
+pub mod serial;
 pub mod slip;
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 pub use escpos::{Align, Bitmap, BitmapError, CodePage, EscPos};
 pub use file::FilePrinter;
+pub use pacing::PrinterModel;
+pub use port::ReopeningSerialPrinter;
 pub use preview::{PreviewError, render_png};
+pub use serial::{PrinterState, SerialOptions, SerialPrinter};
 pub use slip::{EncodedSlip, OmittedLine, SlipLabels, SlipPart, TicketSlip, encode_ticket};
 
 /// Something that takes a finished print job to a printer.
@@ -53,6 +60,30 @@ pub enum PrintError {
     Stopped,
     #[error("the preview of print job {job} cannot be drawn: {source}")]
     Preview { job: String, source: PreviewError },
+    #[error(
+        "no printer port at {}: the device does not exist (UART not enabled, wrong path or adapter unplugged)",
+        path.display()
+    )]
+    DeviceMissing { path: PathBuf },
+    #[error("cannot open the printer port {}: {source}", path.display())]
+    Open { path: PathBuf, source: std::io::Error },
+    #[error("the printer port {} failed: {source}", path.display())]
+    Serial { path: PathBuf, source: std::io::Error },
+    #[error(
+        "print job {job} on {} timed out after {waited:?} with {sent} of {total} bytes sent \
+         (printer off, busy line stuck or port not sending)",
+        path.display()
+    )]
+    Timeout { path: PathBuf, job: String, sent: usize, total: usize, waited: Duration },
+    #[error("the printer on {} is out of paper", path.display())]
+    NoPaper { path: PathBuf },
+    #[error(
+        "the printer on {} did not answer a status request within {waited:?} (off, unplugged, or its TX not wired to the Pi's RX)",
+        path.display()
+    )]
+    NoAnswer { path: PathBuf, waited: Duration },
+    #[error("cannot use GPIO{pin} as the printer's busy line: {reason}")]
+    BusyLine { pin: u8, reason: String },
 }
 
 /// What happened when a ticket was printed.

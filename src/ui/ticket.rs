@@ -63,8 +63,8 @@ pub(super) fn show(window: &AppWindow, shared: &Rc<Shared>, issued: &IssuedTicke
         wait_minutes: issued.position.wait.map(|w| (w.low_minutes, w.high_minutes)),
         issued_at: ticket.issued_at.to_zoned(config.site.timezone.clone()).datetime(),
         labels: SlipLabels::dutch(),
-        footer: None,
-        has_cutter: false,
+        footer: (!config.ticket.footer.is_empty()).then(|| config.ticket.footer.clone()),
+        has_cutter: config.ticket.cutter,
     };
     let job = format!("{}-{}", ticket.service_day, ticket.code());
     let weak = window.as_weak();
