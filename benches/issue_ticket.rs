@@ -54,4 +54,23 @@ fn main() {
         ms(pct(0.99)),
         ms(*times.last().unwrap())
     );
+    // A durable commit cannot be faster than one fsync of the disk it lands on.
+    println!("  the disk's floor: one 4 KiB write + fsync, median {:.3} ms", ms(fsync_floor(dir.path())));
+}
+
+/// The median time of a 4 KiB write followed by fsync, in `dir`.
+fn fsync_floor(dir: &std::path::Path) -> Duration {
+    use std::io::Write;
+    let mut file = std::fs::File::create(dir.join("fsync-probe")).expect("probe file");
+    let block = [0u8; 4096];
+    let mut times: Vec<Duration> = (0..200)
+        .map(|_| {
+            file.write_all(&block).expect("write");
+            let start = Instant::now();
+            file.sync_all().expect("fsync");
+            start.elapsed()
+        })
+        .collect();
+    times.sort();
+    times[times.len() / 2]
 }
