@@ -22,5 +22,6 @@ pub mod printer;
 pub mod queue;
 pub mod setup;
 pub mod store;
+pub mod ticket_words;
 pub mod ui;
 pub mod visit;

@@ -127,6 +127,9 @@ mod tests {
             labels: SlipLabels::dutch(),
             footer: None,
             has_cutter: false,
+            visitor_labels: None,
+            qr_url: None,
+            native_qr: false,
         }
     }
 

@@ -367,6 +367,9 @@ fn slip() -> TicketSlip {
         labels: SlipLabels::dutch(),
         footer: Some("Open ma-vr 9:00-17:00".into()),
         has_cutter: false,
+        visitor_labels: None,
+        qr_url: None,
+        native_qr: false,
     }
 }
 
@@ -480,6 +483,73 @@ fn a_whole_ticket_over_a_pty_decodes_back_to_its_text_and_images() {
         Some(&&Item::Image { width_bytes: 25, height: 37, data: logo.packed().to_vec() }),
         "the logo after the LOGO line"
     );
+}
+
+#[test]
+fn an_arabic_ticket_with_a_qr_code_over_a_pty_decodes_back_to_its_lines_images_and_url() {
+    let url = "https://digilabo.example/queue/E-017";
+    let mut arabic = slip();
+    arabic.service_visitor = Some("مساعدة في البريد الإلكتروني".into());
+    arabic.visitor_labels = Some(loket::ticket_words::labels("ar"));
+    arabic.qr_url = Some(url.into());
+    let job = encode_ticket(&arabic).bytes;
+
+    let pty = open_pty();
+    let want = WAKE.len() + job.len();
+    let master = pty.master.try_clone().expect("master");
+    let reader = std::thread::spawn(move || read_master(master, want, Duration::from_secs(10)));
+    let clock = VirtualClock::new().with_real_pause(Duration::from_micros(200));
+    let mut printer = SerialPrinter::open(&pty.path, SerialOptions::default())
+        .expect("the pty opens as a UART")
+        .with_clock(Box::new(clock.clone()));
+    printer.send("E-017", &job).expect("sent");
+    let got = reader.join().expect("reader");
+    assert_eq!(got[WAKE.len()..], job[..]);
+
+    let items = decode(&got).expect("decodes");
+    let lines: Vec<&str> = items
+        .iter()
+        .filter_map(|i| if let Item::Line { text, .. } = i { Some(text.as_str()) } else { None })
+        .collect();
+    for expected in ["Uw nummer", "E-017", "Hulp bij e-mail", "Voor u: 3"] {
+        assert!(lines.contains(&expected), "{expected:?} not in {lines:?}");
+    }
+    // Code-page bytes beyond ASCII only in the ruled line under the site name.
+    let coded: Vec<_> = lines.iter().filter(|l| l.contains('·')).collect();
+    assert!(
+        coded.iter().all(|l| l.chars().all(|c| c == '·')),
+        "no Arabic went out as code-page text: {lines:?}"
+    );
+
+    // Each Arabic line comes back as an image of the size the rasteriser drew it.
+    let rasterizer = loket::printer::Rasterizer::new().expect("fonts");
+    let images: Vec<(usize, usize, &Vec<u8>)> = items
+        .iter()
+        .filter_map(|i| match i {
+            Item::Image { width_bytes, height, data } => Some((*width_bytes, *height, data)),
+            _ => None,
+        })
+        .collect();
+    for text in ["رقمك", "مساعدة في البريد الإلكتروني", "عدد الأشخاص قبلك: 3"]
+    {
+        let drawn = rasterizer.rasterize(text, loket::printer::TextStyle::default()).expect("drawn");
+        let bitmap = &drawn.lines[0].bitmap;
+        let size = (bitmap.row_bytes(), usize::from(bitmap.height()));
+        assert!(
+            images.iter().any(|(w, h, data)| (*w, *h) == size && data[..] == bitmap.packed()[..]),
+            "{text:?}: no image of {size:?} among {:?}",
+            images.iter().map(|(w, h, _)| (w, h)).collect::<Vec<_>>()
+        );
+    }
+
+    // The QR code is the tallest image; read it back like a phone would.
+    let (width_bytes, height, data) = images.iter().max_by_key(|(_, h, _)| *h).copied().expect("a QR image");
+    let dark = |x: usize, y: usize| data[y * width_bytes + x / 8] & (0x80 >> (x % 8)) != 0;
+    let mut image = rqrr::PreparedImage::prepare_from_bitmap(width_bytes * 8, height, |x, y| dark(x, y));
+    let grids = image.detect_grids();
+    assert_eq!(grids.len(), 1, "one QR code in the {}×{height} image", width_bytes * 8);
+    let (_, content) = grids[0].decode().expect("the QR code decodes");
+    assert_eq!(content, url);
 }
 
 #[test]

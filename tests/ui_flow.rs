@@ -160,3 +160,52 @@ fn the_welcome_greeting_changes_language() {
     }
     assert_eq!(seen, ["Welkom", "Welcome", "Bienvenue", "أهلاً وسهلاً"]);
 }
+
+#[test]
+fn a_missing_printer_asks_the_visitor_to_remember_the_number_and_is_recorded() {
+    i_slint_backend_testing::init_no_event_loop();
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("ttyNOPRINTER");
+    let mut sample = loket::config::SAMPLE_TOML
+        .replace("\nkind = \"file\"\n", &format!("\nkind = \"serial\"\ndevice = \"{}\"\n", missing.display()))
+        .replace("directory = \"tickets\"", "");
+    sample = sample.replace("data_dir = \"loket-data\"", &format!("data_dir = \"{}\"", dir.path().display()));
+    let config: Config = sample.parse().unwrap();
+    let clock = Arc::new(ManualClock::new("2026-11-30T09:30:00Z".parse().unwrap()));
+    let parts = loket::setup::kiosk_parts(config, clock).unwrap();
+    let help_point = parts.help_point.clone();
+    let window = AppWindow::new().unwrap();
+    let _kiosk = Kiosk::wire(&window, parts);
+
+    tap(&window, "Français");
+    tap(&window, "E-mail");
+    let ticket = window.global::<TicketAdapter>();
+    let shown = ticket.get_seconds_left();
+    // The printer thread reports back; the kiosk picks it up on its next tick.
+    let mut failed = false;
+    for _ in 0..400 {
+        i_slint_backend_testing::mock_elapsed_time(Duration::from_millis(250));
+        if ticket.get_print_state() == loket::PrintState::Failed {
+            failed = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert!(failed, "the ticket screen says the printer failed");
+    assert!(
+        ticket.get_seconds_left() > shown,
+        "the number stays up longer: {} > {shown}",
+        ticket.get_seconds_left()
+    );
+    // …in the visitor's language.
+    let remember: Vec<_> = ElementHandle::find_by_accessible_label(
+        &window,
+        "L'imprimante ne fonctionne pas. Retenez bien votre numéro.",
+    )
+    .collect();
+    assert_eq!(remember.len(), 1, "the printer message is in French");
+    assert_eq!(window.global::<KioskAdapter>().get_screen(), Screen::Ticket);
+    let state = help_point.lock().unwrap().store().device_state("printer").unwrap();
+    assert_eq!(state.map(|s| s.0).as_deref(), Some("not_answering"));
+    assert_eq!(help_point.lock().unwrap().queue().tickets().count(), 1, "the ticket is valid all the same");
+}

@@ -19,6 +19,9 @@
 //!   ~256-byte receive buffer (5 rows at full width), as Adafruit does
 //!   without a DTR line. With a DTR/busy line wired, bigger bands (up to 255
 //!   rows) are fine: use [`EscPos::raster_in_bands`].
+//! * The printer's own QR command (`GS ( k`, [`EscPos::native_qr`]) exists
+//!   only on later firmware (CSN-A2L manual rev. 5, 2018); older units print
+//!   its bytes as stray characters. Use it only after a test print on the unit.
 
 /// Dots on one printed line of 58 mm paper.
 pub const DOTS_PER_LINE: u16 = 384;
@@ -33,6 +36,12 @@ pub const MAX_MAGNIFICATION: u8 = 8;
 /// Raster band size that fits the printer's receive buffer when there is no
 /// DTR flow control (Adafruit: "assuming 256 byte printer buffer").
 pub const RASTER_BAND_BYTES: usize = 256;
+
+/// Largest payload of the printer's own QR command: a model 2 code holds at
+/// most 2,953 bytes (version 40, level L, byte mode).
+pub const NATIVE_QR_MAX_BYTES: usize = 2_953;
+/// Largest module size `GS ( k` fn 67 accepts, in dots.
+pub const NATIVE_QR_MAX_MODULE_DOTS: u8 = 16;
 
 pub(crate) const ESC: u8 = 0x1B;
 pub(crate) const GS: u8 = 0x1D;
@@ -138,6 +147,54 @@ impl CodePage {
     pub fn can_carry(self, text: &str) -> bool {
         self.encode(text).lost == 0
     }
+}
+
+/// How much of a QR code may be damaged and still read (`GS ( k` fn 69).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum QrLevel {
+    /// About 7 %.
+    Low,
+    /// About 15 %: what Loket prints.
+    #[default]
+    Medium,
+    /// About 25 %.
+    Quartile,
+    /// About 30 %.
+    High,
+}
+
+impl QrLevel {
+    /// The `n` of fn 69: 48..=51 (ASCII '0'..='3').
+    pub fn number(self) -> u8 {
+        match self {
+            QrLevel::Low => 48,
+            QrLevel::Medium => 49,
+            QrLevel::Quartile => 50,
+            QrLevel::High => 51,
+        }
+    }
+
+    /// Reads the `n` of fn 69.
+    pub fn from_number(n: u8) -> Option<QrLevel> {
+        match n {
+            48 => Some(QrLevel::Low),
+            49 => Some(QrLevel::Medium),
+            50 => Some(QrLevel::Quartile),
+            51 => Some(QrLevel::High),
+            _ => None,
+        }
+    }
+}
+
+/// Why the printer's own QR command cannot be built.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NativeQrError {
+    #[error("there is nothing to put in the QR code")]
+    Empty,
+    #[error("{bytes} bytes are more than a QR code holds ({NATIVE_QR_MAX_BYTES})")]
+    TooLong { bytes: usize },
+    #[error("QR module size {dots} dots is outside 1..={NATIVE_QR_MAX_MODULE_DOTS}")]
+    ModuleSize { dots: u8 },
 }
 
 /// Text turned into code-page bytes.
@@ -306,7 +363,8 @@ impl Bitmap {
 
 /// Builder for an ESC/POS byte stream. Emits only these commands:
 /// `ESC @`, `ESC t n`, `ESC a n`, `ESC E n`, `GS ! n`, printable text, `LF`,
-/// `ESC d n`, `GS V 66 0`, `GS v 0`.
+/// `ESC d n`, `GS V 66 0`, `GS v 0`, and `GS ( k` (QR) only when
+/// [`EscPos::native_qr`] is called.
 ///
 /// Text the current code page cannot carry is printed as '?' and counted in
 /// [`EscPos::lost_characters`].
@@ -396,6 +454,48 @@ impl EscPos {
             self.bytes.extend_from_slice(chunk);
         }
         self
+    }
+
+    /// Feeds `rows` dot rows (1/8 mm each) by printing a white image one byte
+    /// wide (`GS v 0`, 8 + `rows` bytes per 255 rows). `ESC J n` would do it in
+    /// 3 bytes but is missing on older CSN-A2 firmware. 0 sends nothing.
+    pub fn feed_dots(&mut self, rows: u16) -> &mut Self {
+        match Bitmap::new(8, rows) {
+            Ok(white) => self.raster(&white),
+            Err(_) => self,
+        }
+    }
+
+    /// The printer's own QR code (model 2), printed where the line starts and
+    /// placed by `ESC a`: `GS ( k` fn 65 (model 2), fn 67 (module size), fn 69
+    /// (error correction), fn 80 (store `data`) and fn 81 (print). Byte for
+    /// byte what python-escpos 3.1 sends with `qr(..., native=True)`.
+    /// Not every CSN-A2 knows it (see the module notes): Loket draws QR codes
+    /// as raster unless a printer is known to have it.
+    pub fn native_qr(
+        &mut self,
+        data: &[u8],
+        module_dots: u8,
+        level: QrLevel,
+    ) -> Result<&mut Self, NativeQrError> {
+        if data.is_empty() {
+            return Err(NativeQrError::Empty);
+        }
+        if data.len() > NATIVE_QR_MAX_BYTES {
+            return Err(NativeQrError::TooLong { bytes: data.len() });
+        }
+        if !(1..=NATIVE_QR_MAX_MODULE_DOTS).contains(&module_dots) {
+            return Err(NativeQrError::ModuleSize { dots: module_dots });
+        }
+        let store_len =
+            u16::try_from(data.len() + 3).map_err(|_| NativeQrError::TooLong { bytes: data.len() })?;
+        let [pl, ph] = store_len.to_le_bytes();
+        self.push(&[GS, b'(', b'k', 4, 0, 49, 65, 50, 0]);
+        self.push(&[GS, b'(', b'k', 3, 0, 49, 67, module_dots]);
+        self.push(&[GS, b'(', b'k', 3, 0, 49, 69, level.number()]);
+        self.push(&[GS, b'(', b'k', pl, ph, 49, 80, 48]);
+        self.push(data);
+        Ok(self.push(&[GS, b'(', b'k', 3, 0, 49, 81, 48]))
     }
 
     /// Characters replaced by '?' so far because the code page lacks them.
@@ -560,6 +660,80 @@ mod tests {
         assert_eq!(out[second..second + 8], [0x1D, 0x76, 0x30, 0, 48, 0, 5, 0]);
         let third = 2 * second;
         assert_eq!(out[third..third + 8], [0x1D, 0x76, 0x30, 0, 48, 0, 2, 0]);
+    }
+
+    #[test]
+    fn feed_dots_is_a_white_raster_one_byte_wide() {
+        assert_eq!(bytes(|p| p.feed_dots(3)), [0x1D, 0x76, 0x30, 0, 1, 0, 3, 0, 0, 0, 0]);
+        assert!(bytes(|p| p.feed_dots(0)).is_empty());
+        // More than 255 rows: two bands.
+        let out = bytes(|p| p.feed_dots(300));
+        assert_eq!(out.len(), 2 * 8 + 300);
+        assert_eq!(out[..8], [0x1D, 0x76, 0x30, 0, 1, 0, 255, 0]);
+    }
+
+    #[test]
+    fn native_qr_is_gs_paren_k_model_2_size_level_store_print() {
+        let mut p = EscPos::new();
+        p.native_qr(b"NATIVE-A012", 6, QrLevel::Medium).expect("valid");
+        let mut expected = vec![
+            0x1D, 0x28, 0x6B, 0x04, 0x00, 0x31, 0x41, 0x32, 0x00, // fn 65: model 2
+            0x1D, 0x28, 0x6B, 0x03, 0x00, 0x31, 0x43, 0x06, // fn 67: 6 dots a module
+            0x1D, 0x28, 0x6B, 0x03, 0x00, 0x31, 0x45, 0x31, // fn 69: level M
+            0x1D, 0x28, 0x6B, 0x0E, 0x00, 0x31, 0x50, 0x30, // fn 80: store 11 + 3 bytes
+        ];
+        expected.extend_from_slice(b"NATIVE-A012");
+        expected.extend_from_slice(&[0x1D, 0x28, 0x6B, 0x03, 0x00, 0x31, 0x51, 0x30]); // fn 81: print
+        assert_eq!(p.bytes(), expected);
+    }
+
+    #[test]
+    fn native_qr_matches_python_escpos_for_a_26_byte_payload() {
+        // python-escpos 3.1 `Dummy().qr(data, native=True, size=6, ec=QR_ECLEVEL_L)`
+        // (anchor thermal-printer.md §2.1): store length 0x1d = 26 + 3.
+        let data = b"https://example.org/t/A012";
+        assert_eq!(data.len(), 26);
+        let out = bytes(|p| p.native_qr(data, 6, QrLevel::Low).expect("valid"));
+        assert_eq!(
+            out[..25],
+            [
+                0x1d, 0x28, 0x6b, 0x04, 0x00, 0x31, 0x41, 0x32, 0x00, 0x1d, 0x28, 0x6b, 0x03, 0x00, 0x31,
+                0x43, 0x06, 0x1d, 0x28, 0x6b, 0x03, 0x00, 0x31, 0x45, 0x30
+            ]
+        );
+        assert_eq!(out[25..33], [0x1d, 0x28, 0x6b, 0x1d, 0x00, 0x31, 0x50, 0x30]);
+        assert_eq!(out[33..59], *data);
+        assert_eq!(out[59..], [0x1d, 0x28, 0x6b, 0x03, 0x00, 0x31, 0x51, 0x30]);
+    }
+
+    #[test]
+    fn native_qr_length_is_little_endian_over_256_bytes() {
+        let data = vec![b'7'; 300];
+        let out = bytes(|p| p.native_qr(&data, 3, QrLevel::High).expect("valid"));
+        // 303 = 0x012F
+        assert_eq!(out[25..33], [0x1D, 0x28, 0x6B, 0x2F, 0x01, 0x31, 0x50, 0x30]);
+        assert_eq!(out[24], 0x33); // level H
+        assert_eq!(out.len(), 9 + 8 + 8 + 8 + 300 + 8);
+    }
+
+    #[test]
+    fn native_qr_refuses_what_the_printer_cannot_print() {
+        let mut p = EscPos::new();
+        assert_eq!(p.native_qr(b"", 4, QrLevel::Medium).err(), Some(NativeQrError::Empty));
+        assert_eq!(p.native_qr(b"x", 0, QrLevel::Medium).err(), Some(NativeQrError::ModuleSize { dots: 0 }));
+        assert_eq!(
+            p.native_qr(b"x", 17, QrLevel::Medium).err(),
+            Some(NativeQrError::ModuleSize { dots: 17 })
+        );
+        let long = vec![b'x'; NATIVE_QR_MAX_BYTES + 1];
+        assert_eq!(
+            p.native_qr(&long, 4, QrLevel::Medium).err(),
+            Some(NativeQrError::TooLong { bytes: NATIVE_QR_MAX_BYTES + 1 })
+        );
+        assert!(p.bytes().is_empty(), "nothing is sent for a refused code");
+        for level in [QrLevel::Low, QrLevel::Medium, QrLevel::Quartile, QrLevel::High] {
+            assert_eq!(QrLevel::from_number(level.number()), Some(level));
+        }
     }
 
     #[test]

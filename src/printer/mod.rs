@@ -24,19 +24,23 @@ pub mod file;
 pub mod pacing;
 pub mod port;
 pub mod preview;
+pub mod qr;
+pub mod raster;
 pub mod serial;
 pub mod slip;
 
 use std::path::PathBuf;
 use std::time::Duration;
 
-pub use escpos::{Align, Bitmap, BitmapError, CodePage, EscPos};
+pub use escpos::{Align, Bitmap, BitmapError, CodePage, EscPos, NativeQrError, QrLevel};
 pub use file::FilePrinter;
 pub use pacing::PrinterModel;
 pub use port::ReopeningSerialPrinter;
 pub use preview::{PreviewError, render_png};
+pub use qr::{QrError, QrOptions, qr_bitmap};
+pub use raster::{RasterError, RasterLine, RasterText, Rasterizer, TextDirection, TextStyle};
 pub use serial::{PrinterState, SerialOptions, SerialPrinter};
-pub use slip::{EncodedSlip, OmittedLine, SlipLabels, SlipPart, TicketSlip, encode_ticket};
+pub use slip::{EncodedSlip, LineProblem, OmittedLine, SlipLabels, SlipPart, TicketSlip, encode_ticket};
 
 /// Something that takes a finished print job to a printer.
 pub trait Transport: Send {
@@ -104,12 +108,7 @@ pub fn print_ticket(
 ) -> Result<PrintReport, PrintError> {
     let encoded = encode_ticket(slip);
     for line in &encoded.omitted {
-        log::warn!(
-            "ticket {}: {:?} line not printed, the printer's code page cannot carry it: {:?}",
-            slip.code,
-            line.part,
-            line.text
-        );
+        log::warn!("ticket {}: {:?} line {:?} {}", slip.code, line.part, line.text, line.problem);
     }
     transport.send(job_name, &encoded.bytes)?;
     log::info!(
@@ -153,6 +152,9 @@ mod tests {
             labels: SlipLabels::dutch(),
             footer: None,
             has_cutter: false,
+            visitor_labels: None,
+            qr_url: None,
+            native_qr: false,
         }
     }
 
@@ -167,11 +169,19 @@ mod tests {
     }
 
     #[test]
-    fn print_ticket_reports_lines_it_left_off() {
+    fn print_ticket_prints_every_script_it_has_a_font_for() {
         let mut printer = MemoryPrinter::default();
         let report = print_ticket(&mut printer, &slip(Some("ድጋፍ ኢመይል")), "E-017").expect("printed");
+        assert!(report.omitted.is_empty(), "{:?}", report.omitted);
+    }
+
+    #[test]
+    fn print_ticket_reports_characters_no_font_has() {
+        let mut printer = MemoryPrinter::default();
+        let report = print_ticket(&mut printer, &slip(Some("帮助")), "E-017").expect("printed");
         assert_eq!(report.omitted.len(), 1);
         assert_eq!(report.omitted[0].part, SlipPart::ServiceVisitor);
+        assert_eq!(report.omitted[0].problem, LineProblem::MissingCharacters(vec!['帮', '助']));
     }
 
     #[test]

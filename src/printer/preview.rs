@@ -14,13 +14,19 @@
 //!   `GS v 0` images;
 //! * enlarged characters stand on a common baseline; a line advances by its
 //!   tallest character plus 6 dots, at least 30 dots (the 24+6 default);
-//! * `GS V` is drawn as a dashed line across the paper.
+//! * `GS V` is drawn as a dashed line across the paper;
+//! * `GS ( k` (QR, model 2): fn 65/67/69 set model, module size (default 3)
+//!   and error correction (default L), fn 80 stores the data, fn 81 prints
+//!   the code at the `ESC a` position without a quiet zone, like `GS v 0`.
 
 use std::collections::HashMap;
 
 use ab_glyph::{Font, FontRef, PxScale, ScaleFont, point};
 
-use super::escpos::{Align, CodePage, DOTS_PER_LINE, ESC, FONT_A_HEIGHT, FONT_A_WIDTH, GS, LF};
+use super::escpos::{
+    Align, CodePage, DOTS_PER_LINE, ESC, FONT_A_HEIGHT, FONT_A_WIDTH, GS, LF, NATIVE_QR_MAX_MODULE_DOTS,
+    QrLevel,
+};
 
 /// The font used to draw the printer's font A.
 static FONT_A_TTF: &[u8] = include_bytes!("../../fonts/DejaVuSansMono.ttf");
@@ -56,6 +62,8 @@ pub enum PreviewError {
     TextBeforeCodePage { offset: usize, byte: u8 },
     #[error("the paper would be longer than {MAX_PAPER_DOTS} dots (at byte offset {offset})")]
     TooLong { offset: usize },
+    #[error("the QR code printed at byte offset {offset} cannot be drawn: {reason}")]
+    Qr { offset: usize, reason: String },
     #[error("the bundled preview font cannot be read")]
     Font,
     #[error("the PNG could not be written: {0}")]
@@ -127,6 +135,14 @@ struct Printer {
     line_width: u32,
     line_align: Align,
     glyphs: Glyphs,
+    qr: NativeQr,
+}
+
+/// What `GS ( k` has set up so far.
+struct NativeQr {
+    module_dots: u32,
+    level: QrLevel,
+    data: Vec<u8>,
 }
 
 fn render(bytes: &[u8]) -> Result<Paper, PreviewError> {
@@ -142,6 +158,7 @@ fn render(bytes: &[u8]) -> Result<Paper, PreviewError> {
         line_width: 0,
         line_align: Align::Left,
         glyphs: Glyphs::new()?,
+        qr: NativeQr { module_dots: 3, level: QrLevel::Low, data: Vec::new() },
     };
     let mut i = 0;
     while i < bytes.len() {
@@ -256,6 +273,17 @@ fn render(bytes: &[u8]) -> Result<Paper, PreviewError> {
                         p.raster(x_bytes, rows, data, at)?;
                         i += 8 + len;
                     }
+                    b'(' => {
+                        if param(2, "GS (")? != b'k' {
+                            return Err(unknown(3));
+                        }
+                        let len = usize::from(u16::from_le_bytes([param(3, "GS ( k")?, param(4, "GS ( k")?]));
+                        let body = bytes
+                            .get(at + 5..at + 5 + len)
+                            .ok_or(PreviewError::Truncated { offset: at, command: "GS ( k" })?;
+                        p.native_qr(body, at, || unknown(5 + len.min(3)))?;
+                        i += 5 + len;
+                    }
                     _ => return Err(unknown(2)),
                 }
             }
@@ -364,6 +392,77 @@ impl Printer {
         self.advance(8, offset)
     }
 
+    /// One `GS ( k` function (`body` = cn fn parameters); only QR (cn 49).
+    fn native_qr(
+        &mut self,
+        body: &[u8],
+        offset: usize,
+        unknown: impl Fn() -> PreviewError,
+    ) -> Result<(), PreviewError> {
+        let bad = |value: u8| PreviewError::BadParameter { offset, command: "GS ( k", value: value.into() };
+        match body {
+            [49, 65, model, _] => {
+                if !(49..=50).contains(model) {
+                    return Err(bad(*model));
+                }
+            }
+            [49, 67, size] => {
+                if !(1..=NATIVE_QR_MAX_MODULE_DOTS).contains(size) {
+                    return Err(bad(*size));
+                }
+                self.qr.module_dots = u32::from(*size);
+            }
+            [49, 69, level] => self.qr.level = QrLevel::from_number(*level).ok_or_else(|| bad(*level))?,
+            [49, 80, 48, data @ ..] => self.qr.data = data.to_vec(),
+            [49, 81, 48] => return self.print_qr(offset),
+            _ => return Err(unknown()),
+        }
+        Ok(())
+    }
+
+    fn print_qr(&mut self, offset: usize) -> Result<(), PreviewError> {
+        if !self.line.is_empty() {
+            self.print_line(offset)?;
+        }
+        let qr_error = |reason: String| PreviewError::Qr { offset, reason };
+        if self.qr.data.is_empty() {
+            return Err(qr_error("no data was stored (fn 80)".into()));
+        }
+        let level = match self.qr.level {
+            QrLevel::Low => qrcode::EcLevel::L,
+            QrLevel::Medium => qrcode::EcLevel::M,
+            QrLevel::Quartile => qrcode::EcLevel::Q,
+            QrLevel::High => qrcode::EcLevel::H,
+        };
+        let code = qrcode::QrCode::with_error_correction_level(&self.qr.data, level)
+            .map_err(|e| qr_error(e.to_string()))?;
+        let modules = code.width() as u32;
+        let side = modules * self.qr.module_dots;
+        if side > WIDTH {
+            return Err(qr_error(format!("{side} dots are wider than the paper")));
+        }
+        let x0 = match self.align {
+            Align::Left => 0,
+            Align::Center => (WIDTH - side) / 2,
+            Align::Right => WIDTH - side,
+        };
+        let top = self.y;
+        self.advance(side, offset)?;
+        for (i, color) in code.to_colors().iter().enumerate() {
+            if *color != qrcode::Color::Dark {
+                continue;
+            }
+            let (mx, my) = (i as u32 % modules, i as u32 / modules);
+            for dy in 0..self.qr.module_dots {
+                for dx in 0..self.qr.module_dots {
+                    self.paper
+                        .blacken(x0 + mx * self.qr.module_dots + dx, top + my * self.qr.module_dots + dy);
+                }
+            }
+        }
+        Ok(())
+    }
+
     fn raster(&mut self, x_bytes: u16, rows: u16, data: &[u8], offset: usize) -> Result<(), PreviewError> {
         if !self.line.is_empty() {
             self.print_line(offset)?;
@@ -461,6 +560,9 @@ mod tests {
             labels: SlipLabels::dutch(),
             footer: Some("Open ma–vr 9:00–17:00".into()),
             has_cutter,
+            visitor_labels: None,
+            qr_url: None,
+            native_qr: false,
         })
         .bytes
     }
@@ -561,6 +663,73 @@ mod tests {
         assert_eq!(black_in(&dots, 0..3, 0..384), 16);
     }
 
+    /// Reads the QR code off a preview with `rqrr`, as a phone would.
+    fn read_qr(width: u32, height: u32, dots: &[u8]) -> Option<String> {
+        let mut image =
+            rqrr::PreparedImage::prepare_from_greyscale(width as usize, height as usize, |x, y| {
+                dots[y * width as usize + x]
+            });
+        let grids = image.detect_grids();
+        grids.first().and_then(|g| g.decode().ok()).map(|(_, text)| text)
+    }
+
+    #[test]
+    fn qr_codes_on_tickets_read_back_from_the_preview() {
+        use super::super::slip::tests::{arabic_with_qr, dutch_with_qr, tigrinya_with_qr};
+        for slip in [dutch_with_qr(), arabic_with_qr(), tigrinya_with_qr()] {
+            let url = slip.qr_url.clone().expect("has a link");
+            for native_qr in [false, true] {
+                let bytes = encode_ticket(&TicketSlip { native_qr, ..slip.clone() }).bytes;
+                let (w, h, dots) = decode(&render_png(&bytes).expect("renders"));
+                assert_eq!(read_qr(w, h, &dots).as_deref(), Some(url.as_str()), "native {native_qr}");
+            }
+        }
+        // The same preview without the code has nothing to read.
+        let (w, h, dots) = decode(&render_png(&sample_ticket(false)).expect("renders"));
+        assert_eq!(read_qr(w, h, &dots), None);
+    }
+
+    #[test]
+    fn arabic_ticket_preview_has_ink_on_the_right_under_the_service() {
+        use super::super::slip::tests::arabic_with_qr;
+        let (_, h, dots) = decode(&render_png(&encode_ticket(&arabic_with_qr()).bytes).expect("renders"));
+        // Service name: double-height text at 30+30+30+30+150+30 = 300..360; the Arabic below it.
+        let arabic_rows = 362..400;
+        assert!(h > 600);
+        assert!(black_in(&dots, arabic_rows.clone(), 372..384) > 0, "right-aligned: ink at the right edge");
+        assert!(black_in(&dots, arabic_rows, 0..64) == 0, "nothing at the left");
+    }
+
+    #[test]
+    fn native_qr_commands_are_checked() {
+        let mut p = EscPos::new();
+        p.native_qr(b"A012", 4, crate::printer::escpos::QrLevel::Medium).expect("valid");
+        let (_, h, _) = decode(&render_png(p.bytes()).expect("renders"));
+        assert_eq!(h, 21 * 4, "version 1 at 4 dots a module");
+        // Print without stored data.
+        assert!(matches!(
+            render_png(&[0x1D, 0x28, 0x6B, 3, 0, 49, 81, 48]),
+            Err(PreviewError::Qr { offset: 0, .. })
+        ));
+        // Module size 0, unknown function, another symbol type, cut-off data.
+        assert!(matches!(
+            render_png(&[0x1D, 0x28, 0x6B, 3, 0, 49, 67, 0]),
+            Err(PreviewError::BadParameter { offset: 0, .. })
+        ));
+        assert!(matches!(
+            render_png(&[0x1D, 0x28, 0x6B, 3, 0, 49, 82, 48]),
+            Err(PreviewError::UnknownCommand { offset: 0, .. })
+        ));
+        assert!(matches!(
+            render_png(&[0x1D, 0x28, 0x6B, 3, 0, 48, 67, 4]),
+            Err(PreviewError::UnknownCommand { offset: 0, .. })
+        ));
+        assert!(matches!(
+            render_png(&[0x1D, 0x28, 0x6B, 9, 0, 49, 80, 48, b'x']),
+            Err(PreviewError::Truncated { offset: 0, command: "GS ( k" })
+        ));
+    }
+
     #[test]
     fn empty_stream_gives_a_one_dot_high_png() {
         let (w, h, _) = decode(&render_png(&[]).expect("renders"));
@@ -623,8 +792,10 @@ mod tests {
                     state ^= state << 13;
                     state ^= state >> 17;
                     state ^= state << 5;
-                    [0x1B, 0x1D, 0x0A, b'v', b'0', b'!', b'V', b'a', b't', 19, 0, 1, 66, 0xFF]
-                        [(state % 14) as usize]
+                    [
+                        0x1B, 0x1D, 0x0A, b'v', b'0', b'!', b'V', b'a', b't', 19, 0, 1, 66, 0xFF, b'(', b'k',
+                        49, 81,
+                    ][(state % 18) as usize]
                 })
                 .collect();
             let _ = render_png(&garbage);

@@ -3,7 +3,7 @@
 //! One Rust module per screen fills that screen's adapter global and answers its callbacks;
 //! this module owns what they share: the visit (which screen, which language), the timers and
 //! the switch of language and reading direction. Slint owns the main thread: everything here
-//! runs on it, and the printer thread reports back with `upgrade_in_event_loop`.
+//! runs on it; the printer thread reports back through a channel the tick timer drains.
 //!
 //! It must not hold queue rules: it asks the [`HelpPoint`] and shows what it answers.
 
@@ -14,7 +14,7 @@ mod welcome;
 
 use std::cell::RefCell;
 use std::rc::Rc;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::Duration;
 
 use slint::{ComponentHandle, Timer, TimerMode};
@@ -48,6 +48,9 @@ struct Shared {
     help_point: Arc<Mutex<HelpPoint>>,
     printer: Option<PrintQueue>,
     visit: RefCell<Visit>,
+    /// Print results from the printer thread: (ticket code, printed?). Drained by the tick
+    /// timer, so they reach the screen on the UI thread (also under the test backend).
+    printed: (mpsc::Sender<(String, bool)>, mpsc::Receiver<(String, bool)>),
 }
 
 impl Kiosk {
@@ -65,9 +68,9 @@ impl Kiosk {
             help_point: parts.help_point,
             printer: parts.printer,
             visit: RefCell::new(Visit::new(timeouts)),
+            printed: mpsc::channel(),
         });
 
-        CURRENT.with(|c| *c.borrow_mut() = Rc::downgrade(&shared));
         welcome::connect(window, &shared);
         services::connect(window, &shared);
         ticket::connect(window, &shared);
@@ -82,6 +85,11 @@ impl Kiosk {
         let ticking = shared.clone();
         let tick = Timer::default();
         tick.start(TimerMode::Repeated, TICK, move || {
+            if let Some(window) = ticking.window.upgrade() {
+                while let Ok((code, printed)) = ticking.printed.1.try_recv() {
+                    ticket::print_finished(&window, &ticking, &code, printed);
+                }
+            }
             let changed = ticking.visit.borrow_mut().tick(TICK);
             if changed {
                 ticking.show();
@@ -101,18 +109,6 @@ impl Kiosk {
         if let Some(window) = self.shared.window.upgrade() {
             now_serving::refresh(&window, &self.shared);
         }
-    }
-}
-
-thread_local! {
-    /// The kiosk wired on this (the UI) thread, for results that come back from other threads.
-    static CURRENT: RefCell<std::rc::Weak<Shared>> = const { RefCell::new(std::rc::Weak::new()) };
-}
-
-/// Runs `f` with the kiosk wired on the UI thread, if it is still there.
-fn with_shared(f: impl FnOnce(&Shared)) {
-    if let Some(shared) = CURRENT.with(|c| c.borrow().upgrade()) {
-        f(&shared);
     }
 }
 

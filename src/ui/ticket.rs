@@ -7,7 +7,7 @@ use slint::ComponentHandle;
 
 use super::Shared;
 use crate::help_point::IssuedTicket;
-use crate::printer::{SlipLabels, TicketSlip};
+use crate::printer::TicketSlip;
 use crate::{AppWindow, PrintState, TicketAdapter};
 
 pub(super) fn connect(window: &AppWindow, shared: &Rc<Shared>) {
@@ -62,28 +62,31 @@ pub(super) fn show(window: &AppWindow, shared: &Rc<Shared>, issued: &IssuedTicke
         people_ahead: issued.position.people_ahead,
         wait_minutes: issued.position.wait.map(|w| (w.low_minutes, w.high_minutes)),
         issued_at: ticket.issued_at.to_zoned(config.site.timezone.clone()).datetime(),
-        labels: SlipLabels::dutch(),
+        labels: crate::ticket_words::labels(local),
         footer: (!config.ticket.footer.is_empty()).then(|| config.ticket.footer.clone()),
         has_cutter: config.ticket.cutter,
+        visitor_labels: (language != local.as_str()).then(|| crate::ticket_words::labels(language)),
+        qr_url: config.ticket.qr_url_for(&ticket.code()),
+        native_qr: config.ticket.native_qr,
     };
     let job = format!("{}-{}", ticket.service_day, ticket.code());
-    let weak = window.as_weak();
     let code = ticket.code();
+    let printed = shared.printed.0.clone();
     printer.print(slip, job, move |result| {
-        let printed = result.is_ok();
-        let _ = weak.upgrade_in_event_loop(move |window| {
-            let adapter = window.global::<TicketAdapter>();
-            // Only if the screen still shows this ticket.
-            if adapter.get_code() != code.as_str() {
-                return;
-            }
-            adapter.set_print_state(if printed { PrintState::Printed } else { PrintState::Failed });
-            if !printed {
-                super::with_shared(|shared| {
-                    shared.visit.borrow_mut().print_failed();
-                    shared.show_countdowns();
-                });
-            }
-        });
+        // Picked up by the UI thread's tick (see `print_finished`).
+        let _ = printed.send((code, result.is_ok()));
     });
+}
+
+/// A ticket left the printer (or could not): show it, if the screen still shows that ticket.
+pub(super) fn print_finished(window: &AppWindow, shared: &Shared, code: &str, printed: bool) {
+    let adapter = window.global::<TicketAdapter>();
+    if adapter.get_code() != code {
+        return;
+    }
+    adapter.set_print_state(if printed { PrintState::Printed } else { PrintState::Failed });
+    if !printed {
+        shared.visit.borrow_mut().print_failed();
+        shared.show_countdowns();
+    }
 }
