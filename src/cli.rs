@@ -17,6 +17,7 @@ use slint::ComponentHandle;
 
 use crate::clock::SystemClock;
 use crate::config::{self, Config};
+use crate::printer;
 use crate::setup::STORE_FILE;
 use crate::store;
 
@@ -37,6 +38,24 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         config: Option<PathBuf>,
     },
+    /// Print a test page (every script, a QR code) without running the kiosk.
+    PrintTest(PrintTestArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct PrintTestArgs {
+    /// The config file whose printer is used [default: the embedded sample config].
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Print to this serial device instead of the configured printer.
+    #[arg(long, value_name = "PATH", conflicts_with = "out")]
+    device: Option<PathBuf>,
+    /// With --device: the baud rate [default: printer.baud, or 19200].
+    #[arg(long, value_name = "N", requires = "device")]
+    baud: Option<u32>,
+    /// Write the exact bytes into FILE (and a PNG preview beside it) instead of printing.
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
 }
 
 #[derive(Debug, Default, clap::Args)]
@@ -59,6 +78,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command.unwrap_or(Command::Run(RunArgs::default())) {
         Command::Run(args) => run(args),
         Command::Check { config } => check(config.as_deref()),
+        Command::PrintTest(args) => print_test(args),
     };
     match result {
         Ok(code) => code,
@@ -96,6 +116,63 @@ fn check(path: Option<&Path>) -> anyhow::Result<ExitCode> {
         config.desks.len(),
         config.site.languages.len(),
     );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_test(args: PrintTestArgs) -> anyhow::Result<ExitCode> {
+    let config = load_config(args.config.as_deref())?;
+    let lines: Vec<String> =
+        crate::languages::all().iter().map(|l| format!("{}: {}", l.autonym, l.greeting)).collect();
+    let qr_url =
+        config.ticket.qr_url_for("E-017").unwrap_or_else(|| "https://loket.example/print-test".to_owned());
+    let now = jiff::Zoned::now().with_time_zone(config.site.timezone.clone()).datetime();
+    let title = format!("{} - Loket {}", config.site.name, env!("CARGO_PKG_VERSION"));
+    let page = printer::encode_test_page(
+        &title,
+        &lines,
+        &qr_url,
+        config.ticket.native_qr,
+        now,
+        config.ticket.cutter,
+    );
+    for line in &page.omitted {
+        eprintln!("loket: not printed as given: {:?} ({})", line.text, line.problem);
+    }
+
+    if let Some(out) = args.out {
+        std::fs::write(&out, &page.bytes).with_context(|| format!("cannot write {}", out.display()))?;
+        let preview = out.with_extension("png");
+        let png = printer::render_png(&page.bytes).context("cannot draw the preview")?;
+        std::fs::write(&preview, png).with_context(|| format!("cannot write {}", preview.display()))?;
+        println!("{} bytes written to {}, preview in {}", page.bytes.len(), out.display(), preview.display());
+        return Ok(ExitCode::SUCCESS);
+    }
+
+    let mut transport: Box<dyn printer::Transport> = match args.device {
+        Some(device) => {
+            let mut serial = match &config.printer {
+                config::Printer::Serial(s) => s.clone(),
+                config::Printer::File { .. } => config::SerialPrinterSettings::default(),
+            };
+            serial.device = device;
+            serial.baud = args.baud.unwrap_or(serial.baud);
+            if !config::BAUD_RATES.contains(&serial.baud) {
+                return Err(config::ConfigError::Invalid {
+                    key: "--baud".into(),
+                    value: serial.baud.to_string(),
+                    reason: format!("must be one of {:?}", config::BAUD_RATES),
+                }
+                .into());
+            }
+            let options = crate::setup::serial_options(&serial);
+            Box::new(printer::ReopeningSerialPrinter::new(&serial.device, options, serial.busy_gpio))
+        }
+        None => crate::setup::printer_transport(&config),
+    };
+    println!("printing a test page ({} bytes) on the {}", page.bytes.len(), transport.describe());
+    let started = std::time::Instant::now();
+    transport.send("print-test", &page.bytes)?;
+    println!("done in {:.1} s", started.elapsed().as_secs_f64());
     Ok(ExitCode::SUCCESS)
 }
 

@@ -203,6 +203,21 @@ pub struct SerialPrinterSettings {
     pub buffer_bytes: u32,
 }
 
+impl Default for SerialPrinterSettings {
+    /// The values `[printer]` takes for `kind = "serial"` when only the kind is given.
+    fn default() -> Self {
+        SerialPrinterSettings {
+            device: PathBuf::from("/dev/serial0"),
+            baud: 19_200,
+            busy_gpio: None,
+            status: false,
+            dot_print_us: 30_000,
+            dot_feed_us: 2_100,
+            buffer_bytes: 256,
+        }
+    }
+}
+
 /// `[ticket]`: what the printed ticket carries besides the number.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct TicketSettings {

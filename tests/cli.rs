@@ -1,5 +1,7 @@
 //! The `loket` command as a technician uses it: `--version`, `check`, and a headless run.
 
+mod common;
+
 use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -68,4 +70,71 @@ fn a_headless_run_creates_the_store_in_the_data_dir() {
     child.kill().unwrap();
     child.wait().unwrap();
     assert!(store.exists());
+}
+
+#[test]
+fn print_test_writes_the_exact_bytes_and_a_preview() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("test.escpos");
+    let run = loket().args(["print-test", "--out"]).arg(&out).output().unwrap();
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let bytes = std::fs::read(&out).unwrap();
+    assert_eq!(&bytes[..2], b"\x1b@", "starts by resetting the printer");
+    assert!(bytes.windows(7).any(|w| w == b"Digilab"), "the site name goes as text");
+    assert!(bytes.windows(3).any(|w| w == b"\x1dv0"), "other scripts go as raster images");
+    let png = std::fs::read(out.with_extension("png")).unwrap();
+    assert_eq!(&png[1..4], b"PNG");
+    assert!(String::from_utf8_lossy(&run.stdout).contains(&format!("{} bytes", bytes.len())));
+    assert!(run.stderr.is_empty(), "every script printed: {}", String::from_utf8_lossy(&run.stderr));
+}
+
+#[test]
+fn print_test_on_a_serial_device_sends_the_page() {
+    // The same page as --out writes, preceded by the printer's wake-up (0xFF, ESC 8 0 0).
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("page.escpos");
+    assert!(loket().args(["print-test", "--out"]).arg(&out).status().unwrap().success());
+    let want = 5 + std::fs::read(&out).unwrap().len();
+    let pty = common::pty::open_pty();
+    let master = pty.master.try_clone().unwrap();
+    let reader = std::thread::spawn(move || common::pty::read_master(master, want, Duration::from_secs(60)));
+    // A printer as fast as a CSN-A2's datasheet says (2.5 ms a dot row), so the test is quick.
+    let config = dir.path().join("loket.toml");
+    let sample = std::fs::read_to_string("config/loket.toml").unwrap();
+    let fast = sample
+        .replace("\nkind = \"file\"\n", "\nkind = \"serial\"\ndot_print_us = 2500\n")
+        .replace("\ndirectory = \"tickets\"\n", "\n");
+    std::fs::write(&config, fast).unwrap();
+    let run = loket()
+        .args(["print-test", "--config"])
+        .arg(&config)
+        .arg("--device")
+        .arg(&pty.path)
+        .args(["--baud", "115200"])
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(stdout.contains("115200 Bd") && stdout.contains("done"), "{stdout}");
+    let got = reader.join().unwrap();
+    assert_eq!(got.len(), want, "the whole page came through");
+    assert!(got.windows(7).any(|w| w == b"Digilab"), "the page came through the serial line");
+    assert!(got.windows(3).any(|w| w == b"\x1dv0"));
+}
+
+#[test]
+fn print_test_on_a_missing_device_says_which_and_fails() {
+    let start = Instant::now();
+    let run = loket().args(["print-test", "--device", "/dev/no-such-printer"]).output().unwrap();
+    assert_eq!(run.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(stderr.contains("/dev/no-such-printer"), "{stderr}");
+    assert!(start.elapsed() < Duration::from_secs(10));
+}
+
+#[test]
+fn print_test_refuses_a_baud_rate_the_printer_cannot_have() {
+    let run = loket().args(["print-test", "--device", "/dev/null", "--baud", "12345"]).output().unwrap();
+    assert_eq!(run.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&run.stderr).contains("--baud = 12345"));
 }

@@ -5,11 +5,13 @@
 //! within a bounded real time. A pty ignores baud rates, so timing is checked on the virtual
 //! clock, never with real sleeps of the modelled length.
 
+mod common;
+
 use std::fs::File;
 use std::io::{Read, Write};
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
+
+use common::pty::{open_pty, read_master, readable};
 use std::time::{Duration, Instant};
 
 use loket::printer::pacing::{self, PrinterModel};
@@ -25,55 +27,6 @@ const DC2: u8 = 0x12;
 const LF: u8 = 0x0A;
 /// What the transport sends before each job with the default options (wake-up).
 const WAKE: [u8; 5] = [0xFF, ESC, b'8', 0, 0];
-
-// ---------------------------------------------------------------------------------------------
-// A pty pair.
-
-struct Pty {
-    master: File,
-    /// Kept open so the master never sees EIO while the printer reopens the slave.
-    _slave: OwnedFd,
-    path: PathBuf,
-}
-
-fn open_pty() -> Pty {
-    let (mut master, mut slave) = (-1, -1);
-    // SAFETY: openpty writes two descriptors; the name, termios and winsize are not used.
-    let rc = unsafe {
-        libc::openpty(&mut master, &mut slave, std::ptr::null_mut(), std::ptr::null(), std::ptr::null())
-    };
-    assert_eq!(rc, 0, "openpty: {}", std::io::Error::last_os_error());
-    // SAFETY: both descriptors were just opened and are owned by nothing else.
-    let (master, slave) = unsafe { (File::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) };
-    let path = std::fs::read_link(format!("/proc/self/fd/{}", slave.as_raw_fd())).expect("pty name");
-    Pty { master, _slave: slave, path }
-}
-
-/// Waits up to `timeout` for the master end to be readable.
-fn readable(master: &File, timeout: Duration) -> bool {
-    let mut fd = libc::pollfd { fd: master.as_raw_fd(), events: libc::POLLIN, revents: 0 };
-    let ms = i32::try_from(timeout.as_millis()).unwrap_or(i32::MAX);
-    // SAFETY: one valid pollfd.
-    unsafe { libc::poll(&mut fd, 1, ms) > 0 && fd.revents & libc::POLLIN != 0 }
-}
-
-/// Reads the master end until `want` bytes came or `within` passed.
-fn read_master(mut master: File, want: usize, within: Duration) -> Vec<u8> {
-    let until = Instant::now() + within;
-    let mut got = Vec::new();
-    let mut buf = [0u8; 4096];
-    while got.len() < want {
-        let left = until.saturating_duration_since(Instant::now());
-        if left.is_zero() || !readable(&master, left) {
-            break;
-        }
-        match master.read(&mut buf) {
-            Ok(0) | Err(_) => break,
-            Ok(n) => got.extend_from_slice(&buf[..n]),
-        }
-    }
-    got
-}
 
 // ---------------------------------------------------------------------------------------------
 // The decoder: independent of `escpos.rs` and `preview.rs`.
@@ -490,7 +443,7 @@ fn an_arabic_ticket_with_a_qr_code_over_a_pty_decodes_back_to_its_lines_images_a
     let url = "https://digilabo.example/queue/E-017";
     let mut arabic = slip();
     arabic.service_visitor = Some("مساعدة في البريد الإلكتروني".into());
-    arabic.visitor_labels = Some(loket::ticket_words::labels("ar"));
+    arabic.visitor_labels = Some(loket::printed_ticket::labels("ar"));
     arabic.qr_url = Some(url.into());
     let job = encode_ticket(&arabic).bytes;
 
@@ -545,7 +498,7 @@ fn an_arabic_ticket_with_a_qr_code_over_a_pty_decodes_back_to_its_lines_images_a
     // The QR code is the tallest image; read it back like a phone would.
     let (width_bytes, height, data) = images.iter().max_by_key(|(_, h, _)| *h).copied().expect("a QR image");
     let dark = |x: usize, y: usize| data[y * width_bytes + x / 8] & (0x80 >> (x % 8)) != 0;
-    let mut image = rqrr::PreparedImage::prepare_from_bitmap(width_bytes * 8, height, |x, y| dark(x, y));
+    let mut image = rqrr::PreparedImage::prepare_from_bitmap(width_bytes * 8, height, dark);
     let grids = image.detect_grids();
     assert_eq!(grids.len(), 1, "one QR code in the {}×{height} image", width_bytes * 8);
     let (_, content) = grids[0].decode().expect("the QR code decodes");

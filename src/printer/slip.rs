@@ -230,6 +230,43 @@ pub fn encode_ticket(slip: &TicketSlip) -> EncodedSlip {
     EncodedSlip { bytes: t.p.into_bytes(), omitted: t.omitted }
 }
 
+/// A technician's test page: a sample number in the printer's huge font, one line per
+/// language in its own script (as text where the code page carries it, as raster where not),
+/// a QR code and the time — everything a real ticket may need, on one page.
+pub fn encode_test_page(
+    title: &str,
+    lines: &[String],
+    qr_url: &str,
+    native_qr: bool,
+    at: jiff::civil::DateTime,
+    has_cutter: bool,
+) -> EncodedSlip {
+    let mut t = Ticket { p: EscPos::new(), align: Align::Center, omitted: Vec::new(), rasterizer: None };
+    t.p.init().code_page(TICKET_CODE_PAGE).align(Align::Center);
+    let normal = TextStyle::sized(RASTER_TEXT_DOTS);
+    t.p.bold(true);
+    t.lines(SlipPart::SiteName, title, 1, normal.bold());
+    t.p.bold(false);
+    t.p.line(&"─".repeat(COLUMNS));
+    let m = number_magnification("E-017");
+    t.p.size(m, m).bold(true);
+    t.lines(SlipPart::Number, "E-017", m, normal);
+    t.p.size(1, 1).bold(false);
+    t.p.line("");
+    for line in lines {
+        t.lines(SlipPart::Footer, line, 1, normal);
+    }
+    t.p.line("");
+    t.qr_code(qr_url, native_qr);
+    t.lines(SlipPart::IssuedAt, &issued_at_text(at), 1, normal);
+    if has_cutter {
+        t.p.feed(CUT_FEED_LINES).cut();
+    } else {
+        t.p.feed(TEAR_OFF_FEED_LINES);
+    }
+    EncodedSlip { bytes: t.p.into_bytes(), omitted: t.omitted }
+}
+
 /// The largest magnification (at most [`MAX_NUMBER_MAGNIFICATION`]) at
 /// which `code` fits on one line of font A: "E-017" gets 6× (5 × 72 = 360 dots).
 pub fn number_magnification(code: &str) -> u8 {

@@ -25,6 +25,9 @@ use crate::print_queue::PrintQueue;
 use crate::visit::{Screen as VisitScreen, Timeouts, Visit};
 use crate::{AppWindow, KioskAdapter, Locale, Screen, StillThereAdapter};
 
+/// A ticket's print result from the printer thread: (ticket code, printed?).
+type PrintResult = (String, bool);
+
 /// How often the visit's timeouts are checked.
 const TICK: Duration = Duration::from_millis(250);
 
@@ -50,7 +53,7 @@ struct Shared {
     visit: RefCell<Visit>,
     /// Print results from the printer thread: (ticket code, printed?). Drained by the tick
     /// timer, so they reach the screen on the UI thread (also under the test backend).
-    printed: (mpsc::Sender<(String, bool)>, mpsc::Receiver<(String, bool)>),
+    printed: (mpsc::Sender<PrintResult>, mpsc::Receiver<PrintResult>),
 }
 
 impl Kiosk {

@@ -7,7 +7,6 @@ use slint::ComponentHandle;
 
 use super::Shared;
 use crate::help_point::IssuedTicket;
-use crate::printer::TicketSlip;
 use crate::{AppWindow, PrintState, TicketAdapter};
 
 pub(super) fn connect(window: &AppWindow, shared: &Rc<Shared>) {
@@ -51,24 +50,7 @@ pub(super) fn show(window: &AppWindow, shared: &Rc<Shared>, issued: &IssuedTicke
         return;
     };
     adapter.set_print_state(PrintState::Printing);
-    let local = &config.site.local_language;
-    let slip = TicketSlip {
-        site_name: config.site.name.clone(),
-        code: ticket.code(),
-        service_local: service.map_or(ticket.service.as_str(), |s| s.name(local)).to_owned(),
-        service_visitor: (language != local.as_str())
-            .then(|| service.map(|s| s.name(language).to_owned()))
-            .flatten(),
-        people_ahead: issued.position.people_ahead,
-        wait_minutes: issued.position.wait.map(|w| (w.low_minutes, w.high_minutes)),
-        issued_at: ticket.issued_at.to_zoned(config.site.timezone.clone()).datetime(),
-        labels: crate::ticket_words::labels(local),
-        footer: (!config.ticket.footer.is_empty()).then(|| config.ticket.footer.clone()),
-        has_cutter: config.ticket.cutter,
-        visitor_labels: (language != local.as_str()).then(|| crate::ticket_words::labels(language)),
-        qr_url: config.ticket.qr_url_for(&ticket.code()),
-        native_qr: config.ticket.native_qr,
-    };
+    let slip = crate::printed_ticket::slip(config, issued, language);
     let job = format!("{}-{}", ticket.service_day, ticket.code());
     let code = ticket.code();
     let printed = shared.printed.0.clone();
