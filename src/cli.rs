@@ -40,6 +40,11 @@ enum Command {
     },
     /// Print a test page (every script, a QR code) without running the kiosk.
     PrintTest(PrintTestArgs),
+    /// Read a desk PIN (4 to 12 digits) on standard input and print its hash for `pin_hash`.
+    HashPin,
+    /// Make a new API token for a machine client: prints the token (give it to the client) and
+    /// its hash (put it in `[[web.api_token]]`).
+    NewApiToken,
 }
 
 #[derive(Debug, clap::Args)]
@@ -79,6 +84,8 @@ pub fn main() -> ExitCode {
         Command::Run(args) => run(args),
         Command::Check { config } => check(config.as_deref()),
         Command::PrintTest(args) => print_test(args),
+        Command::HashPin => hash_pin(),
+        Command::NewApiToken => new_api_token(),
     };
     match result {
         Ok(code) => code,
@@ -116,6 +123,29 @@ fn check(path: Option<&Path>) -> anyhow::Result<ExitCode> {
         config.desks.len(),
         config.site.languages.len(),
     );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn hash_pin() -> anyhow::Result<ExitCode> {
+    use std::io::IsTerminal;
+    if std::io::stdin().is_terminal() {
+        eprint!("PIN (4 to 12 digits): ");
+    }
+    let mut pin = String::new();
+    std::io::stdin().read_line(&mut pin).context("cannot read the PIN")?;
+    let pin = pin.trim();
+    if let Err(e) = crate::secret::check_pin(pin) {
+        eprintln!("loket: {e}");
+        return Ok(ExitCode::from(2));
+    }
+    println!("{}", crate::secret::hash(pin)?);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn new_api_token() -> anyhow::Result<ExitCode> {
+    let token = crate::secret::new_token();
+    println!("token (give this to the client; it is not stored): {token}");
+    println!("token_hash (put this in [[web.api_token]]): {}", crate::secret::hash(&token)?);
     Ok(ExitCode::SUCCESS)
 }
 

@@ -165,6 +165,8 @@ pub struct QueueSettings {
     pub default_service_minutes: u32,
     /// How many recent service times the estimate learns from.
     pub recent_services: u32,
+    /// Outcomes a desk may give when it marks a visitor served (optional, for the figures).
+    pub outcomes: Vec<String>,
 }
 
 impl QueueSettings {
@@ -251,6 +253,15 @@ impl Default for Printer {
 pub struct Web {
     /// Address and port the staff web server listens on.
     pub listen: SocketAddr,
+    /// Machine clients (a second kiosk, another system) allowed to use the API with a token.
+    pub api_tokens: Vec<ApiToken>,
+}
+
+/// `[[web.api_token]]`: a machine client and the Argon2 hash of its token (`loket hash-pin`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiToken {
+    pub name: String,
+    pub token_hash: String,
 }
 
 /// One opening period of a day, e.g. `09:00-12:30`: open from `opens` (included) until
@@ -394,6 +405,13 @@ pub struct Desk {
     pub name: String,
     /// Ids of the services handled at this desk.
     pub services: Vec<String>,
+    /// Argon2 hash of the desk's PIN for the staff console (`loket hash-pin`); without one
+    /// the desk cannot sign in.
+    pub pin_hash: Option<String>,
+    /// BCM GPIO of the desk's "call next" button (to GND; internal pull-up), if wired.
+    pub button_gpio: Option<u8>,
+    /// BCM GPIO of the desk's lamp, lit while it serves a visitor, if wired.
+    pub led_gpio: Option<u8>,
 }
 
 impl Desk {
@@ -517,11 +535,12 @@ impl Default for KioskFile {
 struct QueueFile {
     default_service_minutes: i64,
     recent_services: i64,
+    outcomes: Vec<String>,
 }
 
 impl Default for QueueFile {
     fn default() -> Self {
-        QueueFile { default_service_minutes: 8, recent_services: 20 }
+        QueueFile { default_service_minutes: 8, recent_services: 20, outcomes: Vec::new() }
     }
 }
 
@@ -626,11 +645,20 @@ impl Default for PrinterFile {
 #[serde(default, deny_unknown_fields)]
 struct WebFile {
     listen: String,
+    #[serde(rename = "api_token")]
+    api_tokens: Vec<ApiTokenFile>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ApiTokenFile {
+    name: String,
+    token_hash: String,
 }
 
 impl Default for WebFile {
     fn default() -> Self {
-        WebFile { listen: "127.0.0.1:8080".into() }
+        WebFile { listen: "127.0.0.1:8080".into(), api_tokens: Vec::new() }
     }
 }
 
@@ -668,6 +696,34 @@ struct DeskFile {
     id: String,
     name: String,
     services: Vec<String>,
+    #[serde(default)]
+    pin_hash: Option<String>,
+    #[serde(default)]
+    button_gpio: Option<i64>,
+    #[serde(default)]
+    led_gpio: Option<i64>,
+}
+
+/// A BCM GPIO number free for buttons, lamps and the busy line: 2..=27 without the UART's 14/15.
+fn gpio_pin(key: &str, pin: i64) -> Result<u8, ConfigError> {
+    let p = u8::try_from(pin).ok().filter(|p| (2..=27).contains(p));
+    match p {
+        Some(14 | 15) => Err(invalid(key, pin.to_string(), "GPIO14 and GPIO15 are the printer's UART")),
+        Some(p) => Ok(p),
+        None => Err(invalid(key, pin.to_string(), "must be a BCM GPIO number from 2 to 27")),
+    }
+}
+
+/// A PHC-format Argon2 hash as `loket hash-pin` makes it.
+fn argon2_hash(key: &str, hash: &str) -> Result<String, ConfigError> {
+    if !hash.starts_with("$argon2") || hash.split('$').count() < 5 {
+        return Err(invalid(
+            key,
+            quoted(hash),
+            "must be an Argon2 hash made with `loket hash-pin` (never the PIN itself)",
+        ));
+    }
+    Ok(hash.to_owned())
 }
 
 // ------------------------------------------------------------------------------------------
@@ -842,6 +898,15 @@ impl QueueFile {
                 240,
             )?,
             recent_services: in_range("queue.recent_services", self.recent_services, 1, 500)?,
+            outcomes: {
+                for (i, outcome) in self.outcomes.iter().enumerate() {
+                    non_empty(&format!("queue.outcomes[{i}]"), outcome, "a short label such as \"Helped\"")?;
+                    if self.outcomes[..i].contains(outcome) {
+                        return Err(invalid(format!("queue.outcomes[{i}]"), quoted(outcome), "listed twice"));
+                    }
+                }
+                self.outcomes
+            },
         })
     }
 }
@@ -911,7 +976,13 @@ impl WebFile {
                 "must be an IP address and a port, e.g. \"127.0.0.1:8080\" or \"0.0.0.0:8080\"",
             )
         })?;
-        Ok(Web { listen })
+        let mut api_tokens = Vec::new();
+        for (i, token) in self.api_tokens.into_iter().enumerate() {
+            let name = non_empty(&format!("web.api_token[{i}].name"), &token.name, "who uses the token")?;
+            let token_hash = argon2_hash(&format!("web.api_token[{i}].token_hash"), &token.token_hash)?;
+            api_tokens.push(ApiToken { name, token_hash });
+        }
+        Ok(Web { listen, api_tokens })
     }
 }
 
@@ -1022,7 +1093,10 @@ impl DeskFile {
                 return Err(invalid(key, quoted(service), "listed twice"));
             }
         }
-        Ok(Desk { id, name, services: self.services })
+        let pin_hash = self.pin_hash.map(|h| argon2_hash(&at("pin_hash"), &h)).transpose()?;
+        let button_gpio = self.button_gpio.map(|p| gpio_pin(&at("button_gpio"), p)).transpose()?;
+        let led_gpio = self.led_gpio.map(|p| gpio_pin(&at("led_gpio"), p)).transpose()?;
+        Ok(Desk { id, name, services: self.services, pin_hash, button_gpio, led_gpio })
     }
 }
 
@@ -1212,6 +1286,38 @@ services = ["q"]
         );
         assert_names(&error(&with("qr_url = \"https://x/\"")), &["ticket.qr_url", "{code}"]);
         assert_names(&error(&with("colour = true")), &["colour"]);
+    }
+
+    #[test]
+    fn desk_pins_buttons_and_lamps_are_checked() {
+        let desk = |extra: &str| good_with("name = \"Balie 1\"", &format!("name = \"Balie 1\"\n{extra}"));
+        let config: Config = desk(
+            "pin_hash = \"$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA\"\nbutton_gpio = 17\nled_gpio = 27",
+        )
+        .parse()
+        .unwrap();
+        let d = &config.desks[0];
+        assert_eq!((d.button_gpio, d.led_gpio), (Some(17), Some(27)));
+        assert!(d.pin_hash.as_deref().unwrap().starts_with("$argon2id$"));
+        assert_names(&error(&desk("pin_hash = \"1234\"")), &["desk[0].pin_hash = \"1234\"", "hash-pin"]);
+        assert_names(&error(&desk("button_gpio = 14")), &["desk[0].button_gpio = 14", "UART"]);
+        assert_names(&error(&desk("led_gpio = 99")), &["desk[0].led_gpio = 99"]);
+    }
+
+    #[test]
+    fn outcomes_and_api_tokens_are_checked() {
+        let with = |table: &str| format!("{GOOD}\n{table}\n");
+        let outcomes = |list: &str| {
+            good_with("recent_services = 20", &format!("recent_services = 20\noutcomes = {list}"))
+        };
+        let config: Config = outcomes("[\"Geholpen\", \"Doorverwezen\"]").parse().unwrap();
+        assert_eq!(config.queue.outcomes, ["Geholpen", "Doorverwezen"]);
+        assert_names(&error(&outcomes("[\"A\", \"A\"]")), &["queue.outcomes[1] = \"A\""]);
+        let token = "[[web.api_token]]\nname = \"tweede kiosk\"\ntoken_hash = \"$argon2id$v=19$m=8,t=1,p=1$c2FsdA$aGFzaA\"";
+        let config: Config = with(token).parse().unwrap();
+        assert_eq!(config.web.api_tokens[0].name, "tweede kiosk");
+        let bad = token.replace("$argon2id$v=19$m=8,t=1,p=1$c2FsdA$aGFzaA", "secret");
+        assert_names(&error(&with(&bad)), &["web.api_token[0].token_hash = \"secret\""]);
     }
 
     #[test]

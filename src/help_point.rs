@@ -52,18 +52,24 @@ pub fn queue_rules(config: &Config) -> QueueRules {
     }
 }
 
+/// Hears every committed change (the staff console's live updates, the kiosk's "now serving"
+/// strip, announcements). Called with the help point locked: it must only hand the events on.
+pub type Listener = Box<dyn Fn(&[Event]) + Send>;
+
 /// The queue of a help point, kept in its store.
 pub struct HelpPoint {
     queue: Queue,
     store: Store,
     clock: Arc<dyn Clock>,
+    listeners: Vec<Listener>,
 }
 
 impl HelpPoint {
     /// Resumes the queue from the store; tickets left open from an earlier day expire now.
     pub fn open(rules: QueueRules, store: Store, clock: Arc<dyn Clock>) -> Result<HelpPoint, StoreError> {
         let snapshot = store.snapshot(rules.recent_services)?;
-        let mut help_point = HelpPoint { queue: Queue::resume(rules, snapshot), store, clock };
+        let mut help_point =
+            HelpPoint { queue: Queue::resume(rules, snapshot), store, clock, listeners: Vec::new() };
         help_point.roll_over()?;
         Ok(help_point)
     }
@@ -133,6 +139,16 @@ impl HelpPoint {
         self.store.record_device_state(device, state, detail, now)
     }
 
+    /// Adds a listener that hears every change once it is committed.
+    pub fn listen(&mut self, listener: Listener) {
+        self.listeners.push(listener);
+    }
+
+    /// The time on the help point's clock.
+    pub fn now(&self) -> jiff::Timestamp {
+        self.clock.now()
+    }
+
     /// The queue as it is now (read only).
     pub fn queue(&self) -> &Queue {
         &self.queue
@@ -153,6 +169,11 @@ impl HelpPoint {
         events.extend(change(&mut next, now)?);
         self.store.record(&events)?;
         self.queue = next;
+        if !events.is_empty() {
+            for listener in &self.listeners {
+                listener(&events);
+            }
+        }
         Ok(events)
     }
 }
@@ -191,6 +212,19 @@ mod tests {
         ));
         assert_eq!(hp.store().ticket_count().unwrap(), 0);
         assert_eq!(hp.store().outbox_backlog().unwrap(), 0);
+    }
+
+    #[test]
+    fn listeners_hear_committed_changes_only() {
+        let mut hp = open(morning());
+        let heard = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let log = heard.clone();
+        hp.listen(Box::new(move |events| log.lock().unwrap().extend(events.iter().map(|e| e.kind.name()))));
+        hp.take_ticket("email", "nl").unwrap();
+        assert!(hp.take_ticket("fax", "nl").is_err());
+        assert!(hp.call_next("desk-2").is_err(), "desk-2 does not serve e-mail");
+        hp.call_next("desk-1").unwrap();
+        assert_eq!(*heard.lock().unwrap(), ["ticket_issued", "ticket_called"]);
     }
 
     #[test]

@@ -21,6 +21,7 @@ pub mod print_queue;
 pub mod printed_ticket;
 pub mod printer;
 pub mod queue;
+pub mod secret;
 pub mod setup;
 pub mod store;
 pub mod ui;
