@@ -209,3 +209,23 @@ fn a_missing_printer_asks_the_visitor_to_remember_the_number_and_is_recorded() {
     assert_eq!(state.map(|s| s.0).as_deref(), Some("not_answering"));
     assert_eq!(help_point.lock().unwrap().queue().tickets().count(), 1, "the ticket is valid all the same");
 }
+
+#[test]
+fn a_call_from_elsewhere_shows_in_the_strip_at_the_next_tick_and_stands_out() {
+    i_slint_backend_testing::init_no_event_loop();
+    let k = start();
+    let w = &k.window;
+    tap(w, "English");
+    tap(w, "E-mail");
+    tap(w, "Done");
+    // The staff console calls from another thread.
+    let help_point = k.help_point.clone();
+    std::thread::spawn(move || help_point.lock().unwrap().call_next("desk-1").unwrap()).join().unwrap();
+    let strip = || ElementHandle::find_by_accessible_label(w, "Ticket E-001 naar Balie 1").count();
+    assert_eq!(strip(), 0, "not before the screen's next tick");
+    wait(1);
+    assert_eq!(strip(), 1);
+    assert!(w.global::<loket::NowServingAdapter>().get_fresh(), "the new call stands out");
+    wait(5);
+    assert!(!w.global::<loket::NowServingAdapter>().get_fresh(), "…for a few seconds");
+}

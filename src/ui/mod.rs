@@ -22,11 +22,21 @@ use slint::{ComponentHandle, Timer, TimerMode};
 use crate::config::Config;
 use crate::help_point::HelpPoint;
 use crate::print_queue::PrintQueue;
+use crate::queue::EventKind;
 use crate::visit::{Screen as VisitScreen, Timeouts, Visit};
-use crate::{AppWindow, KioskAdapter, Locale, Screen, StillThereAdapter};
+use crate::{AppWindow, KioskAdapter, Locale, NowServingAdapter, Screen, StillThereAdapter};
 
-/// A ticket's print result from the printer thread: (ticket code, printed?).
-type PrintResult = (String, bool);
+/// What other threads tell the screens. Drained by the tick timer, so it reaches the screen on
+/// the UI thread (also under the headless test backend, which runs no event loop).
+enum News {
+    /// A ticket left the printer, or could not: (ticket code, printed?).
+    Printed(String, bool),
+    /// A desk called a ticket (from the console, a desk button or the API).
+    Called,
+}
+
+/// How long the newest call in the strip stands out after it was called.
+const FRESH_CALL: Duration = Duration::from_secs(4);
 
 /// How often the visit's timeouts are checked.
 const TICK: Duration = Duration::from_millis(250);
@@ -51,9 +61,9 @@ struct Shared {
     help_point: Arc<Mutex<HelpPoint>>,
     printer: Option<PrintQueue>,
     visit: RefCell<Visit>,
-    /// Print results from the printer thread: (ticket code, printed?). Drained by the tick
-    /// timer, so they reach the screen on the UI thread (also under the test backend).
-    printed: (mpsc::Sender<PrintResult>, mpsc::Receiver<PrintResult>),
+    news: (mpsc::Sender<News>, mpsc::Receiver<News>),
+    /// Time left for the newest call to stand out in the strip.
+    fresh_call: std::cell::Cell<Duration>,
 }
 
 impl Kiosk {
@@ -71,8 +81,18 @@ impl Kiosk {
             help_point: parts.help_point,
             printer: parts.printer,
             visit: RefCell::new(Visit::new(timeouts)),
-            printed: mpsc::channel(),
+            news: mpsc::channel(),
+            fresh_call: std::cell::Cell::new(Duration::ZERO),
         });
+        let called = shared.news.0.clone();
+        shared.help_point().listen(Box::new(move |events| {
+            let call = |e: &crate::queue::Event| {
+                matches!(e.kind, EventKind::TicketCalled { .. } | EventKind::TicketRecalled { .. })
+            };
+            if events.iter().any(call) {
+                let _ = called.send(News::Called);
+            }
+        }));
 
         welcome::connect(window, &shared);
         services::connect(window, &shared);
@@ -89,9 +109,20 @@ impl Kiosk {
         let tick = Timer::default();
         tick.start(TimerMode::Repeated, TICK, move || {
             if let Some(window) = ticking.window.upgrade() {
-                while let Ok((code, printed)) = ticking.printed.1.try_recv() {
-                    ticket::print_finished(&window, &ticking, &code, printed);
+                while let Ok(news) = ticking.news.1.try_recv() {
+                    match news {
+                        News::Printed(code, printed) => {
+                            ticket::print_finished(&window, &ticking, &code, printed)
+                        }
+                        News::Called => {
+                            now_serving::refresh(&window, &ticking);
+                            ticking.fresh_call.set(FRESH_CALL);
+                        }
+                    }
                 }
+                let fresh = ticking.fresh_call.get().saturating_sub(TICK);
+                ticking.fresh_call.set(fresh);
+                window.global::<NowServingAdapter>().set_fresh(!fresh.is_zero());
             }
             let changed = ticking.visit.borrow_mut().tick(TICK);
             if changed {

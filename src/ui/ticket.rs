@@ -53,10 +53,10 @@ pub(super) fn show(window: &AppWindow, shared: &Rc<Shared>, issued: &IssuedTicke
     let slip = crate::printed_ticket::slip(config, issued, language);
     let job = format!("{}-{}", ticket.service_day, ticket.code());
     let code = ticket.code();
-    let printed = shared.printed.0.clone();
+    let news = shared.news.0.clone();
     printer.print(slip, job, move |result| {
         // Picked up by the UI thread's tick (see `print_finished`).
-        let _ = printed.send((code, result.is_ok()));
+        let _ = news.send(super::News::Printed(code, result.is_ok()));
     });
 }
 
