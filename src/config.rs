@@ -97,6 +97,7 @@ pub struct Config {
     pub queue: QueueSettings,
     pub printer: Printer,
     pub ticket: TicketSettings,
+    pub speech: Speech,
     pub web: Web,
     pub hours: OpeningHours,
     /// `[[service]]` tables, in file order (the order of the buttons on the kiosk).
@@ -218,6 +219,17 @@ impl Default for SerialPrinterSettings {
             buffer_bytes: 256,
         }
     }
+}
+
+/// `[speech]`: how calls are announced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Speech {
+    /// Spoken with espeak-ng (Debian package `espeak-ng`), in the local language and then in
+    /// the visitor's; languages without an espeak-ng voice are skipped.
+    #[default]
+    EspeakNg,
+    /// Nothing is said; what would be said is logged (tests, silent sites).
+    Simulated,
 }
 
 /// `[ticket]`: what the printed ticket carries besides the number.
@@ -489,6 +501,8 @@ struct ConfigFile {
     #[serde(default)]
     ticket: TicketFile,
     #[serde(default)]
+    speech: SpeechFile,
+    #[serde(default)]
     web: WebFile,
     hours: HoursFile,
     #[serde(rename = "service", default)]
@@ -577,6 +591,30 @@ fn default_dot_feed_us() -> i64 {
 }
 fn default_buffer_bytes() -> i64 {
     256
+}
+
+#[derive(Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct SpeechFile {
+    engine: String,
+}
+
+impl Default for SpeechFile {
+    fn default() -> Self {
+        SpeechFile { engine: "espeak-ng".into() }
+    }
+}
+
+impl SpeechFile {
+    fn validate(self) -> Result<Speech, ConfigError> {
+        match self.engine.as_str() {
+            "espeak-ng" => Ok(Speech::EspeakNg),
+            "simulated" => Ok(Speech::Simulated),
+            _ => {
+                Err(invalid("speech.engine", quoted(&self.engine), "must be \"espeak-ng\" or \"simulated\""))
+            }
+        }
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -769,6 +807,7 @@ impl ConfigFile {
         let queue = self.queue.validate()?;
         let printer = self.printer.validate()?;
         let ticket = self.ticket.validate()?;
+        let speech = self.speech.validate()?;
         let web = self.web.validate()?;
         let hours = self.hours.validate()?;
 
@@ -821,7 +860,7 @@ impl ConfigFile {
             }
         }
 
-        Ok(Config { site, kiosk, queue, printer, ticket, web, hours, services, desks })
+        Ok(Config { site, kiosk, queue, printer, ticket, speech, web, hours, services, desks })
     }
 }
 
@@ -1318,6 +1357,15 @@ services = ["q"]
         assert_eq!(config.web.api_tokens[0].name, "tweede kiosk");
         let bad = token.replace("$argon2id$v=19$m=8,t=1,p=1$c2FsdA$aGFzaA", "secret");
         assert_names(&error(&with(&bad)), &["web.api_token[0].token_hash = \"secret\""]);
+    }
+
+    #[test]
+    fn speech_engine_is_checked() {
+        let with = |table: &str| format!("{GOOD}\n{table}\n");
+        assert_eq!(Config::sample().speech, Speech::EspeakNg);
+        let config: Config = with("[speech]\nengine = \"simulated\"").parse().unwrap();
+        assert_eq!(config.speech, Speech::Simulated);
+        assert_names(&error(&with("[speech]\nengine = \"festival\"")), &["speech.engine = \"festival\""]);
     }
 
     #[test]

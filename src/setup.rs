@@ -1,14 +1,18 @@
-//! Sets a kiosk up from its config: the data directory, the store, the queue and the printer.
+//! Sets a kiosk up from its config: the data directory, the store, the queue, the printer, and
+//! the desks' peripherals (call buttons, lamps, the voice that announces calls).
 //!
 //! Shared by `loket run`, the tests and the screenshot generator, so they all run the same
-//! parts. It must not start any window or thread other than the printer's.
+//! parts. It must not start any window; the threads it starts only hand work on.
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, mpsc};
+use std::time::Duration;
 
 use anyhow::Context;
 
 use crate::clock::Clock;
-use std::time::Duration;
+use crate::desk_buttons::{self, ButtonPress, DeskLeds, GpioButtons};
+use crate::queue::EventKind;
+use crate::speech::{Announcer, AnnouncerOptions, EspeakSpeaker, SimulatedSpeaker, Speaker};
 
 use crate::config::{self, Config, SerialPrinterSettings};
 use crate::help_point::{HelpPoint, queue_rules};
@@ -44,7 +48,151 @@ pub fn kiosk_parts(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Kios
         }
     });
     let printer = Some(PrintQueue::start(transport, on_state));
-    Ok(KioskParts { config: Arc::new(config), help_point, printer })
+    start_desk_lamps(&config, &help_point);
+    let simulated = SimulatedSpeaker::new();
+    let speaker: Box<dyn Speaker> = match config.speech {
+        config::Speech::EspeakNg if EspeakSpeaker::available() => Box::new(EspeakSpeaker::new()),
+        config::Speech::EspeakNg => {
+            log::warn!("speech.engine = \"espeak-ng\" but espeak-ng is not installed: calls are not spoken");
+            Box::new(simulated.clone())
+        }
+        config::Speech::Simulated => Box::new(simulated.clone()),
+    };
+    let speaks = config.speech == config::Speech::EspeakNg && EspeakSpeaker::available();
+    let peripherals = Peripherals {
+        _announcer: start_announcer(&config, &help_point, speaker),
+        _buttons: start_desk_buttons(&config, &help_point),
+        simulated_speech: (!speaks).then_some(simulated),
+    };
+    Ok(KioskParts { config: Arc::new(config), help_point, printer, peripherals })
+}
+
+/// What runs beside the screen for the desks. Dropping it stops reading the buttons; the
+/// announcer and the lamps follow the help point and end with the process.
+#[derive(Default)]
+pub struct Peripherals {
+    _announcer: Option<Arc<Announcer>>,
+    _buttons: Option<GpioButtons>,
+    /// With `speech.engine = "simulated"`: what the kiosk would have said.
+    simulated_speech: Option<SimulatedSpeaker>,
+}
+
+impl Peripherals {
+    /// What the simulated speaker said so far, as (language, text); `None` with a real voice.
+    pub fn said(&self) -> Option<Vec<(String, String)>> {
+        self.simulated_speech.as_ref().map(SimulatedSpeaker::said)
+    }
+}
+
+/// Announces every call (and recall) by voice: the local language, then the visitor's.
+fn start_announcer(
+    config: &Config,
+    help_point: &Arc<Mutex<HelpPoint>>,
+    speaker: Box<dyn Speaker>,
+) -> Option<Arc<Announcer>> {
+    let announcer = match Announcer::start(speaker, AnnouncerOptions::new(config.site.local_language.clone()))
+    {
+        Ok(announcer) => Arc::new(announcer),
+        Err(e) => {
+            log::error!("calls will not be announced: {e}");
+            return None;
+        }
+    };
+    let desks: Vec<(String, String)> = config.desks.iter().map(|d| (d.id.clone(), d.name.clone())).collect();
+    let speaking = announcer.clone();
+    lock(help_point).listen(Box::new(move |events| {
+        for event in events {
+            if let EventKind::TicketCalled { ticket, desk } | EventKind::TicketRecalled { ticket, desk } =
+                &event.kind
+            {
+                let name = desks.iter().find(|(id, _)| id == desk).map_or(desk.as_str(), |(_, n)| n.as_str());
+                speaking.announce(&ticket.code(), name, &ticket.language);
+            }
+        }
+    }));
+    Some(announcer)
+}
+
+/// Reads the desks' call buttons, if any are wired; a press calls that desk's next visitor.
+fn start_desk_buttons(config: &Config, help_point: &Arc<Mutex<HelpPoint>>) -> Option<GpioButtons> {
+    let buttons: Vec<(String, u8)> =
+        config.desks.iter().filter_map(|d| d.button_gpio.map(|pin| (d.id.clone(), pin))).collect();
+    if buttons.is_empty() {
+        return None;
+    }
+    let (send, presses) = mpsc::sync_channel::<ButtonPress>(16);
+    let gpio = match desk_buttons::start_gpio_buttons(
+        buttons,
+        desk_buttons::DEFAULT_SETTLE,
+        desk_buttons::DEFAULT_MIN_INTERVAL,
+        send,
+    ) {
+        Ok(gpio) => gpio,
+        Err(e) => {
+            log::error!("desk buttons cannot be used: {e}");
+            return None;
+        }
+    };
+    log::info!("desk buttons: {}", gpio.describe());
+    let help_point = help_point.clone();
+    let spawned = std::thread::Builder::new().name("desk buttons".into()).spawn(move || {
+        for press in presses {
+            match lock(&help_point).call_next(&press.desk) {
+                Ok(_) => log::info!("{}: button called the next visitor", press.desk),
+                Err(e) => log::info!("{}: button pressed: {e}", press.desk),
+            }
+        }
+    });
+    if let Err(e) = spawned {
+        log::error!("desk buttons cannot be used: {e}");
+        return None;
+    }
+    Some(gpio)
+}
+
+/// Lights each desk's lamp while it has a called visitor, if lamps are wired.
+fn start_desk_lamps(config: &Config, help_point: &Arc<Mutex<HelpPoint>>) {
+    let leds: Vec<(String, u8)> =
+        config.desks.iter().filter_map(|d| d.led_gpio.map(|pin| (d.id.clone(), pin))).collect();
+    if leds.is_empty() {
+        return;
+    }
+    let desks: Vec<String> = leds.iter().map(|(d, _)| d.clone()).collect();
+    let mut lamps = match DeskLeds::open(leds) {
+        Ok(lamps) => lamps,
+        Err(e) => {
+            log::error!("desk lamps cannot be used: {e}");
+            return;
+        }
+    };
+    // The listener runs under the help point's lock: it only signals; the lamp thread looks.
+    let (changed, changes) = mpsc::channel::<()>();
+    lock(help_point).listen(Box::new(move |_| {
+        let _ = changed.send(());
+    }));
+    let help_point = help_point.clone();
+    let started = std::thread::Builder::new().name("desk lamps".into()).spawn(move || {
+        loop {
+            let busy: Vec<bool> = {
+                let hp = lock(&help_point);
+                desks.iter().map(|d| hp.queue().current_ticket(d).is_some()).collect()
+            };
+            for (desk, on) in desks.iter().zip(busy) {
+                lamps.set(desk, on);
+            }
+            if changes.recv().is_err() {
+                break;
+            }
+            while changes.try_recv().is_ok() {}
+        }
+    });
+    if let Err(e) = started {
+        log::error!("desk lamps cannot be used: {e}");
+    }
+}
+
+fn lock(help_point: &Mutex<HelpPoint>) -> std::sync::MutexGuard<'_, HelpPoint> {
+    help_point.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// The printer the config asks for: the simulated one (files) or the thermal printer on a
@@ -73,5 +221,33 @@ pub fn serial_options(serial: &SerialPrinterSettings) -> SerialOptions {
         },
         rx_wired: serial.status,
         ..SerialOptions::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::ManualClock;
+
+    #[test]
+    fn a_call_is_announced_in_the_local_language_then_the_visitors() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = Config::sample();
+        config.kiosk.data_dir = dir.path().to_path_buf();
+        config.speech = config::Speech::Simulated;
+        let clock = Arc::new(ManualClock::new("2026-11-30T09:00:00Z".parse().unwrap()));
+        let parts = kiosk_parts(config, clock).unwrap();
+        lock(&parts.help_point).take_ticket("email", "ar").unwrap();
+        lock(&parts.help_point).call_next("desk-1").unwrap();
+        let said = (0..200)
+            .map(|_| {
+                std::thread::sleep(Duration::from_millis(10));
+                parts.peripherals.said().unwrap()
+            })
+            .find(|said| said.len() >= 2)
+            .expect("the call was announced");
+        let languages: Vec<&str> = said.iter().map(|(l, _)| l.as_str()).collect();
+        assert_eq!(languages, ["nl", "ar"]);
+        assert!(said[0].1.contains("Balie 1") && said[0].1.contains("E 1"), "{said:?}");
     }
 }

@@ -50,6 +50,7 @@ fn tap(window: &AppWindow, label: &str) {
 fn busy_kiosk(dir: &Path) -> (AppWindow, Kiosk) {
     let mut config = Config::sample();
     config.kiosk.data_dir = dir.to_path_buf();
+    config.speech = loket::config::Speech::Simulated;
     let clock = Arc::new(ManualClock::new("2026-11-30T09:00:00Z".parse().unwrap()));
     let parts = loket::setup::kiosk_parts(config, clock.clone()).unwrap();
     {

@@ -22,6 +22,7 @@ fn start() -> Running {
     let dir = tempfile::tempdir().unwrap();
     let mut config = Config::sample();
     config.kiosk.data_dir = dir.path().to_path_buf();
+    config.speech = loket::config::Speech::Simulated;
     let clock = Arc::new(ManualClock::new("2026-11-30T09:30:00Z".parse().unwrap()));
     let parts = loket::setup::kiosk_parts(config, clock).unwrap();
     let help_point = parts.help_point.clone();
@@ -168,7 +169,8 @@ fn a_missing_printer_asks_the_visitor_to_remember_the_number_and_is_recorded() {
     let missing = dir.path().join("ttyNOPRINTER");
     let mut sample = loket::config::SAMPLE_TOML
         .replace("\nkind = \"file\"\n", &format!("\nkind = \"serial\"\ndevice = \"{}\"\n", missing.display()))
-        .replace("directory = \"tickets\"", "");
+        .replace("directory = \"tickets\"", "")
+        .replace("engine = \"espeak-ng\"", "engine = \"simulated\"");
     sample = sample.replace("data_dir = \"loket-data\"", &format!("data_dir = \"{}\"", dir.path().display()));
     let config: Config = sample.parse().unwrap();
     let clock = Arc::new(ManualClock::new("2026-11-30T09:30:00Z".parse().unwrap()));

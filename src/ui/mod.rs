@@ -47,12 +47,15 @@ pub struct KioskParts {
     pub help_point: Arc<Mutex<HelpPoint>>,
     /// `None` runs without a printer (the ticket screen then says so).
     pub printer: Option<PrintQueue>,
+    /// Desk buttons, lamps and the announcer; kept running as long as the kiosk.
+    pub peripherals: crate::setup::Peripherals,
 }
 
 /// The wired kiosk UI. Keep it alive as long as the window runs: it owns the timers.
 pub struct Kiosk {
     shared: Rc<Shared>,
     _timers: Vec<Timer>,
+    _peripherals: crate::setup::Peripherals,
 }
 
 struct Shared {
@@ -133,7 +136,7 @@ impl Kiosk {
         });
 
         let greeting = welcome::start_greetings(window, &shared);
-        let kiosk = Kiosk { shared, _timers: vec![tick, greeting] };
+        let kiosk = Kiosk { shared, _timers: vec![tick, greeting], _peripherals: parts.peripherals };
         kiosk.shared.show();
         kiosk
     }
