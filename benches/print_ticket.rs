@@ -50,7 +50,7 @@ fn main() {
         "lang", "bytes", "9600", "19200", "paced, 30 ms/row", "paced, 2.5 ms/row"
     );
     for language in ["nl", "en", "fr", "ar", "fa", "ps", "ti", "uk", "so"] {
-        let slip = loket::printed_ticket::slip(&config, &issued(language), language);
+        let slip = loket::printed_ticket::slip(&config, &issued(language), language, None);
         let encoded = encode_ticket(&slip);
         assert!(encoded.omitted.is_empty(), "{language}: {:?}", encoded.omitted);
         let bytes = &encoded.bytes;

@@ -109,6 +109,16 @@ fn load_config(path: Option<&Path>) -> anyhow::Result<Config> {
 
 fn check(path: Option<&Path>) -> anyhow::Result<ExitCode> {
     let config = load_config(path)?;
+    if let Some(logo) = &config.ticket.logo
+        && let Err(e) = printer::load_logo(logo)
+    {
+        return Err(config::ConfigError::Invalid {
+            key: "ticket.logo".into(),
+            value: format!("{:?}", logo.display().to_string()),
+            reason: e.to_string(),
+        }
+        .into());
+    }
     let store_path = config.kiosk.data_dir.join(STORE_FILE);
     let store = match store::peek_schema_version(&store_path) {
         Ok(Some(v)) => format!("store {} (schema version {v})", store_path.display()),

@@ -245,6 +245,9 @@ pub struct TicketSettings {
     pub native_qr: bool,
     /// The printer has a cutter (the CSN-A2 has a tear bar: false).
     pub cutter: bool,
+    /// A PNG logo printed on top instead of the site name (at most 384×200 pixels); relative
+    /// paths are relative to the working directory.
+    pub logo: Option<PathBuf>,
 }
 
 impl TicketSettings {
@@ -624,6 +627,7 @@ struct TicketFile {
     qr_url: String,
     native_qr: bool,
     cutter: bool,
+    logo: String,
 }
 
 impl TicketFile {
@@ -654,11 +658,13 @@ impl TicketFile {
                 "must be one line of at most 200 characters",
             ));
         }
+        let logo = (!self.logo.trim().is_empty()).then(|| PathBuf::from(self.logo.trim()));
         Ok(TicketSettings {
             footer: self.footer,
             qr_url: self.qr_url,
             native_qr: self.native_qr,
             cutter: self.cutter,
+            logo,
         })
     }
 }

@@ -118,6 +118,7 @@ mod tests {
     fn slip(code: &str) -> TicketSlip {
         TicketSlip {
             site_name: "Digilabo".into(),
+            logo: None,
             code: code.into(),
             service_local: "E-mail".into(),
             service_visitor: None,

@@ -7,10 +7,10 @@
 
 use crate::config::Config;
 use crate::help_point::IssuedTicket;
-use crate::printer::{SlipLabels, TicketSlip};
+use crate::printer::{Bitmap, SlipLabels, TicketSlip};
 
-/// The slip for a ticket a visitor took in `language`.
-pub fn slip(config: &Config, issued: &IssuedTicket, language: &str) -> TicketSlip {
+/// The slip for a ticket a visitor took in `language`, with the site's logo if it has one.
+pub fn slip(config: &Config, issued: &IssuedTicket, language: &str, logo: Option<&Bitmap>) -> TicketSlip {
     let ticket = &issued.ticket;
     let local = config.site.local_language.as_str();
     let service = config.service(&ticket.service);
@@ -18,6 +18,7 @@ pub fn slip(config: &Config, issued: &IssuedTicket, language: &str) -> TicketSli
     let visitor = language != local;
     TicketSlip {
         site_name: config.site.name.clone(),
+        logo: logo.cloned(),
         code: ticket.code(),
         service_local: name(local),
         service_visitor: visitor.then(|| name(language)),
@@ -122,14 +123,15 @@ mod tests {
         };
         let wait = Some(WaitEstimate { low_minutes: 10, high_minutes: 20 });
         let issued = IssuedTicket { ticket, position: Position { people_ahead: 3, wait } };
-        let slip = slip(&config, &issued, "ar");
+        let slip = slip(&config, &issued, "ar", None);
         assert_eq!((slip.code.as_str(), slip.service_local.as_str()), ("E-017", "E-mail"));
         assert_eq!(slip.service_visitor.as_deref(), Some("البريد الإلكتروني"));
         assert_eq!(slip.visitor_labels.unwrap().your_number, "رقمك");
         assert_eq!(slip.labels.your_number, "Uw nummer");
         assert_eq!(slip.qr_url.as_deref(), Some("https://example.org/q/E-017"));
         assert_eq!(slip.issued_at, jiff::civil::date(2026, 11, 30).at(9, 5, 0, 0), "local time");
-        let dutch = super::slip(&config, &IssuedTicket { ticket: issued.ticket.clone(), ..issued }, "nl");
+        let dutch =
+            super::slip(&config, &IssuedTicket { ticket: issued.ticket.clone(), ..issued }, "nl", None);
         assert_eq!((dutch.service_visitor, dutch.visitor_labels), (None, None));
     }
 

@@ -64,7 +64,14 @@ pub fn kiosk_parts(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Kios
         _buttons: start_desk_buttons(&config, &help_point),
         simulated_speech: (!speaks).then_some(simulated),
     };
-    Ok(KioskParts { config: Arc::new(config), help_point, printer, peripherals })
+    let logo = config.ticket.logo.as_deref().and_then(|path| match crate::printer::load_logo(path) {
+        Ok(logo) => Some(logo),
+        Err(e) => {
+            log::error!("ticket.logo: {e}; tickets show the site name instead");
+            None
+        }
+    });
+    Ok(KioskParts { config: Arc::new(config), help_point, printer, peripherals, logo })
 }
 
 /// What runs beside the screen for the desks. Dropping it stops reading the buttons; the

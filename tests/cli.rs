@@ -138,3 +138,15 @@ fn print_test_refuses_a_baud_rate_the_printer_cannot_have() {
     assert_eq!(run.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&run.stderr).contains("--baud = 12345"));
 }
+
+#[test]
+fn check_tries_the_ticket_logo() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("loket.toml");
+    let sample = std::fs::read_to_string("config/loket.toml").unwrap();
+    std::fs::write(&path, sample.replace("logo = \"\"", "logo = \"no-such-logo.png\"")).unwrap();
+    let out = loket().args(["check", "--config"]).arg(&path).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("ticket.logo") && stderr.contains("no-such-logo.png"), "{stderr}");
+}

@@ -311,6 +311,7 @@ fn emulate(arrivals: &[(f64, u8)], buffer: usize) -> Result<usize, String> {
 fn slip() -> TicketSlip {
     TicketSlip {
         site_name: "Bibliotheek Centrum".into(),
+        logo: None,
         code: "E-017".into(),
         service_local: "Hulp bij e-mail".into(),
         service_visitor: Some("Help with e-mail".into()),

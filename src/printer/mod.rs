@@ -21,6 +21,7 @@
 
 pub mod escpos;
 pub mod file;
+pub mod logo;
 pub mod pacing;
 pub mod port;
 pub mod preview;
@@ -34,6 +35,7 @@ use std::time::Duration;
 
 pub use escpos::{Align, Bitmap, BitmapError, CodePage, EscPos, NativeQrError, QrLevel};
 pub use file::FilePrinter;
+pub use logo::{LogoError, load_logo};
 pub use pacing::PrinterModel;
 pub use port::ReopeningSerialPrinter;
 pub use preview::{PreviewError, render_png};
@@ -145,6 +147,7 @@ mod tests {
     fn slip(service_visitor: Option<&str>) -> TicketSlip {
         TicketSlip {
             site_name: "Bibliotheek Centrum".into(),
+            logo: None,
             code: "E-017".into(),
             service_local: "Hulp bij e-mail".into(),
             service_visitor: service_visitor.map(Into::into),

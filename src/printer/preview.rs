@@ -551,6 +551,7 @@ mod tests {
     fn sample_ticket(has_cutter: bool) -> Vec<u8> {
         encode_ticket(&TicketSlip {
             site_name: "Bibliotheek Centrum".into(),
+            logo: None,
             code: "E-017".into(),
             service_local: "Hulp bij e-mail".into(),
             service_visitor: Some("Help with e-mail".into()),

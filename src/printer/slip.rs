@@ -18,7 +18,7 @@
 //! ([`TicketSlip::native_qr`]).
 
 use super::escpos::{
-    Align, COLUMNS, CodePage, DOTS_PER_LINE, EscPos, FONT_A_WIDTH, QrLevel, fold_typography,
+    Align, Bitmap, COLUMNS, CodePage, DOTS_PER_LINE, EscPos, FONT_A_WIDTH, QrLevel, fold_typography,
 };
 use super::qr::{QrOptions, qr_bitmap};
 use super::raster::{DEFAULT_TEXT_DOTS, MAX_TEXT_DOTS, RasterError, RasterText, Rasterizer, TextStyle};
@@ -50,6 +50,8 @@ pub const QR_QUIET_DOTS: u16 = 4 * QR_MODULE_DOTS as u16;
 pub struct TicketSlip {
     /// Name of the help point, printed on top, e.g. "Bibliotheek Centrum".
     pub site_name: String,
+    /// The help point's logo, printed on top instead of its name.
+    pub logo: Option<Bitmap>,
     /// The ticket number the visitor waits for, e.g. "E-017".
     pub code: String,
     /// The service in the site's language, e.g. "Hulp bij e-mail".
@@ -175,9 +177,18 @@ pub fn encode_ticket(slip: &TicketSlip) -> EncodedSlip {
     let normal = TextStyle::sized(RASTER_TEXT_DOTS);
     let visitor = slip.visitor_labels.as_ref();
 
-    t.p.bold(true);
-    t.lines(SlipPart::SiteName, &slip.site_name, 1, normal.bold());
-    t.p.bold(false);
+    match &slip.logo {
+        Some(logo) => {
+            t.set_align(Align::Center);
+            t.p.raster(logo);
+            t.p.feed_dots(RASTER_GAP_DOTS);
+        }
+        None => {
+            t.p.bold(true);
+            t.lines(SlipPart::SiteName, &slip.site_name, 1, normal.bold());
+            t.p.bold(false);
+        }
+    }
     t.p.line(&"─".repeat(COLUMNS));
     t.p.line("");
 
@@ -440,6 +451,7 @@ pub(crate) mod tests {
     fn sample() -> TicketSlip {
         TicketSlip {
             site_name: "Bibliotheek Centrum".into(),
+            logo: None,
             code: "E-017".into(),
             service_local: "Hulp bij e-mail".into(),
             service_visitor: Some("Help with e-mail".into()),
@@ -544,6 +556,21 @@ pub(crate) mod tests {
 
     fn contains(haystack: &[u8], needle: &[u8]) -> bool {
         haystack.windows(needle.len()).any(|w| w == needle)
+    }
+
+    #[test]
+    fn a_logo_replaces_the_site_name_at_the_top() {
+        let mut slip = sample();
+        let mut logo = Bitmap::new(64, 16).expect("valid");
+        logo.set(3, 3, true);
+        slip.logo = Some(logo.clone());
+        let bytes = encode_ticket(&slip).bytes;
+        let name = slip.site_name.as_bytes();
+        assert!(!contains(&bytes, name), "no site name text");
+        let raster = bytes.windows(3).position(|w| w == [0x1D, b'v', b'0']).expect("a raster");
+        let number = bytes.windows(5).position(|w| w == slip.code.as_bytes()).expect("the number");
+        assert!(raster < number, "the logo is on top");
+        assert!(contains(&bytes, logo.packed()));
     }
 
     #[test]

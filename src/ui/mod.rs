@@ -49,6 +49,8 @@ pub struct KioskParts {
     pub printer: Option<PrintQueue>,
     /// Desk buttons, lamps and the announcer; kept running as long as the kiosk.
     pub peripherals: crate::setup::Peripherals,
+    /// The logo printed on tickets, if the config has one that could be read.
+    pub logo: Option<crate::printer::Bitmap>,
 }
 
 /// The wired kiosk UI. Keep it alive as long as the window runs: it owns the timers.
@@ -63,6 +65,7 @@ struct Shared {
     config: Arc<Config>,
     help_point: Arc<Mutex<HelpPoint>>,
     printer: Option<PrintQueue>,
+    logo: Option<crate::printer::Bitmap>,
     visit: RefCell<Visit>,
     news: (mpsc::Sender<News>, mpsc::Receiver<News>),
     /// Time left for the newest call to stand out in the strip.
@@ -83,6 +86,7 @@ impl Kiosk {
             config: parts.config.clone(),
             help_point: parts.help_point,
             printer: parts.printer,
+            logo: parts.logo,
             visit: RefCell::new(Visit::new(timeouts)),
             news: mpsc::channel(),
             fresh_call: std::cell::Cell::new(Duration::ZERO),

@@ -50,7 +50,7 @@ pub(super) fn show(window: &AppWindow, shared: &Rc<Shared>, issued: &IssuedTicke
         return;
     };
     adapter.set_print_state(PrintState::Printing);
-    let slip = crate::printed_ticket::slip(config, issued, language);
+    let slip = crate::printed_ticket::slip(config, issued, language, shared.logo.as_ref());
     let job = format!("{}-{}", ticket.service_day, ticket.code());
     let code = ticket.code();
     let news = shared.news.0.clone();
