@@ -8,6 +8,7 @@
   let calls = []; // newest first
   let source = null;
   let retry = null;
+  let loadedAt = 0; // when the list was last fetched
 
   // ---- the chime ---------------------------------------------------------------------
 
@@ -88,7 +89,9 @@
   function same(a, b) { return a.code === b.code && a.desk === b.desk && a.at === b.at; }
 
   function add(call) {
-    if (calls.some((c) => same(c, call))) return;
+    // A call fetched with the list just now may also arrive as an event: show it once.
+    // Otherwise every event is a call, also a recall of the same code.
+    if (calls.length && same(calls[0], call) && Date.now() - loadedAt < 3000) return;
     calls.unshift(call);
     calls = calls.slice(0, RECENT + 1);
     render(true);
@@ -105,6 +108,7 @@
       const fresh = list.length > 0 && (calls.length === 0 || !same(list[0], calls[0]));
       const hadCalls = calls.length > 0;
       calls = list;
+      loadedAt = Date.now();
       render(fresh);
       if (fresh && hadCalls) chime(); // a call missed while disconnected
     } catch (_) { /* offline: the event stream retries */ }
@@ -117,13 +121,18 @@
     if (source) source.close();
     const es = new EventSource("/api/v1/board/events");
     source = es;
-    es.addEventListener("open", () => { $("board-offline").hidden = true; load(); });
+    es.addEventListener("open", () => {
+      document.body.dataset.live = "open";
+      $("board-offline").hidden = true;
+      load();
+    });
     es.addEventListener("call", (e) => {
       try { add(JSON.parse(e.data)); } catch (_) { load(); }
     });
     es.addEventListener("resync", load);
     es.addEventListener("error", () => {
       if (source !== es) return;
+      document.body.dataset.live = "closed";
       $("board-offline").hidden = false;
       // The browser retries by itself unless it gave up (server error): then we retry.
       if (es.readyState === EventSource.CLOSED) retry = setTimeout(connect, 5000);

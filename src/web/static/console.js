@@ -22,12 +22,24 @@
     if (kind !== "error") messageTimer = setTimeout(() => { m.textContent = ""; m.className = "message"; }, 8000);
   }
 
-  async function errorText(res) {
+  // The server explains in English; staff read Dutch first, the server's reason after it.
+  const STATUS = {
+    400: "Dat verzoek klopt niet",
+    401: "U bent afgemeld. Meld opnieuw aan",
+    403: "Dat mag deze balie niet",
+    404: "Niet gevonden",
+    409: "Dat kan nu niet",
+    422: "Die keuze bestaat niet",
+    429: "Te veel pogingen",
+  };
+  async function errorText(res, first) {
+    let reason = "";
     try {
       const body = await res.json();
-      if (body && body.error) return body.error;
+      if (body && body.error) reason = body.error;
     } catch (_) { /* no JSON */ }
-    return "Er ging iets mis (" + res.status + ").";
+    const dutch = first || STATUS[res.status] || "Er ging iets mis op de server (" + res.status + ")";
+    return reason ? dutch + " (" + reason + ")." : dutch + ".";
   }
 
   // ---- HTTP --------------------------------------------------------------------------
@@ -52,6 +64,8 @@
     session = null;
     view = null;
     if (events) { events.close(); events = null; }
+    delete document.body.dataset.live;
+    $("connection").hidden = true;
     $("desk-view").hidden = true;
     $("bar-actions").hidden = true;
     $("desk-name").textContent = "";
@@ -96,11 +110,10 @@
         $("call-next").focus();
         return;
       }
-      let text = await errorText(res);
-      if (res.status === 429) {
-        const wait = res.headers.get("Retry-After");
-        text = "Te veel pogingen." + (wait ? " Probeer opnieuw over " + wait + " seconden." : "") + " (" + text + ")";
-      }
+      const wait = res.headers.get("Retry-After");
+      const text = await errorText(res, res.status === 401 ? "Balie-code of PIN klopt niet"
+        : res.status === 429 ? "Te veel pogingen" + (wait ? ": probeer opnieuw over " + wait + " seconden" : "")
+        : undefined);
       err.textContent = text;
       err.hidden = false;
       $("pin").value = "";
@@ -252,10 +265,11 @@
         // Show the call at once; the reload below fills in the rest.
         if (view) { view.current = data.called; renderCurrent(data.called); }
         say(data.called.code + " geroepen.", "ok");
+        if (action === "call") $("current").scrollIntoView({ block: "nearest" });
       } else if (data.ticket && DONE[action]) {
         say(DONE[action](data.ticket), "ok");
       } else if (typeof data.paused === "boolean") {
-        say(data.paused ? "Pauze: er worden geen bezoekers naar u gestuurd." : "Hervat.", "ok");
+        say(data.paused ? "Pauze." : "Hervat.", "ok");
       }
     } catch (_) {
       say("Geen verbinding met de server.", "error");
@@ -263,7 +277,9 @@
       busy = false;
       document.body.classList.remove("busy");
     }
-    reload();
+    await reload();
+    // A "Roep" button disappears with its row: keep the keyboard focus on the page.
+    if (session && (!document.activeElement || document.activeElement === document.body)) $("call-next").focus();
   }
 
   $("call-next").addEventListener("click", () => act("call-next"));
@@ -287,11 +303,16 @@
     clearTimeout(retryTimer);
     const es = new EventSource("/api/v1/events");
     events = es;
-    es.addEventListener("open", () => { $("connection").hidden = true; reload(); });
+    es.addEventListener("open", () => {
+      document.body.dataset.live = "open";
+      $("connection").hidden = true;
+      reload();
+    });
     es.addEventListener("queue", reload);
     es.addEventListener("resync", reload);
     es.addEventListener("error", () => {
       if (events !== es) return;
+      document.body.dataset.live = "closed";
       $("connection").hidden = false;
       if (es.readyState === EventSource.CLOSED) {
         // The browser gave up (e.g. 401): check the session, then try again.
