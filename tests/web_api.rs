@@ -490,3 +490,25 @@ async fn live_clients_hear_a_call_within_a_second() {
     assert_eq!(call["desk_name"], "Balie 1");
     assert_eq!(call["at"], "2026-11-30T09:30:00Z");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_server_stops_promptly_with_boards_connected() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = Config::sample();
+    let clock = Arc::new(ManualClock::new("2026-11-30T09:30:00Z".parse().unwrap()));
+    let store = Store::open(&dir.path().join("loket.sqlite")).unwrap();
+    let help_point = Arc::new(Mutex::new(HelpPoint::open(queue_rules(&config), store, clock).unwrap()));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let state = WebState::new(help_point, Arc::new(config));
+    let server = tokio::spawn(loket::web::serve(listener, state, async {
+        let _ = stopped.await;
+    }));
+    let board = reqwest::get(format!("{base}/api/v1/board/events")).await.unwrap();
+    assert_eq!(board.status(), StatusCode::OK);
+    stop.send(()).unwrap();
+    let served = tokio::time::timeout(Duration::from_secs(2), server).await;
+    assert!(matches!(served, Ok(Ok(Ok(())))), "serve returned within 2 s: {served:?}");
+    drop(board);
+}

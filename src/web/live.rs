@@ -53,27 +53,42 @@ impl Live {
         self.closing.send_replace(true);
     }
 
-    fn stream<F>(&self, to_sse: F) -> impl Stream<Item = Result<SseEvent, Infallible>> + use<F>
+    /// The messages a client hears, cut from the broadcast by `to_message`, until closing.
+    fn messages<F>(&self, to_message: F) -> impl Stream<Item = Message> + use<F>
     where
-        F: Fn(&Event) -> Option<SseEvent> + Send + 'static,
+        F: Fn(&Event) -> Option<Message> + Send + 'static,
     {
         let mut closing = self.closing.subscribe();
         BroadcastStream::new(self.changes.subscribe())
             .flat_map(move |batch| {
-                let out: Vec<SseEvent> = match batch {
-                    Ok(events) => events.iter().filter_map(&to_sse).collect(),
-                    Err(BroadcastStreamRecvError::Lagged(missed)) => {
-                        vec![SseEvent::default().event("resync").data(format!(
-                            "{{\"missed\":{missed},\"reason\":\"too slow; reload the view\"}}"
-                        ))]
-                    }
+                let out: Vec<Message> = match batch {
+                    Ok(events) => events.iter().filter_map(&to_message).collect(),
+                    Err(BroadcastStreamRecvError::Lagged(missed)) => vec![Message {
+                        name: "resync",
+                        data: format!("{{\"missed\":{missed},\"reason\":\"too slow; reload the view\"}}"),
+                    }],
                 };
-                stream::iter(out.into_iter().map(Ok))
+                stream::iter(out)
             })
             .take_until(async move {
                 let _ = closing.wait_for(|closed| *closed).await;
             })
     }
+
+    fn stream<F>(&self, to_message: F) -> Sse<impl Stream<Item = Result<SseEvent, Infallible>> + use<F>>
+    where
+        F: Fn(&Event) -> Option<Message> + Send + 'static,
+    {
+        let events = self.messages(to_message).map(|m| Ok(SseEvent::default().event(m.name).data(m.data)));
+        Sse::new(events).keep_alive(KeepAlive::new().interval(KEEP_ALIVE))
+    }
+}
+
+/// One server-sent event: its name and its JSON data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Message {
+    name: &'static str,
+    data: String,
 }
 
 /// The data of a `queue` event.
@@ -114,9 +129,9 @@ pub fn board_call(config: &Config, event: &Event) -> Option<CallView> {
     }
 }
 
-fn json_event(name: &str, data: &impl Serialize) -> Option<SseEvent> {
+fn json_event(name: &'static str, data: &impl Serialize) -> Option<Message> {
     match serde_json::to_string(data) {
-        Ok(json) => Some(SseEvent::default().event(name).data(json)),
+        Ok(data) => Some(Message { name, data }),
         Err(e) => {
             log::error!("web: cannot encode a {name} event: {e}");
             None
@@ -130,8 +145,7 @@ pub async fn queue_events(
     _staff: Staff,
 ) -> Sse<impl Stream<Item = Result<SseEvent, Infallible>>> {
     let config = state.config.clone();
-    let stream = state.live.stream(move |event| json_event("queue", &change(&config, event)));
-    Sse::new(stream).keep_alive(KeepAlive::new().interval(KEEP_ALIVE))
+    state.live.stream(move |event| json_event("queue", &change(&config, event)))
 }
 
 /// `GET /api/v1/board/events`: every call, for the public board.
@@ -139,6 +153,68 @@ pub async fn board_events(
     State(state): State<WebState>,
 ) -> Sse<impl Stream<Item = Result<SseEvent, Infallible>>> {
     let config = state.config.clone();
-    let stream = state.live.stream(move |event| json_event("call", &board_call(&config, event)?));
-    Sse::new(stream).keep_alive(KeepAlive::new().interval(KEEP_ALIVE))
+    state.live.stream(move |event| json_event("call", &board_call(&config, event)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::clock::ManualClock;
+    use crate::help_point::queue_rules;
+    use crate::store::Store;
+
+    fn help_point() -> HelpPoint {
+        let clock = Arc::new(ManualClock::new("2026-11-30T09:30:00Z".parse().unwrap()));
+        HelpPoint::open(queue_rules(&Config::sample()), Store::open_in_memory().unwrap(), clock).unwrap()
+    }
+
+    #[tokio::test]
+    async fn the_board_hears_calls_and_recalls_only() {
+        let mut hp = help_point();
+        let live = Live::attach(&mut hp);
+        let config = Config::sample();
+        let board = live.messages(move |e| json_event("call", &board_call(&config, e)?));
+        hp.take_ticket("email", "nl").unwrap();
+        hp.call_next("desk-1").unwrap();
+        hp.recall("desk-1").unwrap();
+        hp.served("desk-1", None).unwrap();
+        hp.take_ticket("email", "nl").unwrap();
+        hp.call_next("desk-1").unwrap();
+        let heard: Vec<Message> = board.take(3).collect().await;
+        let call = r#"{"code":"E-001","desk":"desk-1","desk_name":"Balie 1","at":"2026-11-30T09:30:00Z"}"#;
+        assert_eq!(heard[..2], vec![Message { name: "call", data: call.into() }; 2]);
+        assert!(heard[2].data.contains("E-002"), "served and issued are not calls: {:?}", heard[2]);
+    }
+
+    #[tokio::test]
+    async fn closing_ends_the_streams() {
+        let mut hp = help_point();
+        let live = Live::attach(&mut hp);
+        let board = live.messages(|_| None);
+        live.close();
+        let ended = tokio::time::timeout(std::time::Duration::from_secs(1), board.count()).await;
+        assert_eq!(ended.ok(), Some(0));
+    }
+
+    #[tokio::test]
+    async fn a_client_that_falls_behind_is_told_to_resync() {
+        let mut hp = help_point();
+        let live = Live::attach(&mut hp);
+        let config = Config::sample();
+        let staff = live.messages(move |e| json_event("queue", &change(&config, e)));
+        for _ in 0..BACKLOG + 10 {
+            hp.take_ticket("email", "nl").unwrap();
+        }
+        let heard: Vec<Message> = staff.take(1 + BACKLOG).collect().await;
+        assert_eq!(heard[0].name, "resync");
+        assert!(heard[0].data.contains("\"missed\":10"), "{}", heard[0].data);
+        assert_eq!(
+            heard[1..].iter().filter(|m| m.name == "queue").count(),
+            BACKLOG,
+            "then what it still has"
+        );
+        assert!(heard[1].data.starts_with(r#"{"type":"ticket_issued","ticket":{"#), "{}", heard[1].data);
+    }
 }
