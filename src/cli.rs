@@ -74,6 +74,9 @@ struct RunArgs {
     /// Run everything but the window.
     #[arg(long)]
     headless: bool,
+    /// Address and port of the staff web server [default: web.listen from the config].
+    #[arg(long, value_name = "ADDR")]
+    listen: Option<std::net::SocketAddr>,
 }
 
 /// Parses the command line, runs it and turns the outcome into an exit code.
@@ -216,6 +219,44 @@ fn print_test(args: PrintTestArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Binds the staff web server's address and serves it from a tokio runtime (two workers) on
+/// its own thread, for as long as the process runs.
+fn start_web(listen: std::net::SocketAddr, key: &str, state: crate::web::WebState) -> anyhow::Result<()> {
+    let listener = std::net::TcpListener::bind(listen)
+        .and_then(|l| l.set_nonblocking(true).map(|()| l))
+        .map_err(|e| {
+            let reason = match e.kind() {
+                std::io::ErrorKind::AddrInUse => "address in use".to_owned(),
+                std::io::ErrorKind::AddrNotAvailable => "no such address on this machine".to_owned(),
+                std::io::ErrorKind::PermissionDenied => {
+                    "permission denied (ports below 1024 need root)".to_owned()
+                }
+                _ => e.to_string(),
+            };
+            anyhow::anyhow!("cannot listen on {listen} ({key}): {reason}")
+        })?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("web")
+        .enable_all()
+        .build()
+        .context("cannot start the web server's runtime")?;
+    std::thread::Builder::new()
+        .name("web-server".into())
+        .spawn(move || {
+            let served = runtime.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(listener)?;
+                crate::web::serve(listener, state, std::future::pending()).await
+            });
+            if let Err(e) = served {
+                log::error!("the staff web server stopped: {e}");
+            }
+        })
+        .context("cannot start the web server's thread")?;
+    log::info!("staff console on http://{listen}/");
+    Ok(())
+}
+
 fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let mut config = load_config(args.config.as_deref())?;
     if args.config.is_none() {
@@ -224,8 +265,11 @@ fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     if let Some(dir) = args.data_dir {
         config.kiosk.data_dir = dir;
     }
+    let listen_key = if args.listen.is_some() { "--listen" } else { "web.listen" };
+    let listen = args.listen.unwrap_or(config.web.listen);
     let parts = crate::setup::kiosk_parts(config, Arc::new(SystemClock))?;
     let help_point = parts.help_point.clone();
+    start_web(listen, listen_key, crate::web::WebState::new(help_point.clone(), parts.config.clone()))?;
 
     if args.headless {
         log::info!("running headless: no window; stop with Ctrl-C or SIGTERM");

@@ -8,6 +8,7 @@
 //! - Ports with a real and a simulated side: [`clock`], [`store`] (SQLite), [`printer`].
 //! - [`help_point`]: the queue behind its store — every action is committed before it is shown.
 //! - [`ui`]: the Slint screens from `ui/*.slint`, wired to the help point.
+//! - [`web`]: the staff console, the "now serving" board and the JSON API (axum on tokio).
 //! - [`cli`]: the `loket` command line; `main.rs` only calls it.
 
 slint::include_modules!();
@@ -28,3 +29,4 @@ pub mod speech;
 pub mod store;
 pub mod ui;
 pub mod visit;
+pub mod web;

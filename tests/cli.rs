@@ -55,7 +55,7 @@ fn check_reports_a_missing_file_with_its_path() {
 fn a_headless_run_creates_the_store_in_the_data_dir() {
     let dir = tempfile::tempdir().unwrap();
     let mut child = loket()
-        .args(["run", "--headless", "--data-dir"])
+        .args(["run", "--headless", "--listen", "127.0.0.1:0", "--data-dir"])
         .arg(dir.path())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -70,6 +70,49 @@ fn a_headless_run_creates_the_store_in_the_data_dir() {
     child.kill().unwrap();
     child.wait().unwrap();
     assert!(store.exists());
+}
+
+#[test]
+fn a_headless_run_serves_the_staff_web_server_on_the_listen_address() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut child = loket()
+        .args(["run", "--headless", "--listen", &format!("127.0.0.1:{port}"), "--data-dir"])
+        .arg(dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    let mut answer = String::new();
+    while start.elapsed() < Duration::from_secs(20) {
+        if let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+            use std::io::{Read, Write};
+            stream.write_all(b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
+            stream.read_to_string(&mut answer).unwrap();
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.contains(r#"{"status":"ok","version":"0.1.0"}"#), "{answer}");
+}
+
+#[test]
+fn a_taken_listen_address_is_named_in_the_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let out = loket()
+        .args(["run", "--headless", "--listen", &addr, "--data-dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains(&format!("cannot listen on {addr} (--listen): address in use")), "{stderr}");
 }
 
 #[test]

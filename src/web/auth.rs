@@ -1,0 +1,381 @@
+//! Who is asking: desk sessions (a cookie plus a CSRF token), API tokens for machines, and the
+//! rate limit on signing in.
+//!
+//! It owns the session table, the sign-in limiter, the cache of verified API tokens and the
+//! `/api/v1/session` routes. Sessions and limits live in memory only: a restart signs every
+//! desk out, which is acceptable at a help point. It must not log or keep a PIN, must not
+//! verify a secret on an async worker (Argon2 is slow on purpose: `spawn_blocking`), and must
+//! not decide what a desk may do beyond "this desk" or "any desk" — that is the routes' job.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use axum::Json;
+use axum::extract::{ConnectInfo, FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+
+use super::WebState;
+use super::error::{JsonBody, WebError};
+use crate::secret;
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "loket_session";
+/// The header that carries a session's CSRF token on every change.
+pub const CSRF_HEADER: &str = "x-csrf-token";
+/// A session ends this long after sign-in.
+pub const SESSION_LIFETIME: Duration = Duration::from_secs(12 * 60 * 60);
+/// Failed sign-ins for one desk from one address allowed within [`FAILURE_WINDOW`].
+pub const FAILURE_LIMIT: usize = 5;
+pub const FAILURE_WINDOW: Duration = Duration::from_secs(5 * 60);
+
+const WRONG_DESK_OR_PIN: &str = "wrong desk or PIN";
+
+/// A signed-in desk.
+#[derive(Debug, Clone)]
+struct Session {
+    desk: String,
+    csrf_token: String,
+    created: Instant,
+}
+
+/// The signed-in desks, by session id.
+#[derive(Default)]
+pub struct Sessions(Mutex<HashMap<String, Session>>);
+
+impl Sessions {
+    /// Opens a session for `desk`: (session id, CSRF token).
+    fn open(&self, desk: &str, now: Instant) -> (String, String) {
+        let id = secret::new_token();
+        let csrf_token = secret::new_token();
+        let mut sessions = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        sessions.retain(|_, s| now.duration_since(s.created) < SESSION_LIFETIME);
+        sessions.insert(
+            id.clone(),
+            Session { desk: desk.to_owned(), csrf_token: csrf_token.clone(), created: now },
+        );
+        (id, csrf_token)
+    }
+
+    fn get(&self, id: &str, now: Instant) -> Option<Session> {
+        let mut sessions = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let session = sessions.get(id)?.clone();
+        if now.duration_since(session.created) >= SESSION_LIFETIME {
+            sessions.remove(id);
+            return None;
+        }
+        Some(session)
+    }
+
+    fn close(&self, id: &str) {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).remove(id);
+    }
+}
+
+/// Failed attempts per (what was tried, client address). An attempt counts as failed from the
+/// moment it starts, so parallel guesses cannot slip past the limit while Argon2 runs; a
+/// success clears the count.
+#[derive(Default)]
+pub struct SignInLimiter(Mutex<HashMap<(String, IpAddr), Vec<Instant>>>);
+
+impl SignInLimiter {
+    /// Starts an attempt, or says how long to wait.
+    pub fn begin(&self, target: &str, ip: IpAddr, now: Instant) -> Result<(), Duration> {
+        let mut failures = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        failures.retain(|_, times| {
+            times.retain(|t| now.duration_since(*t) < FAILURE_WINDOW);
+            !times.is_empty()
+        });
+        let times = failures.entry((target.to_owned(), ip)).or_default();
+        if times.len() >= FAILURE_LIMIT {
+            let oldest = times.iter().min().copied().unwrap_or(now);
+            let wait = FAILURE_WINDOW.saturating_sub(now.duration_since(oldest));
+            // Whole seconds, rounded up, so a client that waits as told is let in.
+            return Err(Duration::from_secs(wait.as_secs() + u64::from(wait.subsec_nanos() > 0)));
+        }
+        times.push(now);
+        Ok(())
+    }
+
+    /// The attempt succeeded: forget the failures.
+    pub fn succeeded(&self, target: &str, ip: IpAddr) {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).remove(&(target.to_owned(), ip));
+    }
+}
+
+/// API tokens already verified (Argon2 is too slow to run on every request), by token.
+#[derive(Default)]
+pub struct VerifiedTokens(Mutex<HashMap<String, String>>);
+
+/// Who sent a request that needs staff rights.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Staff {
+    /// A desk signed in with its PIN; may act for that desk only.
+    Desk { desk: String, session: String },
+    /// A machine with an API token (named in `[[web.api_token]]`); may act for any desk.
+    Token { name: String },
+}
+
+impl Staff {
+    /// Allowed to see and act for `desk`?
+    pub fn may_act_for(&self, desk: &str) -> Result<(), WebError> {
+        match self {
+            Staff::Desk { desk: own, .. } if own != desk => {
+                Err(WebError::Forbidden(format!("signed in for {own}: cannot act for {desk}")))
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+/// The client's address (unspecified when the router runs without connection info).
+pub fn client_ip(parts: &Parts) -> IpAddr {
+    parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |ConnectInfo(addr)| addr.ip())
+}
+
+/// The client's address, as an extractor.
+pub struct ClientIp(pub IpAddr);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientIp(client_ip(parts)))
+    }
+}
+
+fn session_cookie(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, value)| value)
+}
+
+/// Compares secrets in time that does not depend on where they differ.
+fn same_secret(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+impl FromRequestParts<WebState> for Staff {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &WebState) -> Result<Staff, WebError> {
+        if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
+            let token =
+                value.to_str().ok().and_then(|v| v.strip_prefix("Bearer ")).map(str::trim).ok_or(
+                    WebError::Unauthorized("the Authorization header must be \"Bearer <API token>\""),
+                )?;
+            return check_token(state, token, client_ip(parts)).await;
+        }
+        let id = session_cookie(&parts.headers).ok_or(WebError::Unauthorized("sign in first"))?;
+        let session = state
+            .sessions
+            .get(id, Instant::now())
+            .ok_or(WebError::Unauthorized("your session has ended; sign in again"))?;
+        if !matches!(parts.method, Method::GET | Method::HEAD) {
+            let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
+            if !same_secret(sent, &session.csrf_token) {
+                return Err(WebError::Forbidden(
+                    "missing or wrong X-CSRF-Token header; reload the page and try again".into(),
+                ));
+            }
+        }
+        Ok(Staff::Desk { desk: session.desk, session: id.to_owned() })
+    }
+}
+
+const TOKEN_LIMIT_KEY: &str = "api token";
+
+async fn check_token(state: &WebState, token: &str, ip: IpAddr) -> Result<Staff, WebError> {
+    const UNKNOWN: &str = "unknown API token";
+    if let Some(name) = state.tokens.0.lock().unwrap_or_else(|e| e.into_inner()).get(token) {
+        return Ok(Staff::Token { name: name.clone() });
+    }
+    // Tokens from `loket new-api-token` are 64 characters: anything far from that is refused
+    // without spending an Argon2 run (or a place in the limit) on it.
+    if !(32..=256).contains(&token.len()) {
+        return Err(WebError::Unauthorized(UNKNOWN));
+    }
+    state
+        .sign_in_limiter
+        .begin(TOKEN_LIMIT_KEY, ip, Instant::now())
+        .map_err(|retry_after| WebError::TooManyAttempts { retry_after })?;
+    let config = state.config.clone();
+    let candidate = token.to_owned();
+    let found = tokio::task::spawn_blocking(move || {
+        config
+            .web
+            .api_tokens
+            .iter()
+            .find(|t| secret::verify(&candidate, &t.token_hash))
+            .map(|t| t.name.clone())
+    })
+    .await?;
+    let name = found.ok_or(WebError::Unauthorized(UNKNOWN))?;
+    state.sign_in_limiter.succeeded(TOKEN_LIMIT_KEY, ip);
+    state.tokens.0.lock().unwrap_or_else(|e| e.into_inner()).insert(token.to_owned(), name.clone());
+    Ok(Staff::Token { name })
+}
+
+/// `POST /api/v1/session`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignIn {
+    desk: String,
+    pin: String,
+}
+
+/// The answer to a sign-in and to `GET /api/v1/session`.
+#[derive(Debug, Serialize)]
+pub struct SessionView {
+    desk: String,
+    desk_name: String,
+    csrf_token: String,
+}
+
+fn session_view(state: &WebState, desk: &str, csrf_token: String) -> SessionView {
+    let desk_name = state.config.desk(desk).map_or_else(|| desk.to_owned(), |d| d.name.clone());
+    SessionView { desk: desk.to_owned(), desk_name, csrf_token }
+}
+
+pub async fn sign_in(
+    State(state): State<WebState>,
+    ClientIp(ip): ClientIp,
+    JsonBody(request): JsonBody<SignIn>,
+) -> Result<Response, WebError> {
+    let Some(pin_hash) = state.config.desk(&request.desk).and_then(|d| d.pin_hash.clone()) else {
+        // An unknown desk or one without a PIN costs no Argon2 run, so it needs no limit.
+        return Err(WebError::Unauthorized(WRONG_DESK_OR_PIN));
+    };
+    state
+        .sign_in_limiter
+        .begin(&request.desk, ip, Instant::now())
+        .map_err(|retry_after| WebError::TooManyAttempts { retry_after })?;
+    let pin = request.pin;
+    let right =
+        pin.len() <= 64 && tokio::task::spawn_blocking(move || secret::verify(&pin, &pin_hash)).await?;
+    if !right {
+        log::warn!("web: failed sign-in for {} from {ip}", request.desk);
+        return Err(WebError::Unauthorized(WRONG_DESK_OR_PIN));
+    }
+    state.sign_in_limiter.succeeded(&request.desk, ip);
+    let (id, csrf_token) = state.sessions.open(&request.desk, Instant::now());
+    log::info!("web: {} signed in from {ip}", request.desk);
+    let cookie = format!("{SESSION_COOKIE}={id}; HttpOnly; SameSite=Strict; Path=/");
+    let mut response = Json(session_view(&state, &request.desk, csrf_token)).into_response();
+    let cookie = HeaderValue::from_str(&cookie).map_err(|e| WebError::Internal(format!("cookie: {e}")))?;
+    response.headers_mut().insert(header::SET_COOKIE, cookie);
+    Ok(response)
+}
+
+/// `GET /api/v1/session`: the signed-in desk, or 401 (the console then shows sign-in).
+pub async fn current(
+    State(state): State<WebState>,
+    headers: HeaderMap,
+) -> Result<Json<SessionView>, WebError> {
+    let id = session_cookie(&headers).ok_or(WebError::Unauthorized("not signed in"))?;
+    let session = state
+        .sessions
+        .get(id, Instant::now())
+        .ok_or(WebError::Unauthorized("your session has ended; sign in again"))?;
+    Ok(Json(session_view(&state, &session.desk, session.csrf_token)))
+}
+
+/// `DELETE /api/v1/session`: signs out and clears the cookie.
+pub async fn sign_out(State(state): State<WebState>, staff: Staff) -> Response {
+    if let Staff::Desk { session, desk } = &staff {
+        state.sessions.close(session);
+        log::info!("web: {desk} signed out");
+    }
+    let cookie = format!("{SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    if let Ok(cookie) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().insert(header::SET_COOKIE, cookie);
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HOME: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
+    const ELSEWHERE: IpAddr = IpAddr::V4(Ipv4Addr::new(10, 0, 0, 7));
+
+    #[test]
+    fn the_sixth_attempt_within_five_minutes_waits_until_the_first_leaves_the_window() {
+        let limiter = SignInLimiter::default();
+        let start = Instant::now();
+        for i in 0..5 {
+            assert_eq!(limiter.begin("desk-1", HOME, start + Duration::from_secs(i)), Ok(()));
+        }
+        let at = start + Duration::from_secs(60);
+        assert_eq!(limiter.begin("desk-1", HOME, at), Err(Duration::from_secs(240)));
+        assert_eq!(limiter.begin("desk-2", HOME, at), Ok(()), "per desk");
+        assert_eq!(limiter.begin("desk-1", ELSEWHERE, at), Ok(()), "per address");
+        assert_eq!(limiter.begin("desk-1", HOME, start + FAILURE_WINDOW), Ok(()), "the window passed");
+    }
+
+    #[test]
+    fn a_success_clears_the_failures() {
+        let limiter = SignInLimiter::default();
+        let now = Instant::now();
+        for _ in 0..4 {
+            limiter.begin("desk-1", HOME, now).unwrap();
+        }
+        limiter.succeeded("desk-1", HOME);
+        for _ in 0..5 {
+            assert_eq!(limiter.begin("desk-1", HOME, now), Ok(()));
+        }
+        assert!(limiter.begin("desk-1", HOME, now).is_err());
+    }
+
+    #[test]
+    fn sessions_end_after_twelve_hours() {
+        let sessions = Sessions::default();
+        let start = Instant::now();
+        let (id, csrf) = sessions.open("desk-1", start);
+        assert_ne!(id, csrf);
+        assert_eq!(
+            sessions.get(&id, start + Duration::from_secs(3600)).map(|s| s.desk),
+            Some("desk-1".into())
+        );
+        assert!(sessions.get(&id, start + SESSION_LIFETIME).is_none());
+    }
+
+    #[test]
+    fn the_session_cookie_is_found_among_others() {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::COOKIE, HeaderValue::from_static("theme=dark; loket_session=abc123; x=1"));
+        assert_eq!(session_cookie(&headers), Some("abc123"));
+        headers.insert(header::COOKIE, HeaderValue::from_static("loket_sessionx=abc"));
+        assert_eq!(session_cookie(&headers), None);
+    }
+
+    #[test]
+    fn secrets_compare_whole() {
+        assert!(same_secret("abc", "abc"));
+        assert!(!same_secret("abc", "abd"));
+        assert!(!same_secret("abc", "ab"));
+        assert!(!same_secret("", "a"));
+    }
+
+    #[test]
+    fn a_desk_acts_for_itself_and_a_token_for_any_desk() {
+        let desk = Staff::Desk { desk: "desk-1".into(), session: "s".into() };
+        assert!(desk.may_act_for("desk-1").is_ok());
+        assert!(matches!(desk.may_act_for("desk-2"), Err(WebError::Forbidden(_))));
+        assert!(Staff::Token { name: "kiosk-2".into() }.may_act_for("desk-2").is_ok());
+    }
+}

@@ -1,0 +1,220 @@
+//! Live updates as Server-Sent Events: every committed change for the staff consoles
+//! (`/api/v1/events`) and every call for the "now serving" board (`/api/v1/board/events`).
+//!
+//! It owns the broadcast channel fed by a [`HelpPoint`] listener and the streams cut from it.
+//! The listener runs with the help point locked, so it only sends; all JSON is made in the
+//! streams. A client too slow to keep up gets a `resync` event and should reload its view.
+//! It must not touch the help point itself.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
+use futures_util::stream::{self, Stream, StreamExt};
+use serde::Serialize;
+use tokio::sync::{broadcast, watch};
+use tokio_stream::wrappers::BroadcastStream;
+use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
+
+use super::WebState;
+use super::api::{CallView, TicketView};
+use super::auth::Staff;
+use crate::config::Config;
+use crate::help_point::HelpPoint;
+use crate::queue::{Event, EventKind};
+
+/// How many batches of changes a client may fall behind before it must resync.
+const BACKLOG: usize = 256;
+/// A comment line this often keeps proxies and browsers from closing a quiet stream.
+pub const KEEP_ALIVE: Duration = Duration::from_secs(15);
+
+/// The broadcast of committed changes, and the signal that the server is closing.
+pub struct Live {
+    changes: broadcast::Sender<Arc<[Event]>>,
+    closing: watch::Sender<bool>,
+}
+
+impl Live {
+    /// A broadcast fed by every change `help_point` commits.
+    pub fn attach(help_point: &mut HelpPoint) -> Live {
+        let (changes, _) = broadcast::channel(BACKLOG);
+        let sender = changes.clone();
+        help_point.listen(Box::new(move |events| {
+            // No receiver (nobody watching) is fine.
+            let _ = sender.send(events.into());
+        }));
+        Live { changes, closing: watch::channel(false).0 }
+    }
+
+    /// Ends every open stream, so a graceful shutdown does not wait for them.
+    pub fn close(&self) {
+        self.closing.send_replace(true);
+    }
+
+    /// The messages a client hears, cut from the broadcast by `to_message`, until closing.
+    fn messages<F>(&self, to_message: F) -> impl Stream<Item = Message> + use<F>
+    where
+        F: Fn(&Event) -> Option<Message> + Send + 'static,
+    {
+        let mut closing = self.closing.subscribe();
+        BroadcastStream::new(self.changes.subscribe())
+            .flat_map(move |batch| {
+                let out: Vec<Message> = match batch {
+                    Ok(events) => events.iter().filter_map(&to_message).collect(),
+                    Err(BroadcastStreamRecvError::Lagged(missed)) => vec![Message {
+                        name: "resync",
+                        data: format!("{{\"missed\":{missed},\"reason\":\"too slow; reload the view\"}}"),
+                    }],
+                };
+                stream::iter(out)
+            })
+            .take_until(async move {
+                let _ = closing.wait_for(|closed| *closed).await;
+            })
+    }
+
+    fn stream<F>(&self, to_message: F) -> Sse<impl Stream<Item = Result<SseEvent, Infallible>> + use<F>>
+    where
+        F: Fn(&Event) -> Option<Message> + Send + 'static,
+    {
+        let events = self.messages(to_message).map(|m| Ok(SseEvent::default().event(m.name).data(m.data)));
+        Sse::new(events).keep_alive(KeepAlive::new().interval(KEEP_ALIVE))
+    }
+}
+
+/// One server-sent event: its name and its JSON data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Message {
+    name: &'static str,
+    data: String,
+}
+
+/// The data of a `queue` event.
+#[derive(Serialize)]
+struct Change {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    ticket: Option<TicketView>,
+    desk: Option<String>,
+}
+
+fn change(config: &Config, event: &Event) -> Change {
+    let desk = match &event.kind {
+        EventKind::TicketCalled { desk, .. }
+        | EventKind::TicketRecalled { desk, .. }
+        | EventKind::TicketServed { desk, .. }
+        | EventKind::TicketNoShow { desk, .. }
+        | EventKind::DeskPaused { desk }
+        | EventKind::DeskResumed { desk } => Some(desk.clone()),
+        EventKind::TicketIssued { .. }
+        | EventKind::TicketTransferred { .. }
+        | EventKind::TicketExpired { .. } => None,
+    };
+    Change {
+        kind: event.kind.name(),
+        ticket: event.kind.ticket().map(|t| TicketView::of(t, config, event.at)),
+        desk,
+    }
+}
+
+/// The call an event shows on the board, if it is a call or a recall.
+pub fn board_call(config: &Config, event: &Event) -> Option<CallView> {
+    match &event.kind {
+        EventKind::TicketCalled { ticket, desk } | EventKind::TicketRecalled { ticket, desk } => {
+            Some(CallView::new(config, ticket.code(), desk, event.at))
+        }
+        _ => None,
+    }
+}
+
+fn json_event(name: &'static str, data: &impl Serialize) -> Option<Message> {
+    match serde_json::to_string(data) {
+        Ok(data) => Some(Message { name, data }),
+        Err(e) => {
+            log::error!("web: cannot encode a {name} event: {e}");
+            None
+        }
+    }
+}
+
+/// `GET /api/v1/events`: every committed change, for staff.
+pub async fn queue_events(
+    State(state): State<WebState>,
+    _staff: Staff,
+) -> Sse<impl Stream<Item = Result<SseEvent, Infallible>>> {
+    let config = state.config.clone();
+    state.live.stream(move |event| json_event("queue", &change(&config, event)))
+}
+
+/// `GET /api/v1/board/events`: every call, for the public board.
+pub async fn board_events(
+    State(state): State<WebState>,
+) -> Sse<impl Stream<Item = Result<SseEvent, Infallible>>> {
+    let config = state.config.clone();
+    state.live.stream(move |event| json_event("call", &board_call(&config, event)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::clock::ManualClock;
+    use crate::help_point::queue_rules;
+    use crate::store::Store;
+
+    fn help_point() -> HelpPoint {
+        let clock = Arc::new(ManualClock::new("2026-11-30T09:30:00Z".parse().unwrap()));
+        HelpPoint::open(queue_rules(&Config::sample()), Store::open_in_memory().unwrap(), clock).unwrap()
+    }
+
+    #[tokio::test]
+    async fn the_board_hears_calls_and_recalls_only() {
+        let mut hp = help_point();
+        let live = Live::attach(&mut hp);
+        let config = Config::sample();
+        let board = live.messages(move |e| json_event("call", &board_call(&config, e)?));
+        hp.take_ticket("email", "nl").unwrap();
+        hp.call_next("desk-1").unwrap();
+        hp.recall("desk-1").unwrap();
+        hp.served("desk-1", None).unwrap();
+        hp.take_ticket("email", "nl").unwrap();
+        hp.call_next("desk-1").unwrap();
+        let heard: Vec<Message> = board.take(3).collect().await;
+        let call = r#"{"code":"E-001","desk":"desk-1","desk_name":"Balie 1","at":"2026-11-30T09:30:00Z"}"#;
+        assert_eq!(heard[..2], vec![Message { name: "call", data: call.into() }; 2]);
+        assert!(heard[2].data.contains("E-002"), "served and issued are not calls: {:?}", heard[2]);
+    }
+
+    #[tokio::test]
+    async fn closing_ends_the_streams() {
+        let mut hp = help_point();
+        let live = Live::attach(&mut hp);
+        let board = live.messages(|_| None);
+        live.close();
+        let ended = tokio::time::timeout(std::time::Duration::from_secs(1), board.count()).await;
+        assert_eq!(ended.ok(), Some(0));
+    }
+
+    #[tokio::test]
+    async fn a_client_that_falls_behind_is_told_to_resync() {
+        let mut hp = help_point();
+        let live = Live::attach(&mut hp);
+        let config = Config::sample();
+        let staff = live.messages(move |e| json_event("queue", &change(&config, e)));
+        for _ in 0..BACKLOG + 10 {
+            hp.take_ticket("email", "nl").unwrap();
+        }
+        let heard: Vec<Message> = staff.take(1 + BACKLOG).collect().await;
+        assert_eq!(heard[0].name, "resync");
+        assert!(heard[0].data.contains("\"missed\":10"), "{}", heard[0].data);
+        assert_eq!(
+            heard[1..].iter().filter(|m| m.name == "queue").count(),
+            BACKLOG,
+            "then what it still has"
+        );
+        assert!(heard[1].data.starts_with(r#"{"type":"ticket_issued","ticket":{"#), "{}", heard[1].data);
+    }
+}

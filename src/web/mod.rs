@@ -1,0 +1,179 @@
+//! The staff web server: the desks' console, the public "now serving" board and a JSON API,
+//! on axum and tokio.
+//!
+//! Layout
+//! - [`api`]: the JSON routes and the JSON shapes of tickets, calls and desks;
+//! - [`auth`]: desk sessions with CSRF tokens, API tokens, the sign-in rate limit;
+//! - [`live`]: Server-Sent Events fed by the help point's change listener;
+//! - [`pages`]: the static pages from `src/web/static/`;
+//! - [`error`]: the one error type, answered as `{"error": "…"}`.
+//!
+//! [`ROUTES`] lists every route; `docs/openapi.json` documents exactly these (a test checks).
+//! The server takes its listener and its shutdown signal as arguments ([`serve`]), so tests
+//! run it on `127.0.0.1:0`. It must not own the help point: it shares it with the kiosk's
+//! screens, locks it only on blocking threads and never across an await.
+
+pub mod api;
+pub mod auth;
+pub mod error;
+pub mod live;
+pub mod pages;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::Response;
+use axum::routing::{get, post};
+use tower_http::catch_panic::CatchPanicLayer;
+
+use crate::config::Config;
+use crate::help_point::HelpPoint;
+use error::{INTERNAL_MESSAGE, error_response};
+
+/// Who may use a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone (the board, the pages, health, signing in).
+    Public,
+    /// A signed-in desk (with its CSRF token on changes) or an API token.
+    Staff,
+}
+
+/// One route of the server, as the OpenAPI document must list it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Route {
+    pub method: &'static str,
+    /// In OpenAPI (and axum) form: `/api/v1/desks/{desk}`.
+    pub path: &'static str,
+    /// The status of a successful answer.
+    pub success: u16,
+    pub access: Access,
+}
+
+const fn route(method: &'static str, path: &'static str, success: u16, access: Access) -> Route {
+    Route { method, path, success, access }
+}
+
+/// Every route [`router`] serves.
+pub const ROUTES: &[Route] = &[
+    route("GET", "/health", 200, Access::Public),
+    route("GET", "/", 200, Access::Public),
+    route("GET", "/board", 200, Access::Public),
+    route("GET", "/static/{file}", 200, Access::Public),
+    route("GET", "/api/v1/board", 200, Access::Public),
+    route("GET", "/api/v1/board/events", 200, Access::Public),
+    route("POST", "/api/v1/session", 200, Access::Public),
+    route("GET", "/api/v1/session", 200, Access::Public),
+    route("DELETE", "/api/v1/session", 204, Access::Staff),
+    route("GET", "/api/v1/desks/{desk}", 200, Access::Staff),
+    route("POST", "/api/v1/desks/{desk}/call-next", 200, Access::Staff),
+    route("POST", "/api/v1/desks/{desk}/recall", 200, Access::Staff),
+    route("POST", "/api/v1/desks/{desk}/no-show", 200, Access::Staff),
+    route("POST", "/api/v1/desks/{desk}/served", 200, Access::Staff),
+    route("POST", "/api/v1/desks/{desk}/transfer", 200, Access::Staff),
+    route("POST", "/api/v1/desks/{desk}/call", 200, Access::Staff),
+    route("POST", "/api/v1/desks/{desk}/pause", 200, Access::Staff),
+    route("POST", "/api/v1/desks/{desk}/resume", 200, Access::Staff),
+    route("POST", "/api/v1/tickets", 201, Access::Staff),
+    route("GET", "/api/v1/events", 200, Access::Staff),
+];
+
+/// Request bodies are small JSON objects.
+const BODY_LIMIT: usize = 16 * 1024;
+
+/// What every request handler shares.
+#[derive(Clone)]
+pub struct WebState {
+    pub help_point: Arc<Mutex<HelpPoint>>,
+    pub config: Arc<Config>,
+    live: Arc<live::Live>,
+    sessions: Arc<auth::Sessions>,
+    sign_in_limiter: Arc<auth::SignInLimiter>,
+    tokens: Arc<auth::VerifiedTokens>,
+}
+
+impl WebState {
+    /// The web side of a help point; from now on its changes are broadcast to live clients.
+    pub fn new(help_point: Arc<Mutex<HelpPoint>>, config: Arc<Config>) -> WebState {
+        let live = live::Live::attach(&mut help_point.lock().unwrap_or_else(|e| e.into_inner()));
+        WebState {
+            help_point,
+            config,
+            live: Arc::new(live),
+            sessions: Arc::default(),
+            sign_in_limiter: Arc::default(),
+            tokens: Arc::default(),
+        }
+    }
+}
+
+fn panicked(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    log::error!("web: a request handler panicked");
+    error_response(StatusCode::INTERNAL_SERVER_ERROR, INTERNAL_MESSAGE)
+}
+
+async fn not_found() -> Response {
+    error_response(StatusCode::NOT_FOUND, "there is no such page or API route")
+}
+
+async fn method_not_allowed() -> Response {
+    error_response(StatusCode::METHOD_NOT_ALLOWED, "this route does not take that method")
+}
+
+async fn safety_headers(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    response
+}
+
+/// All routes of [`ROUTES`], wired to their handlers.
+pub fn router(state: WebState) -> Router {
+    Router::new()
+        .route("/health", get(api::health))
+        .route("/", get(pages::console))
+        .route("/board", get(pages::board))
+        .route("/static/{file}", get(pages::static_file))
+        .route("/api/v1/board", get(api::board))
+        .route("/api/v1/board/events", get(live::board_events))
+        .route("/api/v1/session", post(auth::sign_in).get(auth::current).delete(auth::sign_out))
+        .route("/api/v1/desks/{desk}", get(api::desk))
+        .route("/api/v1/desks/{desk}/call-next", post(api::call_next))
+        .route("/api/v1/desks/{desk}/recall", post(api::recall))
+        .route("/api/v1/desks/{desk}/no-show", post(api::no_show))
+        .route("/api/v1/desks/{desk}/served", post(api::served))
+        .route("/api/v1/desks/{desk}/transfer", post(api::transfer))
+        .route("/api/v1/desks/{desk}/call", post(api::call))
+        .route("/api/v1/desks/{desk}/pause", post(api::pause))
+        .route("/api/v1/desks/{desk}/resume", post(api::resume))
+        .route("/api/v1/tickets", post(api::take_ticket))
+        .route("/api/v1/events", get(live::queue_events))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::map_response(safety_headers))
+        .layer(CatchPanicLayer::custom(panicked))
+        .with_state(state)
+}
+
+/// Serves the web routes on `listener` until `shutdown` completes; open event streams are
+/// ended then, so the server stops promptly.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: WebState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let live = state.live.clone();
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            live.close();
+        })
+        .await
+}

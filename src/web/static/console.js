@@ -1,0 +1,344 @@
+// Loket staff console: sign in at a desk, call visitors, follow the queue live.
+// Plain JavaScript, no framework. All data goes into the page with textContent.
+"use strict";
+
+(function () {
+  const $ = (id) => document.getElementById(id);
+  let session = null; // {desk, desk_name, csrf_token}
+  let view = null; // last GET /api/v1/desks/{desk}
+  let events = null; // EventSource
+  let loading = false;
+  let again = false;
+  let retryTimer = null;
+
+  // ---- messages ----------------------------------------------------------------------
+
+  let messageTimer = null;
+  function say(text, kind) {
+    const m = $("message");
+    m.textContent = text;
+    m.className = "message " + (kind || "info");
+    clearTimeout(messageTimer);
+    if (kind !== "error") messageTimer = setTimeout(() => { m.textContent = ""; m.className = "message"; }, 8000);
+  }
+
+  // The server explains in English; staff read Dutch first, the server's reason after it.
+  const STATUS = {
+    400: "Dat verzoek klopt niet",
+    401: "U bent afgemeld. Meld opnieuw aan",
+    403: "Dat mag deze balie niet",
+    404: "Niet gevonden",
+    409: "Dat kan nu niet",
+    422: "Die keuze bestaat niet",
+    429: "Te veel pogingen",
+  };
+  async function errorText(res, first) {
+    let reason = "";
+    try {
+      const body = await res.json();
+      if (body && body.error) reason = body.error;
+    } catch (_) { /* no JSON */ }
+    const dutch = first || STATUS[res.status] || "Er ging iets mis op de server (" + res.status + ")";
+    return reason ? dutch + " (" + reason + ")." : dutch + ".";
+  }
+
+  // ---- HTTP --------------------------------------------------------------------------
+
+  function api(method, path, body) {
+    const headers = { "Accept": "application/json" };
+    if (session && method !== "GET") headers["X-CSRF-Token"] = session.csrf_token;
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    return fetch(path, {
+      method, headers, credentials: "same-origin", cache: "no-store",
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  }
+
+  function deskPath(action) {
+    return "/api/v1/desks/" + encodeURIComponent(session.desk) + (action ? "/" + action : "");
+  }
+
+  // ---- sign in / out -----------------------------------------------------------------
+
+  function showSignIn() {
+    session = null;
+    view = null;
+    if (events) { events.close(); events = null; }
+    delete document.body.dataset.live;
+    $("connection").hidden = true;
+    $("desk-view").hidden = true;
+    $("bar-actions").hidden = true;
+    $("desk-name").textContent = "";
+    document.title = "Loket – balie";
+    $("sign-in-view").hidden = false;
+    const desk = $("desk");
+    if (!desk.value) desk.value = localStorage.getItem("loket.desk") || "";
+    (desk.value ? $("pin") : desk).focus();
+  }
+
+  function showDesk(s) {
+    session = s;
+    $("sign-in-view").hidden = true;
+    $("desk-view").hidden = false;
+    $("bar-actions").hidden = false;
+    $("desk-name").textContent = s.desk_name;
+    document.title = "Loket – " + s.desk_name;
+    connect();
+    reload();
+  }
+
+  $("sign-in-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const err = $("sign-in-error");
+    const desk = $("desk").value.trim();
+    const pin = $("pin").value.trim();
+    err.hidden = true;
+    if (!desk || !pin) {
+      err.textContent = "Vul de balie-code en de PIN in.";
+      err.hidden = false;
+      return;
+    }
+    $("sign-in").disabled = true;
+    try {
+      const res = await api("POST", "/api/v1/session", { desk, pin });
+      if (res.ok) {
+        localStorage.setItem("loket.desk", desk);
+        $("pin").value = "";
+        const s = await res.json();
+        showDesk(s);
+        say("Aangemeld als " + s.desk_name + ".");
+        $("call-next").focus();
+        return;
+      }
+      const wait = res.headers.get("Retry-After");
+      const text = await errorText(res, res.status === 401 ? "Balie-code of PIN klopt niet"
+        : res.status === 429 ? "Te veel pogingen" + (wait ? ": probeer opnieuw over " + wait + " seconden" : "")
+        : undefined);
+      err.textContent = text;
+      err.hidden = false;
+      $("pin").value = "";
+      $("pin").focus();
+    } catch (_) {
+      err.textContent = "Geen verbinding met de server.";
+      err.hidden = false;
+    } finally {
+      $("sign-in").disabled = false;
+    }
+  });
+
+  $("sign-out").addEventListener("click", async () => {
+    try { await api("DELETE", "/api/v1/session"); } catch (_) { /* signed out anyway */ }
+    showSignIn();
+    say("Afgemeld.");
+  });
+
+  // ---- the desk view -----------------------------------------------------------------
+
+  async function reload() {
+    if (!session) return;
+    if (loading) { again = true; return; }
+    loading = true;
+    try {
+      do {
+        again = false;
+        const res = await api("GET", deskPath());
+        if (res.status === 401) { showSignIn(); say("U bent afgemeld. Meld opnieuw aan.", "error"); return; }
+        if (!res.ok) { say(await errorText(res), "error"); return; }
+        view = await res.json();
+        render();
+      } while (again && session);
+    } catch (_) {
+      say("Geen verbinding met de server.", "error");
+    } finally {
+      loading = false;
+    }
+  }
+
+  function el(tag, cls, text) {
+    const e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
+
+  function minutes(n) { return (n || 0) + " min"; }
+
+  const STATES = { waiting: "wacht", called: "geroepen", served: "geholpen", no_show: "niet gekomen", expired: "verlopen" };
+
+  function fillSelect(select, options, keep) {
+    const before = select.value;
+    const fixed = keep ? Array.from(select.options).slice(0, keep) : [];
+    select.replaceChildren(...fixed);
+    for (const [value, label] of options) {
+      const o = el("option", null, label);
+      o.value = value;
+      select.append(o);
+    }
+    if (Array.from(select.options).some((o) => o.value === before)) select.value = before;
+  }
+
+  function render() {
+    const v = view;
+    const paused = !!v.desk.paused;
+    $("desk-name").textContent = v.desk.name;
+    $("pause-toggle").textContent = paused ? "Hervat" : "Pauze";
+    $("pause-toggle").setAttribute("aria-pressed", String(paused));
+    $("paused-badge").hidden = !paused;
+    $("paused-note").hidden = !paused;
+    document.body.classList.toggle("paused", paused);
+
+    const n = v.waiting.length;
+    $("waiting-count").textContent = n === 0 ? "Niemand wacht." : n === 1 ? "1 bezoeker wacht." : n + " bezoekers wachten.";
+
+    renderCurrent(v.current);
+
+    fillSelect($("outcome"), (v.outcomes || []).map((o) => [o, o]), 1);
+    fillSelect($("transfer-service"), (v.services || [])
+      .filter((s) => !v.current || s.id !== v.current.service)
+      .map((s) => [s.id, s.name]));
+
+    const rows = v.waiting.map((t) => {
+      const li = el("li");
+      li.dataset.ticket = t.id;
+      li.append(el("span", "code", t.code));
+      const info = el("span", "info");
+      info.append(el("span", "service", t.service_name));
+      const lang = el("span", "language", t.language_name);
+      lang.lang = t.language;
+      lang.dir = "auto";
+      info.append(lang);
+      li.append(info);
+      li.append(el("span", "minutes", minutes(t.waiting_minutes)));
+      const b = el("button", "secondary call-one", "Roep");
+      b.type = "button";
+      b.setAttribute("aria-label", "Roep " + t.code);
+      b.addEventListener("click", () => act("call", { ticket: t.id }));
+      li.append(b);
+      return li;
+    });
+    $("waiting").replaceChildren(...rows);
+    $("waiting-empty").hidden = n > 0;
+
+    const f = v.figures || {};
+    $("fig-served").textContent = f.served_today || 0;
+    $("fig-no-shows").textContent = f.no_shows_today || 0;
+    $("fig-longest").textContent = minutes(f.longest_wait_minutes);
+    $("fig-per-service").replaceChildren(...(f.waiting_per_service || []).map((s) => {
+      const li = el("li");
+      li.append(el("span", null, s.name), el("strong", null, String(s.waiting)));
+      return li;
+    }));
+  }
+
+  function renderCurrent(t) {
+    $("current-none").hidden = !!t;
+    $("current-ticket").hidden = !t;
+    if (!t) return;
+    $("current-code").textContent = t.code;
+    $("current-state").textContent = STATES[t.state] || t.state;
+    $("current-service").textContent = t.service_name;
+    const lang = $("current-language");
+    lang.textContent = t.language_name;
+    lang.lang = t.language;
+    $("current-wait").textContent = minutes(t.waiting_minutes) + " gewacht";
+  }
+
+  // ---- actions -----------------------------------------------------------------------
+
+  const DONE = {
+    "no-show": (t) => t.code + " niet gekomen.",
+    "served": (t) => t.code + " geholpen.",
+    "transfer": (t) => t.code + " doorgestuurd naar " + t.service_name + ".",
+  };
+
+  let busy = false;
+  async function act(action, body) {
+    if (!session || busy) return;
+    busy = true;
+    document.body.classList.add("busy");
+    try {
+      const res = await api("POST", deskPath(action), body);
+      if (res.status === 401) { showSignIn(); say("U bent afgemeld. Meld opnieuw aan.", "error"); return; }
+      if (!res.ok) { say(await errorText(res), "error"); return; }
+      const data = res.status === 204 ? {} : await res.json();
+      if (data.called) {
+        // Show the call at once; the reload below fills in the rest.
+        if (view) { view.current = data.called; renderCurrent(data.called); }
+        say(data.called.code + " geroepen.", "ok");
+        if (action === "call") $("current").scrollIntoView({ block: "nearest" });
+      } else if (data.ticket && DONE[action]) {
+        say(DONE[action](data.ticket), "ok");
+      } else if (typeof data.paused === "boolean") {
+        say(data.paused ? "Pauze." : "Hervat.", "ok");
+      }
+    } catch (_) {
+      say("Geen verbinding met de server.", "error");
+    } finally {
+      busy = false;
+      document.body.classList.remove("busy");
+    }
+    await reload();
+    // A "Roep" button disappears with its row: keep the keyboard focus on the page.
+    if (session && (!document.activeElement || document.activeElement === document.body)) $("call-next").focus();
+  }
+
+  $("call-next").addEventListener("click", () => act("call-next"));
+  $("recall").addEventListener("click", () => act("recall"));
+  $("no-show").addEventListener("click", () => act("no-show"));
+  $("served").addEventListener("click", () => {
+    const outcome = $("outcome").value;
+    act("served", outcome ? { outcome } : {});
+  });
+  $("transfer").addEventListener("click", () => {
+    const service = $("transfer-service").value;
+    if (!service) { say("Kies een dienst om naar door te sturen.", "error"); return; }
+    act("transfer", { service });
+  });
+  $("pause-toggle").addEventListener("click", () => act(view && view.desk.paused ? "resume" : "pause"));
+
+  // ---- live updates ------------------------------------------------------------------
+
+  function connect() {
+    if (events) events.close();
+    clearTimeout(retryTimer);
+    const es = new EventSource("/api/v1/events");
+    events = es;
+    es.addEventListener("open", () => {
+      document.body.dataset.live = "open";
+      $("connection").hidden = true;
+      reload();
+    });
+    es.addEventListener("queue", reload);
+    es.addEventListener("resync", reload);
+    es.addEventListener("error", () => {
+      if (events !== es) return;
+      document.body.dataset.live = "closed";
+      $("connection").hidden = false;
+      if (es.readyState === EventSource.CLOSED) {
+        // The browser gave up (e.g. 401): check the session, then try again.
+        retryTimer = setTimeout(checkSession, 3000);
+      }
+    });
+  }
+
+  async function checkSession() {
+    try {
+      const res = await api("GET", "/api/v1/session");
+      if (res.ok) { session = await res.json(); connect(); return; }
+      if (res.status === 401) { $("connection").hidden = true; showSignIn(); return; }
+    } catch (_) { /* still offline */ }
+    retryTimer = setTimeout(checkSession, 5000);
+  }
+
+  // ---- start -------------------------------------------------------------------------
+
+  (async function start() {
+    try {
+      const res = await api("GET", "/api/v1/session");
+      if (res.ok) { showDesk(await res.json()); return; }
+    } catch (_) {
+      say("Geen verbinding met de server.", "error");
+    }
+    showSignIn();
+  })();
+})();

@@ -1,0 +1,514 @@
+//! The staff web API on a real port: a temp-dir store, a manual clock, HTTP from reqwest.
+
+use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use jiff::SignedDuration;
+use loket::clock::ManualClock;
+use loket::config::{ApiToken, Config};
+use loket::help_point::{HelpPoint, queue_rules};
+use loket::store::Store;
+use loket::web::{Access, ROUTES, WebState};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+struct Server {
+    base: String,
+    http: reqwest::Client,
+    token: String,
+    help_point: Arc<Mutex<HelpPoint>>,
+    clock: Arc<ManualClock>,
+    _dir: tempfile::TempDir,
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+/// A desk signed in through the API.
+struct Desk {
+    id: &'static str,
+    cookie: String,
+    csrf: String,
+}
+
+async fn start() -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = Config::sample();
+    config.kiosk.data_dir = dir.path().to_path_buf();
+    let token = loket::secret::new_token();
+    config
+        .web
+        .api_tokens
+        .push(ApiToken { name: "second kiosk".into(), token_hash: loket::secret::hash(&token).unwrap() });
+    let clock = Arc::new(ManualClock::new("2026-11-30T09:30:00Z".parse().unwrap()));
+    let store = Store::open(&dir.path().join("loket.sqlite")).unwrap();
+    let help_point = HelpPoint::open(queue_rules(&config), store, clock.clone()).unwrap();
+    let help_point = Arc::new(Mutex::new(help_point));
+    let state = WebState::new(help_point.clone(), Arc::new(config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(loket::web::serve(listener, state, async {
+        let _ = stopped.await;
+    }));
+    Server { base, http: reqwest::Client::new(), token, help_point, clock, _dir: dir, _stop: stop }
+}
+
+impl Server {
+    /// A visitor takes a ticket at the kiosk; returns its id.
+    fn take(&self, service: &str) -> i64 {
+        self.help_point.lock().unwrap().take_ticket(service, "nl").unwrap().ticket.id.0
+    }
+
+    async fn sign_in(&self, id: &'static str) -> Desk {
+        let pin = if id == "desk-1" { "2468" } else { "1357" };
+        let response = self.post_json("/api/v1/session", json!({ "desk": id, "pin": pin })).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let cookie = response.headers()["set-cookie"].to_str().unwrap().to_owned();
+        assert!(
+            cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict") && cookie.contains("Path=/")
+        );
+        let cookie = cookie.split(';').next().unwrap().to_owned();
+        let body: Value = response.json().await.unwrap();
+        Desk { id, cookie, csrf: body["csrf_token"].as_str().unwrap().to_owned() }
+    }
+
+    async fn post_json(&self, path: &str, body: Value) -> reqwest::Response {
+        self.http.post(format!("{}{path}", self.base)).json(&body).send().await.unwrap()
+    }
+
+    async fn get(&self, path: &str) -> reqwest::Response {
+        self.http.get(format!("{}{path}", self.base)).send().await.unwrap()
+    }
+
+    /// A desk's request, with its cookie and CSRF token.
+    fn as_desk(&self, desk: &Desk, method: Method, path: &str) -> reqwest::RequestBuilder {
+        self.http
+            .request(method, format!("{}{path}", self.base))
+            .header("cookie", &desk.cookie)
+            .header("x-csrf-token", &desk.csrf)
+    }
+
+    /// `POST /api/v1/desks/{desk}/{action}` as that desk: (status, body).
+    async fn act(&self, desk: &Desk, action: &str, body: Value) -> (StatusCode, Value) {
+        let path = format!("/api/v1/desks/{}/{action}", desk.id);
+        let response = self.as_desk(desk, Method::POST, &path).json(&body).send().await.unwrap();
+        let status = response.status();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn view(&self, desk: &Desk) -> Value {
+        let response =
+            self.as_desk(desk, Method::GET, &format!("/api/v1/desks/{}", desk.id)).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        response.json().await.unwrap()
+    }
+}
+
+async fn error_of(response: reqwest::Response) -> (StatusCode, String) {
+    let status = response.status();
+    let body: Value = response.json().await.expect("errors are JSON");
+    (status, body["error"].as_str().expect("{\"error\": …}").to_owned())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_desk_goes_through_the_whole_call_cycle() {
+    let s = start().await;
+    let first = s.take("email");
+    s.clock.advance(SignedDuration::from_mins(12));
+    let second = s.take("appointment");
+    let third = s.take("email");
+    let desk = s.sign_in("desk-1").await;
+
+    let session: Value =
+        s.as_desk(&desk, Method::GET, "/api/v1/session").send().await.unwrap().json().await.unwrap();
+    assert_eq!((session["desk"].as_str(), session["desk_name"].as_str()), (Some("desk-1"), Some("Balie 1")));
+
+    let (status, body) = s.act(&desk, "call-next", json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let called = &body["called"];
+    let keys: BTreeSet<&str> = called.as_object().unwrap().keys().map(String::as_str).collect();
+    let want = [
+        "id",
+        "code",
+        "service",
+        "service_name",
+        "language",
+        "language_name",
+        "state",
+        "desk",
+        "issued_at",
+        "waiting_minutes",
+    ];
+    assert_eq!(keys, want.into_iter().collect());
+    assert_eq!(called["id"], first);
+    assert_eq!(called["code"], "E-001");
+    assert_eq!(called["service_name"], "E-mail");
+    assert_eq!(called["language_name"], "Nederlands");
+    assert_eq!(called["state"], "called");
+    assert_eq!(called["desk"], "desk-1");
+    assert_eq!(called["issued_at"], "2026-11-30T09:30:00Z");
+    assert_eq!(called["waiting_minutes"], 12);
+
+    let (status, body) = s.act(&desk, "recall", json!({})).await;
+    assert_eq!((status, body["called"]["id"].as_i64()), (StatusCode::OK, Some(first)));
+
+    let (status, body) = s.act(&desk, "served", json!({ "outcome": "Nope" })).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body["error"].as_str().unwrap().contains("Geholpen"), "{body}");
+    let (status, body) = s.act(&desk, "served", json!({ "outcome": "Geholpen" })).await;
+    assert_eq!((status, &body["ticket"]["state"]), (StatusCode::OK, &json!("served")));
+    let (status, body) = s.act(&desk, "served", json!({})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "no current ticket: {body}");
+
+    let (_, body) = s.act(&desk, "call-next", json!({})).await;
+    assert_eq!(body["called"]["id"], second);
+    let (status, body) = s.act(&desk, "no-show", json!({})).await;
+    assert_eq!((status, &body["ticket"]["state"]), (StatusCode::OK, &json!("no_show")));
+
+    // The third visitor is called, then sent on to the tablet service of desk 2.
+    let (_, body) = s.act(&desk, "call-next", json!({})).await;
+    assert_eq!(body["called"]["id"], third);
+    let (status, body) = s.act(&desk, "transfer", json!({ "service": "tablet" })).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!((&body["ticket"]["service"], &body["ticket"]["state"]), (&json!("tablet"), &json!("waiting")));
+    let (status, _) = s.act(&desk, "transfer", json!({ "service": "fax" })).await;
+    assert_eq!(status, StatusCode::CONFLICT, "nothing current any more");
+    let (status, _) = s.act(&desk, "transfer", json!({ "service": "fax", "ticket": third })).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "no such service");
+
+    // Call a particular ticket out of order.
+    let later = s.take("email");
+    let (status, body) = s.act(&desk, "call", json!({ "ticket": later })).await;
+    assert_eq!((status, body["called"]["id"].as_i64()), (StatusCode::OK, Some(later)));
+    let (status, _) = s.act(&desk, "call", json!({ "ticket": third })).await;
+    assert_eq!(status, StatusCode::CONFLICT, "desk 1 does not serve tablet");
+    let (status, _) = s.act(&desk, "call", json!({ "ticket": 999 })).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // Pause and resume.
+    s.take("email");
+    let (status, body) = s.act(&desk, "pause", json!({})).await;
+    assert_eq!((status, body), (StatusCode::OK, json!({ "paused": true })));
+    let (status, body) = s.act(&desk, "call-next", json!({})).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(body["error"].as_str().unwrap().contains("paused"), "{body}");
+    assert_eq!(s.view(&desk).await["desk"]["paused"], true);
+    let (status, body) = s.act(&desk, "resume", json!({})).await;
+    assert_eq!((status, body), (StatusCode::OK, json!({ "paused": false })));
+    let (status, _) = s.act(&desk, "call-next", json!({})).await;
+    assert_eq!(status, StatusCode::OK);
+
+    // The desk's view.
+    let view = s.view(&desk).await;
+    assert_eq!(view["desk"]["name"], "Balie 1");
+    assert_eq!(view["current"]["code"], "E-004");
+    assert_eq!(view["waiting"], json!([]), "the tablet ticket is not desk 1's");
+    assert_eq!(view["figures"]["served_today"], 2, "one marked served, one by calling the next");
+    assert_eq!(view["figures"]["no_shows_today"], 1);
+    let tablet =
+        view["figures"]["waiting_per_service"].as_array().unwrap().iter().find(|w| w["service"] == "tablet");
+    assert_eq!(tablet.unwrap()["waiting"], 1);
+    assert_eq!(view["outcomes"], json!(["Geholpen", "Doorverwezen", "Komt later terug"]));
+    assert_eq!(view["services"].as_array().unwrap().len(), 6);
+
+    // The board shows the calls, newest first.
+    let board: Value = s.get("/api/v1/board").await.json().await.unwrap();
+    assert_eq!(board["site"], "Digilabo");
+    let calls = board["calls"].as_array().unwrap();
+    assert_eq!(calls[0]["code"], "E-004");
+    assert_eq!(calls[0]["desk_name"], "Balie 1");
+    assert!(calls.len() <= 6);
+
+    // Signing out ends the session.
+    let response = s.as_desk(&desk, Method::DELETE, "/api/v1/session").send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    assert!(response.headers()["set-cookie"].to_str().unwrap().contains("Max-Age=0"));
+    let response = s.as_desk(&desk, Method::GET, "/api/v1/session").send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_desks_calling_at_once_never_get_the_same_ticket() {
+    let s = start().await;
+    let count = 30;
+    for i in 0..count {
+        s.take(if i % 2 == 0 { "smartphone" } else { "something-else" });
+    }
+    let (one, two) = (Arc::new(s.sign_in("desk-1").await), Arc::new(s.sign_in("desk-2").await));
+    let s = Arc::new(s);
+    let mut tasks = Vec::new();
+    for i in 0..(count + 6) {
+        let (s, desk) = (s.clone(), if i % 2 == 0 { one.clone() } else { two.clone() });
+        tasks.push(tokio::spawn(async move { s.act(&desk, "call-next", json!({})).await }));
+    }
+    let mut called = Vec::new();
+    let mut refused = 0;
+    for task in tasks {
+        match task.await.unwrap() {
+            (StatusCode::OK, body) => called.push(body["called"]["id"].as_i64().unwrap()),
+            (StatusCode::CONFLICT, _) => refused += 1,
+            (status, body) => panic!("{status} {body}"),
+        }
+    }
+    let distinct: BTreeSet<i64> = called.iter().copied().collect();
+    assert_eq!(distinct.len(), called.len(), "a ticket was called twice: {called:?}");
+    assert_eq!((called.len(), refused), (count, 6));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_desk_only_gets_tickets_of_its_services_and_a_transfer_keeps_the_arrival_order() {
+    let s = start().await;
+    let email = s.take("email");
+    s.clock.advance(SignedDuration::from_mins(1));
+    let tablet = s.take("tablet");
+    s.clock.advance(SignedDuration::from_mins(1));
+    let lessons = s.take("online-lessons");
+    let desk_2 = s.sign_in("desk-2").await;
+
+    let waiting: Vec<i64> = s.view(&desk_2).await["waiting"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(waiting, [tablet, lessons], "desk 2 does not serve e-mail");
+
+    // The e-mail visitor came first: moved to tablet, they are called before the others.
+    let token = format!("Bearer {}", s.token);
+    let response = s
+        .http
+        .post(format!("{}/api/v1/desks/desk-1/transfer", s.base))
+        .header("authorization", &token)
+        .json(&json!({ "service": "tablet", "ticket": email }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let (_, body) = s.act(&desk_2, "call-next", json!({})).await;
+    assert_eq!(body["called"]["id"], email);
+    assert_eq!(body["called"]["code"], "E-001", "the code on the paper stays");
+    let (_, body) = s.act(&desk_2, "call-next", json!({})).await;
+    assert_eq!(body["called"]["id"], tablet);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_staff_route_needs_a_session_or_a_token() {
+    let s = start().await;
+    let staff_routes: Vec<_> = ROUTES.iter().filter(|r| r.access == Access::Staff).collect();
+    assert!(staff_routes.len() >= 12);
+    for route in staff_routes {
+        let url = format!("{}{}", s.base, route.path.replace("{desk}", "desk-1"));
+        let method = Method::from_bytes(route.method.as_bytes()).unwrap();
+        for (header, value) in [
+            (None, ""),
+            (Some("cookie"), "loket_session=0000"),
+            (Some("authorization"), "Bearer 0000"),
+            (Some("authorization"), "Basic abc"),
+        ] {
+            let mut request = s.http.request(method.clone(), &url).json(&json!({ "service": "email" }));
+            if let Some(header) = header {
+                request = request.header(header, value);
+            }
+            let (status, message) = error_of(request.send().await.unwrap()).await;
+            assert_eq!(status, StatusCode::UNAUTHORIZED, "{} {} with {header:?}", route.method, route.path);
+            assert!(!message.is_empty());
+        }
+    }
+    // Public routes answer without credentials.
+    for route in ROUTES.iter().filter(|r| r.access == Access::Public && r.method == "GET") {
+        if route.path.ends_with("/events") || route.path == "/api/v1/session" {
+            continue;
+        }
+        let response = s.get(&route.path.replace("{file}", "style.css")).await;
+        assert_eq!(response.status(), StatusCode::OK, "{}", route.path);
+    }
+    let health: Value = s.get("/health").await.json().await.unwrap();
+    assert_eq!(health, json!({ "status": "ok", "version": "0.1.0" }));
+    let console = s.get("/").await;
+    assert!(console.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    assert_eq!(s.get("/static/secret.txt").await.status(), StatusCode::NOT_FOUND);
+    let (status, _) = error_of(s.get("/api/v1/nothing").await).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_desk_cannot_act_for_another_desk_and_needs_its_csrf_token() {
+    let s = start().await;
+    s.take("tablet");
+    let desk_1 = s.sign_in("desk-1").await;
+    for (method, path) in
+        [(Method::GET, "/api/v1/desks/desk-2"), (Method::POST, "/api/v1/desks/desk-2/call-next")]
+    {
+        let (status, message) = error_of(s.as_desk(&desk_1, method, path).send().await.unwrap()).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{path}");
+        assert!(message.contains("desk-2"), "{message}");
+    }
+    let (status, _) =
+        error_of(s.as_desk(&desk_1, Method::GET, "/api/v1/desks/desk-9").send().await.unwrap()).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    let url = format!("{}/api/v1/desks/desk-1/pause", s.base);
+    let missing = s.http.post(&url).header("cookie", &desk_1.cookie).send().await.unwrap();
+    let (status, message) = error_of(missing).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(message.contains("X-CSRF-Token"), "{message}");
+    let wrong = s.http.post(&url).header("cookie", &desk_1.cookie).header("x-csrf-token", "0".repeat(64));
+    assert_eq!(wrong.send().await.unwrap().status(), StatusCode::FORBIDDEN);
+    let other = s.sign_in("desk-2").await;
+    let crossed = s.http.post(&url).header("cookie", &desk_1.cookie).header("x-csrf-token", &other.csrf);
+    assert_eq!(crossed.send().await.unwrap().status(), StatusCode::FORBIDDEN, "another session's token");
+    let ticket = s.http.post(format!("{}/api/v1/tickets", s.base)).header("cookie", &desk_1.cookie);
+    let ticket = ticket.json(&json!({ "service": "email", "language": "nl" })).send().await.unwrap();
+    assert_eq!(ticket.status(), StatusCode::FORBIDDEN);
+    assert!(!s.help_point.lock().unwrap().queue().is_paused("desk-1"), "nothing happened");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sixth_sign_in_within_five_minutes_is_refused_even_with_the_right_pin() {
+    let s = start().await;
+    let (status, message) =
+        error_of(s.post_json("/api/v1/session", json!({ "desk": "desk-9", "pin": "2468" })).await).await;
+    assert_eq!((status, message.as_str()), (StatusCode::UNAUTHORIZED, "wrong desk or PIN"));
+    for _ in 0..5 {
+        let response = s.post_json("/api/v1/session", json!({ "desk": "desk-1", "pin": "0000" })).await;
+        let (status, message) = error_of(response).await;
+        assert_eq!((status, message.as_str()), (StatusCode::UNAUTHORIZED, "wrong desk or PIN"));
+    }
+    let response = s.post_json("/api/v1/session", json!({ "desk": "desk-1", "pin": "2468" })).await;
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(response.headers().get("set-cookie").is_none());
+    let retry: u64 = response.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((290..=300).contains(&retry), "{retry}");
+    let (_, message) = error_of(response).await;
+    assert!(message.contains("try again"), "{message}");
+    // Another desk is not locked out.
+    s.sign_in("desk-2").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_requests_get_a_json_400() {
+    let s = start().await;
+    let url = format!("{}/api/v1/session", s.base);
+    for body in
+        ["{", "[]", r#"{"desk": 1, "pin": "2468"}"#, r#"{"desk":"desk-1","pin":"2468","admin":true}"#, ""]
+    {
+        let response =
+            s.http.post(&url).header("content-type", "application/json").body(body).send().await.unwrap();
+        let (status, message) = error_of(response).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body:?}");
+        assert!(message.contains("JSON"), "{message}");
+    }
+    let desk = s.sign_in("desk-1").await;
+    let response = s.as_desk(&desk, Method::POST, "/api/v1/desks/desk-1/call").body("{\"ticket\":\"x\"}");
+    assert_eq!(error_of(response.send().await.unwrap()).await.0, StatusCode::BAD_REQUEST);
+    let huge = format!("{{\"outcome\":\"{}\"}}", "x".repeat(100_000));
+    let response = s.as_desk(&desk, Method::POST, "/api/v1/desks/desk-1/served").body(huge);
+    assert!(response.send().await.unwrap().status().is_client_error());
+    assert_eq!(s.get("/health").await.status(), StatusCode::OK, "still serving");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_machine_with_an_api_token_issues_tickets() {
+    let s = start().await;
+    let url = format!("{}/api/v1/tickets", s.base);
+    let token = format!("Bearer {}", s.token);
+    s.take("email");
+    let response = s
+        .http
+        .post(&url)
+        .header("authorization", &token)
+        .json(&json!({ "service": "email", "language": "ar" }));
+    let response = response.send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["ticket"]["code"], "E-002");
+    assert_eq!(body["ticket"]["language_name"], "العربية");
+    assert_eq!(body["ticket"]["state"], "waiting");
+    assert_eq!(body["people_ahead"], 1);
+    assert!(body["wait"]["low_minutes"].is_u64() && body["wait"]["high_minutes"].is_u64(), "{body}");
+
+    let send = |service: &str, language: &str| {
+        s.http
+            .post(&url)
+            .header("authorization", &token)
+            .json(&json!({ "service": service, "language": language }))
+    };
+    assert_eq!(send("fax", "nl").send().await.unwrap().status(), StatusCode::NOT_FOUND);
+    let (status, message) = error_of(send("email", "es").send().await.unwrap()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "Spanish is not offered: {message}");
+    let wrong =
+        s.http.post(&url).bearer_auth("f".repeat(64)).json(&json!({ "service": "email", "language": "nl" }));
+    assert_eq!(wrong.send().await.unwrap().status(), StatusCode::UNAUTHORIZED);
+    // A token may act for any desk, without CSRF.
+    let call =
+        s.http.post(format!("{}/api/v1/desks/desk-1/call-next", s.base)).header("authorization", &token);
+    let body: Value = call.send().await.unwrap().json().await.unwrap();
+    assert_eq!(body["called"]["code"], "E-001");
+}
+
+/// Reads an event stream until `needle` appears; panics after `within`.
+async fn read_until(mut response: reqwest::Response, needle: &str, within: Duration) -> String {
+    let mut seen = String::new();
+    let found = tokio::time::timeout(within, async {
+        while let Some(chunk) = response.chunk().await.unwrap() {
+            seen.push_str(&String::from_utf8_lossy(&chunk));
+            if seen.contains(needle) {
+                return;
+            }
+        }
+    })
+    .await;
+    assert!(found.is_ok(), "no {needle:?} within {within:?}; saw {seen:?}");
+    seen
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn live_clients_hear_a_call_within_a_second() {
+    let s = start().await;
+    s.take("email");
+    let desk = s.sign_in("desk-1").await;
+    let staff = s.as_desk(&desk, Method::GET, "/api/v1/events").send().await.unwrap();
+    assert_eq!(staff.status(), StatusCode::OK);
+    assert!(staff.headers()["content-type"].to_str().unwrap().starts_with("text/event-stream"));
+    let board = s.get("/api/v1/board/events").await;
+    assert_eq!(board.status(), StatusCode::OK);
+    // Both streams are subscribed once their headers arrived.
+    let (status, _) = s.act(&desk, "call-next", json!({})).await;
+    assert_eq!(status, StatusCode::OK);
+    let (staff, board) = tokio::join!(
+        read_until(staff, "E-001", Duration::from_secs(1)),
+        read_until(board, "E-001", Duration::from_secs(1)),
+    );
+    assert!(staff.contains("event: queue"), "{staff}");
+    let data = staff.lines().find_map(|l| l.strip_prefix("data: ")).unwrap();
+    let change: Value = serde_json::from_str(data).unwrap();
+    assert_eq!((change["type"].as_str(), change["desk"].as_str()), (Some("ticket_called"), Some("desk-1")));
+    assert_eq!(change["ticket"]["code"], "E-001");
+    assert!(board.contains("event: call"), "{board}");
+    let data = board.lines().find_map(|l| l.strip_prefix("data: ")).unwrap();
+    let call: Value = serde_json::from_str(data).unwrap();
+    assert_eq!(call["desk_name"], "Balie 1");
+    assert_eq!(call["at"], "2026-11-30T09:30:00Z");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_server_stops_promptly_with_boards_connected() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = Config::sample();
+    let clock = Arc::new(ManualClock::new("2026-11-30T09:30:00Z".parse().unwrap()));
+    let store = Store::open(&dir.path().join("loket.sqlite")).unwrap();
+    let help_point = Arc::new(Mutex::new(HelpPoint::open(queue_rules(&config), store, clock).unwrap()));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let state = WebState::new(help_point, Arc::new(config));
+    let server = tokio::spawn(loket::web::serve(listener, state, async {
+        let _ = stopped.await;
+    }));
+    let board = reqwest::get(format!("{base}/api/v1/board/events")).await.unwrap();
+    assert_eq!(board.status(), StatusCode::OK);
+    stop.send(()).unwrap();
+    let served = tokio::time::timeout(Duration::from_secs(2), server).await;
+    assert!(matches!(served, Ok(Ok(Ok(())))), "serve returned within 2 s: {served:?}");
+    drop(board);
+}
