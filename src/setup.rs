@@ -89,6 +89,11 @@ impl Peripherals {
     pub fn said(&self) -> Option<Vec<(String, String)>> {
         self.simulated_speech.as_ref().map(SimulatedSpeaker::said)
     }
+
+    /// How many chimes the simulated speaker played; `None` with a real voice.
+    pub fn chimes(&self) -> Option<usize> {
+        self.simulated_speech.as_ref().map(SimulatedSpeaker::chimes)
+    }
 }
 
 /// Announces every call (and recall) by voice: the local language, then the visitor's.
@@ -255,6 +260,7 @@ mod tests {
             .expect("the call was announced");
         let languages: Vec<&str> = said.iter().map(|(l, _)| l.as_str()).collect();
         assert_eq!(languages, ["nl", "ar"]);
+        assert_eq!(parts.peripherals.chimes(), Some(1), "a chime before the words");
         assert!(said[0].1.contains("Balie 1") && said[0].1.contains("E 1"), "{said:?}");
     }
 }

@@ -73,6 +73,47 @@ pub enum SpeechError {
 pub trait Speaker: Send {
     /// Says `text`, which is in `language` (a code such as "nl" or "ar").
     fn say(&mut self, text: &str, language: &str) -> Result<(), SpeechError>;
+
+    /// Plays the call chime (two rising tones) that comes before an announcement.
+    fn chime(&mut self) -> Result<(), SpeechError> {
+        Ok(())
+    }
+}
+
+/// The call chime as a WAV file: two rising tones (660 Hz, then 880 Hz) with soft edges,
+/// 16-bit mono at 22,050 Hz, about half a second.
+pub fn chime_wav() -> Vec<u8> {
+    const RATE: u32 = 22_050;
+    let mut samples: Vec<i16> = Vec::new();
+    for (frequency, millis) in [(660.0_f32, 200_u32), (880.0, 320)] {
+        let n = RATE * millis / 1000;
+        for i in 0..n {
+            let t = i as f32 / RATE as f32;
+            let fade = (i.min(n - i) as f32 / (RATE as f32 * 0.02)).min(1.0);
+            let decay = (-3.0 * t).exp();
+            samples.push(
+                (0.5 * fade * decay * (2.0 * std::f32::consts::PI * frequency * t).sin() * 32767.0) as i16,
+            );
+        }
+    }
+    let data_len = (samples.len() * 2) as u32;
+    let mut wav = Vec::with_capacity(44 + data_len as usize);
+    wav.extend_from_slice(b"RIFF");
+    wav.extend_from_slice(&(36 + data_len).to_le_bytes());
+    wav.extend_from_slice(b"WAVEfmt ");
+    wav.extend_from_slice(&16u32.to_le_bytes());
+    wav.extend_from_slice(&1u16.to_le_bytes()); // PCM
+    wav.extend_from_slice(&1u16.to_le_bytes()); // mono
+    wav.extend_from_slice(&RATE.to_le_bytes());
+    wav.extend_from_slice(&(RATE * 2).to_le_bytes());
+    wav.extend_from_slice(&2u16.to_le_bytes());
+    wav.extend_from_slice(&16u16.to_le_bytes());
+    wav.extend_from_slice(b"data");
+    wav.extend_from_slice(&data_len.to_le_bytes());
+    for sample in samples {
+        wav.extend_from_slice(&sample.to_le_bytes());
+    }
+    wav
 }
 
 /// Our language codes and the espeak-ng 1.51 voices that speak them (`espeak-ng --voices`).
@@ -173,6 +214,29 @@ impl Speaker for EspeakSpeaker {
         self.spoken += 1;
         run_with_timeout(self.command(text, voice, language), &self.program, self.timeout)
     }
+
+    /// Plays the chime with `aplay` (Debian package alsa-utils); into the output folder instead
+    /// when one is set.
+    fn chime(&mut self) -> Result<(), SpeechError> {
+        let file = match &self.output_dir {
+            Some(dir) => dir.join(format!("chime-{}.wav", self.spoken + 1)),
+            None => std::env::temp_dir().join(format!("loket-chime-{}.wav", std::process::id())),
+        };
+        if !file.exists() {
+            std::fs::write(&file, chime_wav()).map_err(|e| SpeechError::Failed {
+                program: PathBuf::from("aplay"),
+                status: "not played".into(),
+                stderr: format!("cannot write {}: {e}", file.display()),
+            })?;
+        }
+        if self.output_dir.is_some() {
+            return Ok(());
+        }
+        let player = PathBuf::from("aplay");
+        let mut command = Command::new(&player);
+        command.arg("-q").arg(&file);
+        run_with_timeout(command, &player, self.timeout)
+    }
 }
 
 /// Runs `command` with no input or output, killing it after `limit`. Keeps the start of its
@@ -236,6 +300,7 @@ fn find_on_path(name: &str) -> Option<PathBuf> {
 #[derive(Debug, Clone, Default)]
 pub struct SimulatedSpeaker {
     said: Arc<Mutex<Vec<(String, String)>>>,
+    chimes: Arc<std::sync::atomic::AtomicUsize>,
     /// When set, only these languages have a voice (like a real speaker); otherwise all do.
     voices: Option<Vec<String>>,
 }
@@ -254,6 +319,11 @@ impl SimulatedSpeaker {
         }
     }
 
+    /// How many chimes were played.
+    pub fn chimes(&self) -> usize {
+        self.chimes.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
     /// Everything said so far, as (language, text), in order.
     pub fn said(&self) -> Vec<(String, String)> {
         self.said.lock().unwrap_or_else(|e| e.into_inner()).clone()
@@ -266,6 +336,11 @@ impl Speaker for SimulatedSpeaker {
             return Err(SpeechError::NoVoice(language.to_owned()));
         }
         self.said.lock().unwrap_or_else(|e| e.into_inner()).push((language.to_owned(), text.to_owned()));
+        Ok(())
+    }
+
+    fn chime(&mut self) -> Result<(), SpeechError> {
+        self.chimes.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         Ok(())
     }
 }
@@ -318,6 +393,9 @@ pub fn announce_call(
     let mut languages = vec![local_language];
     if ticket_language != local_language {
         languages.push(ticket_language);
+    }
+    if let Err(e) = speaker.chime() {
+        log::warn!("call chime not played: {e}");
     }
     languages
         .into_iter()
@@ -478,6 +556,20 @@ fn speak_calls(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_chime_is_a_half_second_pcm_wav_and_comes_before_the_words() {
+        let wav = chime_wav();
+        assert_eq!(&wav[..4], b"RIFF");
+        assert_eq!(&wav[8..16], b"WAVEfmt ");
+        let data = u32::from_le_bytes([wav[40], wav[41], wav[42], wav[43]]) as usize;
+        assert_eq!(wav.len(), 44 + data);
+        let seconds = data as f64 / (22_050.0 * 2.0);
+        assert!((0.4..0.7).contains(&seconds), "{seconds} s");
+        let speaker = SimulatedSpeaker::new();
+        announce_call(&mut speaker.clone(), "E-017", "Balie 1", "nl", "nl");
+        assert_eq!((speaker.chimes(), speaker.said().len()), (1, 1));
+    }
     use std::sync::atomic::AtomicU64;
     use std::sync::mpsc;
 
@@ -609,7 +701,11 @@ mod tests {
         assert!(results.iter().all(Result::is_ok), "{results:?}");
         let files = wav_files(&dir.0);
         let names: Vec<&str> = files.iter().map(|(name, _)| name.as_str()).collect();
-        assert_eq!(names, ["announcement-1-nl.wav", "announcement-2-ar.wav"]);
+        assert_eq!(
+            names,
+            ["announcement-1-nl.wav", "announcement-2-ar.wav", "chime-1.wav"],
+            "chime, then the words"
+        );
         for (name, bytes) in &files {
             assert_eq!(&bytes[..4], b"RIFF", "{name}");
             // A 44-byte header, then about two seconds of 22 kHz 16-bit samples.
