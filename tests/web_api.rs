@@ -1,5 +1,7 @@
 //! The staff web API on a real port: a temp-dir store, a manual clock, HTTP from reqwest.
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -19,8 +21,7 @@ struct Server {
     token: String,
     help_point: Arc<Mutex<HelpPoint>>,
     clock: Arc<ManualClock>,
-    _dir: tempfile::TempDir,
-    _stop: tokio::sync::oneshot::Sender<()>,
+    _web: common::web::WebServer,
 }
 
 /// A desk signed in through the API.
@@ -31,26 +32,20 @@ struct Desk {
 }
 
 async fn start() -> Server {
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = Config::sample();
-    config.kiosk.data_dir = dir.path().to_path_buf();
     let token = loket::secret::new_token();
-    config
-        .web
-        .api_tokens
-        .push(ApiToken { name: "second kiosk".into(), token_hash: loket::secret::hash(&token).unwrap() });
-    let clock = Arc::new(ManualClock::new("2026-11-30T09:30:00Z".parse().unwrap()));
-    let store = Store::open(&dir.path().join("loket.sqlite")).unwrap();
-    let help_point = HelpPoint::open(queue_rules(&config), store, clock.clone()).unwrap();
-    let help_point = Arc::new(Mutex::new(help_point));
-    let state = WebState::new(help_point.clone(), Arc::new(config));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(loket::web::serve(listener, state, async {
-        let _ = stopped.await;
-    }));
-    Server { base, http: reqwest::Client::new(), token, help_point, clock, _dir: dir, _stop: stop }
+    let hash = loket::secret::hash(&token).unwrap();
+    let web = common::web::start_web(|config| {
+        config.web.api_tokens.push(ApiToken { name: "second kiosk".into(), token_hash: hash });
+    })
+    .await;
+    Server {
+        base: web.base.clone(),
+        http: reqwest::Client::new(),
+        token,
+        help_point: web.help_point.clone(),
+        clock: web.clock.clone(),
+        _web: web,
+    }
 }
 
 impl Server {

@@ -5,19 +5,15 @@
 //! them); without them the test fails and says so. Screenshots land in
 //! `target/tmp/web-screenshots/` for a person to look at.
 
+mod common;
+
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use jiff::SignedDuration;
-use loket::clock::ManualClock;
-use loket::config::Config;
-use loket::help_point::{HelpPoint, queue_rules};
-use loket::store::Store;
-use loket::web::WebState;
 use serde_json::{Value, json};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -267,31 +263,10 @@ fn base64_decode(text: &str) -> Vec<u8> {
 
 // ---- the server ------------------------------------------------------------------------------
 
-struct Server {
-    base: String,
-    help_point: Arc<Mutex<HelpPoint>>,
-    clock: Arc<ManualClock>,
-    _dir: tempfile::TempDir,
-    _stop: tokio::sync::oneshot::Sender<()>,
-}
+type Server = common::web::WebServer;
 
 async fn start_server() -> Server {
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = Config::sample();
-    config.kiosk.data_dir = dir.path().to_path_buf();
-    // A Monday morning, within the sample's opening hours.
-    let clock = Arc::new(ManualClock::new("2026-11-30T09:30:00Z".parse().unwrap()));
-    let store = Store::open(&dir.path().join("loket.sqlite")).unwrap();
-    let help_point = HelpPoint::open(queue_rules(&config), store, clock.clone()).unwrap();
-    let help_point = Arc::new(Mutex::new(help_point));
-    let state = WebState::new(help_point.clone(), Arc::new(config));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(loket::web::serve(listener, state, async {
-        let _ = stopped.await;
-    }));
-    Server { base, help_point, clock, _dir: dir, _stop: stop }
+    common::web::start_web(|_| {}).await
 }
 
 impl Server {

@@ -1,0 +1,41 @@
+//! The real staff web server on 127.0.0.1:0, over a temp-dir store and a manual clock, for the
+//! API and browser tests.
+
+use std::sync::{Arc, Mutex};
+
+use loket::clock::ManualClock;
+use loket::config::Config;
+use loket::help_point::{HelpPoint, queue_rules};
+use loket::store::Store;
+use loket::web::WebState;
+
+/// A running server; it stops when dropped.
+pub struct WebServer {
+    /// `http://127.0.0.1:PORT`
+    pub base: String,
+    pub help_point: Arc<Mutex<HelpPoint>>,
+    pub clock: Arc<ManualClock>,
+    _dir: tempfile::TempDir,
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+/// Starts the server for the sample help point on a Monday morning within its opening hours;
+/// `adjust` may change the config first.
+pub async fn start_web(adjust: impl FnOnce(&mut Config)) -> WebServer {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = Config::sample();
+    config.kiosk.data_dir = dir.path().to_path_buf();
+    adjust(&mut config);
+    let clock = Arc::new(ManualClock::new("2026-11-30T09:30:00Z".parse().unwrap()));
+    let store = Store::open(&dir.path().join("loket.sqlite")).unwrap();
+    let help_point = HelpPoint::open(queue_rules(&config), store, clock.clone()).unwrap();
+    let help_point = Arc::new(Mutex::new(help_point));
+    let state = WebState::new(help_point.clone(), Arc::new(config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(loket::web::serve(listener, state, async {
+        let _ = stopped.await;
+    }));
+    WebServer { base, help_point, clock, _dir: dir, _stop: stop }
+}
