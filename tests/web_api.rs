@@ -106,6 +106,21 @@ async fn error_of(response: reqwest::Response) -> (StatusCode, String) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sign_in_form_gets_the_desks_by_name_and_nothing_secret() {
+    let server = start().await;
+    let response = server.http.get(format!("{}/api/v1/desks", server.base)).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(
+        body,
+        json!({"desks": [
+            {"id": "desk-1", "name": "Balie 1", "can_sign_in": true},
+            {"id": "desk-2", "name": "Balie 2", "can_sign_in": true},
+        ]})
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_desk_goes_through_the_whole_call_cycle() {
     let s = start().await;
     let first = s.take("email");

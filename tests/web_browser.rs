@@ -304,12 +304,13 @@ async fn a_desk_calls_a_visitor_and_the_board_shows_it_at_once() {
 
     // Signing in: a wrong PIN is refused with the server's reason, the right one opens the desk.
     console.goto(&format!("{}/", server.base)).await;
-    wait_for("the sign-in form", Duration::from_secs(5), || async {
+    // The desks to choose from come from /api/v1/desks, by name.
+    wait_for("the sign-in form with the desks", Duration::from_secs(5), || async {
         let text = console.text("#sign-in-view").await;
-        if text.contains("Balie-code") { Ok(()) } else { Err(text) }
+        if text.contains("Balie 1") && text.contains("Balie 2") { Ok(()) } else { Err(text) }
     })
     .await;
-    console.type_into("#desk", "desk-1").await;
+    console.click("#desk option[value='desk-1']").await;
     console.type_into("#pin", "0000").await;
     console.click("#sign-in").await;
     let (refused, _) = wait_for("the sign-in error", Duration::from_secs(5), || async {

@@ -109,6 +109,31 @@ pub struct Board {
     calls: Vec<CallView>,
 }
 
+/// A desk staff can choose at sign-in.
+#[derive(Serialize)]
+pub struct DeskChoice {
+    id: String,
+    name: String,
+    /// False for a desk without a PIN hash: it cannot sign in.
+    can_sign_in: bool,
+}
+
+#[derive(Serialize)]
+pub struct DeskList {
+    desks: Vec<DeskChoice>,
+}
+
+/// `GET /api/v1/desks`: the desks, for the sign-in form (names only, nothing secret).
+pub async fn desks(State(state): State<WebState>) -> Json<DeskList> {
+    let desks = state
+        .config
+        .desks
+        .iter()
+        .map(|d| DeskChoice { id: d.id.clone(), name: d.name.clone(), can_sign_in: d.pin_hash.is_some() })
+        .collect();
+    Json(DeskList { desks })
+}
+
 /// `GET /api/v1/board`: the latest calls, newest first.
 pub async fn board(State(state): State<WebState>) -> Result<Json<Board>, WebError> {
     with_help_point(&state, |hp, config| {

@@ -69,6 +69,7 @@ pub const ROUTES: &[Route] = &[
     route("POST", "/api/v1/session", 200, Access::Public),
     route("GET", "/api/v1/session", 200, Access::Public),
     route("DELETE", "/api/v1/session", 204, Access::Staff),
+    route("GET", "/api/v1/desks", 200, Access::Public),
     route("GET", "/api/v1/desks/{desk}", 200, Access::Staff),
     route("POST", "/api/v1/desks/{desk}/call-next", 200, Access::Staff),
     route("POST", "/api/v1/desks/{desk}/recall", 200, Access::Staff),
@@ -142,6 +143,7 @@ pub fn router(state: WebState) -> Router {
         .route("/api/v1/board", get(api::board))
         .route("/api/v1/board/events", get(live::board_events))
         .route("/api/v1/session", post(auth::sign_in).get(auth::current).delete(auth::sign_out))
+        .route("/api/v1/desks", get(api::desks))
         .route("/api/v1/desks/{desk}", get(api::desk))
         .route("/api/v1/desks/{desk}/call-next", post(api::call_next))
         .route("/api/v1/desks/{desk}/recall", post(api::recall))

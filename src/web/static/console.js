@@ -71,9 +71,30 @@
     $("desk-name").textContent = "";
     document.title = "Loket – balie";
     $("sign-in-view").hidden = false;
-    const desk = $("desk");
-    if (!desk.value) desk.value = localStorage.getItem("loket.desk") || "";
-    (desk.value ? $("pin") : desk).focus();
+    fillDesks();
+  }
+
+  // The desks to choose from; the one this browser used last is chosen again.
+  async function fillDesks() {
+    const select = $("desk");
+    if (select.options.length === 0) {
+      try {
+        const res = await fetch("/api/v1/desks", { credentials: "same-origin" });
+        const list = res.ok ? await res.json() : { desks: [] };
+        for (const d of list.desks) {
+          const option = document.createElement("option");
+          option.value = d.id;
+          option.textContent = d.can_sign_in ? d.name : d.name + " (geen PIN ingesteld)";
+          option.disabled = !d.can_sign_in;
+          select.appendChild(option);
+        }
+      } catch (_) {
+        // Offline: the form says so when signing in.
+      }
+    }
+    const last = localStorage.getItem("loket.desk");
+    if (last && [...select.options].some((o) => o.value === last && !o.disabled)) select.value = last;
+    (last ? $("pin") : select).focus();
   }
 
   function showDesk(s) {
@@ -94,7 +115,7 @@
     const pin = $("pin").value.trim();
     err.hidden = true;
     if (!desk || !pin) {
-      err.textContent = "Vul de balie-code en de PIN in.";
+      err.textContent = "Kies de balie en vul de PIN in.";
       err.hidden = false;
       return;
     }
