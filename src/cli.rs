@@ -1,5 +1,5 @@
-//! The `loket` command line: `run`, `check` and `--version`, with exit codes a technician can
-//! act on.
+//! The `loket` command line: `run`, `check`, `content check` and `--version`, with exit codes a
+//! technician can act on.
 //!
 //! Exit codes: 0 all is well; 2 the config (or a command-line value) is wrong — the message
 //! names the key and the value; 1 anything else, such as a store that cannot be opened.
@@ -45,6 +45,21 @@ enum Command {
     /// Make a new API token for a machine client: prints the token (give it to the client) and
     /// its hash (put it in `[[web.api_token]]`).
     NewApiToken,
+    /// Work with content packs (tutorials and screening exercises).
+    Content {
+        #[command(subcommand)]
+        command: ContentCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ContentCommand {
+    /// Check a content pack: prints every problem as file:line: what is wrong; exit 0 if it is
+    /// valid, 2 if not.
+    Check {
+        /// The pack's folder (with tutorials/ and screening/), e.g. `content`.
+        dir: PathBuf,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -89,6 +104,7 @@ pub fn main() -> ExitCode {
         Command::PrintTest(args) => print_test(args),
         Command::HashPin => hash_pin(),
         Command::NewApiToken => new_api_token(),
+        Command::Content { command: ContentCommand::Check { dir } } => content_check(&dir),
     };
     match result {
         Ok(code) => code,
@@ -137,6 +153,22 @@ fn check(path: Option<&Path>) -> anyhow::Result<ExitCode> {
         config.site.languages.len(),
     );
     Ok(ExitCode::SUCCESS)
+}
+
+fn content_check(dir: &Path) -> anyhow::Result<ExitCode> {
+    match crate::content::load_pack(dir, crate::content::REQUIRED_LANGUAGES) {
+        Ok(pack) => {
+            println!("{}", pack.summary());
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(problems) => {
+            for problem in &problems {
+                println!("{problem}");
+            }
+            eprintln!("loket: {}: {} problems; the pack is refused", dir.display(), problems.len());
+            Ok(ExitCode::from(2))
+        }
+    }
 }
 
 fn hash_pin() -> anyhow::Result<ExitCode> {

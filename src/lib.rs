@@ -4,7 +4,8 @@
 //! - Domain, pure and tested without I/O: [`queue`] (tickets, desks, numbering, estimates) and
 //!   [`visit`] (the screens a visitor walks through and their timeouts).
 //! - [`config`]: the one TOML file, parsed strictly and validated; [`languages`]: the languages
-//!   the kiosk knows, named in their own script.
+//!   the kiosk knows, named in their own script; [`content`]: tutorial and screening packs
+//!   (TOML + images), loaded and checked.
 //! - Ports with a real and a simulated side: [`clock`], [`store`] (SQLite), [`printer`].
 //! - [`help_point`]: the queue behind its store — every action is committed before it is shown.
 //! - [`ui`]: the Slint screens from `ui/*.slint`, wired to the help point.
@@ -16,6 +17,7 @@ slint::include_modules!();
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod content;
 pub mod desk_buttons;
 pub mod help_point;
 pub mod languages;
