@@ -270,6 +270,9 @@ pub struct Web {
     pub listen: SocketAddr,
     /// Machine clients (a second kiosk, another system) allowed to use the API with a token.
     pub api_tokens: Vec<ApiToken>,
+    /// The console is reached over HTTPS (through a reverse proxy): session cookies get the
+    /// `Secure` flag, so a browser never sends them over plain HTTP.
+    pub https: bool,
 }
 
 /// `[[web.api_token]]`: a machine client and the Argon2 hash of its token (`loket hash-pin`).
@@ -689,6 +692,7 @@ impl Default for PrinterFile {
 #[serde(default, deny_unknown_fields)]
 struct WebFile {
     listen: String,
+    https: bool,
     #[serde(rename = "api_token")]
     api_tokens: Vec<ApiTokenFile>,
 }
@@ -702,7 +706,7 @@ struct ApiTokenFile {
 
 impl Default for WebFile {
     fn default() -> Self {
-        WebFile { listen: "127.0.0.1:8080".into(), api_tokens: Vec::new() }
+        WebFile { listen: "127.0.0.1:8080".into(), https: false, api_tokens: Vec::new() }
     }
 }
 
@@ -1027,7 +1031,7 @@ impl WebFile {
             let token_hash = argon2_hash(&format!("web.api_token[{i}].token_hash"), &token.token_hash)?;
             api_tokens.push(ApiToken { name, token_hash });
         }
-        Ok(Web { listen, api_tokens })
+        Ok(Web { listen, api_tokens, https: self.https })
     }
 }
 

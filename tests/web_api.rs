@@ -62,6 +62,7 @@ impl Server {
         assert!(
             cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict") && cookie.contains("Path=/")
         );
+        assert!(!cookie.contains("Secure"), "plain HTTP by default: a Secure cookie would never come back");
         let cookie = cookie.split(';').next().unwrap().to_owned();
         let body: Value = response.json().await.unwrap();
         Desk { id, cookie, csrf: body["csrf_token"].as_str().unwrap().to_owned() }
@@ -109,6 +110,7 @@ async fn error_of(response: reqwest::Response) -> (StatusCode, String) {
 async fn the_sign_in_form_gets_the_desks_by_name_and_nothing_secret() {
     let server = start().await;
     let response = server.http.get(format!("{}/api/v1/desks", server.base)).send().await.unwrap();
+    assert!(response.headers().get("set-cookie").is_none());
     assert_eq!(response.status(), StatusCode::OK);
     let body: Value = response.json().await.unwrap();
     assert_eq!(
@@ -521,4 +523,18 @@ async fn the_server_stops_promptly_with_boards_connected() {
     let served = tokio::time::timeout(Duration::from_secs(2), server).await;
     assert!(matches!(served, Ok(Ok(Ok(())))), "serve returned within 2 s: {served:?}");
     drop(board);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn behind_https_the_session_cookie_is_secure() {
+    let web = common::web::start_web(|config| config.web.https = true).await;
+    let response = reqwest::Client::new()
+        .post(format!("{}/api/v1/session", web.base))
+        .json(&json!({ "desk": "desk-1", "pin": "2468" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let cookie = response.headers()["set-cookie"].to_str().unwrap();
+    assert!(cookie.contains("; Secure") && cookie.contains("HttpOnly"), "{cookie}");
 }

@@ -272,7 +272,8 @@ pub async fn sign_in(
     state.sign_in_limiter.succeeded(&request.desk, ip);
     let (id, csrf_token) = state.sessions.open(&request.desk, Instant::now());
     log::info!("web: {} signed in from {ip}", request.desk);
-    let cookie = format!("{SESSION_COOKIE}={id}; HttpOnly; SameSite=Strict; Path=/");
+    let secure = if state.config.web.https { "; Secure" } else { "" };
+    let cookie = format!("{SESSION_COOKIE}={id}; HttpOnly; SameSite=Strict; Path=/{secure}");
     let mut response = Json(session_view(&state, &request.desk, csrf_token)).into_response();
     let cookie = HeaderValue::from_str(&cookie).map_err(|e| WebError::Internal(format!("cookie: {e}")))?;
     response.headers_mut().insert(header::SET_COOKIE, cookie);
@@ -298,7 +299,8 @@ pub async fn sign_out(State(state): State<WebState>, staff: Staff) -> Response {
         state.sessions.close(session);
         log::info!("web: {desk} signed out");
     }
-    let cookie = format!("{SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
+    let secure = if state.config.web.https { "; Secure" } else { "" };
+    let cookie = format!("{SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0{secure}");
     let mut response = StatusCode::NO_CONTENT.into_response();
     if let Ok(cookie) = HeaderValue::from_str(&cookie) {
         response.headers_mut().insert(header::SET_COOKIE, cookie);
