@@ -120,6 +120,16 @@ impl HelpPoint {
         self.act(|q, now| q.transfer(ticket, to, now))
     }
 
+    /// A transfer asked by a desk (see [`Queue::transfer_for_desk`]).
+    pub fn transfer_for_desk(
+        &mut self,
+        desk: &str,
+        ticket: TicketId,
+        to: &str,
+    ) -> Result<Vec<Event>, ActionError> {
+        self.act(|q, now| q.transfer_for_desk(desk, ticket, to, now))
+    }
+
     pub fn pause(&mut self, desk: &str) -> Result<Vec<Event>, ActionError> {
         self.act(|q, now| q.pause(desk, now))
     }

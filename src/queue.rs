@@ -181,6 +181,8 @@ pub enum QueueError {
     NotServedByDesk { desk: String, service: String },
     #[error("ticket {code} already waits for \"{service}\"")]
     SameService { code: String, service: String },
+    #[error("ticket {code} is being served at desk \"{desk}\"")]
+    AtAnotherDesk { code: String, desk: String },
 }
 
 /// A service as the queue needs it: its id and ticket prefix.
@@ -383,9 +385,12 @@ impl Queue {
         let number = self.last_numbers.get(&prefix).copied().unwrap_or(0) + 1;
         self.last_numbers.insert(prefix.clone(), number);
         self.last_ticket_id += 1;
+        // The day the queue is in, which never goes back: a clock stepped back past midnight
+        // must not reuse yesterday's numbers.
+        let service_day = self.day.unwrap_or_else(|| self.service_day(now));
         let ticket = Ticket {
             id: TicketId(self.last_ticket_id),
-            service_day: self.service_day(now),
+            service_day,
             prefix,
             number,
             issued_service: service.to_owned(),
@@ -518,7 +523,39 @@ impl Queue {
         t.state = TicketState::Waiting;
         t.called_at = None;
         let ticket = t.clone();
+        // Waiting again: it is no longer "now serving" anywhere.
+        self.calls.retain(|c| c.ticket != ticket.id);
         Ok(vec![Event { at: now, kind: EventKind::TicketTransferred { ticket, from, to: to.to_owned() } }])
+    }
+
+    /// A transfer asked by a desk: only its own current ticket, or a waiting ticket of a service
+    /// it serves — never a visitor being served at another desk.
+    pub fn transfer_for_desk(
+        &mut self,
+        desk: &str,
+        ticket: TicketId,
+        to: &str,
+        now: Timestamp,
+    ) -> Result<Vec<Event>, QueueError> {
+        let rule = self.desk_rule(desk)?;
+        if !self.rules.services.iter().any(|s| s.id == to) {
+            return Err(QueueError::UnknownService(to.to_owned()));
+        }
+        let t = self.tickets.get(&ticket).ok_or(QueueError::UnknownTicket(ticket))?;
+        match &t.state {
+            TicketState::Called { desk: at } if at == desk => {}
+            TicketState::Called { desk: at } => {
+                return Err(QueueError::AtAnotherDesk { code: t.code(), desk: at.clone() });
+            }
+            TicketState::Waiting if !rule.services.contains(&t.service) => {
+                return Err(QueueError::NotServedByDesk {
+                    desk: desk.to_owned(),
+                    service: t.service.clone(),
+                });
+            }
+            _ => {}
+        }
+        self.transfer(ticket, to, now)
     }
 
     /// Pauses a desk: it calls nobody, and it no longer counts for wait estimates.
@@ -758,6 +795,30 @@ mod tests {
     }
 
     #[test]
+    fn a_clock_stepped_back_past_midnight_keeps_the_day_and_its_numbers() {
+        let mut q = Queue::new(rules());
+        let after_midnight =
+            jiff::civil::date(2026, 11, 30).at(0, 5, 0, 0).to_zoned(rules().time_zone).unwrap().timestamp();
+        let first = issue(&mut q, "email", after_midnight);
+        // NTP steps the clock back ten minutes, to the previous day.
+        let before =
+            jiff::civil::date(2026, 11, 29).at(23, 55, 0, 0).to_zoned(rules().time_zone).unwrap().timestamp();
+        let second = issue(&mut q, "email", before);
+        assert_eq!(second.service_day, first.service_day);
+        assert_eq!(second.number, first.number + 1);
+    }
+
+    #[test]
+    fn a_transferred_ticket_leaves_the_now_serving_list() {
+        let mut q = Queue::new(rules());
+        let t = issue(&mut q, "email", at(9, 0));
+        q.call_next("desk-1", at(9, 1)).unwrap();
+        assert_eq!(q.recent_calls(3).len(), 1);
+        q.transfer(t.id, "tablet", at(9, 2)).unwrap();
+        assert!(q.recent_calls(3).is_empty());
+    }
+
+    #[test]
     fn resume_continues_numbering_and_ids() {
         let mut q = Queue::new(rules());
         let a = issue(&mut q, "email", at(9, 0));
@@ -854,6 +915,28 @@ mod tests {
             Err(QueueError::SameService { code: "E-001".into(), service: "tablet".into() })
         );
         assert_eq!(q.transfer(early.id, "fax", at(9, 18)), Err(QueueError::UnknownService("fax".into())));
+    }
+
+    #[test]
+    fn a_desk_transfers_only_its_own_visitor_or_one_waiting_for_its_services() {
+        let mut q = Queue::new(rules());
+        let email = issue(&mut q, "email", at(9, 0));
+        let tablet = issue(&mut q, "tablet", at(9, 1));
+        let waiting_tablet = issue(&mut q, "tablet", at(9, 2));
+        q.call_next("desk-2", at(9, 3)).unwrap();
+        assert_eq!(
+            q.transfer_for_desk("desk-1", tablet.id, "email", at(9, 4)),
+            Err(QueueError::AtAnotherDesk { code: "T-001".into(), desk: "desk-2".into() })
+        );
+        assert_eq!(
+            q.transfer_for_desk("desk-1", waiting_tablet.id, "email", at(9, 4)),
+            Err(QueueError::NotServedByDesk { desk: "desk-1".into(), service: "tablet".into() })
+        );
+        assert!(q.transfer_for_desk("desk-2", tablet.id, "email", at(9, 5)).is_ok(), "its own visitor");
+        assert!(
+            q.transfer_for_desk("desk-1", email.id, "tablet", at(9, 6)).is_ok(),
+            "waiting for its service"
+        );
     }
 
     #[test]

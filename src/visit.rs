@@ -38,6 +38,9 @@ pub struct Visit {
     /// Time since the last touch (choice screens) or left on the ticket screen.
     since_touch: Duration,
     ticket_left: Duration,
+    /// The ticket on screen is still at the printer: the screen waits for the result, so a
+    /// failure can still ask the visitor to remember the number.
+    printing: bool,
 }
 
 impl Visit {
@@ -48,6 +51,7 @@ impl Visit {
             language: None,
             since_touch: Duration::ZERO,
             ticket_left: Duration::ZERO,
+            printing: false,
         }
     }
 
@@ -76,11 +80,18 @@ impl Visit {
     pub fn ticket_shown(&mut self) {
         self.screen = Screen::Ticket;
         self.ticket_left = self.timeouts.ticket;
+        self.printing = true;
         self.touched();
+    }
+
+    /// The ticket left the printer.
+    pub fn printed(&mut self) {
+        self.printing = false;
     }
 
     /// The ticket could not be printed: keep the number up longer so it can be remembered.
     pub fn print_failed(&mut self) {
+        self.printing = false;
         if self.screen == Screen::Ticket {
             self.ticket_left = self.ticket_left.max(self.timeouts.ticket * 2);
         }
@@ -97,6 +108,7 @@ impl Visit {
     /// Back to the welcome screen; the half-finished choice is forgotten.
     pub fn back_to_welcome(&mut self) {
         self.screen = Screen::Welcome;
+        self.printing = false;
         self.language = None;
         self.touched();
     }
@@ -115,7 +127,9 @@ impl Visit {
                 }
             }
             Screen::Ticket => {
-                self.ticket_left = self.ticket_left.saturating_sub(elapsed);
+                // While the printer has not answered, the countdown stops at its last second.
+                let floor = if self.printing { Duration::from_secs(1) } else { Duration::ZERO };
+                self.ticket_left = self.ticket_left.saturating_sub(elapsed).max(floor.min(self.ticket_left));
                 if self.ticket_left.is_zero() {
                     self.back_to_welcome();
                     true
@@ -204,6 +218,7 @@ mod tests {
         let mut v = visit();
         v.choose_language("nl");
         v.ticket_shown();
+        v.printed();
         v.tick(15 * S);
         assert_eq!(v.ticket_countdown(), 5);
         v.more_time();
@@ -211,6 +226,28 @@ mod tests {
         assert!(!v.tick(19 * S));
         assert!(v.tick(S));
         assert_eq!((v.screen(), v.language()), (Screen::Welcome, None));
+    }
+
+    #[test]
+    fn the_ticket_screen_waits_for_a_slow_printer_and_then_for_the_visitor() {
+        let mut v = visit();
+        v.choose_language("ar");
+        v.ticket_shown();
+        assert!(!v.tick(60 * S), "the printer has not answered yet");
+        assert_eq!((v.screen(), v.ticket_countdown()), (Screen::Ticket, 1));
+        v.print_failed();
+        assert_eq!(v.ticket_countdown(), 40, "then the number stays up to be remembered");
+        assert!(v.tick(40 * S));
+        assert_eq!(v.screen(), Screen::Welcome);
+    }
+
+    #[test]
+    fn a_printed_ticket_counts_down_normally() {
+        let mut v = visit();
+        v.choose_language("nl");
+        v.ticket_shown();
+        v.printed();
+        assert!(v.tick(20 * S));
     }
 
     #[test]

@@ -39,6 +39,18 @@ fn tap(window: &AppWindow, label: &str) {
     found[0].invoke_accessible_default_action();
 }
 
+/// Waits (in real time) until the printer thread has answered and the screen has heard it.
+fn wait_for_the_printer(window: &AppWindow) {
+    for _ in 0..500 {
+        if window.global::<TicketAdapter>().get_print_state() != loket::PrintState::Printing {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+        i_slint_backend_testing::mock_elapsed_time(Duration::from_millis(1));
+    }
+    panic!("the printer did not answer within 5 s");
+}
+
 fn wait(seconds: u64) {
     // Timers fire once per step, as they would on a running kiosk.
     for _ in 0..seconds * 4 {
@@ -122,6 +134,8 @@ fn the_ticket_screen_counts_down_and_more_time_keeps_it() {
     tap(w, "E-mail");
     let ticket = w.global::<TicketAdapter>();
     assert_eq!(ticket.get_seconds_left(), shown);
+    wait_for_the_printer(w);
+    assert_eq!(ticket.get_print_state(), loket::PrintState::Printed);
     wait(5);
     assert_eq!(ticket.get_seconds_left(), shown - 5);
     tap(w, "Meer tijd");

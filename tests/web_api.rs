@@ -538,3 +538,19 @@ async fn behind_https_the_session_cookie_is_secure() {
     let cookie = response.headers()["set-cookie"].to_str().unwrap();
     assert!(cookie.contains("; Secure") && cookie.contains("HttpOnly"), "{cookie}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_desk_cannot_transfer_a_visitor_served_at_another_desk() {
+    let s = start().await;
+    let smartphone = s.take("smartphone");
+    let one = s.sign_in("desk-1").await;
+    let two = s.sign_in("desk-2").await;
+    // Both desks serve smartphones; desk 2 calls the visitor.
+    let (_, body) = s.act(&two, "call-next", json!({})).await;
+    assert_eq!(body["called"]["id"], smartphone);
+    let (status, body) = s.act(&one, "transfer", json!({ "service": "email", "ticket": smartphone })).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert!(body["error"].as_str().unwrap().contains("desk-2"), "{body}");
+    let (status, _) = s.act(&two, "transfer", json!({ "service": "email", "ticket": smartphone })).await;
+    assert_eq!(status, StatusCode::OK, "its own visitor");
+}

@@ -31,9 +31,13 @@ use crate::{AppWindow, KioskAdapter, Locale, NowServingAdapter, Screen, StillThe
 enum News {
     /// A ticket left the printer, or could not: (ticket code, printed?).
     Printed(String, bool),
-    /// A desk called a ticket (from the console, a desk button or the API).
-    Called,
+    /// The queue changed (from the console, a desk button, the API or the day's roll-over);
+    /// `called` when a ticket was called or recalled, which makes the strip's newest call blink.
+    QueueChanged { called: bool },
 }
+
+/// How often the kiosk checks for the new service day (local midnight), in ticks.
+const ROLL_OVER_TICKS: u32 = 120;
 
 /// How long the newest call in the strip stands out after it was called.
 const FRESH_CALL: Duration = Duration::from_secs(4);
@@ -96,9 +100,7 @@ impl Kiosk {
             let call = |e: &crate::queue::Event| {
                 matches!(e.kind, EventKind::TicketCalled { .. } | EventKind::TicketRecalled { .. })
             };
-            if events.iter().any(call) {
-                let _ = called.send(News::Called);
-            }
+            let _ = called.send(News::QueueChanged { called: events.iter().any(call) });
         }));
 
         welcome::connect(window, &shared);
@@ -114,16 +116,26 @@ impl Kiosk {
 
         let ticking = shared.clone();
         let tick = Timer::default();
+        let mut ticks = 0u32;
         tick.start(TimerMode::Repeated, TICK, move || {
+            // At local midnight the new service day starts even if nobody does anything.
+            ticks = ticks.wrapping_add(1);
+            if ticks.is_multiple_of(ROLL_OVER_TICKS)
+                && let Err(e) = ticking.help_point().roll_over()
+            {
+                log::error!("starting the new service day failed: {e}");
+            }
             if let Some(window) = ticking.window.upgrade() {
                 while let Ok(news) = ticking.news.1.try_recv() {
                     match news {
                         News::Printed(code, printed) => {
                             ticket::print_finished(&window, &ticking, &code, printed)
                         }
-                        News::Called => {
+                        News::QueueChanged { called } => {
                             now_serving::refresh(&window, &ticking);
-                            ticking.fresh_call.set(FRESH_CALL);
+                            if called {
+                                ticking.fresh_call.set(FRESH_CALL);
+                            }
                         }
                     }
                 }

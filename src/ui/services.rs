@@ -51,7 +51,10 @@ pub(super) fn fill(window: &AppWindow, config: &Config, language: &str) {
             tint: tint(&s.pictogram),
         })
         .collect();
-    window.global::<ServicesAdapter>().set_services(ModelRc::new(VecModel::from(services)));
+    let adapter = window.global::<ServicesAdapter>();
+    adapter.set_services(ModelRc::new(VecModel::from(services)));
+    // A store failure is told to the visitor who met it, not to the next ones.
+    adapter.set_out_of_order(false);
 }
 
 /// A colour per pictogram, so a service is recognised by colour too. Each has at least 7:1

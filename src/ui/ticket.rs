@@ -67,8 +67,10 @@ pub(super) fn print_finished(window: &AppWindow, shared: &Shared, code: &str, pr
         return;
     }
     adapter.set_print_state(if printed { PrintState::Printed } else { PrintState::Failed });
-    if !printed {
+    if printed {
+        shared.visit.borrow_mut().printed();
+    } else {
         shared.visit.borrow_mut().print_failed();
-        shared.show_countdowns();
     }
+    shared.show_countdowns();
 }

@@ -367,6 +367,7 @@ pub async fn served(
     DeskId(desk): DeskId,
     JsonBody(body): JsonBody<Served>,
 ) -> Result<Json<Changed>, WebError> {
+    authorize(&state, &staff, &desk)?;
     if let Some(outcome) = &body.outcome
         && !state.config.queue.outcomes.contains(outcome)
     {
@@ -406,7 +407,7 @@ pub async fn transfer(
                     .id
             }
         };
-        hp.transfer(id, &body.service)
+        hp.transfer_for_desk(desk, id, &body.service)
     })
     .await?;
     Ok(Json(Changed { ticket }))

@@ -77,6 +77,7 @@ impl WebError {
                 | QueueError::NotWaiting { .. }
                 | QueueError::NotServedByDesk { .. }
                 | QueueError::SameService { .. } => StatusCode::CONFLICT,
+                QueueError::AtAnotherDesk { .. } => StatusCode::FORBIDDEN,
             },
             WebError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             WebError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
