@@ -554,3 +554,25 @@ async fn a_desk_cannot_transfer_a_visitor_served_at_another_desk() {
     let (status, _) = s.act(&two, "transfer", json!({ "service": "email", "ticket": smartphone })).await;
     assert_eq!(status, StatusCode::OK, "its own visitor");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_desk_that_signed_out_hears_no_more_changes() {
+    let s = start().await;
+    s.take("email");
+    let desk = s.sign_in("desk-1").await;
+    let mut events = s.as_desk(&desk, Method::GET, "/api/v1/events").send().await.unwrap();
+    assert_eq!(events.status(), StatusCode::OK);
+    let signed_out = s.as_desk(&desk, Method::DELETE, "/api/v1/session").send().await.unwrap();
+    assert_eq!(signed_out.status(), StatusCode::NO_CONTENT);
+    // Another client calls the visitor; the signed-out stream ends instead of telling it.
+    s.help_point.lock().unwrap().call_next("desk-1").unwrap();
+    let mut seen = String::new();
+    let ended = tokio::time::timeout(Duration::from_secs(2), async {
+        while let Ok(Some(chunk)) = events.chunk().await {
+            seen.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    })
+    .await;
+    assert!(ended.is_ok(), "the stream ended");
+    assert!(!seen.contains("E-001"), "nothing after signing out: {seen}");
+}

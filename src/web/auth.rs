@@ -71,6 +71,11 @@ impl Sessions {
         Some(session)
     }
 
+    /// Whether the session is still signed in.
+    pub(super) fn is_open(&self, id: &str, now: Instant) -> bool {
+        self.get(id, now).is_some()
+    }
+
     fn close(&self, id: &str) {
         self.0.lock().unwrap_or_else(|e| e.into_inner()).remove(id);
     }
@@ -197,6 +202,19 @@ impl FromRequestParts<WebState> for Staff {
 
 const TOKEN_LIMIT_KEY: &str = "api token";
 
+/// How many PIN or token checks may run at once: each takes 19 MiB and a core for a moment,
+/// so a burst of sign-ins must not exhaust a Raspberry Pi's memory or starve desk actions.
+pub(super) const CONCURRENT_CHECKS: usize = 2;
+
+/// A place among the running PIN and token checks, or 429 "try again in a second".
+fn hashing_permit(state: &WebState) -> Result<tokio::sync::OwnedSemaphorePermit, WebError> {
+    state
+        .hashing
+        .clone()
+        .try_acquire_owned()
+        .map_err(|_| WebError::TooManyAttempts { retry_after: std::time::Duration::from_secs(1) })
+}
+
 async fn check_token(state: &WebState, token: &str, ip: IpAddr) -> Result<Staff, WebError> {
     const UNKNOWN: &str = "unknown API token";
     if let Some(name) = state.tokens.0.lock().unwrap_or_else(|e| e.into_inner()).get(token) {
@@ -207,6 +225,7 @@ async fn check_token(state: &WebState, token: &str, ip: IpAddr) -> Result<Staff,
     if !(32..=256).contains(&token.len()) {
         return Err(WebError::Unauthorized(UNKNOWN));
     }
+    let permit = hashing_permit(state)?;
     state
         .sign_in_limiter
         .begin(TOKEN_LIMIT_KEY, ip, Instant::now())
@@ -214,6 +233,7 @@ async fn check_token(state: &WebState, token: &str, ip: IpAddr) -> Result<Staff,
     let config = state.config.clone();
     let candidate = token.to_owned();
     let found = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
         config
             .web
             .api_tokens
@@ -258,13 +278,18 @@ pub async fn sign_in(
         // An unknown desk or one without a PIN costs no Argon2 run, so it needs no limit.
         return Err(WebError::Unauthorized(WRONG_DESK_OR_PIN));
     };
+    let permit = hashing_permit(&state)?;
     state
         .sign_in_limiter
         .begin(&request.desk, ip, Instant::now())
         .map_err(|retry_after| WebError::TooManyAttempts { retry_after })?;
     let pin = request.pin;
-    let right =
-        pin.len() <= 64 && tokio::task::spawn_blocking(move || secret::verify(&pin, &pin_hash)).await?;
+    let right = pin.len() <= 64
+        && tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            secret::verify(&pin, &pin_hash)
+        })
+        .await?;
     if !right {
         log::warn!("web: failed sign-in for {} from {ip}", request.desk);
         return Err(WebError::Unauthorized(WRONG_DESK_OR_PIN));

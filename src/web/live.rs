@@ -75,11 +75,21 @@ impl Live {
             })
     }
 
-    fn stream<F>(&self, to_message: F) -> Sse<impl Stream<Item = Result<SseEvent, Infallible>> + use<F>>
+    /// The stream of `to_message`'s messages; it ends before the first message for which
+    /// `allowed()` says no (a desk that signed out, or whose session ran out, hears no more).
+    fn stream<F, A>(
+        &self,
+        to_message: F,
+        allowed: A,
+    ) -> Sse<impl Stream<Item = Result<SseEvent, Infallible>> + use<F, A>>
     where
         F: Fn(&Event) -> Option<Message> + Send + 'static,
+        A: Fn() -> bool + Send + 'static,
     {
-        let events = self.messages(to_message).map(|m| Ok(SseEvent::default().event(m.name).data(m.data)));
+        let events = self
+            .messages(to_message)
+            .take_while(move |_| std::future::ready(allowed()))
+            .map(|m| Ok(SseEvent::default().event(m.name).data(m.data)));
         Sse::new(events).keep_alive(KeepAlive::new().interval(KEEP_ALIVE))
     }
 }
@@ -142,10 +152,15 @@ fn json_event(name: &'static str, data: &impl Serialize) -> Option<Message> {
 /// `GET /api/v1/events`: every committed change, for staff.
 pub async fn queue_events(
     State(state): State<WebState>,
-    _staff: Staff,
+    staff: Staff,
 ) -> Sse<impl Stream<Item = Result<SseEvent, Infallible>>> {
     let config = state.config.clone();
-    state.live.stream(move |event| json_event("queue", &change(&config, event)))
+    let sessions = state.sessions.clone();
+    let allowed = move || match &staff {
+        Staff::Desk { session, .. } => sessions.is_open(session, std::time::Instant::now()),
+        Staff::Token { .. } => true,
+    };
+    state.live.stream(move |event| json_event("queue", &change(&config, event)), allowed)
 }
 
 /// `GET /api/v1/board/events`: every call, for the public board.
@@ -153,7 +168,7 @@ pub async fn board_events(
     State(state): State<WebState>,
 ) -> Sse<impl Stream<Item = Result<SseEvent, Infallible>>> {
     let config = state.config.clone();
-    state.live.stream(move |event| json_event("call", &board_call(&config, event)?))
+    state.live.stream(move |event| json_event("call", &board_call(&config, event)?), || true)
 }
 
 #[cfg(test)]

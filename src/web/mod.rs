@@ -95,6 +95,8 @@ pub struct WebState {
     sessions: Arc<auth::Sessions>,
     sign_in_limiter: Arc<auth::SignInLimiter>,
     tokens: Arc<auth::VerifiedTokens>,
+    /// PIN and token checks (Argon2, 19 MiB each) that may run at once.
+    hashing: Arc<tokio::sync::Semaphore>,
 }
 
 impl WebState {
@@ -108,6 +110,7 @@ impl WebState {
             sessions: Arc::default(),
             sign_in_limiter: Arc::default(),
             tokens: Arc::default(),
+            hashing: Arc::new(tokio::sync::Semaphore::new(auth::CONCURRENT_CHECKS)),
         }
     }
 }
