@@ -183,6 +183,8 @@ pub enum QueueError {
     SameService { code: String, service: String },
     #[error("ticket {code} is being served at desk \"{desk}\"")]
     AtAnotherDesk { code: String, desk: String },
+    #[error("desk \"{desk}\" is no longer serving ticket {expected:?}: reload to see its visitor now")]
+    NoLongerCurrent { desk: String, expected: TicketId },
 }
 
 /// A service as the queue needs it: its id and ticket prefix.
@@ -451,6 +453,17 @@ impl Queue {
         self.calls.push(Call::of(&ticket, desk, now));
         events.push(Event { at: now, kind: EventKind::TicketCalled { ticket, desk: desk.to_owned() } });
         Ok(events)
+    }
+
+    /// Checks that `ticket`, when given, is still the desk's current ticket: what staff see on
+    /// their screen may have changed (a desk button, another tab) since they clicked.
+    pub fn expect_current(&self, desk: &str, ticket: Option<TicketId>) -> Result<(), QueueError> {
+        match ticket {
+            Some(expected) if self.current_ticket(desk).map(|t| t.id) != Some(expected) => {
+                Err(QueueError::NoLongerCurrent { desk: desk.to_owned(), expected })
+            }
+            _ => Ok(()),
+        }
     }
 
     /// Calls the desk's current ticket once more (the visitor did not notice).
@@ -937,6 +950,23 @@ mod tests {
             q.transfer_for_desk("desk-1", email.id, "tablet", at(9, 6)).is_ok(),
             "waiting for its service"
         );
+    }
+
+    #[test]
+    fn an_action_on_a_ticket_the_desk_no_longer_serves_is_refused() {
+        let mut q = Queue::new(rules());
+        let first = issue(&mut q, "email", at(9, 0));
+        let second = issue(&mut q, "email", at(9, 1));
+        q.call_next("desk-1", at(9, 2)).unwrap();
+        assert_eq!(q.expect_current("desk-1", Some(first.id)), Ok(()));
+        assert_eq!(q.expect_current("desk-1", None), Ok(()));
+        // The desk's button served the first visitor and called the second meanwhile.
+        q.call_next("desk-1", at(9, 3)).unwrap();
+        assert_eq!(
+            q.expect_current("desk-1", Some(first.id)),
+            Err(QueueError::NoLongerCurrent { desk: "desk-1".into(), expected: first.id })
+        );
+        assert_eq!(q.expect_current("desk-1", Some(second.id)), Ok(()));
     }
 
     #[test]

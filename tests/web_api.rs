@@ -576,3 +576,23 @@ async fn a_desk_that_signed_out_hears_no_more_changes() {
     assert!(ended.is_ok(), "the stream ended");
     assert!(!seen.contains("E-001"), "nothing after signing out: {seen}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_action_on_the_visitor_the_desk_no_longer_serves_changes_nothing() {
+    let s = start().await;
+    let first = s.take("email");
+    let second = s.take("email");
+    let desk = s.sign_in("desk-1").await;
+    let (_, body) = s.act(&desk, "call-next", json!({})).await;
+    assert_eq!(body["called"]["id"], first);
+    // The desk's button moves on to the second visitor while the console still shows the first.
+    s.help_point.lock().unwrap().call_next("desk-1").unwrap();
+    for action in ["no-show", "recall", "served"] {
+        let (status, body) = s.act(&desk, action, json!({ "ticket": first })).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{action}: {body}");
+    }
+    let current = s.help_point.lock().unwrap().queue().current_ticket("desk-1").unwrap().clone();
+    assert_eq!((current.id.0, current.recalls), (second, 0), "nothing happened to the second visitor");
+    let (status, _) = s.act(&desk, "no-show", json!({ "ticket": second })).await;
+    assert_eq!(status, StatusCode::OK);
+}

@@ -333,13 +333,27 @@ pub async fn call_next(
     Ok(Json(Called { called }))
 }
 
+/// The body of recall and no-show: optionally the ticket the desk's screen shows, so the
+/// action is refused (409) if the desk has moved on to another visitor meanwhile.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OnTicket {
+    #[serde(default)]
+    ticket: Option<i64>,
+}
+
 /// `POST /api/v1/desks/{desk}/recall`.
 pub async fn recall(
     State(state): State<WebState>,
     staff: Staff,
     DeskId(desk): DeskId,
+    JsonBody(body): JsonBody<OnTicket>,
 ) -> Result<Json<Called>, WebError> {
-    let called = act(&state, &staff, desk, Shown::Called, |hp, desk| hp.recall(desk)).await?;
+    let called = act(&state, &staff, desk, Shown::Called, move |hp, desk| {
+        hp.queue().expect_current(desk, body.ticket.map(TicketId))?;
+        hp.recall(desk)
+    })
+    .await?;
     Ok(Json(Called { called }))
 }
 
@@ -348,8 +362,13 @@ pub async fn no_show(
     State(state): State<WebState>,
     staff: Staff,
     DeskId(desk): DeskId,
+    JsonBody(body): JsonBody<OnTicket>,
 ) -> Result<Json<Changed>, WebError> {
-    let ticket = act(&state, &staff, desk, Shown::NoShow, |hp, desk| hp.no_show(desk)).await?;
+    let ticket = act(&state, &staff, desk, Shown::NoShow, move |hp, desk| {
+        hp.queue().expect_current(desk, body.ticket.map(TicketId))?;
+        hp.no_show(desk)
+    })
+    .await?;
     Ok(Json(Changed { ticket }))
 }
 
@@ -358,6 +377,9 @@ pub async fn no_show(
 pub struct Served {
     #[serde(default)]
     outcome: Option<String>,
+    /// The ticket the desk's screen shows (see [`OnTicket`]).
+    #[serde(default)]
+    ticket: Option<i64>,
 }
 
 /// `POST /api/v1/desks/{desk}/served`.
@@ -376,9 +398,11 @@ pub async fn served(
             "the outcome \"{outcome}\" is not one of this help point's outcomes ({allowed})"
         )));
     }
-    let ticket =
-        act(&state, &staff, desk, Shown::Served, move |hp, desk| hp.served(desk, body.outcome.as_deref()))
-            .await?;
+    let ticket = act(&state, &staff, desk, Shown::Served, move |hp, desk| {
+        hp.queue().expect_current(desk, body.ticket.map(TicketId))?;
+        hp.served(desk, body.outcome.as_deref())
+    })
+    .await?;
     Ok(Json(Changed { ticket }))
 }
 

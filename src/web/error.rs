@@ -76,7 +76,8 @@ impl WebError {
                 | QueueError::NoCurrentTicket(_)
                 | QueueError::NotWaiting { .. }
                 | QueueError::NotServedByDesk { .. }
-                | QueueError::SameService { .. } => StatusCode::CONFLICT,
+                | QueueError::SameService { .. }
+                | QueueError::NoLongerCurrent { .. } => StatusCode::CONFLICT,
                 QueueError::AtAnotherDesk { .. } => StatusCode::FORBIDDEN,
             },
             WebError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,

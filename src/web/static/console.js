@@ -304,11 +304,13 @@
   }
 
   $("call-next").addEventListener("click", () => act("call-next"));
-  $("recall").addEventListener("click", () => act("recall"));
-  $("no-show").addEventListener("click", () => act("no-show"));
+  // These act on the visitor on screen: the server refuses (409) if the desk has moved on.
+  const onScreen = () => (view && view.current ? { ticket: view.current.id } : {});
+  $("recall").addEventListener("click", () => act("recall", onScreen()));
+  $("no-show").addEventListener("click", () => act("no-show", onScreen()));
   $("served").addEventListener("click", () => {
     const outcome = $("outcome").value;
-    act("served", outcome ? { outcome } : {});
+    act("served", outcome ? { ...onScreen(), outcome } : onScreen());
   });
   $("transfer").addEventListener("click", () => {
     const service = $("transfer-service").value;
