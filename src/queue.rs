@@ -315,14 +315,9 @@ impl Queue {
             if Some(ticket.service_day) == day {
                 let n = queue.last_numbers.entry(ticket.prefix.clone()).or_insert(0);
                 *n = (*n).max(ticket.number);
-                if let (TicketState::Called { desk }, Some(at)) = (&ticket.state, ticket.called_at) {
-                    queue.calls.push(Call {
-                        ticket: ticket.id,
-                        code: ticket.code(),
-                        desk: desk.clone(),
-                        at,
-                        language: ticket.language.clone(),
-                    });
+                // Today's calls, served or not, so "now serving" looks the same after a restart.
+                if let (Some(desk), Some(at)) = (ticket.desk(), ticket.called_at) {
+                    queue.calls.push(Call::of(&ticket, desk, at));
                 }
             }
             if Some(ticket.service_day) == day || ticket.state.is_open() {
@@ -677,7 +672,7 @@ impl Queue {
 
     fn learn_service_time(&mut self, service: &str, time: SignedDuration) {
         // A visitor served in under 10 s was a mistake or a skip; don't learn from it.
-        if time < SignedDuration::from_secs(10) {
+        if time < SignedDuration::from_secs(MIN_SERVICE_SECONDS) {
             return;
         }
         let limit = self.rules.recent_services.max(1);
@@ -700,6 +695,10 @@ impl Queue {
         Ok(rule)
     }
 }
+
+/// A visitor "served" in less than this many seconds was a mistake or a skip: the estimate
+/// does not learn from it.
+pub const MIN_SERVICE_SECONDS: i64 = 10;
 
 /// Turns an expected wait in seconds into a range: from 75 % to 150 % of it, rounded out to
 /// whole 5 minutes, and never narrower than 5 minutes.
@@ -846,6 +845,21 @@ mod tests {
         assert_eq!(c.number, 3);
         assert_eq!(c.id.0, b.id.0 + 1);
         assert_eq!(again.waiting().count(), 3);
+    }
+
+    #[test]
+    fn resume_keeps_todays_calls_for_the_now_serving_list() {
+        let mut q = Queue::new(rules());
+        issue(&mut q, "email", at(9, 0));
+        issue(&mut q, "tablet", at(9, 1));
+        q.call_next("desk-1", at(9, 2)).unwrap();
+        q.served("desk-1", None, at(9, 12)).unwrap();
+        q.call_next("desk-2", at(9, 13)).unwrap();
+        let snapshot = Snapshot { tickets: q.tickets().cloned().collect(), ..Snapshot::default() };
+        let again = Queue::resume(rules(), snapshot);
+        let codes = |q: &Queue| q.recent_calls(3).into_iter().map(|c| (c.code, c.desk)).collect::<Vec<_>>();
+        assert_eq!(codes(&again), codes(&q));
+        assert_eq!(codes(&again).len(), 2, "the served visitor's call is still listed");
     }
 
     #[test]

@@ -13,7 +13,7 @@ use jiff::civil::Date;
 use jiff::{SignedDuration, Timestamp};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
-use crate::queue::{Event, EventKind, Snapshot, Ticket, TicketId, TicketState};
+use crate::queue::{Event, EventKind, MIN_SERVICE_SECONDS, Snapshot, Ticket, TicketId, TicketState};
 
 /// Why the store could not do what was asked.
 #[derive(Debug, thiserror::Error)]
@@ -179,11 +179,12 @@ impl Store {
             "SELECT service, called_at, finished_at FROM (
                 SELECT service, called_at, finished_at,
                        ROW_NUMBER() OVER (PARTITION BY service ORDER BY finished_at DESC) AS n
-                  FROM ticket WHERE state = 'served' AND called_at IS NOT NULL)
+                  FROM ticket WHERE state = 'served' AND called_at IS NOT NULL
+                   AND (julianday(finished_at) - julianday(called_at)) * 86400.0 >= ?2)
               WHERE n <= ?1 ORDER BY finished_at",
         )?;
         let service_times = stmt
-            .query_map([recent_services as i64], |r| {
+            .query_map(params![recent_services as i64, MIN_SERVICE_SECONDS], |r| {
                 Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?))
             })?
             .map(|row| {
@@ -537,8 +538,16 @@ mod tests {
             store.record(&q.call_next("desk-1", at(10, i * 20)).unwrap()).unwrap();
             store.record(&q.served("desk-1", None, at(10, i * 20 + 12)).unwrap()).unwrap();
         }
+        // A mistaken call closed within seconds is not one of the recent service times.
+        store.record(&q.issue("email", "nl", at(9, 0)).unwrap().1).unwrap();
+        store.record(&q.call_next("desk-1", at(11, 30)).unwrap()).unwrap();
+        store.record(&q.served("desk-1", None, at(11, 30)).unwrap()).unwrap();
         let snapshot = store.snapshot(2).unwrap();
-        assert_eq!(snapshot.service_times.len(), 2, "only the two most recent");
+        assert_eq!(snapshot.service_times.len(), 2, "only the two most recent real ones");
+        assert!(
+            snapshot.service_times.iter().all(|(_, t)| *t == SignedDuration::from_mins(12)),
+            "{snapshot:?}"
+        );
         let again = Queue::resume(rules(), snapshot);
         assert_eq!(again.average_service_time("email"), SignedDuration::from_mins(12));
     }
