@@ -5,9 +5,14 @@
 //! It must not pace or encode anything itself: that is [`SerialPrinter`]'s job.
 
 use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
+use super::pacing::{self, PrinterModel};
 use super::serial::{GpioBusyLine, SerialOptions, SerialPrinter};
 use super::{PrintError, Transport};
+
+/// The longest the port stays quiet after a failed job (a printer that needs longer is off).
+const MAX_QUIET: Duration = Duration::from_secs(60);
 
 /// A [`SerialPrinter`] that (re)opens its port on demand.
 pub struct ReopeningSerialPrinter {
@@ -15,12 +20,16 @@ pub struct ReopeningSerialPrinter {
     options: SerialOptions,
     busy_gpio: Option<u8>,
     printer: Option<SerialPrinter>,
+    /// After a job failed part-way, the printer may still be printing what it received: the
+    /// next job waits until then, so it cannot overrun the buffer of a printer that is slow
+    /// rather than gone.
+    quiet_until: Option<Instant>,
 }
 
 impl ReopeningSerialPrinter {
     /// A printer on `path`, following `busy_gpio` (BCM number, high = busy) when it is wired.
     pub fn new(path: impl Into<PathBuf>, options: SerialOptions, busy_gpio: Option<u8>) -> Self {
-        ReopeningSerialPrinter { path: path.into(), options, busy_gpio, printer: None }
+        ReopeningSerialPrinter { path: path.into(), options, busy_gpio, printer: None, quiet_until: None }
     }
 
     fn printer(&mut self) -> Result<&mut SerialPrinter, PrintError> {
@@ -38,12 +47,16 @@ impl ReopeningSerialPrinter {
 
 impl Transport for ReopeningSerialPrinter {
     fn send(&mut self, job_name: &str, bytes: &[u8]) -> Result<(), PrintError> {
+        if let Some(until) = self.quiet_until.take() {
+            std::thread::sleep(until.saturating_duration_since(Instant::now()));
+        }
         let result = self.printer().and_then(|p| p.send(job_name, bytes));
-        if let Err(e) = &result
-            && port_may_be_gone(e)
-        {
-            // Start afresh with the next ticket: the adapter may have been re-plugged.
-            self.printer = None;
+        if let Err(e) = &result {
+            if port_may_be_gone(e) {
+                // Start afresh with the next ticket: the adapter may have been re-plugged.
+                self.printer = None;
+            }
+            self.quiet_until = quiet_after(e, bytes, &self.options.model).map(|d| Instant::now() + d);
         }
         result
     }
@@ -55,6 +68,13 @@ impl Transport for ReopeningSerialPrinter {
         };
         format!("thermal printer on {} at {} Bd, {pacing}", self.path.display(), self.options.model.baud)
     }
+}
+
+/// How long to leave the printer alone after `e` ended a job of `bytes`: as long as the job
+/// takes to print when it may have been sent in part (time-out, port error), else nothing.
+fn quiet_after(e: &PrintError, bytes: &[u8], model: &PrinterModel) -> Option<Duration> {
+    matches!(e, PrintError::Timeout { .. } | PrintError::Serial { .. })
+        .then(|| pacing::print_time(bytes, model).min(MAX_QUIET))
 }
 
 fn port_may_be_gone(e: &PrintError) -> bool {
@@ -71,6 +91,24 @@ fn port_may_be_gone(e: &PrintError) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn after_a_job_cut_short_the_printer_is_left_to_finish_printing() {
+        let model = PrinterModel::default();
+        let job = crate::printer::EscPos::new().init().line("E-017").feed(3).bytes().to_vec();
+        let timeout = PrintError::Timeout {
+            path: "/dev/serial0".into(),
+            job: "E-017".into(),
+            sent: 3,
+            total: job.len(),
+            waited: Duration::from_secs(2),
+        };
+        let quiet = quiet_after(&timeout, &job, &model).expect("a pause after a time-out");
+        assert_eq!(quiet, pacing::print_time(&job, &model));
+        assert!(quiet > Duration::ZERO);
+        let missing = PrintError::DeviceMissing { path: "/dev/serial0".into() };
+        assert_eq!(quiet_after(&missing, &job, &model), None, "nothing was sent");
+    }
 
     #[test]
     fn a_missing_port_is_an_error_each_time_and_is_tried_again() {
