@@ -87,20 +87,50 @@ impl Sessions {
 #[derive(Default)]
 pub struct SignInLimiter(Mutex<HashMap<(String, IpAddr), Vec<Instant>>>);
 
+/// Failed attempts on one target (a desk, or API tokens) from all addresses together within
+/// the window, beyond which everyone waits: guessing from many addresses stays slow too.
+const FAILURE_LIMIT_ALL: usize = 4 * FAILURE_LIMIT;
+
+/// The address a limit counts: IPv6 clients by their /64 network (one computer can use many
+/// addresses in it), IPv4 (also IPv4-mapped) as is.
+fn client_key(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => {
+                let s = v6.segments();
+                IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+            }
+        },
+        v4 => v4,
+    }
+}
+
 impl SignInLimiter {
     /// Starts an attempt, or says how long to wait.
     pub fn begin(&self, target: &str, ip: IpAddr, now: Instant) -> Result<(), Duration> {
+        let ip = client_key(ip);
         let mut failures = self.0.lock().unwrap_or_else(|e| e.into_inner());
         failures.retain(|_, times| {
             times.retain(|t| now.duration_since(*t) < FAILURE_WINDOW);
             !times.is_empty()
         });
-        let times = failures.entry((target.to_owned(), ip)).or_default();
-        if times.len() >= FAILURE_LIMIT {
-            let oldest = times.iter().min().copied().unwrap_or(now);
+        let wait_from = |oldest: Instant| {
             let wait = FAILURE_WINDOW.saturating_sub(now.duration_since(oldest));
             // Whole seconds, rounded up, so a client that waits as told is let in.
-            return Err(Duration::from_secs(wait.as_secs() + u64::from(wait.subsec_nanos() > 0)));
+            Duration::from_secs(wait.as_secs() + u64::from(wait.subsec_nanos() > 0))
+        };
+        let all: Vec<Instant> = failures
+            .iter()
+            .filter(|((t, _), _)| t == target)
+            .flat_map(|(_, times)| times.iter().copied())
+            .collect();
+        if all.len() >= FAILURE_LIMIT_ALL {
+            return Err(wait_from(all.iter().min().copied().unwrap_or(now)));
+        }
+        let times = failures.entry((target.to_owned(), ip)).or_default();
+        if times.len() >= FAILURE_LIMIT {
+            return Err(wait_from(times.iter().min().copied().unwrap_or(now)));
         }
         times.push(now);
         Ok(())
@@ -108,7 +138,7 @@ impl SignInLimiter {
 
     /// The attempt succeeded: forget the failures.
     pub fn succeeded(&self, target: &str, ip: IpAddr) {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).remove(&(target.to_owned(), ip));
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).remove(&(target.to_owned(), client_key(ip)));
     }
 }
 
@@ -339,6 +369,33 @@ mod tests {
 
     const HOME: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
     const ELSEWHERE: IpAddr = IpAddr::V4(Ipv4Addr::new(10, 0, 0, 7));
+
+    #[test]
+    fn guesses_from_many_addresses_of_one_ipv6_network_share_one_limit() {
+        let limiter = SignInLimiter::default();
+        let now = Instant::now();
+        for host in 0..FAILURE_LIMIT as u16 {
+            let ip: IpAddr = std::net::Ipv6Addr::new(0x2001, 0xdb8, 1, 2, 0, 0, 0, host + 1).into();
+            assert_eq!(limiter.begin("desk-1", ip, now), Ok(()));
+        }
+        let another: IpAddr = std::net::Ipv6Addr::new(0x2001, 0xdb8, 1, 2, 9, 9, 9, 9).into();
+        assert!(limiter.begin("desk-1", another, now).is_err(), "same /64");
+        let other_network: IpAddr = std::net::Ipv6Addr::new(0x2001, 0xdb8, 1, 3, 0, 0, 0, 1).into();
+        assert_eq!(limiter.begin("desk-1", other_network, now), Ok(()));
+    }
+
+    #[test]
+    fn guesses_from_many_addresses_hit_a_limit_per_desk() {
+        let limiter = SignInLimiter::default();
+        let now = Instant::now();
+        for i in 0..FAILURE_LIMIT_ALL {
+            let ip = IpAddr::V4(Ipv4Addr::new(10, 0, (i / 4) as u8, (i % 4) as u8 + 1));
+            assert_eq!(limiter.begin("desk-1", ip, now), Ok(()), "attempt {i}");
+        }
+        let fresh = IpAddr::V4(Ipv4Addr::new(10, 9, 9, 9));
+        assert!(limiter.begin("desk-1", fresh, now).is_err(), "the desk's own cap");
+        assert_eq!(limiter.begin("desk-2", fresh, now), Ok(()), "other desks are not affected");
+    }
 
     #[test]
     fn the_sixth_attempt_within_five_minutes_waits_until_the_first_leaves_the_window() {
