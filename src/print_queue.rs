@@ -100,7 +100,7 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::printer::{SlipLabels, TicketSlip};
+    use crate::printer::TicketSlip;
 
     /// Fails the first job with no paper, then prints.
     struct FlakyPrinter(u32);
@@ -116,22 +116,7 @@ mod tests {
     }
 
     fn slip(code: &str) -> TicketSlip {
-        TicketSlip {
-            site_name: "Digilabo".into(),
-            logo: None,
-            code: code.into(),
-            service_local: "E-mail".into(),
-            service_visitor: None,
-            people_ahead: 0,
-            wait_minutes: None,
-            issued_at: jiff::civil::date(2026, 11, 30).at(9, 0, 0, 0),
-            labels: SlipLabels::dutch(),
-            footer: None,
-            has_cutter: false,
-            visitor_labels: None,
-            qr_url: None,
-            native_qr: false,
-        }
+        TicketSlip { code: code.into(), ..crate::printer::slip::tests::sample() }
     }
 
     #[test]

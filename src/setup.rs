@@ -49,20 +49,23 @@ pub fn kiosk_parts(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Kios
     });
     let printer = Some(PrintQueue::start(transport, on_state));
     start_desk_lamps(&config, &help_point);
-    let simulated = SimulatedSpeaker::new();
-    let speaker: Box<dyn Speaker> = match config.speech {
-        config::Speech::EspeakNg if EspeakSpeaker::available() => Box::new(EspeakSpeaker::new()),
-        config::Speech::EspeakNg => {
-            log::warn!("speech.engine = \"espeak-ng\" but espeak-ng is not installed: calls are not spoken");
-            Box::new(simulated.clone())
+    // The real voice when asked for and installed; otherwise a simulated one we keep a handle on.
+    let (speaker, simulated_speech): (Box<dyn Speaker>, _) = match config.speech {
+        config::Speech::EspeakNg if EspeakSpeaker::available() => (Box::new(EspeakSpeaker::new()), None),
+        engine => {
+            if engine == config::Speech::EspeakNg {
+                log::warn!(
+                    "speech.engine = \"espeak-ng\" but espeak-ng is not installed: calls are not spoken"
+                );
+            }
+            let simulated = SimulatedSpeaker::new();
+            (Box::new(simulated.clone()), Some(simulated))
         }
-        config::Speech::Simulated => Box::new(simulated.clone()),
     };
-    let speaks = config.speech == config::Speech::EspeakNg && EspeakSpeaker::available();
     let peripherals = Peripherals {
         _announcer: start_announcer(&config, &help_point, speaker),
         _buttons: start_desk_buttons(&config, &help_point),
-        simulated_speech: (!speaks).then_some(simulated),
+        simulated_speech,
     };
     let logo = config.ticket.logo.as_deref().and_then(|path| match crate::printer::load_logo(path) {
         Ok(logo) => Some(logo),

@@ -145,22 +145,7 @@ mod tests {
     }
 
     fn slip(service_visitor: Option<&str>) -> TicketSlip {
-        TicketSlip {
-            site_name: "Bibliotheek Centrum".into(),
-            logo: None,
-            code: "E-017".into(),
-            service_local: "Hulp bij e-mail".into(),
-            service_visitor: service_visitor.map(Into::into),
-            people_ahead: 3,
-            wait_minutes: Some((10, 20)),
-            issued_at: jiff::civil::date(2026, 11, 29).at(14, 5, 0, 0),
-            labels: SlipLabels::dutch(),
-            footer: None,
-            has_cutter: false,
-            visitor_labels: None,
-            qr_url: None,
-            native_qr: false,
-        }
+        TicketSlip { service_visitor: service_visitor.map(Into::into), ..slip::tests::sample() }
     }
 
     #[test]

@@ -545,27 +545,11 @@ fn hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::super::escpos::{Bitmap, EscPos};
-    use super::super::slip::{SlipLabels, TicketSlip, encode_ticket};
+    use super::super::slip::{TicketSlip, encode_ticket};
     use super::*;
 
     fn sample_ticket(has_cutter: bool) -> Vec<u8> {
-        encode_ticket(&TicketSlip {
-            site_name: "Bibliotheek Centrum".into(),
-            logo: None,
-            code: "E-017".into(),
-            service_local: "Hulp bij e-mail".into(),
-            service_visitor: Some("Help with e-mail".into()),
-            people_ahead: 3,
-            wait_minutes: Some((10, 20)),
-            issued_at: jiff::civil::date(2026, 11, 29).at(14, 5, 0, 0),
-            labels: SlipLabels::dutch(),
-            footer: Some("Open ma–vr 9:00–17:00".into()),
-            has_cutter,
-            visitor_labels: None,
-            qr_url: None,
-            native_qr: false,
-        })
-        .bytes
+        encode_ticket(&TicketSlip { has_cutter, ..super::super::slip::tests::sample() }).bytes
     }
 
     fn decode(png_bytes: &[u8]) -> (u32, u32, Vec<u8>) {

@@ -448,7 +448,8 @@ fn wrap(text: &str, columns: usize) -> Vec<String> {
 pub(crate) mod tests {
     use super::*;
 
-    fn sample() -> TicketSlip {
+    /// A Dutch ticket with an English visitor line, shared by the printer module's tests.
+    pub(crate) fn sample() -> TicketSlip {
         TicketSlip {
             site_name: "Bibliotheek Centrum".into(),
             logo: None,
