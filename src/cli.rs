@@ -165,7 +165,9 @@ fn content_check(dir: &Path) -> anyhow::Result<ExitCode> {
             for problem in &problems {
                 println!("{problem}");
             }
-            eprintln!("loket: {}: {} problems; the pack is refused", dir.display(), problems.len());
+            let count = problems.len();
+            let noun = if count == 1 { "problem" } else { "problems" };
+            eprintln!("loket: {}: {count} {noun}; the pack is refused", dir.display());
             Ok(ExitCode::from(2))
         }
     }

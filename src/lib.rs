@@ -25,6 +25,7 @@ pub mod print_queue;
 pub mod printed_ticket;
 pub mod printer;
 pub mod queue;
+pub mod screening;
 pub mod secret;
 pub mod setup;
 pub mod speech;

@@ -8,7 +8,7 @@ use std::path::{Component, Path, PathBuf};
 use super::image::{self, ImageFormat, ImageSize};
 use super::manifest::{self, RawManifest, RawStep, key_line_after, line_at};
 use super::{
-    Activity, ActivityKind, DIGCOMP_CODES, DIGCOMP_VERSIONS, Pack, Problem, Rect, Step, StepKind, StepText,
+    Activity, ActivityKind, DIGCOMP_CODES, DIGCOMP_VERSIONS, Keyboard, Pack, Problem, Rect, Step, StepKind, StepText,
     Strings,
 };
 use crate::languages;
@@ -200,6 +200,24 @@ fn load_activity(
         }
     }
 
+    let icon = raw.icon.as_ref().and_then(|icon| {
+        let line = Some(line_at(&text, icon.span()));
+        let name = icon.get_ref();
+        let path = inside_folder(dir, name).ok_or_else(|| {
+            format!("icon {name:?}: must be a path inside the folder, like \"img/icon.svg\"")
+        });
+        let checked = path.and_then(|path| {
+            let format = ImageFormat::from_path(&path)
+                .ok_or_else(|| format!("icon {name:?}: must be a PNG or SVG image"))?;
+            if !path.is_file() {
+                return Err(format!("icon {name:?}: image not found ({})", path.display()));
+            }
+            image::size(&path, format).map_err(|e| format!("icon {name:?}: {e}"))?;
+            Ok(path)
+        });
+        checked.map_err(|message| problem(line, message)).ok()
+    });
+
     let strings = load_strings(dir, &raw, required, problems);
     let audio = load_audio(dir, &step_ids, problems);
     if problems.len() > before {
@@ -214,6 +232,7 @@ fn load_activity(
         eds_foundation: raw.eds_foundation,
         estimated_minutes: raw.estimated_minutes.into_inner(),
         ui_language: raw.ui_language.into_inner(),
+        icon,
         steps,
         strings,
         audio,
@@ -248,16 +267,42 @@ fn check_step(
         }
     }
 
+    let keyboard = match &raw.keyboard {
+        None => Keyboard::default(),
+        Some(name) => match Keyboard::from_name(name.get_ref()) {
+            Some(keyboard) if kind == StepKind::Type => keyboard,
+            Some(_) => {
+                problem(
+                    Some(line_at(text, name.span())),
+                    format!("step {id:?}: keyboard is only for a type step"),
+                );
+                ok = false;
+                Keyboard::default()
+            }
+            None => {
+                problem(
+                    Some(line_at(text, name.span())),
+                    format!(
+                        "step {id:?}: keyboard {:?}: must be one of {:?}",
+                        name.get_ref(),
+                        Keyboard::NAMES
+                    ),
+                );
+                ok = false;
+                Keyboard::default()
+            }
+        },
+    };
+
     let screen_name = raw.screen.get_ref();
     let relative = Path::new(screen_name);
-    if relative.is_absolute() || relative.components().any(|c| !matches!(c, Component::Normal(_))) {
+    let Some(screen) = inside_folder(dir, screen_name) else {
         problem(
             screen_line,
             format!("screen {screen_name:?}: must be a path inside the folder, like \"img/home.svg\""),
         );
         return None;
-    }
-    let screen = dir.join(relative);
+    };
     let Some(format) = ImageFormat::from_path(relative) else {
         problem(screen_line, format!("screen {screen_name:?}: must be a PNG or SVG image"));
         return None;
@@ -276,10 +321,13 @@ fn check_step(
         }
     });
     let size = size?;
-    for (name, rect) in [("highlight", &raw.highlight), ("target", &raw.target), ("field", &raw.field)] {
-        if let Some(rect) = rect
-            && !rect.get_ref().fits(size)
-        {
+    let named = [("highlight", &raw.highlight), ("target", &raw.target), ("field", &raw.field)];
+    let rects = named
+        .iter()
+        .filter_map(|(name, rect)| rect.as_ref().map(|rect| (*name, rect)))
+        .chain(raw.avoid.iter().map(|rect| ("avoid", rect)));
+    for (name, rect) in rects {
+        if !rect.get_ref().fits(size) {
             let Rect { x, y, w, h } = *rect.get_ref();
             problem(
                 Some(line_at(text, rect.span())),
@@ -299,11 +347,19 @@ fn check_step(
         highlight: raw.highlight.as_ref().map(|r| *r.get_ref()),
         target: raw.target.as_ref().map(|r| *r.get_ref()),
         field: raw.field.as_ref().map(|r| *r.get_ref()),
+        avoid: raw.avoid.iter().map(|r| *r.get_ref()).collect(),
         hint_after_s: raw.hint_after_s,
         max_wrong_taps: raw.max_wrong_taps,
         accept: raw.accept.clone(),
-        keyboard: raw.keyboard.clone(),
+        keyboard,
     })
+}
+
+/// `name` as a path inside `dir`, or `None` when it is absolute or climbs out with `..`.
+fn inside_folder(dir: &Path, name: &str) -> Option<PathBuf> {
+    let relative = Path::new(name);
+    let plain = !relative.is_absolute() && relative.components().all(|c| matches!(c, Component::Normal(_)));
+    (plain && !name.is_empty()).then(|| dir.join(relative))
 }
 
 /// Reads every `strings/<lang>.toml`; the required languages must be there with a `say` for

@@ -24,6 +24,9 @@ pub(super) struct RawManifest {
     pub eds_foundation: Vec<String>,
     pub estimated_minutes: Spanned<u32>,
     pub ui_language: Spanned<String>,
+    /// A square pictogram for the catalogue (optional; a plain book is shown without it).
+    #[serde(default)]
+    pub icon: Option<Spanned<String>>,
     pub steps: Vec<RawStep>,
 }
 
@@ -41,13 +44,15 @@ pub(super) struct RawStep {
     #[serde(default)]
     pub field: Option<Spanned<Rect>>,
     #[serde(default)]
+    pub avoid: Vec<Spanned<Rect>>,
+    #[serde(default)]
     pub hint_after_s: Option<u32>,
     #[serde(default)]
     pub max_wrong_taps: Option<u32>,
     #[serde(default)]
     pub accept: Vec<String>,
     #[serde(default)]
-    pub keyboard: Option<String>,
+    pub keyboard: Option<Spanned<String>>,
 }
 
 /// A syntax or schema error from toml: the line it is on (if toml knows) and a short message.

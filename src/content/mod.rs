@@ -125,13 +125,40 @@ pub struct Step {
     pub target: Option<Rect>,
     /// The text field (type).
     pub field: Option<Rect>,
+    /// Spots a careful learner does not tap (the advert, the scam link): a tap there is a wrong
+    /// tap that is also counted as risky.
+    pub avoid: Vec<Rect>,
     /// Seconds without the right action before the hint shows.
     pub hint_after_s: Option<u32>,
     /// Wrong taps before the step shows itself and moves on.
     pub max_wrong_taps: Option<u32>,
     /// Accepted answers (type): compared trimmed and case-insensitively.
     pub accept: Vec<String>,
-    pub keyboard: Option<String>,
+    /// The on-screen keyboard of a type step.
+    pub keyboard: Keyboard,
+}
+
+/// The on-screen keyboard a type step shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Keyboard {
+    /// Letters (AZERTY, as on Belgian phones), digits and a few signs.
+    #[default]
+    Letters,
+    /// A number pad (codes, phone numbers).
+    Digits,
+}
+
+impl Keyboard {
+    /// The names written in a manifest's `keyboard = "…"`.
+    pub const NAMES: &[&str] = &["letters", "digits"];
+
+    pub fn from_name(name: &str) -> Option<Keyboard> {
+        match name {
+            "letters" => Some(Keyboard::Letters),
+            "digits" => Some(Keyboard::Digits),
+            _ => None,
+        }
+    }
 }
 
 /// The words of one step in one language.
@@ -165,6 +192,8 @@ pub struct Activity {
     pub estimated_minutes: u32,
     /// The language of the mock app screens (usually Dutch, as in real life).
     pub ui_language: String,
+    /// The catalogue pictogram, as a path (the activity folder joined with `icon`).
+    pub icon: Option<PathBuf>,
     pub steps: Vec<Step>,
     /// By language code.
     pub strings: BTreeMap<String, Strings>,
