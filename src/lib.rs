@@ -21,6 +21,7 @@ pub mod content;
 pub mod desk_buttons;
 pub mod help_point;
 pub mod languages;
+pub mod lesson;
 pub mod print_queue;
 pub mod printed_ticket;
 pub mod printer;
