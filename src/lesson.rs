@@ -102,8 +102,16 @@ impl Lesson {
     /// Starts `activity` at its first step, at `now`.
     pub fn start(activity: Arc<Activity>, mode: Mode, now: Duration) -> Lesson {
         let progress = vec![Progress::default(); activity.steps.len()];
-        let mut lesson =
-            Lesson { activity, mode, index: 0, progress, reached: 0, started: now, ended: None, typed: String::new() };
+        let mut lesson = Lesson {
+            activity,
+            mode,
+            index: 0,
+            progress,
+            reached: 0,
+            started: now,
+            ended: None,
+            typed: String::new(),
+        };
         lesson.enter(0, now);
         lesson
     }
@@ -346,7 +354,8 @@ impl Lesson {
     fn escalate(&mut self, step: &Step) {
         let limit = step.max_wrong_taps.unwrap_or(DEFAULT_MAX_WRONG_TAPS).max(1);
         let progress = self.current_mut();
-        let by_taps = if progress.wrong_taps >= limit { SHOWN_THE_WAY } else { progress.wrong_taps.min(2) as u8 };
+        let by_taps =
+            if progress.wrong_taps >= limit { SHOWN_THE_WAY } else { progress.wrong_taps.min(2) as u8 };
         progress.hint_level = progress.hint_level.max(by_taps);
     }
 
@@ -400,7 +409,11 @@ impl Screening {
     /// exercises offers no screening).
     pub fn start(items: Vec<Arc<Activity>>, now: Duration) -> Option<Screening> {
         let first = items.first()?.clone();
-        Some(Screening { items, results: Vec::new(), current: Some(Lesson::start(first, Mode::Screening, now)) })
+        Some(Screening {
+            items,
+            results: Vec::new(),
+            current: Some(Lesson::start(first, Mode::Screening, now)),
+        })
     }
 
     /// The exercise on screen; `None` once all are done.
@@ -425,7 +438,8 @@ impl Screening {
             return false;
         }
         self.results.push(lesson.result(now));
-        self.current = self.items.get(self.results.len()).map(|next| Lesson::start(next.clone(), Mode::Screening, now));
+        self.current =
+            self.items.get(self.results.len()).map(|next| Lesson::start(next.clone(), Mode::Screening, now));
         true
     }
 
@@ -629,7 +643,8 @@ mod tests {
 
     #[test]
     fn tutorials_go_back_and_keep_the_time_spent() {
-        let mut lesson = Lesson::start(activity(&[StepKind::Show, StepKind::Tap]), Mode::Tutorial, Duration::ZERO);
+        let mut lesson =
+            Lesson::start(activity(&[StepKind::Show, StepKind::Tap]), Mode::Tutorial, Duration::ZERO);
         assert!(!lesson.can_go_back() && !lesson.can_skip());
         assert_eq!(lesson.tap(120.0, 120.0, S), TapOutcome::Ignored, "a show step waits for next");
         assert!(lesson.next(2 * S));

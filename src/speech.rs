@@ -78,6 +78,12 @@ pub trait Speaker: Send {
     fn chime(&mut self) -> Result<(), SpeechError> {
         Ok(())
     }
+
+    /// Plays a recorded WAV file (a content pack's recorded instruction). A speaker that cannot
+    /// play files says so; the words are then read instead.
+    fn play(&mut self, wav: &Path) -> Result<(), SpeechError> {
+        Err(SpeechError::NoVoice(format!("a recording ({})", wav.display())))
+    }
 }
 
 /// The call chime as a WAV file: two rising tones (660 Hz, then 880 Hz) with soft edges,
@@ -237,6 +243,23 @@ impl Speaker for EspeakSpeaker {
         command.arg("-q").arg(&file);
         run_with_timeout(command, &player, self.timeout)
     }
+
+    /// Plays `wav` with `aplay`; with an output folder set, copies it there instead.
+    fn play(&mut self, wav: &Path) -> Result<(), SpeechError> {
+        let player = PathBuf::from("aplay");
+        if let Some(dir) = &self.output_dir {
+            self.spoken += 1;
+            let copy = dir.join(format!("recording-{}.wav", self.spoken));
+            return std::fs::copy(wav, &copy).map(|_| ()).map_err(|e| SpeechError::Failed {
+                program: player,
+                status: "not played".into(),
+                stderr: format!("cannot copy {}: {e}", wav.display()),
+            });
+        }
+        let mut command = Command::new(&player);
+        command.arg("-q").arg(wav);
+        run_with_timeout(command, &player, self.timeout)
+    }
 }
 
 /// Runs `command` with no input or output, killing it after `limit`. Keeps the start of its
@@ -342,6 +365,104 @@ impl Speaker for SimulatedSpeaker {
     fn chime(&mut self) -> Result<(), SpeechError> {
         self.chimes.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         Ok(())
+    }
+
+    /// Recorded as ("file", the path).
+    fn play(&mut self, wav: &Path) -> Result<(), SpeechError> {
+        let entry = ("file".to_owned(), wav.display().to_string());
+        self.said.lock().unwrap_or_else(|e| e.into_inner()).push(entry);
+        Ok(())
+    }
+}
+
+/// What the [`Reader`] reads: words in a language, or a recording (with the words to say when
+/// the recording cannot be played).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reading {
+    pub text: String,
+    pub language: String,
+    pub recording: Option<PathBuf>,
+}
+
+#[derive(Default)]
+struct ReaderSlot {
+    next: Option<Reading>,
+    stop: bool,
+}
+
+/// Reads a lesson's instructions aloud on its own thread. A new reading replaces one still
+/// waiting (the learner moved on), so the voice never lags several steps behind the screen;
+/// [`Reader::read`] never waits.
+pub struct Reader {
+    slot: Arc<(Mutex<ReaderSlot>, std::sync::Condvar)>,
+    worker: Option<JoinHandle<()>>,
+}
+
+impl fmt::Debug for Reader {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Reader").field("running", &self.worker.is_some()).finish()
+    }
+}
+
+impl Reader {
+    pub fn start(mut speaker: Box<dyn Speaker>) -> Result<Reader, SpeechError> {
+        let slot: Arc<(Mutex<ReaderSlot>, std::sync::Condvar)> = Arc::default();
+        let waiting = slot.clone();
+        let worker = std::thread::Builder::new()
+            .name("reader".into())
+            .spawn(move || {
+                loop {
+                    let reading = {
+                        let (lock, ready) = &*waiting;
+                        let mut slot = lock.lock().unwrap_or_else(|e| e.into_inner());
+                        loop {
+                            if slot.stop {
+                                return;
+                            }
+                            if let Some(reading) = slot.next.take() {
+                                break reading;
+                            }
+                            slot = ready.wait(slot).unwrap_or_else(|e| e.into_inner());
+                        }
+                    };
+                    let played = match &reading.recording {
+                        Some(wav) => speaker.play(wav),
+                        None => speaker.say(&reading.text, &reading.language),
+                    };
+                    let result = match (played, &reading.recording) {
+                        (Err(e), Some(_)) => {
+                            log::warn!("recording not played: {e}; reading the words instead");
+                            speaker.say(&reading.text, &reading.language)
+                        }
+                        (result, _) => result,
+                    };
+                    match result {
+                        Ok(()) | Err(SpeechError::NoVoice(_)) => {}
+                        Err(e) => log::warn!("instruction not read aloud: {e}"),
+                    }
+                }
+            })
+            .map_err(SpeechError::Thread)?;
+        Ok(Reader { slot, worker: Some(worker) })
+    }
+
+    /// Reads `reading` as soon as the voice is free, replacing one still waiting.
+    pub fn read(&self, reading: Reading) {
+        let (lock, ready) = &*self.slot;
+        lock.lock().unwrap_or_else(|e| e.into_inner()).next = Some(reading);
+        ready.notify_one();
+    }
+}
+
+impl Drop for Reader {
+    /// Stops after the reading in progress; one still waiting is dropped.
+    fn drop(&mut self) {
+        let (lock, ready) = &*self.slot;
+        lock.lock().unwrap_or_else(|e| e.into_inner()).stop = true;
+        ready.notify_one();
+        if let Some(worker) = self.worker.take() {
+            let _ = worker.join();
+        }
     }
 }
 
@@ -787,6 +908,54 @@ mod tests {
             }
             self.inner.say(text, language)
         }
+
+        fn play(&mut self, wav: &Path) -> Result<(), SpeechError> {
+            self.inner.play(wav)
+        }
+    }
+
+    #[test]
+    fn the_reader_reads_recordings_and_words_and_a_new_reading_replaces_a_waiting_one() {
+        let (speaker, gate) = gated();
+        let reader = Reader::start(speaker).unwrap();
+        let reading = |text: &str| Reading { text: text.into(), language: "nl".into(), recording: None };
+        reader.read(reading("stap 1"));
+        gate.started.recv_timeout(Duration::from_secs(5)).unwrap();
+        // While step 1 is being read, the learner moves on twice: only the last is read.
+        reader.read(reading("stap 2"));
+        reader.read(Reading { recording: Some(PathBuf::from("audio/nl/s03.wav")), ..reading("stap 3") });
+        gate.release.send(()).unwrap();
+        for _ in 0..500 {
+            if gate.said.said().len() == 2 {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        drop(reader);
+        assert_eq!(
+            gate.said.said(),
+            [("nl".to_owned(), "stap 1".to_owned()), ("file".to_owned(), "audio/nl/s03.wav".to_owned())]
+        );
+    }
+
+    #[test]
+    fn a_speaker_that_cannot_play_recordings_reads_the_words() {
+        struct WordsOnly(SimulatedSpeaker);
+        impl Speaker for WordsOnly {
+            fn say(&mut self, text: &str, language: &str) -> Result<(), SpeechError> {
+                self.0.say(text, language)
+            }
+        }
+        let said = SimulatedSpeaker::new();
+        let reader = Reader::start(Box::new(WordsOnly(said.clone()))).unwrap();
+        reader.read(Reading { text: "اضغط".into(), language: "ar".into(), recording: Some("x.wav".into()) });
+        for _ in 0..500 {
+            if !said.said().is_empty() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        assert_eq!(said.said(), [("ar".to_owned(), "اضغط".to_owned())]);
     }
 
     struct Gate {

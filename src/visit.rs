@@ -16,6 +16,21 @@ pub enum Screen {
     Services,
     /// The visitor's ticket, with a countdown back to welcome.
     Ticket,
+    /// The tutorials to choose from.
+    Catalogue,
+    /// What the skills check is, and "start".
+    ScreeningIntro,
+    /// A tutorial step or a screening task.
+    Lesson,
+    /// "Well done", or the screening's result with its code.
+    LessonDone,
+}
+
+impl Screen {
+    /// Screens where the kiosk waits for a touch and asks "are you still there?" after a while.
+    fn waits_for_touch(self) -> bool {
+        !matches!(self, Screen::Welcome | Screen::Ticket)
+    }
 }
 
 /// How long the kiosk waits, from the config.
@@ -27,6 +42,9 @@ pub struct Timeouts {
     pub countdown: Duration,
     /// How long a ticket stays on screen.
     pub ticket: Duration,
+    /// No touch for this long during a tutorial step or a screening task: ask "are you still
+    /// there?" (longer than `idle`: reading, listening and trying take time).
+    pub learning_idle: Duration,
 }
 
 /// One visitor's path through the screens.
@@ -76,6 +94,20 @@ impl Visit {
         self.since_touch = Duration::ZERO;
     }
 
+    /// Goes to one of the learning screens (catalogue, screening intro, lesson, done), keeping
+    /// the language.
+    pub fn go_to(&mut self, screen: Screen) {
+        debug_assert!(!matches!(screen, Screen::Welcome | Screen::Ticket));
+        self.screen = screen;
+        self.touched();
+    }
+
+    /// Back to the services screen (from a learning screen), keeping the language.
+    pub fn back_to_services(&mut self) {
+        self.screen = Screen::Services;
+        self.touched();
+    }
+
     /// The ticket is stored and can be shown.
     pub fn ticket_shown(&mut self) {
         self.screen = Screen::Ticket;
@@ -117,16 +149,16 @@ impl Visit {
     pub fn tick(&mut self, elapsed: Duration) -> bool {
         match self.screen {
             Screen::Welcome => false,
-            Screen::Services => {
+            screen if screen.waits_for_touch() => {
                 self.since_touch += elapsed;
-                if self.since_touch >= self.timeouts.idle + self.timeouts.countdown {
+                if self.since_touch >= self.idle() + self.timeouts.countdown {
                     self.back_to_welcome();
                     true
                 } else {
                     false
                 }
             }
-            Screen::Ticket => {
+            _ => {
                 // While the printer has not answered, the countdown stops at its last second.
                 let floor = if self.printing { Duration::from_secs(1) } else { Duration::ZERO };
                 self.ticket_left = self.ticket_left.saturating_sub(elapsed).max(floor.min(self.ticket_left));
@@ -142,11 +174,16 @@ impl Visit {
 
     /// While the kiosk asks "are you still there?": the whole seconds left before it gives up.
     pub fn still_there_countdown(&self) -> Option<u32> {
-        if self.screen != Screen::Services || self.since_touch < self.timeouts.idle {
+        if !self.screen.waits_for_touch() || self.since_touch < self.idle() {
             return None;
         }
-        let left = (self.timeouts.idle + self.timeouts.countdown).saturating_sub(self.since_touch);
+        let left = (self.idle() + self.timeouts.countdown).saturating_sub(self.since_touch);
         Some(whole_seconds_up(left))
+    }
+
+    /// How long the screen on show waits for a touch before asking.
+    fn idle(&self) -> Duration {
+        if self.screen == Screen::Lesson { self.timeouts.learning_idle } else { self.timeouts.idle }
     }
 
     /// On the ticket screen: the whole seconds left before going back to welcome.
@@ -166,7 +203,33 @@ mod tests {
     const S: Duration = Duration::from_secs(1);
 
     fn visit() -> Visit {
-        Visit::new(Timeouts { idle: 30 * S, countdown: 10 * S, ticket: 20 * S })
+        Visit::new(Timeouts { idle: 30 * S, countdown: 10 * S, ticket: 20 * S, learning_idle: 120 * S })
+    }
+
+    #[test]
+    fn a_lesson_waits_longer_for_a_touch_than_a_choice_screen() {
+        let mut v = visit();
+        v.choose_language("ar");
+        v.go_to(Screen::Catalogue);
+        v.tick(30 * S);
+        assert_eq!(v.still_there_countdown(), Some(10), "the catalogue asks like any choice screen");
+        v.go_to(Screen::Lesson);
+        assert_eq!(v.still_there_countdown(), None, "a new screen is a touch");
+        v.tick(119 * S);
+        assert_eq!(v.still_there_countdown(), None);
+        v.tick(S);
+        assert_eq!(v.still_there_countdown(), Some(10));
+        assert!(v.tick(10 * S));
+        assert_eq!((v.screen(), v.language()), (Screen::Welcome, None));
+    }
+
+    #[test]
+    fn from_a_learning_screen_back_goes_to_the_services_in_the_same_language() {
+        let mut v = visit();
+        v.choose_language("fr");
+        v.go_to(Screen::ScreeningIntro);
+        v.back_to_services();
+        assert_eq!((v.screen(), v.language()), (Screen::Services, Some("fr")));
     }
 
     #[test]

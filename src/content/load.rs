@@ -8,8 +8,8 @@ use std::path::{Component, Path, PathBuf};
 use super::image::{self, ImageFormat, ImageSize};
 use super::manifest::{self, RawManifest, RawStep, key_line_after, line_at};
 use super::{
-    Activity, ActivityKind, DIGCOMP_CODES, DIGCOMP_VERSIONS, Keyboard, Pack, Problem, Rect, Step, StepKind, StepText,
-    Strings,
+    Activity, ActivityKind, DIGCOMP_CODES, DIGCOMP_VERSIONS, Keyboard, Pack, Problem, Rect, Step, StepKind,
+    StepText, Strings,
 };
 use crate::languages;
 
@@ -203,9 +203,8 @@ fn load_activity(
     let icon = raw.icon.as_ref().and_then(|icon| {
         let line = Some(line_at(&text, icon.span()));
         let name = icon.get_ref();
-        let path = inside_folder(dir, name).ok_or_else(|| {
-            format!("icon {name:?}: must be a path inside the folder, like \"img/icon.svg\"")
-        });
+        let path = inside_folder(dir, name)
+            .ok_or_else(|| format!("icon {name:?}: must be a path inside the folder, like \"img/icon.svg\""));
         let checked = path.and_then(|path| {
             let format = ImageFormat::from_path(&path)
                 .ok_or_else(|| format!("icon {name:?}: must be a PNG or SVG image"))?;

@@ -7,6 +7,7 @@
 //!
 //! It must not hold queue rules: it asks the [`HelpPoint`] and shows what it answers.
 
+mod learn;
 mod now_serving;
 mod services;
 mod ticket;
@@ -55,6 +56,11 @@ pub struct KioskParts {
     pub peripherals: crate::setup::Peripherals,
     /// The logo printed on tickets, if the config has one that could be read.
     pub logo: Option<crate::printer::Bitmap>,
+    /// Tutorials and screening exercises; `None` when the pack could not be loaded (the kiosk
+    /// then only gives tickets).
+    pub content: Option<Arc<crate::content::Pack>>,
+    /// Reads lesson instructions aloud.
+    pub reader: Option<crate::speech::Reader>,
 }
 
 /// The wired kiosk UI. Keep it alive as long as the window runs: it owns the timers.
@@ -74,6 +80,7 @@ struct Shared {
     news: (mpsc::Sender<News>, mpsc::Receiver<News>),
     /// Time left for the newest call to stand out in the strip.
     fresh_call: std::cell::Cell<Duration>,
+    learning: learn::Learning,
 }
 
 impl Kiosk {
@@ -84,6 +91,7 @@ impl Kiosk {
             idle: kiosk.idle_timeout(),
             countdown: kiosk.countdown(),
             ticket: kiosk.ticket_screen_time(),
+            learning_idle: parts.config.learning.idle_timeout(),
         };
         let shared = Rc::new(Shared {
             window: window.as_weak(),
@@ -94,6 +102,7 @@ impl Kiosk {
             visit: RefCell::new(Visit::new(timeouts)),
             news: mpsc::channel(),
             fresh_call: std::cell::Cell::new(Duration::ZERO),
+            learning: learn::Learning::new(parts.content, parts.reader),
         });
         let called = shared.news.0.clone();
         shared.help_point().listen(Box::new(move |events| {
@@ -107,6 +116,7 @@ impl Kiosk {
         services::connect(window, &shared);
         ticket::connect(window, &shared);
         now_serving::connect(window, &shared);
+        learn::connect(window, &shared);
 
         let still_there = shared.clone();
         window.global::<StillThereAdapter>().on_still_here(move || {
@@ -143,8 +153,12 @@ impl Kiosk {
                 ticking.fresh_call.set(fresh);
                 window.global::<NowServingAdapter>().set_fresh(!fresh.is_zero());
             }
+            learn::tick(&ticking, TICK);
             let changed = ticking.visit.borrow_mut().tick(TICK);
             if changed {
+                if ticking.visit.borrow().screen() == VisitScreen::Welcome {
+                    learn::walked_away(&ticking);
+                }
                 ticking.show();
             } else {
                 ticking.show_countdowns();
@@ -184,10 +198,15 @@ impl Shared {
             VisitScreen::Welcome => Screen::Welcome,
             VisitScreen::Services => Screen::Services,
             VisitScreen::Ticket => Screen::Ticket,
+            VisitScreen::Catalogue => Screen::Catalogue,
+            VisitScreen::ScreeningIntro => Screen::ScreeningIntro,
+            VisitScreen::Lesson => Screen::Lesson,
+            VisitScreen::LessonDone => Screen::LessonDone,
         });
         if screen == VisitScreen::Services {
             services::fill(&window, &self.config, &language);
         }
+        learn::fill(&window, self, screen, &language);
         self.show_countdowns();
     }
 

@@ -1,0 +1,563 @@
+//! The learning screens: the tutorial catalogue, the screening's intro, a lesson step (a
+//! tutorial step or a screening task) and the end screen ("well done", or the screening's
+//! result with its code). It fills their adapters from the content pack and the [`Lesson`] in
+//! progress, reads the instruction aloud, and hands finished runs to the help point to be
+//! scored and stored.
+//!
+//! It must not hold lesson or scoring rules: `lesson` decides what a tap means, `screening`
+//! what a result is worth.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+use std::sync::Arc;
+use std::time::Duration;
+
+use slint::{ComponentHandle, Image, ModelRc, SharedString, VecModel};
+
+use super::Shared;
+use crate::content::{Activity, Keyboard, Pack, StepKind, Strings};
+use crate::lesson::{Key, KeyOutcome, Lesson, Mode, Screening, TapOutcome};
+use crate::screening::{ItemEnding, Level, ScreeningRun, TutorialRun};
+use crate::speech::{Reader, Reading};
+use crate::visit::Screen as VisitScreen;
+use crate::{
+    AppWindow, CatalogueAdapter, Feedback, LessonAdapter, LessonDoneAdapter, ScreeningIntroAdapter,
+    ServicesAdapter, StepAction, TutorialTile,
+};
+
+/// How long "Good!" or "Try again" stays.
+const FEEDBACK: Duration = Duration::from_millis(1500);
+
+/// Suggested tutorials on the screening's result screen, at most.
+const SUGGESTIONS: usize = 3;
+
+/// What the learning screens share: the pack, the voice and the run in progress.
+pub(super) struct Learning {
+    pack: Option<Arc<Pack>>,
+    reader: Option<Reader>,
+    run: RefCell<Option<Run>>,
+    /// Time since the kiosk started, advanced by the tick timer (so mocked time works too).
+    clock: Cell<Duration>,
+    feedback_left: Cell<Duration>,
+    images: RefCell<HashMap<PathBuf, Image>>,
+}
+
+/// A tutorial or the screening, in progress.
+enum Run {
+    Tutorial { lesson: Lesson, language: String, started_at: jiff::Timestamp },
+    Screening { screening: Screening, language: String, started_at: jiff::Timestamp },
+}
+
+impl Run {
+    fn lesson(&self) -> Option<&Lesson> {
+        match self {
+            Run::Tutorial { lesson, .. } => Some(lesson),
+            Run::Screening { screening, .. } => screening.lesson(),
+        }
+    }
+
+    fn lesson_mut(&mut self) -> Option<&mut Lesson> {
+        match self {
+            Run::Tutorial { lesson, .. } => Some(lesson),
+            Run::Screening { screening, .. } => screening.lesson_mut(),
+        }
+    }
+}
+
+impl Learning {
+    pub(super) fn new(pack: Option<Arc<Pack>>, reader: Option<Reader>) -> Learning {
+        Learning {
+            pack,
+            reader,
+            run: RefCell::new(None),
+            clock: Cell::new(Duration::ZERO),
+            feedback_left: Cell::new(Duration::ZERO),
+            images: RefCell::new(HashMap::new()),
+        }
+    }
+
+    /// Whether the kiosk offers learning: a pack with at least one tutorial or exercise.
+    pub(super) fn offered(&self) -> bool {
+        self.pack.as_ref().is_some_and(|p| !p.tutorials.is_empty() || !p.screening.is_empty())
+    }
+
+    fn now(&self) -> Duration {
+        self.clock.get()
+    }
+
+    fn image(&self, path: &Path) -> Image {
+        self.images
+            .borrow_mut()
+            .entry(path.to_path_buf())
+            .or_insert_with(|| {
+                Image::load_from_path(path).unwrap_or_else(|e| {
+                    log::error!("cannot show {}: {e}", path.display());
+                    Image::default()
+                })
+            })
+            .clone()
+    }
+}
+
+pub(super) fn connect(window: &AppWindow, shared: &Rc<Shared>) {
+    let services = window.global::<ServicesAdapter>();
+    let s = shared.clone();
+    services.on_learn(move || {
+        s.visit.borrow_mut().go_to(VisitScreen::Catalogue);
+        s.show();
+    });
+    let s = shared.clone();
+    services.on_check_skills(move || {
+        s.visit.borrow_mut().go_to(VisitScreen::ScreeningIntro);
+        s.show();
+    });
+
+    let catalogue = window.global::<CatalogueAdapter>();
+    let s = shared.clone();
+    catalogue.on_open(move |id| start_tutorial(&s, &id));
+    let s = shared.clone();
+    catalogue.on_back(move || {
+        s.visit.borrow_mut().back_to_services();
+        s.show();
+    });
+
+    let intro = window.global::<ScreeningIntroAdapter>();
+    let s = shared.clone();
+    intro.on_start(move || start_screening(&s));
+    let s = shared.clone();
+    intro.on_back(move || {
+        s.visit.borrow_mut().back_to_services();
+        s.show();
+    });
+
+    let lesson = window.global::<LessonAdapter>();
+    let s = shared.clone();
+    lesson.on_tapped(move |x, y| {
+        let now = s.learning.now();
+        let outcome = with_lesson(&s, |lesson| lesson.tap(x, y, now));
+        match outcome {
+            Some(TapOutcome::Right) => feedback(&s, Feedback::Right),
+            Some(TapOutcome::Wrong | TapOutcome::Risky) => feedback(&s, Feedback::TryAgain),
+            _ => {}
+        }
+        after_action(&s);
+    });
+    let s = shared.clone();
+    lesson.on_key(move |key| {
+        let now = s.learning.now();
+        let key = match key.as_str() {
+            "backspace" => Key::Backspace,
+            "enter" => Key::Enter,
+            text => Key::Text(text.to_owned()),
+        };
+        match with_lesson(&s, |lesson| lesson.key(key, now)) {
+            Some(KeyOutcome::Right) => feedback(&s, Feedback::Right),
+            Some(KeyOutcome::Wrong) => feedback(&s, Feedback::TryAgain),
+            _ => {}
+        }
+        after_action(&s);
+    });
+    let s = shared.clone();
+    lesson.on_next(move || {
+        let now = s.learning.now();
+        with_lesson(&s, |lesson| lesson.next(now));
+        after_action(&s);
+    });
+    let s = shared.clone();
+    lesson.on_back(move || {
+        let now = s.learning.now();
+        with_lesson(&s, |lesson| lesson.back(now));
+        after_action(&s);
+    });
+    let s = shared.clone();
+    lesson.on_skip(move || {
+        let now = s.learning.now();
+        with_lesson(&s, |lesson| lesson.skip(now));
+        after_action(&s);
+    });
+    let s = shared.clone();
+    lesson.on_replay(move || {
+        s.visit.borrow_mut().touched();
+        read_aloud(&s);
+    });
+    let s = shared.clone();
+    lesson.on_stop(move || {
+        stop(&s);
+        s.visit.borrow_mut().back_to_services();
+        s.show();
+    });
+
+    let done = window.global::<LessonDoneAdapter>();
+    let s = shared.clone();
+    done.on_open(move |id| start_tutorial(&s, &id));
+    let s = shared.clone();
+    done.on_more(move || {
+        s.visit.borrow_mut().go_to(VisitScreen::Catalogue);
+        s.show();
+    });
+    let s = shared.clone();
+    done.on_finish(move || {
+        s.visit.borrow_mut().back_to_welcome();
+        s.show();
+    });
+}
+
+/// Fills the screen the visit is on (called by `Shared::show`).
+pub(super) fn fill(window: &AppWindow, shared: &Shared, screen: VisitScreen, language: &str) {
+    match screen {
+        VisitScreen::Services => {
+            window.global::<ServicesAdapter>().set_learning(shared.learning.offered());
+        }
+        VisitScreen::Catalogue => fill_catalogue(window, shared, language),
+        VisitScreen::ScreeningIntro => {
+            let items = shared.learning.pack.as_ref().map_or(&[][..], |p| &p.screening[..]);
+            let intro = window.global::<ScreeningIntroAdapter>();
+            intro.set_tasks(items.len() as i32);
+            intro.set_minutes(items.iter().map(|i| i.estimated_minutes).sum::<u32>() as i32);
+        }
+        VisitScreen::Lesson => fill_lesson(window, shared),
+        _ => {}
+    }
+}
+
+/// Time passed: hints that come with time, and the feedback that goes.
+pub(super) fn tick(shared: &Shared, elapsed: Duration) {
+    let learning = &shared.learning;
+    learning.clock.set(learning.clock.get() + elapsed);
+    let now = learning.now();
+    let mut changed = with_lesson(shared, |lesson| lesson.tick(now)).unwrap_or(false);
+    let left = learning.feedback_left.get();
+    if !left.is_zero() {
+        let left = left.saturating_sub(elapsed);
+        learning.feedback_left.set(left);
+        changed |= left.is_zero();
+    }
+    if changed
+        && shared.visit.borrow().screen() == VisitScreen::Lesson
+        && let Some(window) = shared.window.upgrade()
+    {
+        fill_lesson(&window, shared);
+    }
+}
+
+/// The kiosk went back to the start during a run: it is recorded as left.
+pub(super) fn walked_away(shared: &Shared) {
+    stop(shared);
+}
+
+/// Ends the run in progress as not finished, and records it.
+fn stop(shared: &Shared) {
+    let Some(run) = shared.learning.run.borrow_mut().take() else { return };
+    let now = shared.learning.now();
+    match run {
+        Run::Tutorial { mut lesson, language, started_at } => {
+            lesson.walked_away(now);
+            record_tutorial(shared, &lesson, language, started_at, now);
+        }
+        Run::Screening { mut screening, language, started_at } => {
+            let items = screening.walked_away(now);
+            let run = ScreeningRun { language, started_at, ended_at: shared.help_point().now(), finished: false, items };
+            if let Err(e) = shared.help_point().record_screening(run) {
+                log::error!("a screening that was left could not be stored: {e}");
+            }
+        }
+    }
+}
+
+fn language(shared: &Shared) -> String {
+    shared.visit.borrow().language().unwrap_or(&shared.config.site.local_language).to_owned()
+}
+
+/// The words of `activity` in `language`, else Dutch, else English (Dutch and English are
+/// required by the pack's checks, so one of them is there).
+fn words<'a>(activity: &'a Activity, language: &str) -> Option<&'a Strings> {
+    [language, "nl", "en"].iter().find_map(|l| activity.strings.get(*l)).or(activity.strings.values().next())
+}
+
+fn title(activity: &Activity, language: &str) -> String {
+    words(activity, language).map_or_else(|| activity.id.clone(), |w| w.title.clone())
+}
+
+fn tile(shared: &Shared, activity: &Activity, language: &str) -> TutorialTile {
+    TutorialTile {
+        id: activity.id.as_str().into(),
+        title: title(activity, language).into(),
+        minutes: activity.estimated_minutes as i32,
+        has_icon: activity.icon.is_some(),
+        icon: activity.icon.as_deref().map(|p| shared.learning.image(p)).unwrap_or_default(),
+    }
+}
+
+fn fill_catalogue(window: &AppWindow, shared: &Shared, language: &str) {
+    let tiles: Vec<TutorialTile> = shared
+        .learning
+        .pack
+        .iter()
+        .flat_map(|p| &p.tutorials)
+        .map(|t| tile(shared, t, language))
+        .collect();
+    window.global::<CatalogueAdapter>().set_tutorials(ModelRc::new(VecModel::from(tiles)));
+}
+
+fn start_tutorial(shared: &Rc<Shared>, id: &str) {
+    let Some(activity) = shared.learning.pack.as_ref().and_then(|p| p.tutorials.iter().find(|t| t.id == id))
+    else {
+        log::error!("no tutorial {id:?} in the content pack");
+        return;
+    };
+    stop(shared);
+    let lesson = Lesson::start(Arc::new(activity.clone()), Mode::Tutorial, shared.learning.now());
+    let started_at = shared.help_point().now();
+    *shared.learning.run.borrow_mut() = Some(Run::Tutorial { lesson, language: language(shared), started_at });
+    shared.learning.feedback_left.set(Duration::ZERO);
+    shared.visit.borrow_mut().go_to(VisitScreen::Lesson);
+    shared.show();
+    read_aloud(shared);
+}
+
+fn start_screening(shared: &Rc<Shared>) {
+    let items: Vec<Arc<Activity>> =
+        shared.learning.pack.iter().flat_map(|p| &p.screening).map(|a| Arc::new(a.clone())).collect();
+    let Some(screening) = Screening::start(items, shared.learning.now()) else {
+        log::error!("the content pack has no screening exercises");
+        return;
+    };
+    stop(shared);
+    let started_at = shared.help_point().now();
+    *shared.learning.run.borrow_mut() = Some(Run::Screening { screening, language: language(shared), started_at });
+    shared.learning.feedback_left.set(Duration::ZERO);
+    shared.visit.borrow_mut().go_to(VisitScreen::Lesson);
+    shared.show();
+    read_aloud(shared);
+}
+
+/// Runs `f` on the lesson on screen, if any, as a touch.
+fn with_lesson<T>(shared: &Shared, f: impl FnOnce(&mut Lesson) -> T) -> Option<T> {
+    let mut run = shared.learning.run.borrow_mut();
+    let lesson = run.as_mut()?.lesson_mut()?;
+    Some(f(lesson))
+}
+
+/// "Good!" or "Try again" for a moment.
+fn feedback(shared: &Shared, kind: Feedback) {
+    shared.learning.feedback_left.set(FEEDBACK);
+    if let Some(window) = shared.window.upgrade() {
+        window.global::<LessonAdapter>().set_feedback(kind);
+    }
+}
+
+/// After every action in a lesson: move on to the next task, or finish, and redraw.
+fn after_action(shared: &Rc<Shared>) {
+    shared.visit.borrow_mut().touched();
+    let now = shared.learning.now();
+    let (step_before, ended) = {
+        let run = shared.learning.run.borrow();
+        let Some(run) = run.as_ref() else { return };
+        (run.lesson().map(|l| (l.activity().id.clone(), l.index())), run.lesson().is_none_or(Lesson::has_ended))
+    };
+    if ended {
+        // The borrow of the run ends before `finish`, which shows other screens.
+        let finished = {
+            let mut run = shared.learning.run.borrow_mut();
+            let done = match run.as_mut() {
+                Some(Run::Screening { screening, .. }) => {
+                    screening.advance(now);
+                    screening.is_finished()
+                }
+                Some(Run::Tutorial { .. }) => true,
+                None => return,
+            };
+            if done { run.take() } else { None }
+        };
+        if let Some(run) = finished {
+            finish(shared, run);
+            return;
+        }
+    }
+    let step_after = {
+        let run = shared.learning.run.borrow();
+        run.as_ref().and_then(Run::lesson).map(|l| (l.activity().id.clone(), l.index()))
+    };
+    if let Some(window) = shared.window.upgrade() {
+        fill_lesson(&window, shared);
+    }
+    if step_after != step_before {
+        read_aloud(shared);
+    }
+}
+
+/// A run reached its end: record it and show the end screen.
+fn finish(shared: &Rc<Shared>, run: Run) {
+    let now = shared.learning.now();
+    let Some(window) = shared.window.upgrade() else { return };
+    let done = window.global::<LessonDoneAdapter>();
+    match run {
+        Run::Tutorial { lesson, language, started_at } => {
+            record_tutorial(shared, &lesson, language.clone(), started_at, now);
+            done.set_screening(false);
+            done.set_title(title(lesson.activity(), &language).into());
+        }
+        Run::Screening { screening, language, started_at } => {
+            let items = screening.results().to_vec();
+            let run = ScreeningRun {
+                language: language.clone(),
+                started_at,
+                ended_at: shared.help_point().now(),
+                finished: true,
+                items: items.clone(),
+            };
+            let recorded = shared.help_point().record_screening(run);
+            done.set_screening(true);
+            let pack = shared.learning.pack.clone();
+            let exercise = |id: &str| pack.as_ref().and_then(|p| p.screening.iter().find(|a| a.id == id));
+            let named = |level_ok: fn(Level) -> bool, levels: &[(String, Level)]| -> Vec<SharedString> {
+                levels
+                    .iter()
+                    .filter(|(_, level)| level_ok(*level))
+                    .filter_map(|(id, _)| exercise(id).map(|a| title(a, &language).into()))
+                    .collect()
+            };
+            match recorded {
+                Ok(record) => {
+                    done.set_not_stored(false);
+                    done.set_code(record.code.as_str().into());
+                    let already = named(|l| l == Level::OnOwn, &record.items);
+                    let practise = named(|l| l != Level::OnOwn, &record.items);
+                    done.set_can_already(ModelRc::new(VecModel::from(already)));
+                    done.set_practise(ModelRc::new(VecModel::from(practise)));
+                    let to_practise: Vec<&str> = record
+                        .competences
+                        .iter()
+                        .filter(|(_, level)| *level != Level::OnOwn)
+                        .map(|(code, _)| code.as_str())
+                        .collect();
+                    let suggestions: Vec<TutorialTile> = pack
+                        .iter()
+                        .flat_map(|p| &p.tutorials)
+                        .filter(|t| t.digcomp.iter().any(|c| to_practise.contains(&c.as_str())))
+                        .take(SUGGESTIONS)
+                        .map(|t| tile(shared, t, &language))
+                        .collect();
+                    done.set_suggestions(ModelRc::new(VecModel::from(suggestions)));
+                }
+                Err(e) => {
+                    log::error!("a finished screening could not be stored: {e}");
+                    done.set_not_stored(true);
+                    done.set_code(SharedString::new());
+                    let finished = items.iter().filter(|i| i.ending == ItemEnding::Completed);
+                    let titles: Vec<SharedString> =
+                        finished.filter_map(|i| exercise(&i.item_id).map(|a| title(a, &language).into())).collect();
+                    done.set_can_already(ModelRc::new(VecModel::from(titles)));
+                    done.set_practise(ModelRc::default());
+                    done.set_suggestions(ModelRc::default());
+                }
+            }
+        }
+    }
+    shared.visit.borrow_mut().go_to(VisitScreen::LessonDone);
+    shared.show();
+}
+
+fn record_tutorial(shared: &Shared, lesson: &Lesson, language: String, started_at: jiff::Timestamp, now: Duration) {
+    let result = lesson.result(now);
+    let activity = lesson.activity();
+    let run = TutorialRun {
+        tutorial_id: activity.id.clone(),
+        version: activity.version,
+        digcomp: activity.digcomp.clone(),
+        language,
+        started_at,
+        ended_at: shared.help_point().now(),
+        completed: result.ending == ItemEnding::Completed,
+        steps_done: result.steps.iter().filter(|s| s.done).count() as u32,
+        steps_total: activity.steps.len() as u32,
+        hints: result.steps.iter().filter(|s| s.hint_level > 0).count() as u32,
+        wrong_taps: result.steps.iter().map(|s| s.wrong_taps).sum(),
+    };
+    if let Err(e) = shared.help_point().record_tutorial(run) {
+        log::error!("tutorial {} not stored: {e}", activity.id);
+    }
+}
+
+/// Reads the step's instruction aloud: the pack's recording if there is one, else the words.
+fn read_aloud(shared: &Shared) {
+    let Some(reader) = &shared.learning.reader else { return };
+    let language = language(shared);
+    let run = shared.learning.run.borrow();
+    let Some(lesson) = run.as_ref().and_then(Run::lesson) else { return };
+    let activity = lesson.activity();
+    let step = lesson.step();
+    let Some(say) = words(activity, &language).and_then(|w| w.steps.get(&step.id)).and_then(|t| t.say.clone())
+    else {
+        return;
+    };
+    // The words fall back to Dutch when the language has none: then they are read in Dutch.
+    let spoken_in = if activity.strings.get(&language).and_then(|w| w.steps.get(&step.id)).is_some() {
+        language.clone()
+    } else {
+        "nl".to_owned()
+    };
+    let recording = activity.audio.get(&(spoken_in.clone(), step.id.clone())).cloned();
+    reader.read(Reading { text: say, language: spoken_in, recording });
+}
+
+/// Puts the lesson on screen: the mock screen, the words, the hint, the buttons.
+fn fill_lesson(window: &AppWindow, shared: &Shared) {
+    let language = language(shared);
+    let run = shared.learning.run.borrow();
+    let Some(run) = run.as_ref() else { return };
+    let Some(lesson) = run.lesson() else { return };
+    let adapter = window.global::<LessonAdapter>();
+    let activity = lesson.activity();
+    let step = lesson.step();
+    let text = words(activity, &language).and_then(|w| w.steps.get(&step.id));
+    // A step's words can be missing in an optional language: then Dutch.
+    let dutch = activity.strings.get("nl").and_then(|w| w.steps.get(&step.id));
+    let say = text.and_then(|t| t.say.clone()).or_else(|| dutch.and_then(|t| t.say.clone()));
+    let hint = text.and_then(|t| t.hint.clone()).or_else(|| dutch.and_then(|t| t.hint.clone()));
+    adapter.set_title(title(activity, &language).into());
+    adapter.set_screening(matches!(run, Run::Screening { .. }));
+    if let Run::Screening { screening, .. } = run {
+        let (done, count) = screening.position();
+        adapter.set_task(done as i32 + 1);
+        adapter.set_tasks(count as i32);
+    }
+    adapter.set_step(lesson.index() as i32 + 1);
+    adapter.set_steps(lesson.step_count() as i32);
+    adapter.set_screen(shared.learning.image(&step.screen));
+    adapter.set_screen_width(step.screen_size.width as f32);
+    adapter.set_screen_height(step.screen_size.height as f32);
+    adapter.set_say(say.unwrap_or_default().into());
+    adapter.set_hint(hint.unwrap_or_default().into());
+    adapter.set_hint_level(lesson.hint_level().into());
+    adapter.set_action(match step.kind {
+        StepKind::Show => StepAction::Show,
+        StepKind::Tap | StepKind::Choose => StepAction::Tap,
+        StepKind::Type => StepAction::Type,
+    });
+    adapter.set_digits(step.keyboard == Keyboard::Digits);
+    let mark = lesson.marked_spot();
+    adapter.set_mark(mark.is_some());
+    if let Some(r) = mark {
+        adapter.set_mark_x(r.x as f32);
+        adapter.set_mark_y(r.y as f32);
+        adapter.set_mark_w(r.w as f32);
+        adapter.set_mark_h(r.h as f32);
+    }
+    adapter.set_field(step.field.is_some());
+    if let Some(r) = step.field {
+        adapter.set_field_x(r.x as f32);
+        adapter.set_field_y(r.y as f32);
+        adapter.set_field_w(r.w as f32);
+        adapter.set_field_h(r.h as f32);
+    }
+    adapter.set_typed(lesson.typed().into());
+    adapter.set_can_next(lesson.can_go_next());
+    adapter.set_can_back(lesson.can_go_back());
+    adapter.set_can_skip(lesson.can_skip());
+    if shared.learning.feedback_left.get().is_zero() {
+        adapter.set_feedback(Feedback::None);
+    }
+}
