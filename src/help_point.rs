@@ -13,8 +13,9 @@ use std::sync::Arc;
 use jiff::SignedDuration;
 
 use crate::clock::Clock;
-use crate::config::Config;
+use crate::config::{Config, Learning};
 use crate::queue::{DeskRule, Event, Position, Queue, QueueError, QueueRules, ServiceRule, Ticket, TicketId};
+use crate::screening::{ReferralRule, ScreeningRecord, ScreeningRun, TutorialRun};
 use crate::store::{Store, StoreError};
 
 /// Why an action did not happen.
@@ -52,6 +53,44 @@ pub fn queue_rules(config: &Config) -> QueueRules {
     }
 }
 
+/// How screening results are scored, referred and reported, from `[learning]` and `[site]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LearningRules {
+    pub on_own_max_wrong_taps: u32,
+    pub referral: Vec<ReferralRule>,
+    /// `learning.xapi_base`
+    pub xapi_base: String,
+    /// `site.kiosk_id`
+    pub kiosk_id: String,
+    /// The help point's time zone: statements carry local times, and "today" is local.
+    pub time_zone: jiff::tz::TimeZone,
+}
+
+/// The learning rules a config describes.
+pub fn learning_rules(config: &Config) -> LearningRules {
+    LearningRules {
+        on_own_max_wrong_taps: config.learning.on_own_max_wrong_taps,
+        referral: config.learning.referral.clone(),
+        xapi_base: config.learning.xapi_base.clone(),
+        kiosk_id: config.site.kiosk_id.clone(),
+        time_zone: config.site.timezone.clone(),
+    }
+}
+
+impl LearningRules {
+    /// The rules of a config whose `[learning]` was left out, in this time zone.
+    pub fn defaults(time_zone: jiff::tz::TimeZone) -> LearningRules {
+        let learning = Learning::default();
+        LearningRules {
+            on_own_max_wrong_taps: learning.on_own_max_wrong_taps,
+            referral: learning.referral,
+            xapi_base: learning.xapi_base,
+            kiosk_id: "loket-1".to_owned(),
+            time_zone,
+        }
+    }
+}
+
 /// Hears every committed change (the staff console's live updates, the kiosk's "now serving"
 /// strip, announcements). Called with the help point locked: it must only hand the events on.
 pub type Listener = Box<dyn Fn(&[Event]) + Send>;
@@ -62,14 +101,21 @@ pub struct HelpPoint {
     store: Store,
     clock: Arc<dyn Clock>,
     listeners: Vec<Listener>,
+    learning: LearningRules,
 }
 
 impl HelpPoint {
     /// Resumes the queue from the store; tickets left open from an earlier day expire now.
     pub fn open(rules: QueueRules, store: Store, clock: Arc<dyn Clock>) -> Result<HelpPoint, StoreError> {
         let snapshot = store.snapshot(rules.recent_services)?;
-        let mut help_point =
-            HelpPoint { queue: Queue::resume(rules, snapshot), store, clock, listeners: Vec::new() };
+        let learning = LearningRules::defaults(rules.time_zone.clone());
+        let mut help_point = HelpPoint {
+            queue: Queue::resume(rules, snapshot),
+            store,
+            clock,
+            listeners: Vec::new(),
+            learning,
+        };
         help_point.roll_over()?;
         Ok(help_point)
     }
@@ -147,6 +193,24 @@ impl HelpPoint {
     ) -> Result<bool, StoreError> {
         let now = self.clock.now();
         self.store.record_device_state(device, state, detail, now)
+    }
+
+    /// Uses these rules for screenings and tutorials from now on (the defaults until then).
+    pub fn set_learning_rules(&mut self, rules: LearningRules) {
+        self.learning = rules;
+    }
+
+    /// Scores a screening, gives it a new result code and stores it with its xAPI statements in
+    /// one transaction. When this returns, the result can be looked up by its code.
+    pub fn record_screening(&mut self, run: ScreeningRun) -> Result<ScreeningRecord, StoreError> {
+        let _ = run;
+        todo!("recording screenings comes in the next commit")
+    }
+
+    /// Stores a tutorial session with its xAPI statement in one transaction.
+    pub fn record_tutorial(&mut self, run: TutorialRun) -> Result<(), StoreError> {
+        let _ = run;
+        todo!("recording tutorials comes in the next commit")
     }
 
     /// Adds a listener that hears every change once it is committed.

@@ -15,7 +15,7 @@ use crate::queue::EventKind;
 use crate::speech::{Announcer, AnnouncerOptions, EspeakSpeaker, SimulatedSpeaker, Speaker};
 
 use crate::config::{self, Config, SerialPrinterSettings};
-use crate::help_point::{HelpPoint, queue_rules};
+use crate::help_point::{HelpPoint, learning_rules, queue_rules};
 use crate::print_queue::{OnState, PrintQueue};
 use crate::printer::{FilePrinter, PrinterModel, ReopeningSerialPrinter, SerialOptions, Transport};
 use crate::store::Store;
@@ -33,7 +33,8 @@ pub fn kiosk_parts(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Kios
     let store_path = data_dir.join(STORE_FILE);
     let store = Store::open(&store_path)?;
     log::info!("store {} is open", store_path.display());
-    let help_point = HelpPoint::open(queue_rules(&config), store, clock)?;
+    let mut help_point = HelpPoint::open(queue_rules(&config), store, clock)?;
+    help_point.set_learning_rules(learning_rules(&config));
     let help_point = Arc::new(Mutex::new(help_point));
     let transport = printer_transport(&config);
     log::info!("printer: {}", transport.describe());
