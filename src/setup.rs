@@ -10,9 +10,10 @@ use std::time::Duration;
 use anyhow::Context;
 
 use crate::clock::Clock;
+use crate::content::Pack;
 use crate::desk_buttons::{self, ButtonPress, DeskLeds, GpioButtons};
 use crate::queue::EventKind;
-use crate::speech::{Announcer, AnnouncerOptions, EspeakSpeaker, SimulatedSpeaker, Speaker};
+use crate::speech::{Announcer, AnnouncerOptions, EspeakSpeaker, Reader, SimulatedSpeaker, Speaker};
 
 use crate::config::{self, Config, SerialPrinterSettings};
 use crate::help_point::{HelpPoint, learning_rules, queue_rules};
@@ -51,6 +52,7 @@ pub fn kiosk_parts(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Kios
     let printer = Some(PrintQueue::start(transport, on_state));
     start_desk_lamps(&config, &help_point);
     // The real voice when asked for and installed; otherwise a simulated one we keep a handle on.
+    // The announcer and the lesson reader each get their own (they speak independently).
     let (speaker, simulated_speech): (Box<dyn Speaker>, _) = match config.speech {
         config::Speech::EspeakNg if EspeakSpeaker::available() => (Box::new(EspeakSpeaker::new()), None),
         engine => {
@@ -63,6 +65,14 @@ pub fn kiosk_parts(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Kios
             (Box::new(simulated.clone()), Some(simulated))
         }
     };
+    let reader_voice: Box<dyn Speaker> = match &simulated_speech {
+        Some(simulated) => Box::new(simulated.clone()),
+        None => Box::new(EspeakSpeaker::new()),
+    };
+    let reader = Reader::start(reader_voice)
+        .map_err(|e| log::error!("lesson instructions will not be read aloud: {e}"))
+        .ok();
+    let content = load_content(&config);
     let peripherals = Peripherals {
         _announcer: start_announcer(&config, &help_point, speaker),
         _buttons: start_desk_buttons(&config, &help_point),
@@ -75,7 +85,34 @@ pub fn kiosk_parts(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Kios
             None
         }
     });
-    Ok(KioskParts { config: Arc::new(config), help_point, printer, peripherals, logo })
+    Ok(KioskParts { config: Arc::new(config), help_point, printer, peripherals, logo, content, reader })
+}
+
+/// Loads the content pack of `learning.content_dir`. A broken or missing pack is logged with
+/// every problem and the kiosk runs without learning (tickets keep working).
+pub fn load_content(config: &Config) -> Option<Arc<Pack>> {
+    let dir = &config.learning.content_dir;
+    match crate::content::load_pack(dir, crate::content::REQUIRED_LANGUAGES) {
+        Ok(pack) => {
+            let known: Vec<&str> = pack.screening.iter().map(|a| a.id.as_str()).collect();
+            for problem in crate::screening::check_referral_items(&config.learning.referral, &known) {
+                log::warn!("{problem}");
+            }
+            log::info!("content {}: {}", dir.display(), pack.summary());
+            Some(Arc::new(pack))
+        }
+        Err(problems) => {
+            for problem in &problems {
+                log::error!("{problem}");
+            }
+            log::error!(
+                "content pack {} (learning.content_dir) refused: {} problems; tutorials and the skills check are not offered",
+                dir.display(),
+                problems.len()
+            );
+            None
+        }
+    }
 }
 
 /// What runs beside the screen for the desks. Dropping it stops reading the buttons; the

@@ -948,7 +948,9 @@ mod tests {
         }
         let said = SimulatedSpeaker::new();
         let reader = Reader::start(Box::new(WordsOnly(said.clone()))).unwrap();
-        reader.read(Reading { text: "اضغط".into(), language: "ar".into(), recording: Some("x.wav".into()) });
+        reader.read(Reading {
+            text: "اضغط".into(), language: "ar".into(), recording: Some("x.wav".into())
+        });
         for _ in 0..500 {
             if !said.said().is_empty() {
                 break;

@@ -258,7 +258,13 @@ fn stop(shared: &Shared) {
         }
         Run::Screening { mut screening, language, started_at } => {
             let items = screening.walked_away(now);
-            let run = ScreeningRun { language, started_at, ended_at: shared.help_point().now(), finished: false, items };
+            let run = ScreeningRun {
+                language,
+                started_at,
+                ended_at: shared.help_point().now(),
+                finished: false,
+                items,
+            };
             if let Err(e) = shared.help_point().record_screening(run) {
                 log::error!("a screening that was left could not be stored: {e}");
             }
@@ -291,13 +297,8 @@ fn tile(shared: &Shared, activity: &Activity, language: &str) -> TutorialTile {
 }
 
 fn fill_catalogue(window: &AppWindow, shared: &Shared, language: &str) {
-    let tiles: Vec<TutorialTile> = shared
-        .learning
-        .pack
-        .iter()
-        .flat_map(|p| &p.tutorials)
-        .map(|t| tile(shared, t, language))
-        .collect();
+    let tiles: Vec<TutorialTile> =
+        shared.learning.pack.iter().flat_map(|p| &p.tutorials).map(|t| tile(shared, t, language)).collect();
     window.global::<CatalogueAdapter>().set_tutorials(ModelRc::new(VecModel::from(tiles)));
 }
 
@@ -310,7 +311,8 @@ fn start_tutorial(shared: &Rc<Shared>, id: &str) {
     stop(shared);
     let lesson = Lesson::start(Arc::new(activity.clone()), Mode::Tutorial, shared.learning.now());
     let started_at = shared.help_point().now();
-    *shared.learning.run.borrow_mut() = Some(Run::Tutorial { lesson, language: language(shared), started_at });
+    *shared.learning.run.borrow_mut() =
+        Some(Run::Tutorial { lesson, language: language(shared), started_at });
     shared.learning.feedback_left.set(Duration::ZERO);
     shared.visit.borrow_mut().go_to(VisitScreen::Lesson);
     shared.show();
@@ -326,7 +328,8 @@ fn start_screening(shared: &Rc<Shared>) {
     };
     stop(shared);
     let started_at = shared.help_point().now();
-    *shared.learning.run.borrow_mut() = Some(Run::Screening { screening, language: language(shared), started_at });
+    *shared.learning.run.borrow_mut() =
+        Some(Run::Screening { screening, language: language(shared), started_at });
     shared.learning.feedback_left.set(Duration::ZERO);
     shared.visit.borrow_mut().go_to(VisitScreen::Lesson);
     shared.show();
@@ -355,7 +358,10 @@ fn after_action(shared: &Rc<Shared>) {
     let (step_before, ended) = {
         let run = shared.learning.run.borrow();
         let Some(run) = run.as_ref() else { return };
-        (run.lesson().map(|l| (l.activity().id.clone(), l.index())), run.lesson().is_none_or(Lesson::has_ended))
+        (
+            run.lesson().map(|l| (l.activity().id.clone(), l.index())),
+            run.lesson().is_none_or(Lesson::has_ended),
+        )
     };
     if ended {
         // The borrow of the run ends before `finish`, which shows other screens.
@@ -447,8 +453,9 @@ fn finish(shared: &Rc<Shared>, run: Run) {
                     done.set_not_stored(true);
                     done.set_code(SharedString::new());
                     let finished = items.iter().filter(|i| i.ending == ItemEnding::Completed);
-                    let titles: Vec<SharedString> =
-                        finished.filter_map(|i| exercise(&i.item_id).map(|a| title(a, &language).into())).collect();
+                    let titles: Vec<SharedString> = finished
+                        .filter_map(|i| exercise(&i.item_id).map(|a| title(a, &language).into()))
+                        .collect();
                     done.set_can_already(ModelRc::new(VecModel::from(titles)));
                     done.set_practise(ModelRc::default());
                     done.set_suggestions(ModelRc::default());
@@ -460,7 +467,13 @@ fn finish(shared: &Rc<Shared>, run: Run) {
     shared.show();
 }
 
-fn record_tutorial(shared: &Shared, lesson: &Lesson, language: String, started_at: jiff::Timestamp, now: Duration) {
+fn record_tutorial(
+    shared: &Shared,
+    lesson: &Lesson,
+    language: String,
+    started_at: jiff::Timestamp,
+    now: Duration,
+) {
     let result = lesson.result(now);
     let activity = lesson.activity();
     let run = TutorialRun {
@@ -489,7 +502,8 @@ fn read_aloud(shared: &Shared) {
     let Some(lesson) = run.as_ref().and_then(Run::lesson) else { return };
     let activity = lesson.activity();
     let step = lesson.step();
-    let Some(say) = words(activity, &language).and_then(|w| w.steps.get(&step.id)).and_then(|t| t.say.clone())
+    let Some(say) =
+        words(activity, &language).and_then(|w| w.steps.get(&step.id)).and_then(|t| t.say.clone())
     else {
         return;
     };

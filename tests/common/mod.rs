@@ -3,4 +3,5 @@
 #![allow(dead_code)] // each test file uses its own part
 
 pub mod pty;
+pub mod ui;
 pub mod web;

@@ -1,0 +1,105 @@
+//! Driving the kiosk window under Slint's headless testing backend: buttons found by their
+//! accessible label (in the language on screen, read from the bundled `.po` files), taps on the
+//! mock phone screen as real pointer events, and a step "solved" the way a learner would.
+
+use i_slint_backend_testing::{AccessibleRole, ElementHandle};
+use loket::AppWindow;
+use loket::content::{Rect, Step, StepKind};
+use slint::ComponentHandle;
+use slint::platform::{PointerEventButton, WindowEvent};
+
+/// Presses the one button labelled `label`.
+pub fn tap(window: &AppWindow, label: &str) {
+    let found: Vec<_> = ElementHandle::find_by_accessible_label(window, label)
+        .filter(|e| e.accessible_role() == Some(AccessibleRole::Button))
+        .collect();
+    assert_eq!(found.len(), 1, "exactly one button labelled {label:?}");
+    found[0].invoke_accessible_default_action();
+}
+
+/// Whether a button labelled `label` is on screen.
+pub fn has_button(window: &AppWindow, label: &str) -> bool {
+    ElementHandle::find_by_accessible_label(window, label)
+        .any(|e| e.accessible_role() == Some(AccessibleRole::Button))
+}
+
+/// `english` as the screen shows it in `lang` (the English source text when `lang` is "en").
+pub fn text(lang: &str, english: &str) -> String {
+    if lang == "en" {
+        return english.to_owned();
+    }
+    let po = std::fs::read_to_string(format!("lang/{lang}/LC_MESSAGES/loket.po")).unwrap();
+    let wanted = format!("msgid {english:?}");
+    let mut lines = po.lines();
+    while let Some(line) = lines.next() {
+        if line == wanted {
+            let translated = lines.next().and_then(|l| l.strip_prefix("msgstr ")).unwrap();
+            return translated.trim_matches('"').replace("\\\"", "\"");
+        }
+    }
+    panic!("no translation of {english:?} in {lang}");
+}
+
+/// A tap at (`x`, `y`) in the mock screen's own pixels, as a pointer press and release at the
+/// place on the window where the screen shows that point.
+pub fn tap_screen(window: &AppWindow, x: f32, y: f32) {
+    let (position, scale) = screen_place(window);
+    let at = slint::LogicalPosition::new(position.0 + x * scale, position.1 + y * scale);
+    window.window().dispatch_event(WindowEvent::PointerMoved { position: at });
+    window
+        .window()
+        .dispatch_event(WindowEvent::PointerPressed { position: at, button: PointerEventButton::Left });
+    window
+        .window()
+        .dispatch_event(WindowEvent::PointerReleased { position: at, button: PointerEventButton::Left });
+}
+
+/// A tap in the middle of `rect` on the mock screen.
+pub fn tap_rect(window: &AppWindow, rect: Rect) {
+    tap_screen(window, rect.x as f32 + rect.w as f32 / 2.0, rect.y as f32 + rect.h as f32 / 2.0);
+}
+
+/// Where the mock screen is on the window, and window pixels per screen pixel.
+fn screen_place(window: &AppWindow) -> ((f32, f32), f32) {
+    let screen = ElementHandle::find_by_accessible_label(window, "Practice screen")
+        .chain(ElementHandle::find_by_accessible_label(window, "شاشة التمرين"))
+        .chain(ElementHandle::find_by_accessible_label(window, "Oefenscherm"))
+        .next()
+        .expect("a mock screen on the window");
+    let position = screen.absolute_position();
+    let size = screen.size();
+    let adapter = window.global::<loket::LessonAdapter>();
+    ((position.x, position.y), size.width / adapter.get_screen_width())
+}
+
+/// Types `text` on the on-screen keyboard, key by key, in the language `lang` on screen.
+pub fn type_text(window: &AppWindow, lang: &str, text: &str) {
+    for c in text.chars() {
+        let label = if c == ' ' { self::text(lang, "Space") } else { c.to_string() };
+        tap(window, &label);
+    }
+}
+
+/// Does what `step` asks, as a learner who knows the way: taps the right spot, types the first
+/// accepted answer and presses "done typing", or presses "next".
+pub fn solve(window: &AppWindow, step: &Step) {
+    let lang = current_language(window);
+    match step.kind {
+        StepKind::Show => tap(window, &text(&lang, "Next")),
+        StepKind::Tap | StepKind::Choose => tap_rect(window, step.target.unwrap()),
+        StepKind::Type => {
+            type_text(window, &lang, &step.accept[0]);
+            tap(window, &text(&lang, "Done typing"));
+        }
+    }
+}
+
+/// The language of the labels on screen, told by the "Stop" button's label.
+pub fn current_language(window: &AppWindow) -> String {
+    for lang in ["nl", "ar", "fr", "en"] {
+        if has_button(window, &text(lang, "Stop")) {
+            return lang.to_owned();
+        }
+    }
+    panic!("no lesson on screen");
+}
