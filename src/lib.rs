@@ -33,3 +33,4 @@ pub mod store;
 pub mod ui;
 pub mod visit;
 pub mod web;
+pub mod xapi;
