@@ -5,6 +5,9 @@
 //! the current queue. So what anyone is shown — a ticket number, a call — is already durable,
 //! and a failed commit leaves the queue as it was.
 //!
+//! Screening results and tutorial sessions go the same way: scored by `screening`, turned into
+//! xAPI statements by `xapi`, and committed with their statements before the result is shown.
+//!
 //! It must not know about screens, printers or the network: callers react to the returned
 //! events.
 
@@ -15,8 +18,9 @@ use jiff::SignedDuration;
 use crate::clock::Clock;
 use crate::config::{Config, Learning};
 use crate::queue::{DeskRule, Event, Position, Queue, QueueError, QueueRules, ServiceRule, Ticket, TicketId};
-use crate::screening::{ReferralRule, ScreeningRecord, ScreeningRun, TutorialRun};
-use crate::store::{Store, StoreError};
+use crate::screening::{self, Level, ReferralRule, ScreeningRecord, ScreeningRun, TutorialRun};
+use crate::store::{NewScreening, Store, StoreError};
+use crate::xapi;
 
 /// Why an action did not happen.
 #[derive(Debug, thiserror::Error)]
@@ -87,6 +91,22 @@ impl LearningRules {
             xapi_base: learning.xapi_base,
             kiosk_id: "loket-1".to_owned(),
             time_zone,
+        }
+    }
+}
+
+/// How many result codes are drawn before giving up (one clash in 148 million is already rare).
+const CODE_ATTEMPTS: u32 = 20;
+
+/// A fresh random result code, e.g. `K7M-4PX`, from the random bytes of a v4 UUID.
+fn new_result_code() -> String {
+    loop {
+        let bytes = uuid::Uuid::new_v4().into_bytes();
+        // Bytes 6 and 8 carry the UUID's version and variant bits; the other 14 are random.
+        let random: Vec<u8> =
+            bytes.iter().enumerate().filter(|(i, _)| *i != 6 && *i != 8).map(|(_, b)| *b).collect();
+        if let Some(code) = screening::code_from_random(&random) {
+            return code;
         }
     }
 }
@@ -202,15 +222,75 @@ impl HelpPoint {
 
     /// Scores a screening, gives it a new result code and stores it with its xAPI statements in
     /// one transaction. When this returns, the result can be looked up by its code.
+    ///
+    /// The result code is drawn at random (see [`screening::code_from_random`]); on the unlikely
+    /// clash with an earlier code another one is drawn.
     pub fn record_screening(&mut self, run: ScreeningRun) -> Result<ScreeningRecord, StoreError> {
-        let _ = run;
-        todo!("recording screenings comes in the next commit")
+        self.record_screening_drawing(run, &mut new_result_code)
+    }
+
+    /// [`HelpPoint::record_screening`] with the codes drawn by `draw`.
+    fn record_screening_drawing(
+        &mut self,
+        run: ScreeningRun,
+        draw: &mut dyn FnMut() -> String,
+    ) -> Result<ScreeningRecord, StoreError> {
+        let rules = &self.learning;
+        let scores = screening::score(&run.items, rules.on_own_max_wrong_taps);
+        let referral = screening::refer(&rules.referral, &scores.items);
+        let levels: Vec<Level> = scores.items.iter().map(|(_, level)| *level).collect();
+        let day = run.ended_at.to_zoned(rules.time_zone.clone()).date();
+        let profile =
+            xapi::Profile { base: &rules.xapi_base, kiosk_id: &rules.kiosk_id, time_zone: &rules.time_zone };
+        let registration = uuid::Uuid::new_v4();
+        for _ in 0..CODE_ATTEMPTS {
+            let code = draw();
+            let statements = xapi::screening_statements(
+                &profile,
+                &run,
+                &code,
+                &scores,
+                &referral,
+                registration,
+                &mut uuid::Uuid::new_v4,
+            );
+            let new = NewScreening {
+                code: &code,
+                day,
+                run: &run,
+                levels: &levels,
+                competences: &scores.competences,
+                referral: &referral,
+                statements: &statements,
+            };
+            if self.store.record_screening(&new)? {
+                return Ok(ScreeningRecord {
+                    code,
+                    items: scores.items,
+                    competences: scores.competences,
+                    referral,
+                });
+            }
+            log::warn!("result code {code} was taken; drawing another");
+        }
+        Err(StoreError::NoFreeCode(CODE_ATTEMPTS))
     }
 
     /// Stores a tutorial session with its xAPI statement in one transaction.
     pub fn record_tutorial(&mut self, run: TutorialRun) -> Result<(), StoreError> {
-        let _ = run;
-        todo!("recording tutorials comes in the next commit")
+        let rules = &self.learning;
+        let profile =
+            xapi::Profile { base: &rules.xapi_base, kiosk_id: &rules.kiosk_id, time_zone: &rules.time_zone };
+        let session = uuid::Uuid::new_v4();
+        let statement = xapi::tutorial_statement(&profile, &run, session, uuid::Uuid::new_v4());
+        let day = run.ended_at.to_zoned(rules.time_zone.clone()).date();
+        self.store.record_tutorial(&run, &session.to_string(), day, &statement)
+    }
+
+    /// How many screenings and tutorial sessions ended today (local time).
+    pub fn learning_today(&self) -> Result<(u64, u64), StoreError> {
+        let today = self.clock.now().to_zoned(self.learning.time_zone.clone()).date();
+        self.store.learning_counts(today)
     }
 
     /// Adds a listener that hears every change once it is committed.
@@ -319,5 +399,135 @@ mod tests {
         hp.call_next(desk).unwrap();
         assert_eq!(hp.queue().position(second.ticket.id).unwrap().people_ahead, 0);
         assert_eq!(hp.queue().recent_calls(3)[0].code, "E-001");
+    }
+
+    fn exercise(
+        id: &str,
+        ending: crate::screening::ItemEnding,
+        hint_level: u8,
+    ) -> crate::screening::ItemResult {
+        crate::screening::ItemResult {
+            item_id: id.into(),
+            version: 1,
+            digcomp: vec!["2.1".into()],
+            digcomp_version: "2.2".into(),
+            ending,
+            steps: vec![crate::screening::StepResult {
+                step_id: "s01".into(),
+                done: true,
+                wrong_taps: 0,
+                risky_taps: 0,
+                hint_level,
+                time_ms: 9_000,
+                first_action_ms: Some(2_000),
+            }],
+            duration_ms: 9_000,
+        }
+    }
+
+    fn screening_run(hp: &HelpPoint) -> ScreeningRun {
+        use crate::screening::ItemEnding::{Completed, NotReached};
+        ScreeningRun {
+            language: "ar".into(),
+            started_at: hp.now(),
+            ended_at: hp.now(),
+            finished: false,
+            items: vec![
+                exercise("x01-touch-warmup", Completed, 0),
+                exercise("x02-find-the-app", Completed, 2),
+                exercise("x04-mail-reply", NotReached, 0),
+            ],
+        }
+    }
+
+    #[test]
+    fn a_recorded_screening_has_a_code_its_levels_and_its_statements() {
+        let mut hp = open(morning());
+        let mut config = Config::sample();
+        config.site.kiosk_id = "onthaal-7".into();
+        hp.set_learning_rules(learning_rules(&config));
+        let record = hp.record_screening(screening_run(&hp)).unwrap();
+        assert_eq!(crate::screening::normalize_code(&record.code).as_deref(), Some(record.code.as_str()));
+        let levels: Vec<Level> = record.items.iter().map(|(_, l)| *l).collect();
+        assert_eq!(levels, [Level::OnOwn, Level::WithHelp, Level::NotYet]);
+        assert_eq!(record.competences, [("2.1".into(), Level::WithHelp)]);
+        assert_eq!(record.referral.outcome, "group-session", "the sample rules");
+
+        let detail = hp.store().screening_by_code(&record.code.to_lowercase()).unwrap().unwrap();
+        assert_eq!(detail.code, record.code);
+        assert_eq!(detail.referral, record.referral);
+        assert_eq!(detail.competences, record.competences);
+
+        let rows = hp.store().outbox(10).unwrap();
+        assert_eq!(rows.len(), 3, "two answered (one not reached) and the screening");
+        for (_, _, kind, body) in &rows {
+            assert_eq!(kind, "xapi_statement");
+            let json: serde_json::Value = serde_json::from_str(body).unwrap();
+            assert_eq!(json["actor"]["account"]["name"], record.code.as_str());
+            let kiosk = &json["context"]["extensions"]["https://loket.invalid/xapi/ext/kiosk_id"];
+            assert_eq!(kiosk, "onthaal-7");
+        }
+    }
+
+    #[test]
+    fn each_screening_gets_its_own_code() {
+        let mut hp = open(morning());
+        let codes: std::collections::BTreeSet<String> =
+            (0..50).map(|_| hp.record_screening(screening_run(&hp)).unwrap().code).collect();
+        assert_eq!(codes.len(), 50);
+    }
+
+    #[test]
+    fn a_taken_code_is_drawn_again() {
+        let mut hp = open(morning());
+        let first = hp.record_screening(screening_run(&hp)).unwrap();
+        let mut codes = vec!["MMM-MMM".to_owned(), first.code.clone()];
+        let mut draw = || codes.pop().unwrap();
+        let second = hp.record_screening_drawing(screening_run(&hp), &mut draw).unwrap();
+        assert_eq!(second.code, "MMM-MMM");
+        let mut always_taken = || first.code.clone();
+        let err = hp.record_screening_drawing(screening_run(&hp), &mut always_taken).unwrap_err();
+        assert!(matches!(err, StoreError::NoFreeCode(20)), "{err}");
+        assert_eq!(hp.store().outbox_backlog().unwrap(), 6, "two screenings of three statements");
+    }
+
+    #[test]
+    fn the_referral_follows_the_rules_it_was_given() {
+        let mut hp = open(morning());
+        let mut rules = learning_rules(&Config::sample());
+        rules.referral = vec![ReferralRule {
+            outcome: "anyone".into(),
+            label: "Iedereen".into(),
+            ..ReferralRule::default()
+        }];
+        hp.set_learning_rules(rules);
+        assert_eq!(hp.record_screening(screening_run(&hp)).unwrap().referral.outcome, "anyone");
+    }
+
+    #[test]
+    fn tutorials_and_screenings_count_for_today() {
+        let clock = morning();
+        let mut hp = open(clock.clone());
+        let run = TutorialRun {
+            tutorial_id: "t01-touchscreen".into(),
+            version: 1,
+            digcomp: vec!["5.2".into()],
+            language: "ti".into(),
+            started_at: hp.now(),
+            ended_at: hp.now(),
+            completed: true,
+            steps_done: 5,
+            steps_total: 5,
+            hints: 0,
+            wrong_taps: 1,
+        };
+        hp.record_tutorial(run.clone()).unwrap();
+        hp.record_screening(screening_run(&hp)).unwrap();
+        assert_eq!(hp.learning_today().unwrap(), (1, 1));
+        let rows = hp.store().outbox(10).unwrap();
+        let tutorial: serde_json::Value = serde_json::from_str(&rows[0].3).unwrap();
+        assert_eq!(tutorial["object"]["id"], "https://loket.invalid/xapi/tutorial/t01-touchscreen");
+        clock.advance(SignedDuration::from_hours(24));
+        assert_eq!(hp.learning_today().unwrap(), (0, 0));
     }
 }

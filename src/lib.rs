@@ -34,3 +34,4 @@ pub mod store;
 pub mod ui;
 pub mod visit;
 pub mod web;
+pub mod xapi;

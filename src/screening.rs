@@ -69,6 +69,26 @@ pub enum ItemEnding {
     NotReached,
 }
 
+impl ItemEnding {
+    /// The name used in the store, the API and xAPI: `completed`, `skipped`, `timed_out`,
+    /// `not_reached`.
+    pub fn name(self) -> &'static str {
+        match self {
+            ItemEnding::Completed => "completed",
+            ItemEnding::Skipped => "skipped",
+            ItemEnding::TimedOut => "timed_out",
+            ItemEnding::NotReached => "not_reached",
+        }
+    }
+
+    /// The ending with that [`ItemEnding::name`].
+    pub fn from_name(name: &str) -> Option<ItemEnding> {
+        [ItemEnding::Completed, ItemEnding::Skipped, ItemEnding::TimedOut, ItemEnding::NotReached]
+            .into_iter()
+            .find(|e| e.name() == name)
+    }
+}
+
 /// How one step of an exercise went.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StepResult {
@@ -649,5 +669,11 @@ mod tests {
             assert_eq!(serde_json::to_value(level).unwrap(), level.name());
         }
         assert_eq!(Level::from_name("passed"), None);
+        for ending in
+            [ItemEnding::Completed, ItemEnding::Skipped, ItemEnding::TimedOut, ItemEnding::NotReached]
+        {
+            assert_eq!(ItemEnding::from_name(ending.name()), Some(ending));
+            assert_eq!(serde_json::to_value(ending).unwrap(), ending.name());
+        }
     }
 }
