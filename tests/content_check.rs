@@ -96,7 +96,7 @@ fn an_image_that_is_not_png_or_svg_is_refused() {
 
 #[test]
 fn a_hotspot_outside_the_image_is_refused() {
-    let file = "screening/x01-find-the-app/item.toml";
+    let file = "screening/x02-find-the-app/item.toml";
     let (_temp, pack) = broken(file, |t| t.replace("x = 140, y = 372", "x = 320, y = 372"));
     let problem = only_problem(&pack);
     assert_eq!(problem.file, pack.join(file));
@@ -107,10 +107,10 @@ fn a_hotspot_outside_the_image_is_refused() {
 
 #[test]
 fn a_hotspot_outside_a_png_is_refused() {
-    let file = "screening/x01-find-the-app/item.toml";
+    let file = "screening/x02-find-the-app/item.toml";
     let (_temp, pack) = broken(file, |t| t.replace("img/home.svg", "img/home.png"));
     // A 100×50 PNG, written with the png crate.
-    let png = pack.join("screening/x01-find-the-app/img/home.png");
+    let png = pack.join("screening/x02-find-the-app/img/home.png");
     let mut encoder = png::Encoder::new(std::fs::File::create(&png).unwrap(), 100, 50);
     encoder.set_color(png::ColorType::Grayscale);
     encoder.write_header().unwrap().write_image_data(&[0u8; 100 * 50]).unwrap();
