@@ -349,13 +349,22 @@ impl Lesson {
         }
     }
 
-    /// After a wrong tap or answer: 1 wrong → the hint words, 2 → the spot pulses, the step's
-    /// `max_wrong_taps` → the kiosk shows the way.
+    /// After a wrong tap or answer. In a tutorial: 1 wrong → the hint words, 2 → the spot
+    /// pulses. In the screening the first wrong tap only says "try again" (a slip is not yet
+    /// help), then the same one step later. In both, the step's `max_wrong_taps` → the kiosk
+    /// shows the way.
     fn escalate(&mut self, step: &Step) {
         let limit = step.max_wrong_taps.unwrap_or(DEFAULT_MAX_WRONG_TAPS).max(1);
+        let free = match self.mode {
+            Mode::Tutorial => 0,
+            Mode::Screening => 1,
+        };
         let progress = self.current_mut();
-        let by_taps =
-            if progress.wrong_taps >= limit { SHOWN_THE_WAY } else { progress.wrong_taps.min(2) as u8 };
+        let by_taps = if progress.wrong_taps >= limit {
+            SHOWN_THE_WAY
+        } else {
+            progress.wrong_taps.saturating_sub(free).min(2) as u8
+        };
         progress.hint_level = progress.hint_level.max(by_taps);
     }
 
@@ -565,7 +574,7 @@ mod tests {
 
     #[test]
     fn wrong_taps_bring_graded_hints_then_the_way_is_shown() {
-        let mut lesson = Lesson::start(activity(&[StepKind::Tap, StepKind::Tap]), Mode::Screening, S);
+        let mut lesson = Lesson::start(activity(&[StepKind::Tap, StepKind::Tap]), Mode::Tutorial, S);
         assert_eq!(lesson.marked_spot(), None);
         assert_eq!(lesson.tap(300.0, 500.0, S), TapOutcome::Wrong);
         assert_eq!(lesson.hint_level(), 1);
@@ -581,6 +590,17 @@ mod tests {
         let result = lesson.result(2 * S);
         assert!(!result.steps[0].done, "shown the way: not done alone");
         assert_eq!(result.steps[0].wrong_taps, 3);
+    }
+
+    #[test]
+    fn in_the_screening_a_first_slip_brings_no_hint() {
+        let mut lesson = Lesson::start(activity(&[StepKind::Tap]), Mode::Screening, S);
+        lesson.tap(300.0, 500.0, S);
+        assert_eq!(lesson.hint_level(), 0, "one slip: only \"try again\"");
+        lesson.tap(300.0, 500.0, S);
+        assert_eq!(lesson.hint_level(), 1);
+        lesson.tap(300.0, 500.0, S);
+        assert_eq!(lesson.hint_level(), SHOWN_THE_WAY);
     }
 
     #[test]
@@ -624,7 +644,7 @@ mod tests {
             assert_eq!(lesson.key(Key::Text(c.into()), 2 * S), KeyOutcome::Typed);
         }
         assert_eq!(lesson.key(Key::Enter, 3 * S), KeyOutcome::Wrong);
-        assert_eq!((lesson.typed(), lesson.hint_level()), ("okk", 1));
+        assert_eq!((lesson.typed(), lesson.hint_level()), ("okk", 0));
         lesson.key(Key::Backspace, 4 * S);
         lesson.key(Key::Text(" ".into()), 4 * S);
         assert_eq!(lesson.key(Key::Enter, 5 * S), KeyOutcome::Right, "trimmed, any case");

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use i_slint_backend_testing::{ElementHandle, TestingBackend, TestingBackendOptions};
 use loket::clock::ManualClock;
 use loket::config::Config;
-use loket::content::{Pack, StepKind};
+use loket::content::StepKind;
 use loket::ui::Kiosk;
 use loket::{AppWindow, KioskAdapter, Screen};
 use slint::ComponentHandle;

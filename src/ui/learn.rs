@@ -418,11 +418,11 @@ fn finish(shared: &Rc<Shared>, run: Run) {
             done.set_screening(true);
             let pack = shared.learning.pack.clone();
             let exercise = |id: &str| pack.as_ref().and_then(|p| p.screening.iter().find(|a| a.id == id));
-            let named = |level_ok: fn(Level) -> bool, levels: &[(String, Level)]| -> Vec<SharedString> {
+            let named = |level_ok: fn(Level) -> bool, levels: &[(String, Level)]| -> Vec<TutorialTile> {
                 levels
                     .iter()
                     .filter(|(_, level)| level_ok(*level))
-                    .filter_map(|(id, _)| exercise(id).map(|a| title(a, &language).into()))
+                    .filter_map(|(id, _)| exercise(id).map(|a| tile(shared, a, &language)))
                     .collect()
             };
             match recorded {
@@ -453,8 +453,8 @@ fn finish(shared: &Rc<Shared>, run: Run) {
                     done.set_not_stored(true);
                     done.set_code(SharedString::new());
                     let finished = items.iter().filter(|i| i.ending == ItemEnding::Completed);
-                    let titles: Vec<SharedString> = finished
-                        .filter_map(|i| exercise(&i.item_id).map(|a| title(a, &language).into()))
+                    let titles: Vec<TutorialTile> = finished
+                        .filter_map(|i| exercise(&i.item_id).map(|a| tile(shared, a, &language)))
                         .collect();
                     done.set_can_already(ModelRc::new(VecModel::from(titles)));
                     done.set_practise(ModelRc::default());

@@ -171,6 +171,12 @@ impl Kiosk {
         kiosk
     }
 
+    /// What the simulated voice said so far (calls and lesson instructions), as (language,
+    /// text); `None` with a real voice.
+    pub fn said(&self) -> Option<Vec<(String, String)>> {
+        self._peripherals.said()
+    }
+
     /// Shows the queue's latest calls in the "now serving" strip (after any desk action).
     pub fn refresh_now_serving(&self) {
         if let Some(window) = self.shared.window.upgrade() {

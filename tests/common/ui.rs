@@ -61,10 +61,11 @@ pub fn tap_rect(window: &AppWindow, rect: Rect) {
 
 /// Where the mock screen is on the window, and window pixels per screen pixel.
 fn screen_place(window: &AppWindow) -> ((f32, f32), f32) {
-    let screen = ElementHandle::find_by_accessible_label(window, "Practice screen")
-        .chain(ElementHandle::find_by_accessible_label(window, "شاشة التمرين"))
-        .chain(ElementHandle::find_by_accessible_label(window, "Oefenscherm"))
-        .next()
+    let screen = ["en", "nl", "fr", "ar"]
+        .iter()
+        .find_map(|lang| {
+            ElementHandle::find_by_accessible_label(window, &text(lang, "Practice screen")).next()
+        })
         .expect("a mock screen on the window");
     let position = screen.absolute_position();
     let size = screen.size();

@@ -1,0 +1,305 @@
+//! A learner at the kiosk, driven through the real screens with Slint's headless testing
+//! backend: buttons found by their accessible labels in the language on screen, taps on the mock
+//! phone screen as pointer events at the place the screen shows them, time mocked. The
+//! repository's own content pack is used, and the results are read back from the SQLite store.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use loket::clock::ManualClock;
+use loket::config::Config;
+use loket::content::{Pack, StepKind};
+use loket::help_point::HelpPoint;
+use loket::screening::Level;
+use loket::ui::Kiosk;
+use loket::{AppWindow, Feedback, KioskAdapter, LessonAdapter, LessonDoneAdapter, Screen};
+use slint::{ComponentHandle, Model};
+
+mod common;
+use common::ui::{solve, tap, tap_rect, tap_screen, text, type_text};
+
+struct Running {
+    window: AppWindow,
+    kiosk: Kiosk,
+    dir: tempfile::TempDir,
+    help_point: Arc<Mutex<HelpPoint>>,
+}
+
+fn start() -> Running {
+    i_slint_backend_testing::init_no_event_loop();
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = Config::sample();
+    config.kiosk.data_dir = dir.path().to_path_buf();
+    config.speech = loket::config::Speech::Simulated;
+    let clock = Arc::new(ManualClock::new("2026-11-30T09:30:00Z".parse().unwrap()));
+    let parts = loket::setup::kiosk_parts(config, clock).unwrap();
+    let help_point = parts.help_point.clone();
+    let window = AppWindow::new().unwrap();
+    window.window().set_size(slint::PhysicalSize::new(800, 480));
+    let kiosk = Kiosk::wire(&window, parts);
+    window.show().unwrap();
+    Running { window, kiosk, dir, help_point }
+}
+
+fn pack() -> Pack {
+    loket::content::load_pack(Path::new("content"), loket::content::REQUIRED_LANGUAGES).unwrap()
+}
+
+fn wait(seconds: u64) {
+    for _ in 0..seconds * 4 {
+        i_slint_backend_testing::mock_elapsed_time(Duration::from_millis(250));
+    }
+}
+
+fn screen(window: &AppWindow) -> Screen {
+    window.global::<KioskAdapter>().get_screen()
+}
+
+fn db(dir: &Path) -> rusqlite::Connection {
+    rusqlite::Connection::open(dir.join(loket::setup::STORE_FILE)).unwrap()
+}
+
+/// Waits (in real time) until the reader thread has said `count` things.
+fn said(kiosk: &Kiosk, count: usize) -> Vec<(String, String)> {
+    for _ in 0..500 {
+        let said = kiosk.said().unwrap();
+        if said.len() >= count {
+            return said;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    kiosk.said().unwrap()
+}
+
+#[test]
+fn a_learner_completes_a_tutorial_in_french_with_hints_after_wrong_taps() {
+    let k = start();
+    let pack = pack();
+    let tutorial = pack.tutorials.iter().find(|t| t.id == "t02-email").unwrap();
+    tap(&k.window, "Français");
+    tap(&k.window, &text("fr", "Learn step by step"));
+    assert_eq!(screen(&k.window), Screen::Catalogue);
+    tap(&k.window, &tutorial.strings["fr"].title);
+    assert_eq!(screen(&k.window), Screen::Lesson);
+    let lesson = k.window.global::<LessonAdapter>();
+    assert_eq!((lesson.get_step(), lesson.get_steps()), (1, tutorial.steps.len() as i32));
+    assert_eq!(lesson.get_say().as_str(), tutorial.strings["fr"].steps["s01"].say.as_deref().unwrap());
+    // The instruction is read aloud in French as the step comes on screen.
+    let first_say = tutorial.strings["fr"].steps["s01"].say.clone().unwrap();
+    assert!(said(&k.kiosk, 1).contains(&("fr".to_owned(), first_say.clone())));
+
+    for (i, step) in tutorial.steps.iter().enumerate() {
+        assert_eq!(lesson.get_step(), i as i32 + 1, "step {}", step.id);
+        if i == 1 {
+            // A wrong tap first: "try again" and the hint words; a second: the spot is marked.
+            assert_eq!(step.kind, StepKind::Tap);
+            tap_screen(&k.window, 2.0, 630.0);
+            assert_eq!(lesson.get_step(), 2, "a wrong tap does not move on");
+            assert_eq!(lesson.get_feedback(), Feedback::TryAgain);
+            assert_eq!(lesson.get_hint_level(), 1);
+            assert_eq!(
+                lesson.get_hint().as_str(),
+                tutorial.strings["fr"].steps["s02"].hint.as_deref().unwrap()
+            );
+            assert!(!lesson.get_mark());
+            tap_screen(&k.window, 2.0, 630.0);
+            assert!(lesson.get_mark(), "the right spot is marked after two wrong taps");
+            let target = step.target.unwrap();
+            assert_eq!((lesson.get_mark_x(), lesson.get_mark_w()), (target.x as f32, target.w as f32));
+            // "Listen again" reads the instruction once more.
+            let before = k.kiosk.said().unwrap().len();
+            tap(&k.window, &text("fr", "Listen again"));
+            assert!(said(&k.kiosk, before + 1).len() > before);
+        }
+        if step.kind == StepKind::Type {
+            // A wrong answer keeps the text to correct; the field shows what was typed.
+            type_text(&k.window, "fr", "non");
+            tap(&k.window, &text("fr", "Done typing"));
+            assert_eq!(lesson.get_typed().as_str(), "non");
+            assert_eq!(lesson.get_feedback(), Feedback::TryAgain);
+            for _ in 0..3 {
+                tap(&k.window, &text("fr", "Erase"));
+            }
+            assert_eq!(lesson.get_typed().as_str(), "");
+        }
+        solve(&k.window, step);
+    }
+    assert_eq!(screen(&k.window), Screen::LessonDone);
+    let done = k.window.global::<LessonDoneAdapter>();
+    assert!(!done.get_screening());
+    assert_eq!(done.get_title().as_str(), tutorial.strings["fr"].title);
+
+    let (completed, language, steps_done, steps_total, hints, wrong): (bool, String, u32, u32, u32, u32) = db(k.dir.path())
+        .query_row(
+            "SELECT completed, language, steps_done, steps_total, hints, wrong_taps FROM tutorial_run WHERE tutorial_id = 't02-email'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
+        )
+        .unwrap();
+    assert!(completed);
+    assert_eq!(language, "fr");
+    assert_eq!(steps_total, tutorial.steps.len() as u32);
+    assert_eq!(steps_done, steps_total, "two wrong taps are help, not the kiosk showing the way");
+    assert_eq!((hints, wrong), (2, 3), "hints on the tap and the type step; 2 wrong taps + 1 wrong answer");
+    let statement: String = db(k.dir.path())
+        .query_row("SELECT body FROM outbox WHERE type LIKE 'xapi%' ORDER BY seq DESC LIMIT 1", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert!(statement.contains("t02-email") && statement.contains("completed"), "{statement}");
+
+    // "Done" goes back to the welcome screen and forgets the language.
+    tap(&k.window, &text("fr", "Done"));
+    assert_eq!(screen(&k.window), Screen::Welcome);
+}
+
+#[test]
+fn a_learner_does_the_screening_with_a_mix_of_right_wrong_and_risky_taps() {
+    let k = start();
+    let pack = pack();
+    tap(&k.window, "العربية");
+    tap(&k.window, &text("ar", "Check your digital skills"));
+    assert_eq!(screen(&k.window), Screen::ScreeningIntro);
+    tap(&k.window, &text("ar", "Start"));
+    let lesson = k.window.global::<LessonAdapter>();
+    assert!(lesson.get_screening() && lesson.get_can_skip() && !lesson.get_can_back());
+
+    for (n, item) in pack.screening.iter().enumerate() {
+        assert_eq!((lesson.get_task(), lesson.get_tasks()), (n as i32 + 1, 8), "{}", item.id);
+        match item.id.as_str() {
+            // Shown the way on the first step: three wrong taps, then "next".
+            "x03-wifi" => {
+                for _ in 0..3 {
+                    tap_screen(&k.window, 2.0, 2.0);
+                }
+                assert_eq!(lesson.get_hint_level(), 3);
+                tap(&k.window, &text("ar", "Next"));
+                for step in &item.steps[1..] {
+                    solve(&k.window, step);
+                }
+            }
+            // One slip on the first step: still "on their own" (one wrong tap is allowed).
+            "x04-mail-reply" => {
+                tap_screen(&k.window, 2.0, 630.0);
+                assert_eq!(lesson.get_hint_level(), 0, "a first slip brings no hint in the screening");
+                for step in &item.steps {
+                    solve(&k.window, step);
+                }
+            }
+            // Skipped at once.
+            "x05-video-call" => tap(&k.window, &text("ar", "Skip this task")),
+            // The scam link tapped once: risky.
+            "x07-phishing" => {
+                let step = item.steps.iter().position(|s| !s.avoid.is_empty()).unwrap();
+                for s in &item.steps[..step] {
+                    solve(&k.window, s);
+                }
+                tap_rect(&k.window, item.steps[step].avoid[0]);
+                for s in &item.steps[step..] {
+                    solve(&k.window, s);
+                }
+            }
+            // Two wrong taps: the hint words, then done: "with help".
+            "x08-search-ad" => {
+                tap_screen(&k.window, 2.0, 2.0);
+                tap_screen(&k.window, 2.0, 2.0);
+                assert_eq!(lesson.get_hint_level(), 1);
+                for step in &item.steps {
+                    solve(&k.window, step);
+                }
+            }
+            _ => {
+                for step in &item.steps {
+                    solve(&k.window, step);
+                }
+            }
+        }
+    }
+    assert_eq!(screen(&k.window), Screen::LessonDone);
+    let done = k.window.global::<LessonDoneAdapter>();
+    assert!(done.get_screening() && !done.get_not_stored());
+    let code = done.get_code().to_string();
+    assert_eq!(code.len(), 7, "{code}");
+
+    // The learner sees what they can already do and what to practise, by task title.
+    let titles = |model: slint::ModelRc<loket::TutorialTile>| -> Vec<String> {
+        model.iter().map(|t| t.title.to_string()).collect()
+    };
+    let title = |id: &str| pack.screening.iter().find(|a| a.id == id).unwrap().strings["ar"].title.clone();
+    let already = titles(done.get_can_already());
+    let practise = titles(done.get_practise());
+    for id in ["x01-touch-warmup", "x02-find-the-app", "x04-mail-reply", "x06-appointment"] {
+        assert!(already.contains(&title(id)), "{id} done alone: {already:?}");
+    }
+    for id in ["x03-wifi", "x05-video-call", "x07-phishing", "x08-search-ad"] {
+        assert!(practise.contains(&title(id)), "{id} to practise: {practise:?}");
+    }
+    assert!(done.get_suggestions().row_count() > 0, "tutorials are suggested for what to practise");
+
+    // Staff find the details behind the code.
+    let detail = k.help_point.lock().unwrap().store().screening_by_code(&code).unwrap().unwrap();
+    assert!(detail.finished);
+    assert_eq!(detail.language, "ar");
+    let level = |id: &str| detail.items.iter().find(|(r, _)| r.item_id == id).unwrap().1;
+    assert_eq!(level("x01-touch-warmup"), Level::OnOwn);
+    assert_eq!(level("x04-mail-reply"), Level::OnOwn);
+    assert_eq!(level("x03-wifi"), Level::NotYet);
+    assert_eq!(level("x05-video-call"), Level::NotYet);
+    assert_eq!(level("x07-phishing"), Level::NotYet);
+    assert_eq!(level("x08-search-ad"), Level::WithHelp);
+    let phishing = &detail.items.iter().find(|(r, _)| r.item_id == "x07-phishing").unwrap().0;
+    assert_eq!(phishing.steps.iter().map(|s| s.risky_taps).sum::<u32>(), 1);
+    // x05 (the video call) was skipped, so the sample's rules do not suggest online lessons.
+    assert_ne!(detail.referral.outcome, "online-lessons", "{:?}", detail.referral);
+    assert!(!detail.referral.label.is_empty());
+}
+
+#[test]
+fn a_learner_who_walks_away_is_asked_then_the_kiosk_starts_over_and_keeps_the_partial_result() {
+    let k = start();
+    tap(&k.window, "Nederlands");
+    tap(&k.window, &text("nl", "Check your digital skills"));
+    tap(&k.window, &text("nl", "Start"));
+    let pack = pack();
+    solve(&k.window, &pack.screening[0].steps[0]);
+    let learning_idle = Config::sample().learning.idle_timeout_seconds as u64;
+    wait(learning_idle - 5);
+    assert_eq!(screen(&k.window), Screen::Lesson, "a lesson waits longer than a choice screen");
+    assert!(!k.window.global::<loket::StillThereAdapter>().get_shown());
+    wait(10);
+    assert!(k.window.global::<loket::StillThereAdapter>().get_shown(), "are you still there?");
+    wait(Config::sample().kiosk.countdown_seconds as u64 + 1);
+    assert_eq!(screen(&k.window), Screen::Welcome);
+    let (finished, items): (bool, u32) = db(k.dir.path())
+        .query_row(
+            "SELECT finished, (SELECT count(*) FROM screening_item WHERE screening = screening.id) FROM screening",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert!(!finished);
+    assert_eq!(items, 8, "every exercise is recorded, those not reached too");
+}
+
+#[test]
+fn hints_come_with_time_in_a_tutorial() {
+    let k = start();
+    tap(&k.window, "English");
+    tap(&k.window, &text("en", "Learn step by step"));
+    let pack = pack();
+    let tutorial = pack.tutorials.iter().find(|t| t.id == "t01-touchscreen").unwrap();
+    tap(&k.window, &tutorial.strings["en"].title);
+    solve(&k.window, &tutorial.steps[0]);
+    let lesson = k.window.global::<LessonAdapter>();
+    let after = tutorial.steps[1].hint_after_s.unwrap() as u64;
+    wait(after - 1);
+    assert_eq!(lesson.get_hint_level(), 0);
+    wait(2);
+    assert_eq!(lesson.get_hint_level(), 1, "the hint words after {after} s");
+    wait(after);
+    assert!(lesson.get_mark(), "the spot after twice that");
+    // Back goes to the step before (tutorials only).
+    tap(&k.window, &text("en", "Back"));
+    assert_eq!(lesson.get_step(), 1);
+}
