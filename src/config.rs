@@ -569,8 +569,11 @@ struct SiteFile {
     kiosk_id: String,
 }
 
+/// `site.kiosk_id` when the config does not name the kiosk.
+pub const DEFAULT_KIOSK_ID: &str = "loket-1";
+
 fn default_kiosk_id() -> String {
-    "loket-1".into()
+    DEFAULT_KIOSK_ID.into()
 }
 
 #[derive(Deserialize)]

@@ -89,7 +89,7 @@ impl LearningRules {
             on_own_max_wrong_taps: learning.on_own_max_wrong_taps,
             referral: learning.referral,
             xapi_base: learning.xapi_base,
-            kiosk_id: "loket-1".to_owned(),
+            kiosk_id: crate::config::DEFAULT_KIOSK_ID.to_owned(),
             time_zone,
         }
     }

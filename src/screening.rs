@@ -371,6 +371,34 @@ pub struct ScreeningDetail {
     pub referral: Referral,
 }
 
+/// The Dutch name of a DigComp 2.2 competence (as staff read it), by code.
+pub fn digcomp_name_nl(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "1.1" => "Browsen, zoeken en filteren van gegevens, informatie en digitale inhoud",
+        "1.2" => "Evalueren van gegevens, informatie en digitale inhoud",
+        "1.3" => "Beheren van gegevens, informatie en digitale inhoud",
+        "2.1" => "Interageren via digitale technologieën",
+        "2.2" => "Delen via digitale technologieën",
+        "2.3" => "Burgerschap uitoefenen via digitale technologieën",
+        "2.4" => "Samenwerken via digitale technologieën",
+        "2.5" => "Netiquette",
+        "2.6" => "Beheren van de digitale identiteit",
+        "3.1" => "Ontwikkelen van digitale inhoud",
+        "3.2" => "Integreren en herwerken van digitale inhoud",
+        "3.3" => "Auteursrecht en licenties",
+        "3.4" => "Programmeren",
+        "4.1" => "Beschermen van apparaten",
+        "4.2" => "Beschermen van persoonsgegevens en privacy",
+        "4.3" => "Beschermen van gezondheid en welzijn",
+        "4.4" => "Beschermen van het milieu",
+        "5.1" => "Oplossen van technische problemen",
+        "5.2" => "Behoeften en technologische oplossingen herkennen",
+        "5.3" => "Creatief gebruiken van digitale technologieën",
+        "5.4" => "Hiaten in de eigen digitale competenties herkennen",
+        _ => return None,
+    })
+}
+
 /// The letters of a result code: no look-alikes (0/O, 1/I/L, 2/Z, 5/S, 8/B, G/6, Q).
 pub const CODE_ALPHABET: &[u8] = b"ACDEFHJKMNPRTUVWXY34679";
 
@@ -660,6 +688,14 @@ mod tests {
         ] {
             assert_eq!(normalize_code(bad), None, "{bad:?}");
         }
+    }
+
+    #[test]
+    fn every_digcomp_competence_has_a_dutch_name() {
+        for code in crate::content::DIGCOMP_CODES {
+            assert!(digcomp_name_nl(code).is_some_and(|n| !n.is_empty()), "{code}");
+        }
+        assert_eq!(digcomp_name_nl("9.9"), None);
     }
 
     #[test]

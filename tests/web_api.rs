@@ -596,3 +596,145 @@ async fn an_action_on_the_visitor_the_desk_no_longer_serves_changes_nothing() {
     let (status, _) = s.act(&desk, "no-show", json!({ "ticket": second })).await;
     assert_eq!(status, StatusCode::OK);
 }
+
+/// A screening a learner finished at the kiosk a few minutes ago: the warm-up on their own, the
+/// mail with a hint, the phishing message with a tap on the scam link, the rest not reached.
+fn record_screening(server: &Server) -> loket::screening::ScreeningRecord {
+    use loket::screening::{ItemEnding, ItemResult, ScreeningRun, StepResult};
+    let step = |wrong_taps: u32, risky_taps: u32, hint_level: u8| StepResult {
+        step_id: "s01".into(),
+        done: true,
+        wrong_taps,
+        risky_taps,
+        hint_level,
+        time_ms: 20_000,
+        first_action_ms: Some(3_000),
+    };
+    let item = |id: &str, digcomp: &[&str], ending: ItemEnding, steps: Vec<StepResult>| ItemResult {
+        item_id: id.into(),
+        version: 1,
+        digcomp: digcomp.iter().map(|c| (*c).to_owned()).collect(),
+        digcomp_version: "2.2".into(),
+        ending,
+        steps,
+        duration_ms: 65_000,
+    };
+    let mut hp = server.help_point.lock().unwrap();
+    let now = hp.now();
+    let run = ScreeningRun {
+        language: "ar".into(),
+        started_at: now.checked_sub(SignedDuration::from_mins(6)).unwrap(),
+        ended_at: now,
+        finished: true,
+        items: vec![
+            item("x01-touch-warmup", &["5.2"], ItemEnding::Completed, vec![step(0, 0, 0), step(1, 0, 0)]),
+            item("x04-mail-reply", &["2.1"], ItemEnding::Completed, vec![step(0, 0, 2)]),
+            item("x07-phishing", &["4.2", "1.2"], ItemEnding::Completed, vec![step(1, 1, 0)]),
+            item("x08-search-ad", &["1.1", "1.2"], ItemEnding::NotReached, vec![]),
+        ],
+    };
+    hp.record_screening(run).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_look_a_screening_result_up_by_its_code() {
+    let s = start().await;
+    let record = record_screening(&s);
+    let desk = s.sign_in("desk-2").await;
+    let lookup = |code: String| s.as_desk(&desk, Method::GET, &format!("/api/v1/screening/{code}")).send();
+    let response = lookup(record.code.clone()).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["code"], record.code.as_str());
+    assert_eq!(body["language"], "ar");
+    assert_eq!(body["language_name"], "العربية");
+    assert_eq!(body["finished"], true);
+    assert_eq!(body["ended_local"], "30-11-2026 10:30", "local time in Brussels");
+    assert_eq!(body["referral"], json!({"outcome": record.referral.outcome, "label": record.referral.label}));
+    assert_eq!(body["referral"]["outcome"], "one-to-one", "x02 was not done");
+    let competences: Vec<(String, String)> = body["competences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["code"].as_str().unwrap().to_owned(), c["level"].as_str().unwrap().to_owned()))
+        .collect();
+    let expected =
+        [("1.1", "not_yet"), ("1.2", "not_yet"), ("2.1", "with_help"), ("4.2", "not_yet"), ("5.2", "on_own")];
+    assert_eq!(competences, expected.map(|(c, l)| (c.to_owned(), l.to_owned())));
+    assert_eq!(body["competences"][2]["name"], "Interageren via digitale technologieën");
+    let mail = &body["items"][1];
+    assert_eq!(mail["item_id"], "x04-mail-reply");
+    assert_eq!((mail["level"].as_str(), mail["ending"].as_str()), (Some("with_help"), Some("completed")));
+    assert_eq!((mail["hints"].as_u64(), mail["max_hint_level"].as_u64()), (Some(1), Some(2)));
+    let phishing = &body["items"][2];
+    assert_eq!((phishing["level"].as_str(), phishing["risky_taps"].as_u64()), (Some("not_yet"), Some(1)));
+    assert_eq!(body["items"][0]["wrong_taps"], 1);
+    assert_eq!(body["items"][3]["ending"], "not_reached");
+    assert_eq!(body["items"][0]["duration_ms"], 65_000);
+
+    // Typed in lowercase without the dash, or by a machine with a token: the same result.
+    let typed = record.code.replace('-', "").to_lowercase();
+    let again: Value = lookup(typed).await.unwrap().json().await.unwrap();
+    assert_eq!(again["code"], record.code.as_str());
+    let by_token = s
+        .http
+        .get(format!("{}/api/v1/screening/{}", s.base, record.code))
+        .bearer_auth(&s.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(by_token.status(), StatusCode::OK);
+
+    // An unknown code is 404, something that cannot be a code 400, both with a reason.
+    let unknown = if record.code == "AAA-AAA" { "CCC-CCC" } else { "AAA-AAA" };
+    let (status, message) = error_of(lookup(unknown.into()).await.unwrap()).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(message.contains("no screening") && message.contains(unknown), "{message}");
+    for bad in ["K7M-4P", "0O0-1I1", "K7M-4PXX", "%20", "K7M%2F4PX"] {
+        let (status, message) = error_of(lookup(bad.into()).await.unwrap()).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
+        assert!(message.contains("not a result code"), "{bad}: {message}");
+    }
+    // Without a session or token: 401, and nothing about the result.
+    let (status, message) = error_of(s.get(&format!("/api/v1/screening/{}", record.code)).await).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(!message.contains(&record.code));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn todays_figures_count_screenings_and_tutorials() {
+    let s = start().await;
+    let desk = s.sign_in("desk-1").await;
+    let figures = s.view(&desk).await["figures"].clone();
+    assert_eq!(
+        (figures["screenings_today"].as_u64(), figures["tutorials_today"].as_u64()),
+        (Some(0), Some(0))
+    );
+    record_screening(&s);
+    {
+        let mut hp = s.help_point.lock().unwrap();
+        let now = hp.now();
+        hp.record_tutorial(loket::screening::TutorialRun {
+            tutorial_id: "t02-email".into(),
+            version: 1,
+            digcomp: vec!["2.1".into()],
+            language: "fr".into(),
+            started_at: now,
+            ended_at: now,
+            completed: true,
+            steps_done: 6,
+            steps_total: 6,
+            hints: 0,
+            wrong_taps: 0,
+        })
+        .unwrap();
+    }
+    let figures = s.view(&desk).await["figures"].clone();
+    assert_eq!(
+        (figures["screenings_today"].as_u64(), figures["tutorials_today"].as_u64()),
+        (Some(1), Some(1))
+    );
+    s.clock.advance(SignedDuration::from_hours(24));
+    let figures = s.view(&desk).await["figures"].clone();
+    assert_eq!(figures["screenings_today"], 0, "a new day");
+}

@@ -79,7 +79,7 @@ impl CallView {
 }
 
 /// Runs `f` on the locked help point on a blocking thread.
-async fn with_help_point<T: Send + 'static>(
+pub(super) async fn with_help_point<T: Send + 'static>(
     state: &WebState,
     f: impl FnOnce(&mut HelpPoint, &Config) -> Result<T, WebError> + Send + 'static,
 ) -> Result<T, WebError> {
@@ -194,6 +194,9 @@ pub struct Figures {
     /// The whole help point's, today.
     served_today: usize,
     no_shows_today: usize,
+    /// Screenings and tutorial sessions that ended today at the kiosk.
+    screenings_today: u64,
+    tutorials_today: u64,
 }
 
 #[derive(Serialize)]
@@ -221,6 +224,11 @@ fn desk_view(hp: &HelpPoint, config: &Config, desk_id: &str) -> Result<DeskView,
     let waiting: Vec<TicketView> =
         queue.waiting().filter(|t| desk.serves(&t.service)).map(|t| TicketView::of(t, config, now)).collect();
     let today = queue.service_day(now);
+    // The queue matters more than these two figures: a store that cannot count them shows 0.
+    let (screenings_today, tutorials_today) = hp.learning_today().unwrap_or_else(|e| {
+        log::error!("web: today's screenings and tutorials not counted: {e}");
+        (0, 0)
+    });
     let count_today = |state: fn(&TicketState) -> bool| {
         queue.tickets().filter(|t| t.service_day == today && state(&t.state)).count()
     };
@@ -237,6 +245,8 @@ fn desk_view(hp: &HelpPoint, config: &Config, desk_id: &str) -> Result<DeskView,
         longest_wait_minutes: waiting.iter().map(|t| t.waiting_minutes).max().unwrap_or(0),
         served_today: count_today(|s| matches!(s, TicketState::Served { .. })),
         no_shows_today: count_today(|s| matches!(s, TicketState::NoShow { .. })),
+        screenings_today,
+        tutorials_today,
     };
     Ok(DeskView {
         desk: DeskInfo {

@@ -6,6 +6,7 @@
 //! - [`auth`]: desk sessions with CSRF tokens, API tokens, the sign-in rate limit;
 //! - [`live`]: Server-Sent Events fed by the help point's change listener;
 //! - [`pages`]: the static pages from `src/web/static/`;
+//! - [`results`]: screening results staff look up by their code;
 //! - [`error`]: the one error type, answered as `{"error": "…"}`.
 //!
 //! [`ROUTES`] lists every route; `docs/openapi.json` documents exactly these (a test checks).
@@ -18,6 +19,7 @@ pub mod auth;
 pub mod error;
 pub mod live;
 pub mod pages;
+pub mod results;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -81,6 +83,7 @@ pub const ROUTES: &[Route] = &[
     route("POST", "/api/v1/desks/{desk}/resume", 200, Access::Staff),
     route("POST", "/api/v1/tickets", 201, Access::Staff),
     route("GET", "/api/v1/events", 200, Access::Staff),
+    route("GET", "/api/v1/screening/{code}", 200, Access::Staff),
 ];
 
 /// Request bodies are small JSON objects.
@@ -158,6 +161,7 @@ pub fn router(state: WebState) -> Router {
         .route("/api/v1/desks/{desk}/resume", post(api::resume))
         .route("/api/v1/tickets", post(api::take_ticket))
         .route("/api/v1/events", get(live::queue_events))
+        .route("/api/v1/screening/{code}", get(results::screening))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 
 use loket::clock::ManualClock;
 use loket::config::Config;
-use loket::help_point::{HelpPoint, queue_rules};
+use loket::help_point::{HelpPoint, learning_rules, queue_rules};
 use loket::store::Store;
 use loket::web::WebState;
 
@@ -28,7 +28,8 @@ pub async fn start_web(adjust: impl FnOnce(&mut Config)) -> WebServer {
     adjust(&mut config);
     let clock = Arc::new(ManualClock::new("2026-11-30T09:30:00Z".parse().unwrap()));
     let store = Store::open(&dir.path().join("loket.sqlite")).unwrap();
-    let help_point = HelpPoint::open(queue_rules(&config), store, clock.clone()).unwrap();
+    let mut help_point = HelpPoint::open(queue_rules(&config), store, clock.clone()).unwrap();
+    help_point.set_learning_rules(learning_rules(&config));
     let help_point = Arc::new(Mutex::new(help_point));
     let state = WebState::new(help_point.clone(), Arc::new(config));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -69,6 +69,7 @@
     $("desk-view").hidden = true;
     $("bar-actions").hidden = true;
     $("desk-name").textContent = "";
+    clearLookup();
     document.title = "Loket – balie";
     $("sign-in-view").hidden = false;
     fillDesks();
@@ -244,6 +245,8 @@
     $("fig-served").textContent = f.served_today || 0;
     $("fig-no-shows").textContent = f.no_shows_today || 0;
     $("fig-longest").textContent = minutes(f.longest_wait_minutes);
+    $("fig-screenings").textContent = f.screenings_today || 0;
+    $("fig-tutorials").textContent = f.tutorials_today || 0;
     $("fig-per-service").replaceChildren(...(f.waiting_per_service || []).map((s) => {
       const li = el("li");
       li.append(el("span", null, s.name), el("strong", null, String(s.waiting)));
@@ -318,6 +321,110 @@
     act("transfer", { service });
   });
   $("pause-toggle").addEventListener("click", () => act(view && view.desk.paused ? "resume" : "pause"));
+
+  // ---- screening results ---------------------------------------------------------------
+
+  const LEVELS = {
+    on_own: ["✓", "zelfstandig"],
+    with_help: ["◐", "met hulp"],
+    not_yet: ["✗", "nog niet"],
+  };
+  const ENDINGS = { skipped: "overgeslagen", timed_out: "weggegaan", not_reached: "niet bereikt" };
+
+  function levelMark(level) {
+    const [mark, text] = LEVELS[level] || ["?", level];
+    const span = el("span", "level " + level);
+    const m = el("span", "mark", mark);
+    m.setAttribute("aria-hidden", "true");
+    span.append(m, " " + text);
+    return span;
+  }
+
+  function duration(ms) {
+    const s = Math.round((ms || 0) / 1000);
+    if (s < 60) return s + " s";
+    return Math.floor(s / 60) + " min " + String(s % 60).padStart(2, "0") + " s";
+  }
+
+  function clearLookup() {
+    $("lookup-result").hidden = true;
+    $("lookup-error").hidden = true;
+    $("lookup-code").value = "";
+    $("lookup-competences").replaceChildren();
+    $("lookup-items").tBodies[0].replaceChildren();
+  }
+
+  function renderResult(r) {
+    $("lookup-shown").textContent = r.code;
+    $("lookup-when").textContent = r.ended_local;
+    const lang = $("lookup-language");
+    lang.textContent = r.language_name;
+    lang.lang = r.language;
+    $("lookup-unfinished").hidden = r.finished;
+    $("lookup-referral").textContent = r.referral.label;
+    $("lookup-competences").replaceChildren(...r.competences.map((c) => {
+      const li = el("li");
+      li.append(levelMark(c.level), el("span", "competence", c.code + " " + c.name));
+      return li;
+    }));
+    $("lookup-items").tBodies[0].replaceChildren(...r.items.map((i) => {
+      const tr = el("tr");
+      const reached = i.ending !== "not_reached";
+      const done = i.ending === "completed"
+        ? (i.steps_done === i.steps_total ? "ja" : "voorgedaan (" + i.steps_done + "/" + i.steps_total + " stappen)")
+        : ENDINGS[i.ending] || i.ending;
+      const hints = i.hints === 0 ? "0" : i.hints + " (niveau " + i.max_hint_level + ")";
+      const name = el("th", "item", i.item_id);
+      name.scope = "row";
+      const level = el("td");
+      level.append(levelMark(i.level));
+      const cells = [
+        level, el("td", null, done),
+        el("td", "num", reached ? hints : "–"),
+        el("td", "num", reached ? String(i.wrong_taps) : "–"),
+        el("td", "num" + (i.risky_taps > 0 ? " risky" : ""), reached ? String(i.risky_taps) : "–"),
+        el("td", "num", reached ? duration(i.duration_ms) : "–"),
+      ];
+      // On a phone the rows stack: each cell then shows its column's name.
+      const heads = Array.from($("lookup-items").tHead.rows[0].cells).slice(1);
+      cells.forEach((td, n) => { td.dataset.label = heads[n].textContent; });
+      tr.append(name, ...cells);
+      return tr;
+    }));
+    $("lookup-error").hidden = true;
+    $("lookup-result").hidden = false;
+  }
+
+  $("lookup-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const code = $("lookup-code").value.trim();
+    const err = $("lookup-error");
+    $("lookup-result").hidden = true;
+    if (!code) {
+      err.textContent = "Vul de code in, bv. K7M-4PX.";
+      err.hidden = false;
+      return;
+    }
+    $("lookup-submit").disabled = true;
+    try {
+      const res = await api("GET", "/api/v1/screening/" + encodeURIComponent(code));
+      if (res.status === 401) { showSignIn(); say("U bent afgemeld. Meld opnieuw aan.", "error"); return; }
+      if (!res.ok) {
+        err.textContent = await errorText(res, res.status === 404 ? "Geen resultaat met deze code"
+          : res.status === 400 ? "Dat is geen resultaatcode: 6 tekens, bv. K7M-4PX" : undefined);
+        err.hidden = false;
+        return;
+      }
+      renderResult(await res.json());
+      // Screenings do not change the queue, so no live event brings today's figures: fetch them.
+      reload();
+    } catch (_) {
+      err.textContent = "Geen verbinding met de server.";
+      err.hidden = false;
+    } finally {
+      $("lookup-submit").disabled = false;
+    }
+  });
 
   // ---- live updates ------------------------------------------------------------------
 

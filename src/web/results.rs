@@ -1,0 +1,147 @@
+//! Screening results for staff: `GET /api/v1/screening/{code}`, the result a learner's code
+//! stands for, with the measurements per exercise, the level per DigComp competence (with its
+//! Dutch name) and the suggested referral.
+//!
+//! It owns the JSON shape of a result (see `docs/openapi.json`). It must not score anything:
+//! the levels and the referral were decided by `screening` when the result was recorded.
+
+use axum::Json;
+use axum::extract::{FromRequestParts, Path, State};
+use axum::http::request::Parts;
+use jiff::Timestamp;
+use serde::Serialize;
+
+use super::WebState;
+use super::api::with_help_point;
+use super::auth::Staff;
+use super::error::WebError;
+use crate::config::Config;
+use crate::screening::{self, ItemEnding, Level, Referral, ScreeningDetail};
+
+/// A screening result as staff see it.
+#[derive(Debug, Serialize)]
+pub struct ScreeningView {
+    /// As shown to the learner: `K7M-4PX`.
+    code: String,
+    started_at: Timestamp,
+    ended_at: Timestamp,
+    /// When it ended, in the help point's time: `30-11-2026 10:42`.
+    ended_local: String,
+    language: String,
+    /// The language in its own script.
+    language_name: String,
+    /// False when the learner walked away before the end.
+    finished: bool,
+    referral: Referral,
+    competences: Vec<CompetenceView>,
+    items: Vec<ItemView>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CompetenceView {
+    code: String,
+    /// The competence's name in Dutch.
+    name: String,
+    level: Level,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ItemView {
+    item_id: String,
+    version: u32,
+    digcomp: Vec<String>,
+    ending: ItemEnding,
+    level: Level,
+    steps_done: u32,
+    steps_total: u32,
+    /// Steps where a hint showed, and the highest hint level reached (3: the kiosk showed it).
+    hints: u32,
+    max_hint_level: u8,
+    wrong_taps: u64,
+    risky_taps: u64,
+    duration_ms: u64,
+}
+
+impl ScreeningView {
+    fn of(detail: ScreeningDetail, config: &Config) -> ScreeningView {
+        let language_name = crate::languages::language(&detail.language)
+            .map_or_else(|| detail.language.clone(), |l| l.autonym.to_owned());
+        ScreeningView {
+            ended_local: detail
+                .ended_at
+                .to_zoned(config.site.timezone.clone())
+                .strftime("%d-%m-%Y %H:%M")
+                .to_string(),
+            code: detail.code,
+            started_at: detail.started_at,
+            ended_at: detail.ended_at,
+            language: detail.language,
+            language_name,
+            finished: detail.finished,
+            referral: detail.referral,
+            competences: detail
+                .competences
+                .into_iter()
+                .map(|(code, level)| CompetenceView {
+                    name: screening::digcomp_name_nl(&code).unwrap_or(&code).to_owned(),
+                    code,
+                    level,
+                })
+                .collect(),
+            items: detail
+                .items
+                .into_iter()
+                .map(|(item, level)| ItemView {
+                    steps_done: item.steps_done(),
+                    steps_total: item.steps.len() as u32,
+                    hints: item.hints(),
+                    max_hint_level: item.max_hint_level(),
+                    wrong_taps: item.wrong_taps(),
+                    risky_taps: item.risky_taps(),
+                    item_id: item.item_id,
+                    version: item.version,
+                    digcomp: item.digcomp,
+                    ending: item.ending,
+                    level,
+                    duration_ms: item.duration_ms,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The `{code}` of a path, normalized (`k7m4px` → `K7M-4PX`), or 400.
+pub struct ResultCode(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ResultCode {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, WebError> {
+        let Path(code) = Path::<String>::from_request_parts(parts, state).await.map_err(|e| {
+            WebError::BadRequest(format!("bad result code in the address: {}", e.body_text()))
+        })?;
+        let alphabet = std::str::from_utf8(screening::CODE_ALPHABET).unwrap_or_default();
+        screening::normalize_code(&code).map(ResultCode).ok_or_else(|| {
+            WebError::BadRequest(format!(
+                "that is not a result code: a result code is 6 characters from {alphabet}, e.g. K7M-4PX"
+            ))
+        })
+    }
+}
+
+/// `GET /api/v1/screening/{code}`: any signed-in desk or API token may look a result up.
+pub async fn screening(
+    State(state): State<WebState>,
+    _staff: Staff,
+    ResultCode(code): ResultCode,
+) -> Result<Json<ScreeningView>, WebError> {
+    with_help_point(&state, move |hp, config| {
+        let detail = hp
+            .store()
+            .screening_by_code(&code)
+            .map_err(|e| WebError::Internal(format!("store: {e}")))?
+            .ok_or_else(|| WebError::NotFound(format!("no screening has the result code {code}")))?;
+        Ok(Json(ScreeningView::of(detail, config)))
+    })
+    .await
+}
