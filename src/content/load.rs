@@ -502,7 +502,7 @@ fn parse_strings(
     Some(Strings { title: title.unwrap_or_default(), steps })
 }
 
-/// Reads `audio/<lang>/<step>.ogg`: each file must name a known language and a step. Audio
+/// Reads `audio/<lang>/<step>.wav` (played with aplay): each file must name a known language and a step. Audio
 /// without words in that language is allowed (the words fall back to Dutch).
 fn load_audio(
     dir: &Path,
@@ -532,7 +532,7 @@ fn load_audio(
             if name.starts_with('.') {
                 continue;
             }
-            match name.strip_suffix(".ogg") {
+            match name.strip_suffix(".wav") {
                 Some(step) if step_ids.contains(step) => {
                     audio.insert((code.clone(), step.to_owned()), path);
                 }
@@ -544,7 +544,7 @@ fn load_audio(
                 None => problems.push(Problem {
                     file: path,
                     line: None,
-                    message: "expected <step>.ogg (Ogg Vorbis or Opus audio)".into(),
+                    message: "expected <step>.wav (a WAV recording)".into(),
                 }),
             }
         }

@@ -1,6 +1,6 @@
 //! Content packs as data: guided tutorials (`tutorials/<id>/tutorial.toml`) and screening
 //! exercises (`screening/<id>/item.toml`), each with its words per language
-//! (`strings/<lang>.toml`), optional audio (`audio/<lang>/<step>.ogg`) and mock screens
+//! (`strings/<lang>.toml`), optional recorded audio (`audio/<lang>/<step>.wav`) and mock screens
 //! (`img/*.svg` or `*.png`). This module owns the typed, validated form of a pack ([`Pack`]),
 //! the loader that collects *every* problem with its file and line ([`load_pack`]) and the
 //! [`ContentLibrary`] that keeps the last good pack when a new one is broken.
