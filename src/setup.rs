@@ -98,7 +98,7 @@ pub fn load_content(config: &Config) -> Option<Arc<Pack>> {
             for problem in crate::screening::check_referral_items(&config.learning.referral, &known) {
                 log::warn!("{problem}");
             }
-            log::info!("content {}: {}", dir.display(), pack.summary());
+            log::info!("content pack {}: {}", dir.display(), pack.summary());
             Some(Arc::new(pack))
         }
         Err(problems) => {
