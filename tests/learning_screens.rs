@@ -29,19 +29,6 @@ fn out_dir() -> PathBuf {
     dir
 }
 
-fn snapshot(window: &AppWindow, path: &Path, (w, h): (u32, u32)) {
-    let shot = window.window().take_snapshot().unwrap();
-    assert_eq!((shot.width(), shot.height()), (w, h), "{}", path.display());
-    let pixels = shot.as_bytes();
-    let first = &pixels[..4];
-    assert!(pixels.chunks(4).any(|p| p != first), "{} is blank", path.display());
-    let file = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
-    let mut png = png::Encoder::new(file, w, h);
-    png.set_color(png::ColorType::Rgba);
-    png.set_depth(png::BitDepth::Eight);
-    png.write_header().unwrap().write_image_data(pixels).unwrap();
-}
-
 fn kiosk(dir: &Path) -> (AppWindow, Kiosk) {
     let mut config = Config::sample();
     config.kiosk.data_dir = dir.to_path_buf();
@@ -73,7 +60,7 @@ fn the_learning_screens_in_dutch_and_arabic() {
             window.show().unwrap();
             let name = |screen: &str| out.join(format!("{screen}-{lang}-{}x{}.png", size.0, size.1));
             let mut shot = |screen: &str| {
-                snapshot(&window, &name(screen), size);
+                common::ui::snapshot(&window, &name(screen), size);
                 written += 1;
             };
             common::ui::tap(&window, autonym);

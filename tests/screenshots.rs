@@ -16,6 +16,8 @@ use loket::ui::Kiosk;
 use loket::{AppWindow, KioskAdapter, PrintState, TicketAdapter};
 use slint::ComponentHandle;
 
+mod common;
+
 const SIZES: [(u32, u32); 3] = [(800, 480), (720, 1280), (1920, 1080)];
 
 fn out_dir() -> PathBuf {
@@ -24,19 +26,6 @@ fn out_dir() -> PathBuf {
         .unwrap_or_else(|| Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots"));
     std::fs::create_dir_all(&dir).unwrap();
     dir
-}
-
-fn snapshot(window: &AppWindow, path: &Path, (w, h): (u32, u32)) {
-    let shot = window.window().take_snapshot().unwrap();
-    assert_eq!((shot.width(), shot.height()), (w, h), "{}", path.display());
-    let pixels = shot.as_bytes();
-    let first = &pixels[..4];
-    assert!(pixels.chunks(4).any(|p| p != first), "{} is blank", path.display());
-    let file = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
-    let mut png = png::Encoder::new(file, w, h);
-    png.set_color(png::ColorType::Rgba);
-    png.set_depth(png::BitDepth::Eight);
-    png.write_header().unwrap().write_image_data(pixels).unwrap();
 }
 
 fn tap(window: &AppWindow, label: &str) {
@@ -97,9 +86,9 @@ fn every_screen_in_dutch_and_arabic_at_three_sizes() {
             window.show().unwrap();
             let name = |screen: &str| out.join(format!("{screen}-{lang}-{}x{}.png", size.0, size.1));
 
-            snapshot(&window, &name("welcome"), size);
+            common::ui::snapshot(&window, &name("welcome"), size);
             tap(&window, autonym);
-            snapshot(&window, &name("services"), size);
+            common::ui::snapshot(&window, &name("services"), size);
 
             // Mirroring: the back button starts the line on the reading side.
             let back = ElementHandle::find_by_accessible_label(&window, back_label).next().unwrap();
@@ -110,15 +99,15 @@ fn every_screen_in_dutch_and_arabic_at_three_sizes() {
             for _ in 0..(idle + 3) * 4 {
                 i_slint_backend_testing::mock_elapsed_time(std::time::Duration::from_millis(250));
             }
-            snapshot(&window, &name("still-there"), size);
+            common::ui::snapshot(&window, &name("still-there"), size);
             tap(&window, &loket_text(lang, "Yes, I need more time"));
 
             tap(&window, email);
             assert_eq!(window.global::<KioskAdapter>().get_screen(), loket::Screen::Ticket);
             window.global::<TicketAdapter>().set_print_state(PrintState::Printed);
-            snapshot(&window, &name("ticket"), size);
+            common::ui::snapshot(&window, &name("ticket"), size);
             window.global::<TicketAdapter>().set_print_state(PrintState::Failed);
-            snapshot(&window, &name("ticket-printer-failed"), size);
+            common::ui::snapshot(&window, &name("ticket-printer-failed"), size);
             written += 5;
         }
     }

@@ -8,6 +8,20 @@ use loket::content::{Rect, Step, StepKind};
 use slint::ComponentHandle;
 use slint::platform::{PointerEventButton, WindowEvent};
 
+/// Writes what `window` shows as a PNG at `path`, checking its size and that it is not blank.
+pub fn snapshot(window: &AppWindow, path: &std::path::Path, (w, h): (u32, u32)) {
+    let shot = window.window().take_snapshot().unwrap();
+    assert_eq!((shot.width(), shot.height()), (w, h), "{}", path.display());
+    let pixels = shot.as_bytes();
+    let first = &pixels[..4];
+    assert!(pixels.chunks(4).any(|p| p != first), "{} is blank", path.display());
+    let file = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    let mut png = png::Encoder::new(file, w, h);
+    png.set_color(png::ColorType::Rgba);
+    png.set_depth(png::BitDepth::Eight);
+    png.write_header().unwrap().write_image_data(pixels).unwrap();
+}
+
 /// Presses the one button labelled `label`.
 pub fn tap(window: &AppWindow, label: &str) {
     let found: Vec<_> = ElementHandle::find_by_accessible_label(window, label)
