@@ -75,8 +75,8 @@ struct Progress {
     hint_level: u8,
     /// The learner finished it themselves.
     done: bool,
-    /// It was left (done, shown the way, skipped) at this time since the lesson's start.
-    left_at: Option<Duration>,
+    /// It was left (done, shown the way, skipped): its time is all in `earlier`.
+    left: bool,
     first_action: Option<Duration>,
     /// When the step came on screen (since the lesson's start) the last time.
     entered_at: Duration,
@@ -311,14 +311,16 @@ impl Lesson {
             .progress
             .iter()
             .zip(&self.activity.steps)
-            .take(self.reached.max(self.index + 1))
+            .take(self.reached)
             .map(|(p, step)| StepResult {
                 step_id: step.id.clone(),
                 done: p.done,
                 wrong_taps: p.wrong_taps,
                 risky_taps: p.risky_taps,
                 hint_level: p.hint_level,
-                time_ms: millis(p.earlier + p.left_at.unwrap_or(end).saturating_sub(p.entered_at)),
+                time_ms: millis(
+                    p.earlier + if p.left { Duration::ZERO } else { end.saturating_sub(p.entered_at) },
+                ),
                 first_action_ms: p.first_action.map(millis),
             })
             .collect();
@@ -373,7 +375,7 @@ impl Lesson {
         self.reached = self.reached.max(index + 1);
         let progress = self.current_mut();
         progress.entered_at = now;
-        progress.left_at = None;
+        progress.left = false;
         self.typed.clear();
     }
 
@@ -388,7 +390,7 @@ impl Lesson {
         self.pause_step(now);
         let progress = self.current_mut();
         progress.done |= done;
-        progress.left_at = Some(now);
+        progress.left = true;
         if self.index + 1 < self.step_count() {
             self.enter(self.index + 1, now);
         } else {
@@ -397,9 +399,9 @@ impl Lesson {
     }
 
     fn end(&mut self, ending: ItemEnding, now: Duration) {
-        if self.current().left_at.is_none() {
+        if !self.current().left {
             self.pause_step(now);
-            self.current_mut().left_at = Some(now);
+            self.current_mut().left = true;
         }
         self.ended = Some((ending, now));
     }

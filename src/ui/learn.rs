@@ -272,10 +272,6 @@ fn stop(shared: &Shared) {
     }
 }
 
-fn language(shared: &Shared) -> String {
-    shared.visit.borrow().language().unwrap_or(&shared.config.site.local_language).to_owned()
-}
-
 /// The words of `activity` in `language`, else Dutch, else English (Dutch and English are
 /// required by the pack's checks, so one of them is there).
 fn words<'a>(activity: &'a Activity, language: &str) -> Option<&'a Strings> {
@@ -312,7 +308,7 @@ fn start_tutorial(shared: &Rc<Shared>, id: &str) {
     let lesson = Lesson::start(Arc::new(activity.clone()), Mode::Tutorial, shared.learning.now());
     let started_at = shared.help_point().now();
     *shared.learning.run.borrow_mut() =
-        Some(Run::Tutorial { lesson, language: language(shared), started_at });
+        Some(Run::Tutorial { lesson, language: shared.language(), started_at });
     shared.learning.feedback_left.set(Duration::ZERO);
     shared.visit.borrow_mut().go_to(VisitScreen::Lesson);
     shared.show();
@@ -329,7 +325,7 @@ fn start_screening(shared: &Rc<Shared>) {
     stop(shared);
     let started_at = shared.help_point().now();
     *shared.learning.run.borrow_mut() =
-        Some(Run::Screening { screening, language: language(shared), started_at });
+        Some(Run::Screening { screening, language: shared.language(), started_at });
     shared.learning.feedback_left.set(Duration::ZERO);
     shared.visit.borrow_mut().go_to(VisitScreen::Lesson);
     shared.show();
@@ -497,7 +493,7 @@ fn record_tutorial(
 /// Reads the step's instruction aloud: the pack's recording if there is one, else the words.
 fn read_aloud(shared: &Shared) {
     let Some(reader) = &shared.learning.reader else { return };
-    let language = language(shared);
+    let language = shared.language();
     let run = shared.learning.run.borrow();
     let Some(lesson) = run.as_ref().and_then(Run::lesson) else { return };
     let activity = lesson.activity();
@@ -519,7 +515,7 @@ fn read_aloud(shared: &Shared) {
 
 /// Puts the lesson on screen: the mock screen, the words, the hint, the buttons.
 fn fill_lesson(window: &AppWindow, shared: &Shared) {
-    let language = language(shared);
+    let language = shared.language();
     let run = shared.learning.run.borrow();
     let Some(run) = run.as_ref() else { return };
     let Some(lesson) = run.lesson() else { return };

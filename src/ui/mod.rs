@@ -191,13 +191,16 @@ impl Shared {
         self.help_point.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// The visitor's language, or the site's before one is chosen.
+    fn language(&self) -> String {
+        self.visit.borrow().language().unwrap_or(&self.config.site.local_language).to_owned()
+    }
+
     /// Puts the window in line with the visit: screen, language, direction, countdowns.
     fn show(&self) {
         let Some(window) = self.window.upgrade() else { return };
-        let visit = self.visit.borrow();
-        let language = visit.language().unwrap_or(&self.config.site.local_language).to_owned();
-        let screen = visit.screen();
-        drop(visit);
+        let language = self.language();
+        let screen = self.visit.borrow().screen();
         select_language(&window, &language);
         let kiosk = window.global::<KioskAdapter>();
         kiosk.set_screen(match screen {

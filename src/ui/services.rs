@@ -20,8 +20,7 @@ pub(super) fn connect(window: &AppWindow, shared: &Rc<Shared>) {
     adapter.on_choose_service(move |service: SharedString| {
         let Some(window) = shared.window.upgrade() else { return };
         let adapter = window.global::<ServicesAdapter>();
-        let language =
-            shared.visit.borrow().language().unwrap_or(&shared.config.site.local_language).to_owned();
+        let language = shared.language();
         shared.visit.borrow_mut().touched();
         adapter.set_busy(true);
         let issued = shared.help_point().take_ticket(&service, &language);
