@@ -25,6 +25,7 @@ pub mod lesson;
 pub mod print_queue;
 pub mod printed_ticket;
 pub mod printer;
+pub mod protocol;
 pub mod queue;
 pub mod screening;
 pub mod secret;
