@@ -11,9 +11,11 @@
 //! - [`ui`]: the Slint screens from `ui/*.slint`, wired to the help point.
 //! - [`web`]: the staff console, the "now serving" board and the JSON API (axum on tokio).
 //! - [`cli`]: the `loket` command line; `main.rs` only calls it.
+//! - [`central`]: `loket-central`, the organisation's central system the kiosks report to.
 
 slint::include_modules!();
 
+pub mod central;
 pub mod cli;
 pub mod clock;
 pub mod config;

@@ -1,0 +1,184 @@
+//! The kiosk routes of the report protocol ([`crate::protocol`]): events, heartbeats, and the
+//! settings and content pulled with an ETag. Every request carries the kiosk's bearer token.
+//!
+//! It owns the token check (SHA-256 looked up in the store: it runs on every request, so not
+//! Argon2 — the token is 32 random bytes, not a password) and the protocol's status codes.
+//! It must not interpret an event: [`super::events`] does.
+
+use axum::Json;
+use axum::extract::{FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use super::CentralState;
+use super::error::{Body, CentralError};
+use super::events::read_event;
+use super::store::{FileKind, KioskHealth, token_hash};
+use crate::protocol::{BatchReceipt, EventBatch, Heartbeat, HeartbeatReply, MAX_BATCH_EVENTS};
+
+/// The kiosk a request's bearer token was made for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Kiosk {
+    pub kiosk: String,
+    pub site: String,
+}
+
+impl FromRequestParts<CentralState> for Kiosk {
+    type Rejection = CentralError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &CentralState) -> Result<Kiosk, CentralError> {
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or(CentralError::Unauthorized("no kiosk token: send Authorization: Bearer <token>"))?;
+        let hash = token_hash(token);
+        match state.with_store(move |s| s.token_owner(&hash)).await? {
+            Some((kiosk, site)) => Ok(Kiosk { kiosk, site }),
+            None => Err(CentralError::Unauthorized("this kiosk token is not known here or was revoked")),
+        }
+    }
+}
+
+fn parse<T: serde::de::DeserializeOwned>(body: &[u8], what: &str) -> Result<T, CentralError> {
+    serde_json::from_slice(body).map_err(|e| CentralError::BadRequest(format!("not a valid {what}: {e}")))
+}
+
+/// `POST /api/v1/events`
+pub async fn events(
+    State(state): State<CentralState>,
+    kiosk: Kiosk,
+    Body(body): Body,
+) -> Result<Json<BatchReceipt>, CentralError> {
+    let batch: EventBatch = parse(&body, "event batch")?;
+    if batch.kiosk != kiosk.kiosk {
+        return Err(CentralError::Forbidden(format!(
+            "this token is for kiosk {:?}, not {:?}",
+            kiosk.kiosk, batch.kiosk
+        )));
+    }
+    if batch.events.len() > MAX_BATCH_EVENTS {
+        return Err(CentralError::BadRequest(format!(
+            "a batch holds at most {MAX_BATCH_EVENTS} events, this one {}",
+            batch.events.len()
+        )));
+    }
+    let mut receipt = BatchReceipt::default();
+    let mut rows = Vec::with_capacity(batch.events.len());
+    for event in &batch.events {
+        match read_event(event, &kiosk.kiosk, &kiosk.site, &state.settings.time_zone) {
+            Ok(row) => rows.push(row),
+            Err(refused) => receipt.refused.push(refused),
+        }
+    }
+    let (stored, rows) = state
+        .with_store(move |s| {
+            let stored = s.ingest(&rows)?;
+            Ok((stored, rows))
+        })
+        .await?;
+    for (row, now) in rows.into_iter().zip(stored) {
+        if now { receipt.stored.push(row.id) } else { receipt.duplicate.push(row.id) }
+    }
+    if !receipt.refused.is_empty() {
+        log::warn!("central: {} refused {} events", kiosk.kiosk, receipt.refused.len());
+    }
+    Ok(Json(receipt))
+}
+
+/// `POST /api/v1/heartbeat`
+pub async fn heartbeat(
+    State(state): State<CentralState>,
+    kiosk: Kiosk,
+    Body(body): Body,
+) -> Result<Json<HeartbeatReply>, CentralError> {
+    let heartbeat: Heartbeat = parse(&body, "heartbeat")?;
+    if heartbeat.kiosk != kiosk.kiosk {
+        return Err(CentralError::Forbidden(format!(
+            "this token is for kiosk {:?}, not {:?}",
+            kiosk.kiosk, heartbeat.kiosk
+        )));
+    }
+    let now = state.clock.now();
+    let health = KioskHealth {
+        kiosk: kiosk.kiosk.clone(),
+        site: heartbeat.site.clone(),
+        received_at: now.to_string(),
+        body: serde_json::to_string(&heartbeat).map_err(|e| CentralError::Internal(e.to_string()))?,
+    };
+    let (settings_etag, content_etag) = state
+        .with_store(move |s| {
+            s.record_heartbeat(&health)?;
+            Ok((
+                s.file_etag(FileKind::Settings, &health.kiosk)?,
+                s.file_etag(FileKind::Content, &health.kiosk)?,
+            ))
+        })
+        .await?;
+    Ok(Json(HeartbeatReply { server_time: now, settings_etag, content_etag }))
+}
+
+/// Whether `If-None-Match` names `etag` (or is `*`).
+pub fn matches(headers: &HeaderMap, etag: &str) -> bool {
+    headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|candidate| {
+            let candidate = candidate.trim();
+            candidate == "*" || candidate.strip_prefix("W/").unwrap_or(candidate) == etag
+        })
+}
+
+async fn pull(
+    state: CentralState,
+    kiosk: Kiosk,
+    headers: HeaderMap,
+    kind: FileKind,
+) -> Result<Response, CentralError> {
+    let name = kiosk.kiosk.clone();
+    let Some((etag, bytes)) = state.with_store(move |s| s.file(kind, &name)).await? else {
+        return Err(CentralError::NotFound(format!(
+            "there is no {} for kiosk {:?}",
+            kind.name(),
+            kiosk.kiosk
+        )));
+    };
+    let tag = HeaderValue::from_str(&etag).map_err(|e| CentralError::Internal(e.to_string()))?;
+    if matches(&headers, &etag) {
+        return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, tag)]).into_response());
+    }
+    let content_type = match kind {
+        FileKind::Settings => "application/toml",
+        FileKind::Content => "application/x-tar",
+    };
+    Ok((
+        StatusCode::OK,
+        [(header::ETAG, tag), (header::CONTENT_TYPE, HeaderValue::from_static(content_type))],
+        bytes,
+    )
+        .into_response())
+}
+
+/// `GET /api/v1/kiosk/settings`
+pub async fn settings(
+    State(state): State<CentralState>,
+    kiosk: Kiosk,
+    headers: HeaderMap,
+) -> Result<Response, CentralError> {
+    pull(state, kiosk, headers, FileKind::Settings).await
+}
+
+/// `GET /api/v1/kiosk/content`
+pub async fn content(
+    State(state): State<CentralState>,
+    kiosk: Kiosk,
+    headers: HeaderMap,
+) -> Result<Response, CentralError> {
+    pull(state, kiosk, headers, FileKind::Content).await
+}

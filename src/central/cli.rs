@@ -1,0 +1,201 @@
+//! The `loket-central` command line: serve (the default), make a kiosk token, set an admin's
+//! password. `src/bin/loket-central.rs` only calls [`main`].
+//!
+//! It owns start-up: read the config, open the store, make the first admin, bind, serve until
+//! Ctrl-C or SIGTERM. It must not hold any logic a test would want: that is in the library.
+
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+use super::config::{CentralConfig, DEFAULT_DATA_DIR, DEFAULT_LISTEN};
+use super::postgres::Postgres;
+use super::sqlite::Sqlite;
+use super::store::CentralStore;
+use super::{CentralState, Settings};
+use crate::clock::SystemClock;
+
+/// The organisation's central system for Loket kiosks: collects their events and health,
+/// shows the figures, serves their settings and content.
+#[derive(Debug, Parser)]
+#[command(name = "loket-central", version)]
+pub struct Args {
+    /// The config file (TOML); see config/central.toml.
+    #[arg(long, global = true)]
+    pub config: Option<PathBuf>,
+    /// Listen on this address and port (default 127.0.0.1:8470, or `listen` in the config).
+    #[arg(long)]
+    pub listen: Option<String>,
+    /// Where the SQLite database lives (default ./central-data, or `data_dir` in the config).
+    #[arg(long, global = true)]
+    pub data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Makes a token for a kiosk and prints it once (put it in the kiosk's report.token).
+    NewKioskToken {
+        /// The kiosk's id (`site.kiosk_id` in its loket.toml).
+        #[arg(long)]
+        kiosk: String,
+        /// The site's name, to group kiosks on the dashboard.
+        #[arg(long)]
+        site: String,
+    },
+    /// Sets an admin's password (read from stdin), adding the admin if new.
+    SetPassword {
+        /// The admin's name.
+        name: String,
+    },
+}
+
+/// The name of the admin made on first start.
+pub const FIRST_ADMIN: &str = "admin";
+
+/// Opens the store the config asks for: PostgreSQL at `database.url`, else SQLite in
+/// `<data_dir>/central.sqlite` (the folder is made). Blocking.
+pub fn open_store(config: &CentralConfig, data_dir: &Path) -> anyhow::Result<Arc<dyn CentralStore>> {
+    match &config.database.url {
+        Some(url) => Ok(Arc::new(Postgres::open(url).context("cannot open the PostgreSQL database")?)),
+        None => {
+            std::fs::create_dir_all(data_dir)
+                .with_context(|| format!("cannot make {}", data_dir.display()))?;
+            let path = data_dir.join("central.sqlite");
+            Ok(Arc::new(Sqlite::open(&path).with_context(|| format!("cannot open {}", path.display()))?))
+        }
+    }
+}
+
+/// Makes the first admin when there is none: their random password, to show once.
+pub fn ensure_admin(store: &dyn CentralStore) -> anyhow::Result<Option<String>> {
+    if store.admin_count()? > 0 {
+        return Ok(None);
+    }
+    let password: String = crate::secret::new_token().chars().take(20).collect();
+    store.set_admin(FIRST_ADMIN, &crate::secret::hash(&password)?)?;
+    Ok(Some(password))
+}
+
+fn load(args: &Args) -> anyhow::Result<(CentralConfig, PathBuf)> {
+    let config = match &args.config {
+        Some(path) => CentralConfig::load(path)?,
+        None => CentralConfig::default(),
+    };
+    let data_dir = args
+        .data_dir
+        .clone()
+        .or_else(|| config.data_dir.clone())
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR));
+    Ok((config, data_dir))
+}
+
+/// Runs the command line.
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let (config, data_dir) = load(&args)?;
+    match &args.command {
+        Some(Command::NewKioskToken { kiosk, site }) => {
+            anyhow::ensure!(
+                super::pages::valid_kiosk_id(kiosk),
+                "--kiosk {kiosk:?}: use letters, digits, . _ -"
+            );
+            anyhow::ensure!(!site.trim().is_empty(), "--site must not be empty");
+            let store = open_store(&config, &data_dir)?;
+            let (_, token) =
+                super::pages::new_kiosk_token(store.as_ref(), kiosk, site.trim(), jiff::Timestamp::now())?;
+            println!("{token}");
+            eprintln!(
+                "The token for kiosk {kiosk} ({site}); it is shown only this once. Put it in the kiosk's config."
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::SetPassword { name }) => {
+            let mut password = String::new();
+            std::io::stdin()
+                .lock()
+                .read_line(&mut password)
+                .context("cannot read the password from stdin")?;
+            let password = password.trim_end_matches(['\r', '\n']);
+            anyhow::ensure!(password.chars().count() >= 10, "a password needs at least 10 characters");
+            let store = open_store(&config, &data_dir)?;
+            store.set_admin(name, &crate::secret::hash(password)?)?;
+            eprintln!("Password set for {name}.");
+            Ok(ExitCode::SUCCESS)
+        }
+        None => serve(&args, &config, &data_dir),
+    }
+}
+
+fn serve(args: &Args, config: &CentralConfig, data_dir: &Path) -> anyhow::Result<ExitCode> {
+    let listen =
+        args.listen.clone().or_else(|| config.listen.clone()).unwrap_or_else(|| DEFAULT_LISTEN.into());
+    let addr: std::net::SocketAddr =
+        listen.parse().with_context(|| format!("--listen {listen:?}: not an address"))?;
+    let tls = match &config.tls {
+        Some(t) => Some(super::tls::server_config(&t.cert, &t.key)?),
+        None => None,
+    };
+    let store = open_store(config, data_dir)?;
+    if let Some(password) = ensure_admin(store.as_ref())? {
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "================================================================")?;
+        writeln!(out, "First start: made the admin user '{FIRST_ADMIN}' with password:")?;
+        writeln!(out, "    {password}")?;
+        writeln!(
+            out,
+            "It is shown only this once. Change it with: loket-central set-password {FIRST_ADMIN}"
+        )?;
+        writeln!(out, "================================================================")?;
+        out.flush()?;
+    }
+    let settings = Settings {
+        stale_minutes: config.dashboard.stale_minutes,
+        time_zone: config.time_zone(),
+        secure_cookies: tls.is_some(),
+    };
+    let state = CentralState::new(store, Arc::new(SystemClock), settings);
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(async move {
+        let listener =
+            tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        log::info!("loket-central: listening on {scheme}://{addr}");
+        eprintln!("loket-central: listening on {scheme}://{addr}");
+        super::serve(listener, state, tls, shutdown_signal()).await.context("the server stopped")
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(_) => {
+                let _ = ctrl_c.await;
+                return;
+            }
+        };
+        tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}
+
+/// `loket-central`'s `main`.
+pub fn main() -> ExitCode {
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    match run(Args::parse()) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("loket-central: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,283 @@
+//! The dashboard's reading of the stored figures, in the staff's words: a kiosk's warnings,
+//! the CSV export, the bar chart of visitors per hour, and HTML escaping.
+//!
+//! Pure: no I/O; the time is an argument. It must not query the store.
+
+use std::fmt::Write;
+
+use jiff::Timestamp;
+
+use super::store::{LearningFigures, ServiceFigures};
+use crate::protocol::Heartbeat;
+
+/// Disk space below which a kiosk is warned about.
+const LOW_DISK_BYTES: u64 = 500 * 1024 * 1024;
+/// A CPU this hot is warned about.
+const HOT_CELSIUS: f64 = 80.0;
+/// A kiosk clock this far from ours is "not equal".
+const CLOCK_SKEW_SECONDS: i64 = 120;
+/// Events waiting this long on a kiosk are a warning.
+const OLD_BACKLOG_SECONDS: i64 = 60 * 60;
+
+/// What staff should know about a kiosk, in plain Dutch, most urgent first.
+pub fn warnings(
+    heartbeat: Option<&Heartbeat>,
+    received_at: Option<Timestamp>,
+    now: Timestamp,
+    stale_minutes: u32,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    match received_at {
+        None => out.push("nog nooit gezien".to_owned()),
+        Some(at) => {
+            let minutes = now.duration_since(at).as_secs() / 60;
+            if minutes >= i64::from(stale_minutes) {
+                out.push(format!("{} niet gezien", duration_words(minutes)));
+            }
+        }
+    }
+    let Some(h) = heartbeat else { return out };
+    if h.printer.paper == "out" || h.printer.state == "no_paper" {
+        out.push("papier op".into());
+    } else if h.printer.state == "not_answering" {
+        out.push("printer antwoordt niet".into());
+    } else if h.printer.state == "fault" {
+        out.push("printerstoring".into());
+    }
+    let skewed =
+        received_at.is_some_and(|at| at.duration_since(h.sent_at).as_secs().abs() > CLOCK_SKEW_SECONDS);
+    if !h.clock_synced || skewed {
+        out.push("klok niet gelijk".into());
+    }
+    if h.outbox.dropped.values().any(|n| *n > 0) {
+        out.push("gebeurtenissen weggegooid".into());
+    }
+    if h.under_voltage_now == Some(true) || h.under_voltage_since_boot == Some(true) {
+        out.push("onderspanning".into());
+    }
+    if h.disk_free_bytes.is_some_and(|b| b < LOW_DISK_BYTES) {
+        out.push("schijf bijna vol".into());
+    }
+    if h.cpu_temperature_celsius.is_some_and(|t| t >= HOT_CELSIUS) {
+        out.push("te warm".into());
+    }
+    if let Some(oldest) = h.outbox.oldest_unsent_at
+        && h.sent_at.duration_since(oldest).as_secs() > OLD_BACKLOG_SECONDS
+    {
+        out.push("gebeurtenissen blijven liggen".into());
+    }
+    out.extend(h.problems.iter().cloned());
+    out
+}
+
+/// "15 minuten", "2 uur", "3 dagen".
+pub fn duration_words(minutes: i64) -> String {
+    match minutes {
+        m if m < 120 => format!("{m} minuten"),
+        m if m < 48 * 60 => format!("{} uur", m / 60),
+        m => format!("{} dagen", m / (24 * 60)),
+    }
+}
+
+/// Seconds as minutes with one decimal, Dutch style: `7,5`.
+pub fn minutes(seconds: f64) -> String {
+    format!("{:.1}", seconds / 60.0).replace('.', ",")
+}
+
+/// Escapes text for HTML.
+pub fn html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// One CSV field, quoted when it must be (RFC 4180); a leading `=`, `+`, `-` or `@` is
+/// prefixed with `'` so a spreadsheet does not run it as a formula.
+pub fn csv_field(text: &str) -> String {
+    let text = if text.starts_with(['=', '+', '-', '@']) { format!("'{text}") } else { text.to_owned() };
+    if text.contains([',', '"', '\n', '\r', ';']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text
+    }
+}
+
+/// The CSV export: one row per site, day and service with the queue's figures, then one row
+/// per site and day with the learning figures (service `leren`, queue columns empty).
+pub fn csv(services: &[ServiceFigures], learning: &[LearningFigures]) -> String {
+    let mut out = String::from(
+        "datum,vestiging,dienst,bezoekers,opgeroepen,geholpen,niet_gekomen,gemiddelde_wachttijd_s,\
+         langste_wachttijd_s,tutorials_gestart,tutorials_voltooid,screenings_voltooid,screenings_gestopt\r\n",
+    );
+    for f in services {
+        let average = f.average_wait_seconds.map(|s| format!("{}", s.round() as i64)).unwrap_or_default();
+        let longest = f.longest_wait_seconds.map(|s| s.to_string()).unwrap_or_default();
+        let _ = write!(
+            out,
+            "{},{},{},{},{},{},{},{},{},,,,\r\n",
+            csv_field(&f.day),
+            csv_field(&f.site),
+            csv_field(&f.service),
+            f.visitors,
+            f.called,
+            f.served,
+            f.no_shows,
+            average,
+            longest
+        );
+    }
+    for l in learning {
+        let _ = write!(
+            out,
+            "{},{},leren,,,,,,,{},{},{},{}\r\n",
+            csv_field(&l.day),
+            csv_field(&l.site),
+            l.tutorials_started,
+            l.tutorials_completed,
+            l.screenings_completed,
+            l.screenings_stopped
+        );
+    }
+    out
+}
+
+/// Visitors per hour as an inline SVG bar chart, from the first to the last hour with
+/// visitors (at least 8:00–17:00), with the count above each bar.
+pub fn hour_chart(hours: &[u64; 24]) -> String {
+    let busy: Vec<usize> = (0..24).filter(|h| hours[*h] > 0).collect();
+    let first = busy.first().copied().unwrap_or(8).min(8);
+    let last = busy.last().copied().unwrap_or(17).max(17);
+    let max = hours.iter().copied().max().unwrap_or(0).max(1);
+    let (bar, gap, height, top, bottom) = (28usize, 8usize, 150usize, 20usize, 24usize);
+    let width = (last - first + 1) * (bar + gap) + gap;
+    let mut svg = format!(
+        "<svg class=\"chart\" viewBox=\"0 0 {width} {}\" role=\"img\" aria-label=\"Bezoekers per uur\" \
+         xmlns=\"http://www.w3.org/2000/svg\">",
+        height + top + bottom
+    );
+    let _ = write!(
+        svg,
+        "<line x1=\"0\" y1=\"{y}\" x2=\"{width}\" y2=\"{y}\" stroke=\"#9aa5b1\" stroke-width=\"1\"/>",
+        y = top + height
+    );
+    for (i, h) in (first..=last).enumerate() {
+        let n = hours[h];
+        let x = gap + i * (bar + gap);
+        let bar_height = (n as usize * height) / max as usize;
+        let y = top + height - bar_height;
+        let _ = write!(
+            svg,
+            "<g><title>{h}:00–{next}:00: {n} bezoekers</title>\
+             <rect x=\"{x}\" y=\"{y}\" width=\"{bar}\" height=\"{bar_height}\" rx=\"3\" fill=\"#1f6feb\"/>",
+            next = h + 1
+        );
+        if n > 0 {
+            let _ = write!(
+                svg,
+                "<text x=\"{cx}\" y=\"{ty}\" text-anchor=\"middle\" font-size=\"13\" fill=\"#1c2733\">{n}</text>",
+                cx = x + bar / 2,
+                ty = y.saturating_sub(5)
+            );
+        }
+        let _ = write!(
+            svg,
+            "<text x=\"{cx}\" y=\"{ly}\" text-anchor=\"middle\" font-size=\"12\" fill=\"#52606d\">{h}u</text></g>",
+            cx = x + bar / 2,
+            ly = top + height + 17
+        );
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::{OutboxHealth, PrinterHealth};
+
+    fn heartbeat() -> Heartbeat {
+        Heartbeat {
+            kiosk: "k1".into(),
+            site: "Gent".into(),
+            version: "0.1.0".into(),
+            sent_at: "2026-11-30T10:00:00Z".parse().unwrap(),
+            uptime_seconds: 60,
+            boot_id: "b".into(),
+            clock_synced: true,
+            printer: PrinterHealth { state: "ready".into(), paper: "ok".into(), detail: String::new() },
+            outbox: OutboxHealth::default(),
+            disk_free_bytes: Some(10 << 30),
+            cpu_temperature_celsius: Some(50.0),
+            under_voltage_now: Some(false),
+            under_voltage_since_boot: Some(false),
+            problems: vec![],
+        }
+    }
+
+    fn at(text: &str) -> Timestamp {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn a_healthy_kiosk_seen_just_now_has_no_warnings() {
+        let h = heartbeat();
+        assert!(
+            warnings(Some(&h), Some(at("2026-11-30T10:00:01Z")), at("2026-11-30T10:05:00Z"), 15).is_empty()
+        );
+    }
+
+    #[test]
+    fn every_problem_is_named_in_plain_words() {
+        let mut h = heartbeat();
+        h.printer.paper = "out".into();
+        h.clock_synced = false;
+        h.outbox.dropped.insert("ticket_issued".into(), 3);
+        h.under_voltage_since_boot = Some(true);
+        let w = warnings(Some(&h), Some(at("2026-11-30T10:00:00Z")), at("2026-11-30T10:20:00Z"), 15);
+        assert_eq!(
+            w,
+            [
+                "20 minuten niet gezien",
+                "papier op",
+                "klok niet gelijk",
+                "gebeurtenissen weggegooid",
+                "onderspanning"
+            ]
+        );
+        assert_eq!(warnings(None, None, at("2026-11-30T10:20:00Z"), 15), ["nog nooit gezien"]);
+    }
+
+    #[test]
+    fn a_clock_far_from_ours_is_not_equal_even_when_synchronised() {
+        let h = heartbeat();
+        let w = warnings(Some(&h), Some(at("2026-11-30T10:05:00Z")), at("2026-11-30T10:06:00Z"), 15);
+        assert_eq!(w, ["klok niet gelijk"]);
+    }
+
+    #[test]
+    fn csv_fields_are_quoted_and_formulas_defused() {
+        assert_eq!(csv_field("Gent"), "Gent");
+        assert_eq!(csv_field("Gent, Zuid"), "\"Gent, Zuid\"");
+        assert_eq!(csv_field("zeg \"hoi\""), "\"zeg \"\"hoi\"\"\"");
+        assert_eq!(csv_field("=1+1"), "'=1+1");
+    }
+
+    #[test]
+    fn the_chart_has_a_bar_and_label_per_hour() {
+        let mut hours = [0; 24];
+        hours[9] = 4;
+        hours[10] = 2;
+        let svg = hour_chart(&hours);
+        assert_eq!(svg.matches("<rect").count(), 10, "8u..17u");
+        assert!(svg.contains("9:00–10:00: 4 bezoekers"));
+    }
+}

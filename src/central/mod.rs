@@ -1,0 +1,217 @@
+//! `loket-central`: the organisation's central system. Kiosks post their events and
+//! heartbeats to it and pull their settings and content packs ([`crate::protocol`]); staff see
+//! the figures of every site and the health of every kiosk on a Dutch dashboard.
+//!
+//! Layout
+//! - [`config`]: `central.toml`, read strictly;
+//! - [`events`]: pure — checks a kiosk's event and takes out the figures the dashboard counts;
+//! - [`store`]: the [`store::CentralStore`] trait and its queries, written once over a small
+//!   backend seam; [`sqlite`] and [`postgres`] are the two real backends;
+//! - [`figures`]: pure — warnings in plain words, CSV, the bar chart;
+//! - [`api`]: the kiosk routes (bearer token); [`admin`]: sign-in, sessions, CSRF;
+//!   [`pages`]: the dashboard and the admin pages; [`error`]: the one error type;
+//! - [`tls`]: the HTTPS listener; [`cli`]: the `loket-central` command line.
+//!
+//! [`ROUTES`] lists every route; `docs/central-openapi.json` documents exactly these (a test
+//! checks). [`serve`] takes its listener, store, clock and shutdown as arguments, so tests run
+//! the real server on `127.0.0.1:0` over SQLite in a temp dir or a throwaway PostgreSQL.
+
+pub mod admin;
+pub mod api;
+pub mod cli;
+pub mod config;
+pub mod error;
+pub mod events;
+pub mod figures;
+pub mod pages;
+pub mod postgres;
+pub mod sqlite;
+pub mod store;
+pub mod tls;
+
+use std::future::Future;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::Response;
+use axum::routing::{get, post};
+use jiff::tz::TimeZone;
+use tower_http::catch_panic::CatchPanicLayer;
+
+use crate::clock::Clock;
+use crate::protocol::{
+    CONTENT_PATH, EVENTS_PATH, HEARTBEAT_PATH, MAX_BODY_BYTES, MAX_CONTENT_BYTES, SETTINGS_PATH,
+};
+use error::{CentralError, INTERNAL_MESSAGE, error_response};
+use store::{CentralStore, StoreError};
+
+/// Who may use a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone: health, the sign-in page.
+    Public,
+    /// A kiosk with its bearer token.
+    Kiosk,
+    /// A signed-in admin (and the session's CSRF token on every POST).
+    Admin,
+}
+
+/// One route of the server, as the OpenAPI document must list it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Route {
+    pub method: &'static str,
+    pub path: &'static str,
+    /// The status of a successful answer.
+    pub success: u16,
+    pub access: Access,
+}
+
+const fn route(method: &'static str, path: &'static str, success: u16, access: Access) -> Route {
+    Route { method, path, success, access }
+}
+
+/// Every route [`router`] serves.
+pub const ROUTES: &[Route] = &[
+    route("GET", "/health", 200, Access::Public),
+    route("POST", EVENTS_PATH, 200, Access::Kiosk),
+    route("POST", HEARTBEAT_PATH, 200, Access::Kiosk),
+    route("GET", SETTINGS_PATH, 200, Access::Kiosk),
+    route("GET", CONTENT_PATH, 200, Access::Kiosk),
+    route("GET", "/login", 200, Access::Public),
+    route("POST", "/login", 303, Access::Public),
+    route("POST", "/logout", 303, Access::Admin),
+    route("GET", "/", 200, Access::Admin),
+    route("GET", "/export.csv", 200, Access::Admin),
+    route("GET", "/tokens", 200, Access::Admin),
+    route("POST", "/tokens", 200, Access::Admin),
+    route("POST", "/tokens/{id}/revoke", 303, Access::Admin),
+    route("GET", "/files", 200, Access::Admin),
+    route("POST", "/files/settings", 303, Access::Admin),
+    route("POST", "/files/content", 200, Access::Admin),
+    route("POST", "/files/delete", 303, Access::Admin),
+];
+
+/// How the dashboard reads the figures.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// A kiosk not heard from for this long is "niet gezien".
+    pub stale_minutes: u32,
+    /// The sites' time zone.
+    pub time_zone: TimeZone,
+    /// The server speaks HTTPS: cookies are `Secure`.
+    pub secure_cookies: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            stale_minutes: 15,
+            time_zone: TimeZone::get("Europe/Brussels").unwrap_or(TimeZone::UTC),
+            secure_cookies: false,
+        }
+    }
+}
+
+/// What every request handler shares.
+#[derive(Clone)]
+pub struct CentralState {
+    pub store: Arc<dyn CentralStore>,
+    pub clock: Arc<dyn Clock>,
+    pub settings: Arc<Settings>,
+    sessions: Arc<admin::Sessions>,
+    limiter: Arc<crate::web::auth::SignInLimiter>,
+    /// Argon2 checks (19 MiB each) that may run at once.
+    hashing: Arc<tokio::sync::Semaphore>,
+}
+
+impl CentralState {
+    pub fn new(store: Arc<dyn CentralStore>, clock: Arc<dyn Clock>, settings: Settings) -> CentralState {
+        CentralState {
+            store,
+            clock,
+            settings: Arc::new(settings),
+            sessions: Arc::default(),
+            limiter: Arc::default(),
+            hashing: Arc::new(tokio::sync::Semaphore::new(2)),
+        }
+    }
+
+    /// Runs `work` on the store on a blocking thread.
+    pub async fn with_store<R: Send + 'static>(
+        &self,
+        work: impl FnOnce(&dyn CentralStore) -> Result<R, StoreError> + Send + 'static,
+    ) -> Result<R, CentralError> {
+        let store = self.store.clone();
+        Ok(tokio::task::spawn_blocking(move || work(store.as_ref())).await??)
+    }
+}
+
+fn panicked(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    log::error!("central: a request handler panicked");
+    error_response(StatusCode::INTERNAL_SERVER_ERROR, INTERNAL_MESSAGE)
+}
+
+async fn not_found() -> Response {
+    error_response(StatusCode::NOT_FOUND, "there is no such page or API route")
+}
+
+async fn method_not_allowed() -> Response {
+    error_response(StatusCode::METHOD_NOT_ALLOWED, "this route does not take that method")
+}
+
+async fn safety_headers(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    headers.entry(header::CACHE_CONTROL).or_insert(HeaderValue::from_static("no-store"));
+    response
+}
+
+async fn health() -> axum::Json<serde_json::Value> {
+    axum::Json(serde_json::json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION") }))
+}
+
+/// All routes of [`ROUTES`], wired to their handlers.
+pub fn router(state: CentralState) -> Router {
+    Router::new()
+        .route("/health", get(health))
+        .route(EVENTS_PATH, post(api::events))
+        .route(HEARTBEAT_PATH, post(api::heartbeat))
+        .route(SETTINGS_PATH, get(api::settings))
+        .route(CONTENT_PATH, get(api::content))
+        .route("/login", get(admin::login_page).post(admin::sign_in))
+        .route("/logout", post(admin::sign_out))
+        .route("/", get(pages::dashboard))
+        .route("/export.csv", get(pages::export_csv))
+        .route("/tokens", get(pages::tokens).post(pages::create_token))
+        .route("/tokens/{id}/revoke", post(pages::revoke_token))
+        .route("/files", get(pages::files))
+        .route("/files/settings", post(pages::upload_settings))
+        .route(
+            "/files/content",
+            post(pages::upload_content).layer(DefaultBodyLimit::max(MAX_CONTENT_BYTES + 64 * 1024)),
+        )
+        .route("/files/delete", post(pages::delete_file))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::map_response(safety_headers))
+        .layer(CatchPanicLayer::custom(panicked))
+        .with_state(state)
+}
+
+/// Serves the central system on `listener` — over HTTPS when `tls` is given — until
+/// `shutdown` completes.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: CentralState,
+    tls: Option<Arc<rustls::ServerConfig>>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let listener = tls::CentralListener::new(listener, tls);
+    let app = router(state).into_make_service_with_connect_info::<tls::PeerAddr>();
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+}
