@@ -215,3 +215,91 @@ pub async fn serve(
     let app = router(state).into_make_service_with_connect_info::<tls::PeerAddr>();
     axum::serve(listener, app).with_graceful_shutdown(shutdown).await
 }
+
+/// A central system running in this process, on `127.0.0.1:0`: for tests here and for the
+/// kiosk's reporter tests. It stops when dropped.
+pub struct InProcess {
+    /// Where it listens: `http://{addr}` (or `https://` when started with TLS).
+    pub addr: std::net::SocketAddr,
+    pub store: Arc<dyn CentralStore>,
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+impl InProcess {
+    /// Starts the server over `store` on a free local port; `tls` makes it speak HTTPS.
+    pub async fn start(
+        store: Arc<dyn CentralStore>,
+        clock: Arc<dyn Clock>,
+        settings: Settings,
+        tls: Option<Arc<rustls::ServerConfig>>,
+    ) -> std::io::Result<InProcess> {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let state = CentralState::new(store.clone(), clock, settings);
+        tokio::spawn(async move {
+            let shutdown = async {
+                let _ = stopped.await;
+            };
+            if let Err(e) = serve(listener, state, tls, shutdown).await {
+                log::error!("central: {e}");
+            }
+        });
+        Ok(InProcess { addr, store, _stop: stop })
+    }
+
+    /// Starts it over SQLite in `dir` (`central.sqlite`).
+    pub async fn start_sqlite(dir: &std::path::Path, clock: Arc<dyn Clock>) -> Result<InProcess, StoreError> {
+        let path = dir.join("central.sqlite");
+        let store = tokio::task::spawn_blocking(move || sqlite::Sqlite::open(&path))
+            .await
+            .map_err(|e| StoreError::Database(e.to_string()))??;
+        InProcess::start(Arc::new(store), clock, Settings::default(), None)
+            .await
+            .map_err(|e| StoreError::Database(e.to_string()))
+    }
+
+    /// Starts it over the PostgreSQL database at `url` (`postgres://…`).
+    pub async fn start_postgres(url: &str, clock: Arc<dyn Clock>) -> Result<InProcess, StoreError> {
+        let url = url.to_owned();
+        let store = tokio::task::spawn_blocking(move || postgres::Postgres::open(&url))
+            .await
+            .map_err(|e| StoreError::Database(e.to_string()))??;
+        InProcess::start(Arc::new(store), clock, Settings::default(), None)
+            .await
+            .map_err(|e| StoreError::Database(e.to_string()))
+    }
+
+    /// `http://127.0.0.1:PORT`
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    async fn blocking<R: Send + 'static>(
+        &self,
+        work: impl FnOnce(&dyn CentralStore) -> Result<R, StoreError> + Send + 'static,
+    ) -> Result<R, StoreError> {
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || work(store.as_ref()))
+            .await
+            .map_err(|e| StoreError::Database(e.to_string()))?
+    }
+
+    /// Makes a token for `kiosk` at `site`; the token for its `Authorization: Bearer` header.
+    pub async fn new_kiosk_token(&self, kiosk: &str, site: &str) -> Result<String, StoreError> {
+        let (kiosk, site) = (kiosk.to_owned(), site.to_owned());
+        self.blocking(move |s| Ok(pages::new_kiosk_token(s, &kiosk, &site, jiff::Timestamp::now())?.1)).await
+    }
+
+    /// The ids of the events stored for `kiosk`, in its sequence order.
+    pub async fn event_ids(&self, kiosk: &str) -> Result<Vec<String>, StoreError> {
+        let kiosk = kiosk.to_owned();
+        self.blocking(move |s| s.event_ids(&kiosk)).await
+    }
+
+    /// How many events are stored for `kiosk`.
+    pub async fn event_count(&self, kiosk: &str) -> Result<u64, StoreError> {
+        let kiosk = kiosk.to_owned();
+        self.blocking(move |s| s.event_count(&kiosk)).await
+    }
+}

@@ -1,0 +1,733 @@
+//! `loket-central` end to end: the real server on 127.0.0.1:0 and real HTTP (reqwest), over
+//! SQLite in a temp dir and over a throwaway PostgreSQL cluster — every test runs on both
+//! (`both_backends!`). Also: the OpenAPI document lists exactly the routes, and HTTPS works.
+
+mod common;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use jiff::{SignedDuration, Timestamp};
+use loket::central::store::{CentralStore, FileKind};
+use loket::central::{InProcess, ROUTES, Settings};
+use loket::clock::ManualClock;
+use loket::protocol::{
+    BatchReceipt, EventBatch, Heartbeat, HeartbeatReply, MAX_BATCH_EVENTS, MAX_BODY_BYTES, OutboxHealth,
+    PrinterHealth, WireEvent,
+};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+#[derive(Debug, Clone, Copy)]
+enum Db {
+    Sqlite,
+    Postgres,
+}
+
+const PASSWORD: &str = "correct horse battery staple";
+const NOW: &str = "2026-11-30T10:30:00Z";
+
+/// A running central system with a manual clock; an admin `admin` with [`PASSWORD`].
+struct Central {
+    server: InProcess,
+    base: String,
+    clock: Arc<ManualClock>,
+    http: reqwest::Client,
+    _dir: tempfile::TempDir,
+    _pg: Option<Arc<common::postgres::PgCluster>>,
+}
+
+fn client() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
+}
+
+async fn start(db: Db) -> Central {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, pg): (Arc<dyn CentralStore>, _) = match db {
+        Db::Sqlite => {
+            (Arc::new(loket::central::sqlite::Sqlite::open(&dir.path().join("c.sqlite")).unwrap()), None)
+        }
+        Db::Postgres => {
+            let (cluster, url) =
+                tokio::task::spawn_blocking(common::postgres::postgres_database).await.unwrap();
+            let store = tokio::task::spawn_blocking(move || loket::central::postgres::Postgres::open(&url))
+                .await
+                .unwrap()
+                .unwrap();
+            (Arc::new(store), Some(cluster))
+        }
+    };
+    let s = store.clone();
+    tokio::task::spawn_blocking(move || s.set_admin("admin", &loket::secret::hash(PASSWORD).unwrap()))
+        .await
+        .unwrap()
+        .unwrap();
+    let clock = Arc::new(ManualClock::new(NOW.parse().unwrap()));
+    let server = InProcess::start(store, clock.clone(), Settings::default(), None).await.unwrap();
+    Central { base: server.base_url(), server, clock, http: client(), _dir: dir, _pg: pg }
+}
+
+static SEQ: AtomicI64 = AtomicI64::new(1);
+
+fn event(kind: &str, at: &str, body: Value) -> WireEvent {
+    WireEvent {
+        id: uuid::Uuid::new_v4().to_string(),
+        seq: SEQ.fetch_add(1, Ordering::Relaxed),
+        kind: kind.into(),
+        occurred_at: at.parse().unwrap(),
+        clock_synced: true,
+        boot_id: "boot-1".into(),
+        body,
+    }
+}
+
+/// A ticket event as the kiosk's queue writes it.
+fn ticket_event(
+    kind: &str,
+    id: i64,
+    service: &str,
+    issued: &str,
+    called: Option<&str>,
+    at: &str,
+) -> WireEvent {
+    let state = match kind {
+        "ticket_issued" => json!({"state": "waiting"}),
+        "ticket_called" => json!({"state": "called", "desk": "desk-1"}),
+        "ticket_served" => json!({"state": "served", "desk": "desk-1", "outcome": "helped"}),
+        "ticket_no_show" => json!({"state": "no_show", "desk": "desk-1"}),
+        other => panic!("{other}"),
+    };
+    let finished = matches!(kind, "ticket_served" | "ticket_no_show").then_some(at);
+    let mut body = json!({"type": kind, "at": at, "ticket": {
+        "id": id, "service_day": "2026-11-30", "prefix": "E", "number": id, "issued_service": service,
+        "service": service, "language": "nl", "issued_at": issued, "state": state, "called_at": called,
+        "finished_at": finished, "recalls": 0}});
+    if kind != "ticket_issued" {
+        body["desk"] = json!("desk-1");
+    }
+    event(kind, at, body)
+}
+
+fn statement(activity: &str, verb: &str, at_local: &str, at: &str) -> WireEvent {
+    let kind = match activity {
+        "screening" => "http://adlnet.gov/expapi/activities/assessment",
+        _ => "http://adlnet.gov/expapi/activities/lesson",
+    };
+    let body = json!({
+        "id": uuid::Uuid::new_v4().to_string(),
+        "actor": {"objectType": "Agent", "account": {"homePage": "https://x/session", "name": "s"}},
+        "verb": {"id": format!("http://adlnet.gov/expapi/verbs/{verb}"), "display": {"en": verb}},
+        "object": {"objectType": "Activity", "id": format!("https://x/{activity}"), "definition": {"type": kind}},
+        "result": {"completion": verb == "completed"},
+        "timestamp": at_local,
+    });
+    event("xapi_statement", at, body)
+}
+
+/// A realistic morning: 3 email tickets and 1 appointment; calls after 240 s, 600 s, 120 s;
+/// 2 served, 1 no-show; a screening and a tutorial completed.
+fn morning() -> Vec<WireEvent> {
+    vec![
+        ticket_event("ticket_issued", 1, "email", "2026-11-30T09:00:00Z", None, "2026-11-30T09:00:00Z"),
+        ticket_event("ticket_issued", 2, "email", "2026-11-30T09:05:00Z", None, "2026-11-30T09:05:00Z"),
+        ticket_event("ticket_issued", 3, "email", "2026-11-30T09:10:00Z", None, "2026-11-30T09:10:00Z"),
+        ticket_event("ticket_issued", 4, "appointment", "2026-11-30T10:00:00Z", None, "2026-11-30T10:00:00Z"),
+        ticket_event(
+            "ticket_called",
+            1,
+            "email",
+            "2026-11-30T09:00:00Z",
+            Some("2026-11-30T09:04:00Z"),
+            "2026-11-30T09:04:00Z",
+        ),
+        ticket_event(
+            "ticket_served",
+            1,
+            "email",
+            "2026-11-30T09:00:00Z",
+            Some("2026-11-30T09:04:00Z"),
+            "2026-11-30T09:14:00Z",
+        ),
+        ticket_event(
+            "ticket_called",
+            2,
+            "email",
+            "2026-11-30T09:05:00Z",
+            Some("2026-11-30T09:15:00Z"),
+            "2026-11-30T09:15:00Z",
+        ),
+        ticket_event(
+            "ticket_no_show",
+            2,
+            "email",
+            "2026-11-30T09:05:00Z",
+            Some("2026-11-30T09:15:00Z"),
+            "2026-11-30T09:18:00Z",
+        ),
+        ticket_event(
+            "ticket_called",
+            4,
+            "appointment",
+            "2026-11-30T10:00:00Z",
+            Some("2026-11-30T10:02:00Z"),
+            "2026-11-30T10:02:00Z",
+        ),
+        ticket_event(
+            "ticket_served",
+            4,
+            "appointment",
+            "2026-11-30T10:00:00Z",
+            Some("2026-11-30T10:02:00Z"),
+            "2026-11-30T10:20:00Z",
+        ),
+        statement("screening", "completed", "2026-11-30T10:25:00.000+01:00", "2026-11-30T09:25:00Z"),
+        statement("tutorial", "completed", "2026-11-30T11:05:00.000+01:00", "2026-11-30T10:05:00Z"),
+    ]
+}
+
+fn batch(kiosk: &str, events: Vec<WireEvent>) -> EventBatch {
+    EventBatch { kiosk: kiosk.into(), sent_at: NOW.parse().unwrap(), events }
+}
+
+fn heartbeat(kiosk: &str, site: &str) -> Heartbeat {
+    Heartbeat {
+        kiosk: kiosk.into(),
+        site: site.into(),
+        version: "0.1.0".into(),
+        sent_at: NOW.parse().unwrap(),
+        uptime_seconds: 3 * 3600,
+        boot_id: "boot-1".into(),
+        clock_synced: true,
+        printer: PrinterHealth { state: "ready".into(), paper: "ok".into(), detail: String::new() },
+        outbox: OutboxHealth::default(),
+        disk_free_bytes: Some(12_000_000_000),
+        cpu_temperature_celsius: Some(48.0),
+        under_voltage_now: Some(false),
+        under_voltage_since_boot: Some(false),
+        problems: vec![],
+    }
+}
+
+/// A signed-in admin: the session cookie and the CSRF token.
+struct Session {
+    cookie: String,
+    csrf: String,
+}
+
+impl Central {
+    async fn token(&self, kiosk: &str, site: &str) -> String {
+        self.server.new_kiosk_token(kiosk, site).await.unwrap()
+    }
+
+    async fn post_json(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        body: &impl serde::Serialize,
+    ) -> reqwest::Response {
+        let mut request = self.http.post(format!("{}{path}", self.base)).json(body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.unwrap()
+    }
+
+    async fn send(&self, token: &str, batch: &EventBatch) -> BatchReceipt {
+        let response = self.post_json(loket::protocol::EVENTS_PATH, Some(token), batch).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        response.json().await.unwrap()
+    }
+
+    async fn sign_in(&self) -> Session {
+        let response = self
+            .http
+            .post(format!("{}/login", self.base))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!("name=admin&password={}", PASSWORD.replace(' ', "+")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        let set_cookie = response.headers()["set-cookie"].to_str().unwrap().to_owned();
+        assert!(set_cookie.contains("HttpOnly") && set_cookie.contains("SameSite=Strict"), "{set_cookie}");
+        let cookie = set_cookie.split(';').next().unwrap().to_owned();
+        let page = self.page_with(&cookie, "/tokens").await;
+        let csrf = page.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+        Session { cookie, csrf }
+    }
+
+    async fn page_with(&self, cookie: &str, path: &str) -> String {
+        let response =
+            self.http.get(format!("{}{path}", self.base)).header("cookie", cookie).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        response.text().await.unwrap()
+    }
+
+    async fn page(&self, session: &Session, path: &str) -> String {
+        self.page_with(&session.cookie, path).await
+    }
+
+    async fn post_form(&self, session: &Session, path: &str, form: &str) -> reqwest::Response {
+        self.http
+            .post(format!("{}{path}", self.base))
+            .header("cookie", &session.cookie)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(form.to_owned())
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
+async fn error_of(response: reqwest::Response) -> String {
+    let body: Value = response.json().await.unwrap();
+    body["error"].as_str().unwrap_or_else(|| panic!("a JSON error: {body}")).to_owned()
+}
+
+// ---- the tests, each run on SQLite and on PostgreSQL ----------------------------------------
+
+async fn a_batch_is_stored_once_and_counted_once(db: Db) {
+    let c = start(db).await;
+    let token = c.token("gent-1", "Gent").await;
+    let events = batch("gent-1", morning());
+    let ids: Vec<String> = events.events.iter().map(|e| e.id.clone()).collect();
+    let first = c.send(&token, &events).await;
+    assert_eq!(first.stored, ids);
+    assert!(first.duplicate.is_empty() && first.refused.is_empty(), "{first:?}");
+    let again = c.send(&token, &events).await;
+    assert!(again.stored.is_empty(), "{again:?}");
+    assert_eq!(again.duplicate, ids);
+    assert_eq!(c.server.event_count("gent-1").await.unwrap(), ids.len() as u64);
+    assert_eq!(c.server.event_ids("gent-1").await.unwrap(), ids, "in sequence order");
+
+    let session = c.sign_in().await;
+    let csv = c.page(&session, "/export.csv?from=2026-11-30&to=2026-11-30").await;
+    let rows: Vec<&str> = csv.lines().collect();
+    assert_eq!(rows.len(), 4, "{csv}");
+    assert!(
+        rows[0].starts_with("datum,vestiging,dienst,bezoekers,opgeroepen,geholpen,niet_gekomen,"),
+        "{csv}"
+    );
+    assert_eq!(rows[1], "2026-11-30,Gent,appointment,1,1,1,0,120,120,,,,");
+    assert_eq!(rows[2], "2026-11-30,Gent,email,3,2,1,1,420,600,,,,");
+    assert_eq!(rows[3], "2026-11-30,Gent,leren,,,,,,,1,1,1,0");
+}
+
+async fn a_mixed_batch_names_new_old_and_refused_ids(db: Db) {
+    let c = start(db).await;
+    let token = c.token("gent-1", "Gent").await;
+    let old = morning().remove(0);
+    c.send(&token, &batch("gent-1", vec![old.clone()])).await;
+    let new = morning().remove(1);
+    let mut not_uuid = morning().remove(2);
+    not_uuid.id = "ticket-3".into();
+    let mut unknown = morning().remove(3);
+    unknown.kind = "coffee_made".into();
+    let mut array_body = morning().remove(4);
+    array_body.body = json!([1, 2]);
+    let receipt =
+        c.send(&token, &batch("gent-1", vec![old.clone(), new.clone(), not_uuid, unknown, array_body])).await;
+    assert_eq!(receipt.stored, [new.id.clone()]);
+    assert_eq!(receipt.duplicate, [old.id.clone()]);
+    let reasons: Vec<(&str, &str)> =
+        receipt.refused.iter().map(|r| (r.id.as_str(), r.reason.as_str())).collect();
+    assert_eq!(reasons.len(), 3, "{reasons:?}");
+    assert_eq!(reasons[0].0, "ticket-3");
+    assert!(reasons[0].1.contains("UUID"), "{reasons:?}");
+    assert!(reasons[1].1.contains("unknown event type \"coffee_made\""), "{reasons:?}");
+    assert!(reasons[2].1.contains("JSON object"), "{reasons:?}");
+    assert_eq!(c.server.event_count("gent-1").await.unwrap(), 2);
+}
+
+async fn malformed_batches_are_refused_with_a_reason(db: Db) {
+    let c = start(db).await;
+    let token = c.token("gent-1", "Gent").await;
+    let url = format!("{}{}", c.base, loket::protocol::EVENTS_PATH);
+    let raw = |body: String| c.http.post(&url).bearer_auth(&token).body(body).send();
+
+    let response = raw("{not json".into()).await.unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert!(error_of(response).await.contains("not a valid event batch"));
+
+    let mut extra = serde_json::to_value(batch("gent-1", vec![])).unwrap();
+    extra["name"] = json!("x");
+    let response = raw(extra.to_string()).await.unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert!(error_of(response).await.contains("unknown field `name`"));
+
+    let many = batch("gent-1", (0..=MAX_BATCH_EVENTS).map(|_| morning().remove(0)).collect());
+    let response = c.post_json(loket::protocol::EVENTS_PATH, Some(&token), &many).await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert!(error_of(response).await.contains("at most 1000 events"));
+
+    let response =
+        c.post_json(loket::protocol::EVENTS_PATH, Some(&token), &batch("brugge-1", morning())).await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert!(error_of(response).await.contains("this token is for kiosk \"gent-1\", not \"brugge-1\""));
+    let response =
+        c.post_json(loket::protocol::HEARTBEAT_PATH, Some(&token), &heartbeat("brugge-1", "Brugge")).await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+
+    let response = raw(" ".repeat(MAX_BODY_BYTES + 1)).await.unwrap();
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(error_of(response).await.contains("too large"));
+    assert_eq!(c.server.event_count("gent-1").await.unwrap(), 0);
+}
+
+async fn missing_wrong_and_revoked_tokens_are_401(db: Db) {
+    let c = start(db).await;
+    let token = c.token("gent-1", "Gent").await;
+    let body = batch("gent-1", morning());
+    let response = c.post_json(loket::protocol::EVENTS_PATH, None, &body).await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    assert!(error_of(response).await.contains("Authorization: Bearer"));
+    let response = c.post_json(loket::protocol::EVENTS_PATH, Some("0123abcd"), &body).await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    let ok = c.post_json(loket::protocol::HEARTBEAT_PATH, Some(&token), &heartbeat("gent-1", "Gent")).await;
+    assert_eq!(ok.status(), StatusCode::OK);
+
+    let session = c.sign_in().await;
+    let page = c.page(&session, "/tokens").await;
+    let revoke = page.split("action=\"/tokens/").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let response =
+        c.post_form(&session, &format!("/tokens/{revoke}"), &format!("csrf={}", session.csrf)).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    for path in [loket::protocol::EVENTS_PATH, loket::protocol::HEARTBEAT_PATH] {
+        let response = c.post_json(path, Some(&token), &body).await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{path}");
+        assert!(error_of(response).await.contains("revoked"));
+    }
+    let response = c
+        .http
+        .get(format!("{}{}", c.base, loket::protocol::SETTINGS_PATH))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+}
+
+async fn a_heartbeat_is_stored_answered_and_shown(db: Db) {
+    let c = start(db).await;
+    let token = c.token("gent-1", "Gent").await;
+    let mut beat = heartbeat("gent-1", "Gent");
+    beat.printer.paper = "out".into();
+    beat.outbox.backlog = 7;
+    let response = c.post_json(loket::protocol::HEARTBEAT_PATH, Some(&token), &beat).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let reply: HeartbeatReply = response.json().await.unwrap();
+    assert_eq!(reply.server_time, NOW.parse::<Timestamp>().unwrap());
+    assert_eq!((reply.settings_etag, reply.content_etag), (None, None));
+
+    let store = c.server.store.clone();
+    let (health, history) = tokio::task::spawn_blocking(move || {
+        (store.kiosk_health().unwrap(), store.heartbeat_history("gent-1", 10).unwrap())
+    })
+    .await
+    .unwrap();
+    assert_eq!(health.len(), 1);
+    assert_eq!(health[0].received_at, NOW);
+    assert_eq!(serde_json::from_str::<Heartbeat>(&health[0].body).unwrap(), beat);
+    assert_eq!(history.len(), 1);
+
+    let session = c.sign_in().await;
+    let page = c.page(&session, "/").await;
+    assert!(page.contains("gent-1") && page.contains("papier op"), "the kiosk and its warning");
+    assert!(!page.contains("niet gezien"), "just seen");
+}
+
+async fn a_kiosk_not_seen_for_stale_minutes_is_shown_as_not_seen(db: Db) {
+    let c = start(db).await;
+    let token = c.token("gent-1", "Gent").await;
+    c.token("brugge-1", "Brugge").await;
+    c.post_json(loket::protocol::HEARTBEAT_PATH, Some(&token), &heartbeat("gent-1", "Gent")).await;
+    let session = c.sign_in().await;
+    c.clock.advance(SignedDuration::from_mins(14));
+    let page = c.page(&session, "/").await;
+    assert!(!page.contains("minuten niet gezien"), "14 minutes is not yet stale");
+    assert!(page.contains("nog nooit gezien"), "brugge-1 never sent a heartbeat");
+    c.clock.advance(SignedDuration::from_mins(2));
+    let page = c.page(&session, "/").await;
+    assert!(page.contains("16 minuten niet gezien"), "stale after 15 minutes");
+}
+
+async fn settings_and_content_are_pulled_by_etag(db: Db) {
+    let c = start(db).await;
+    let token = c.token("gent-1", "Gent").await;
+    let get = |path: &'static str, etag: Option<String>| {
+        let mut request = c.http.get(format!("{}{path}", c.base)).bearer_auth(&token);
+        if let Some(etag) = etag {
+            request = request.header("if-none-match", etag);
+        }
+        request.send()
+    };
+    let response = get(loket::protocol::SETTINGS_PATH, None).await.unwrap();
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    assert!(error_of(response).await.contains("no settings"));
+    assert_eq!(get(loket::protocol::CONTENT_PATH, None).await.unwrap().status(), StatusCode::NOT_FOUND);
+
+    let session = c.sign_in().await;
+    let response = c
+        .post_form(
+            &session,
+            "/files/settings",
+            &format!("csrf={}&kiosk=&toml=%5Bsite%5D%0Aname+%3D+%22Gent%22%0A", session.csrf),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let response = get(loket::protocol::SETTINGS_PATH, None).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let etag = response.headers()["etag"].to_str().unwrap().to_owned();
+    assert_eq!(response.text().await.unwrap(), "[site]\nname = \"Gent\"\n");
+    let response = get(loket::protocol::SETTINGS_PATH, Some(etag.clone())).await.unwrap();
+    assert_eq!(response.status(), StatusCode::NOT_MODIFIED);
+    let beat = c.post_json(loket::protocol::HEARTBEAT_PATH, Some(&token), &heartbeat("gent-1", "Gent")).await;
+    let reply: HeartbeatReply = beat.json().await.unwrap();
+    assert_eq!(reply.settings_etag.as_deref(), Some(etag.as_str()));
+
+    // Bad TOML is refused; a kiosk's own settings win over the default.
+    let response =
+        c.post_form(&session, "/files/settings", &format!("csrf={}&toml=%5Bsite", session.csrf)).await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let response = c
+        .post_form(&session, "/files/settings", &format!("csrf={}&kiosk=gent-1&toml=a+%3D+1", session.csrf))
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let response = get(loket::protocol::SETTINGS_PATH, Some(etag.clone())).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.text().await.unwrap(), "a = 1");
+
+    // A content pack, uploaded raw with the CSRF header.
+    let mut builder = tar::Builder::new(Vec::new());
+    let mut header = tar::Header::new_gnu();
+    header.set_size(6);
+    header.set_cksum();
+    builder.append_data(&mut header, "tutorials/x.toml", &b"id=1\n\n"[..]).unwrap();
+    let pack = builder.into_inner().unwrap();
+    let upload = |csrf: Option<&str>, body: Vec<u8>| {
+        let mut request = c
+            .http
+            .post(format!("{}/files/content?kiosk=gent-1", c.base))
+            .header("cookie", &session.cookie)
+            .body(body);
+        if let Some(csrf) = csrf {
+            request = request.header("x-csrf-token", csrf);
+        }
+        request.send()
+    };
+    assert_eq!(upload(None, pack.clone()).await.unwrap().status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        upload(Some(&session.csrf), b"not a tar".to_vec()).await.unwrap().status(),
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(upload(Some(&session.csrf), pack.clone()).await.unwrap().status(), StatusCode::OK);
+    let response = get(loket::protocol::CONTENT_PATH, None).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let etag = response.headers()["etag"].to_str().unwrap().to_owned();
+    assert_eq!(response.bytes().await.unwrap().to_vec(), pack);
+    let response = get(loket::protocol::CONTENT_PATH, Some(format!("W/{etag}, \"other\""))).await.unwrap();
+    assert_eq!(response.status(), StatusCode::NOT_MODIFIED);
+    let store = c.server.store.clone();
+    let tag = tokio::task::spawn_blocking(move || store.file_etag(FileKind::Content, "gent-1").unwrap())
+        .await
+        .unwrap();
+    assert_eq!(tag, Some(etag));
+}
+
+async fn admin_pages_need_a_session_and_changes_a_csrf_token(db: Db) {
+    let c = start(db).await;
+    for path in ["/", "/tokens", "/files", "/export.csv"] {
+        let response = c.http.get(format!("{}{path}", c.base)).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "{path}");
+        assert_eq!(response.headers()["location"], "/login");
+    }
+    let response = c.http.post(format!("{}/tokens", c.base)).body("kiosk=a&site=b").send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+
+    let response =
+        c.http.post(format!("{}/login", c.base)).body("name=admin&password=wrong").send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    assert!(response.headers().get("set-cookie").is_none());
+    assert!(response.text().await.unwrap().contains("klopt niet"));
+
+    let session = c.sign_in().await;
+    let response = c.post_form(&session, "/tokens", "kiosk=gent-2&site=Gent").await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert!(error_of(response).await.contains("CSRF token is missing"));
+    let response = c.post_form(&session, "/tokens", "kiosk=gent-2&site=Gent&csrf=nope").await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+
+    let response =
+        c.post_form(&session, "/tokens", &format!("kiosk=gent-2&site=Gent&csrf={}", session.csrf)).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let page = response.text().await.unwrap();
+    let token = page.split("id=\"new-token\">").nth(1).unwrap().split('<').next().unwrap().to_owned();
+    assert_eq!(token.len(), 64);
+    let ok = c.post_json(loket::protocol::HEARTBEAT_PATH, Some(&token), &heartbeat("gent-2", "Gent")).await;
+    assert_eq!(ok.status(), StatusCode::OK);
+    assert!(!c.page(&session, "/tokens").await.contains(&token), "shown only once");
+
+    let response = c.post_form(&session, "/logout", &format!("csrf={}", session.csrf)).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let response = c.http.get(format!("{}/", c.base)).header("cookie", &session.cookie).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER, "signed out");
+}
+
+async fn repeated_wrong_passwords_are_slowed_down(db: Db) {
+    let c = start(db).await;
+    let mut last = StatusCode::OK;
+    for _ in 0..6 {
+        last = c
+            .http
+            .post(format!("{}/login", c.base))
+            .body("name=admin&password=x")
+            .send()
+            .await
+            .unwrap()
+            .status();
+    }
+    assert_eq!(last, StatusCode::TOO_MANY_REQUESTS);
+}
+
+async fn the_dashboard_shows_the_days_figures(db: Db) {
+    let c = start(db).await;
+    let token = c.token("gent-1", "Gent").await;
+    c.send(&token, &batch("gent-1", morning())).await;
+    let session = c.sign_in().await;
+    let page = c.page(&session, "/?day=2026-11-30").await;
+    assert!(page.contains("maandag 30 november 2026"));
+    assert!(page.contains("<svg class=\"chart\""), "a bar chart");
+    assert!(page.contains("10:00–11:00: 3 bezoekers"), "{page}");
+    assert!(page.contains("<div class=\"n\">4</div><div class=\"l\">bezoekers</div>"));
+    let empty = c.page(&session, "/?day=2026-11-29&site=Gent").await;
+    assert!(empty.contains("Geen bezoekers op deze dag"));
+    let response = c
+        .http
+        .get(format!("{}/?day=gisteren", c.base))
+        .header("cookie", &session.cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+}
+
+macro_rules! both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                super::$name(super::Db::Sqlite).await
+            })*
+        }
+        mod postgres {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                super::$name(super::Db::Postgres).await
+            })*
+        }
+    };
+}
+
+both_backends!(
+    a_batch_is_stored_once_and_counted_once,
+    a_mixed_batch_names_new_old_and_refused_ids,
+    malformed_batches_are_refused_with_a_reason,
+    missing_wrong_and_revoked_tokens_are_401,
+    a_heartbeat_is_stored_answered_and_shown,
+    a_kiosk_not_seen_for_stale_minutes_is_shown_as_not_seen,
+    settings_and_content_are_pulled_by_etag,
+    admin_pages_need_a_session_and_changes_a_csrf_token,
+    repeated_wrong_passwords_are_slowed_down,
+    the_dashboard_shows_the_days_figures,
+);
+
+// ---- HTTPS and the OpenAPI document ---------------------------------------------------------
+
+#[tokio::test]
+async fn the_server_speaks_https_itself() {
+    let dir = tempfile::tempdir().unwrap();
+    let cert = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
+    let (cert_path, key_path) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    std::fs::write(&cert_path, cert.cert.pem()).unwrap();
+    std::fs::write(&key_path, cert.signing_key.serialize_pem()).unwrap();
+    let tls = loket::central::tls::server_config(&cert_path, &key_path).unwrap();
+    let store = Arc::new(loket::central::sqlite::Sqlite::in_memory().unwrap());
+    let clock = Arc::new(ManualClock::new(NOW.parse().unwrap()));
+    let server = InProcess::start(store, clock, Settings::default(), Some(tls)).await.unwrap();
+    let token = server.new_kiosk_token("gent-1", "Gent").await.unwrap();
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let root = reqwest::Certificate::from_pem(cert.cert.pem().as_bytes()).unwrap();
+    let http = reqwest::Client::builder().tls_certs_only([root]).build().unwrap();
+    let url = format!("https://localhost:{}{}", server.addr.port(), loket::protocol::HEARTBEAT_PATH);
+    let response =
+        http.post(&url).bearer_auth(&token).json(&heartbeat("gent-1", "Gent")).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let plain = format!("http://127.0.0.1:{}/health", server.addr.port());
+    assert!(client().get(&plain).send().await.is_err(), "no plain HTTP on the TLS port");
+}
+
+fn document() -> Value {
+    let text =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/central-openapi.json")).unwrap();
+    serde_json::from_str(&text).expect("docs/central-openapi.json is JSON")
+}
+
+const METHODS: &[&str] = &["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+
+#[test]
+fn the_openapi_document_lists_exactly_the_routes() {
+    let doc = document();
+    assert_eq!(doc["openapi"], "3.1.0");
+    let mut documented = std::collections::BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, _) in item.as_object().unwrap().iter().filter(|(k, _)| METHODS.contains(&k.as_str())) {
+            documented.insert((method.to_uppercase(), path.clone()));
+        }
+    }
+    let served: std::collections::BTreeSet<(String, String)> =
+        ROUTES.iter().map(|r| (r.method.to_owned(), r.path.to_owned())).collect();
+    assert_eq!(served.len(), ROUTES.len(), "ROUTES has no duplicates");
+    let missing: Vec<_> = served.difference(&documented).collect();
+    let extra: Vec<_> = documented.difference(&served).collect();
+    assert!(missing.is_empty() && extra.is_empty(), "not documented: {missing:?}; not served: {extra:?}");
+    for route in ROUTES {
+        let op = &doc["paths"][route.path][route.method.to_lowercase()];
+        let responses = op["responses"].as_object().unwrap_or_else(|| panic!("{route:?} has responses"));
+        // 303 is a success for a form's POST, and "sign in first" for an admin page's GET.
+        let successes: Vec<&String> = responses
+            .keys()
+            .filter(|k| k.starts_with('2') || (*k == "303" && route.method == "POST"))
+            .collect();
+        assert_eq!(successes, [&route.success.to_string()], "{route:?}: its one success status");
+        if route.access != loket::central::Access::Public {
+            let without = if route.method == "GET" && route.access == loket::central::Access::Admin {
+                "303"
+            } else {
+                "401"
+            };
+            assert!(responses.contains_key(without), "{route:?} documents {without} without credentials");
+            assert!(op["security"].is_array(), "{route:?} documents its security");
+        }
+    }
+    let mut refs = Vec::new();
+    collect_refs(&doc, &mut refs);
+    for r in refs {
+        assert!(doc.pointer(r.trim_start_matches('#')).is_some(), "{r} resolves");
+    }
+}
+
+fn collect_refs<'a>(value: &'a Value, out: &mut Vec<&'a str>) {
+    match value {
+        Value::Object(map) => {
+            for (key, v) in map {
+                match (key.as_str(), v) {
+                    ("$ref", Value::String(r)) => out.push(r),
+                    _ => collect_refs(v, out),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| collect_refs(v, out)),
+        _ => {}
+    }
+}
