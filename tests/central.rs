@@ -328,8 +328,8 @@ async fn a_mixed_batch_names_new_old_and_refused_ids(db: Db) {
     array_body.body = json!([1, 2]);
     let receipt =
         c.send(&token, &batch("gent-1", vec![old.clone(), new.clone(), not_uuid, unknown, array_body])).await;
-    assert_eq!(receipt.stored, [new.id.clone()]);
-    assert_eq!(receipt.duplicate, [old.id.clone()]);
+    assert_eq!(receipt.stored, std::slice::from_ref(&new.id));
+    assert_eq!(receipt.duplicate, std::slice::from_ref(&old.id));
     let reasons: Vec<(&str, &str)> =
         receipt.refused.iter().map(|r| (r.id.as_str(), r.reason.as_str())).collect();
     assert_eq!(reasons.len(), 3, "{reasons:?}");

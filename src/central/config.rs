@@ -27,7 +27,7 @@ pub enum ConfigError {
 }
 
 /// `central.toml`
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CentralConfig {
     /// `host:port` to listen on.
@@ -79,18 +79,6 @@ fn default_timezone() -> String {
 impl Default for DashboardConfig {
     fn default() -> DashboardConfig {
         DashboardConfig { stale_minutes: default_stale_minutes(), timezone: default_timezone() }
-    }
-}
-
-impl Default for CentralConfig {
-    fn default() -> CentralConfig {
-        CentralConfig {
-            listen: None,
-            data_dir: None,
-            database: DatabaseConfig::default(),
-            tls: None,
-            dashboard: DashboardConfig::default(),
-        }
     }
 }
 

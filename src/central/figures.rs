@@ -157,7 +157,7 @@ pub fn hour_chart(hours: &[u64; 24]) -> String {
     let first = busy.first().copied().unwrap_or(8).min(8);
     let last = busy.last().copied().unwrap_or(17).max(17);
     let max = hours.iter().copied().max().unwrap_or(0).max(1);
-    let (bar, gap, height, top, bottom) = (28usize, 8usize, 150usize, 20usize, 24usize);
+    let (bar, gap, height, top, bottom) = (34usize, 10usize, 120usize, 22usize, 24usize);
     let width = (last - first + 1) * (bar + gap) + gap;
     let mut svg = format!(
         "<svg class=\"chart\" viewBox=\"0 0 {width} {}\" role=\"img\" aria-label=\"Bezoekers per uur\" \
@@ -183,16 +183,16 @@ pub fn hour_chart(hours: &[u64; 24]) -> String {
         if n > 0 {
             let _ = write!(
                 svg,
-                "<text x=\"{cx}\" y=\"{ty}\" text-anchor=\"middle\" font-size=\"13\" fill=\"#1c2733\">{n}</text>",
+                "<text x=\"{cx}\" y=\"{ty}\" text-anchor=\"middle\" font-size=\"16\" font-weight=\"600\" fill=\"#1c2733\">{n}</text>",
                 cx = x + bar / 2,
                 ty = y.saturating_sub(5)
             );
         }
         let _ = write!(
             svg,
-            "<text x=\"{cx}\" y=\"{ly}\" text-anchor=\"middle\" font-size=\"12\" fill=\"#52606d\">{h}u</text></g>",
+            "<text x=\"{cx}\" y=\"{ly}\" text-anchor=\"middle\" font-size=\"15\" fill=\"#52606d\">{h}u</text></g>",
             cx = x + bar / 2,
-            ly = top + height + 17
+            ly = top + height + 19
         );
     }
     svg.push_str("</svg>");

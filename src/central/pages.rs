@@ -36,12 +36,16 @@ h2{font-size:1.15rem;margin:0 0 .6rem}
 .card{background:#fff;border:1px solid #d9e0e8;border-radius:10px;padding:1rem;margin-bottom:1rem}
 .narrow{max-width:26rem;margin:3rem auto}
 .stack{display:flex;flex-direction:column;gap:.8rem}
+.stack>button{align-self:flex-start}
+.stack select{max-width:22rem}
 label{display:flex;flex-direction:column;gap:.25rem;font-weight:600}
 input,select,textarea,button{font:inherit}
 input,select,textarea{padding:.45rem .55rem;border:1px solid #9aa5b1;border-radius:6px;background:#fff;font-weight:400}
 textarea{font-family:ui-monospace,monospace;font-size:.9rem;min-height:10rem;width:100%}
 button,.button{background:#1f6feb;color:#fff;border:0;border-radius:6px;padding:.5rem 1rem;cursor:pointer;text-decoration:none;display:inline-block}
 button.danger{background:#b42318}
+button.small{padding:.25rem .7rem;font-size:.9rem}
+form.inline{display:flex;gap:.6rem;align-items:center;flex-wrap:wrap}
 .filters{display:flex;flex-wrap:wrap;gap:.6rem;align-items:flex-end}
 .filters label{font-weight:600}
 .daynav{display:flex;gap:.5rem;align-items:center;flex-wrap:wrap}
@@ -50,10 +54,13 @@ button.danger{background:#b42318}
 .tile{background:#fff;border:1px solid #d9e0e8;border-radius:10px;padding:.7rem .9rem}
 .tile .n{font-size:1.8rem;font-weight:700;line-height:1.1}
 .tile .l{color:#52606d;font-size:.9rem}
-.chart{width:100%;max-width:760px;height:auto;display:block}
+.chart{width:100%;max-width:560px;height:auto;display:block}
 .scroll{overflow-x:auto}
 table{border-collapse:collapse;width:100%;font-size:.95rem}
 th,td{text-align:left;padding:.45rem .5rem;border-bottom:1px solid #e4e9ef;vertical-align:top}
+td form{margin:0}
+.nowrap{white-space:nowrap}
+td.num{white-space:nowrap}
 th{background:#f7f9fb;font-weight:600;white-space:nowrap}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 .warn{display:inline-block;background:#fde8e7;color:#8a1c12;border:1px solid #f5b8b3;border-radius:999px;padding:.05rem .55rem;margin:.1rem .2rem .1rem 0;font-size:.85rem;white-space:nowrap}
@@ -62,7 +69,7 @@ td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 .notice{background:#e8f3ff;border:1px solid #9cc6f5;padding:.8rem;border-radius:8px}
 code.token{display:block;word-break:break-all;font-size:1rem;background:#fff;padding:.6rem;border:1px dashed #1f6feb;border-radius:6px;margin:.5rem 0}
 .muted{color:#52606d}
-@media (max-width:600px){main{padding:.6rem}.tile .n{font-size:1.5rem}th,td{padding:.4rem .35rem}h1{font-size:1.3rem}}
+@media (max-width:600px){main{padding:.6rem}.card{padding:.8rem}.tile .n{font-size:1.5rem}table{font-size:.85rem}th,td{padding:.4rem .3rem}h1{font-size:1.3rem}th{white-space:normal}}
 "#;
 
 /// A page: the bar with the menu (when signed in) and `body`.
@@ -215,7 +222,7 @@ pub async fn dashboard(
     body.push_str(
         "<section class=\"card\"><h2>Per dienst</h2><div class=\"scroll\"><table><thead><tr><th>Dienst</th>\
          <th class=\"num\">Bezoekers</th><th class=\"num\">Geholpen</th><th class=\"num\">Niet gekomen</th>\
-         <th class=\"num\">Gem. wachttijd</th><th class=\"num\">Langste</th></tr></thead><tbody>",
+         <th class=\"num\">Gem. wacht</th><th class=\"num\">Langste wacht</th></tr></thead><tbody>",
     );
     if per_service.is_empty() {
         body.push_str("<tr><td colspan=\"6\" class=\"muted\">Nog geen tickets op deze dag.</td></tr>");
@@ -288,7 +295,7 @@ fn kiosks_table(
         });
         let _ = write!(
             out,
-            "<tr><td><strong>{}</strong><br><span class=\"muted\">{}</span></td><td>{warn}</td><td>{seen}</td>",
+            "<tr><td class=\"nowrap\"><strong>{}</strong><br><span class=\"muted\">{}</span></td><td>{warn}</td><td>{seen}</td>",
             html(kiosk),
             html(kiosk_site)
         );
@@ -324,6 +331,14 @@ fn kiosks_table(
     }
     out.push_str("</tbody></table></div></section>");
     out
+}
+
+/// A stored RFC 3339 time as local `30-11-2026 16:10` (or as stored, if it does not parse).
+fn local_time(stored: &str, zone: &jiff::tz::TimeZone) -> String {
+    match stored.parse::<jiff::Timestamp>() {
+        Ok(at) => at.to_zoned(zone.clone()).strftime("%d-%m-%Y %H:%M").to_string(),
+        Err(_) => html(stored),
+    }
 }
 
 fn dutch_date(day: Date) -> String {
@@ -397,13 +412,14 @@ fn tokens_page(
     tokens: &[super::store::TokenInfo],
     created: Option<(&str, &str)>,
     problem: Option<&str>,
+    zone: &jiff::tz::TimeZone,
 ) -> String {
     let mut body = String::from("<h1>Kiosksleutels</h1>");
     if let Some((kiosk, token)) = created {
         let _ = write!(
             body,
             "<section class=\"notice\" role=\"status\"><strong>Nieuwe sleutel voor {}.</strong> \
-             Kopieer hem nu naar de kiosk (<code>report.token</code>): hij wordt maar één keer getoond.\
+             Zet hem nu in de instellingen van de kiosk: hij wordt maar één keer getoond.\
              <code class=\"token\" id=\"new-token\">{}</code></section><p></p>",
             html(kiosk),
             html(token)
@@ -421,31 +437,28 @@ fn tokens_page(
         hidden_csrf(admin)
     );
     body.push_str(
-        "<section class=\"card\"><h2>Sleutels</h2><div class=\"scroll\"><table><thead><tr><th>Kiosk</th><th>Vestiging</th>\
-         <th>Gemaakt</th><th>Status</th><th></th></tr></thead><tbody>",
+        "<section class=\"card\"><h2>Sleutels</h2><div class=\"scroll\"><table><thead><tr><th>Kiosk</th>\
+         <th>Gemaakt</th><th>Status</th></tr></thead><tbody>",
     );
     if tokens.is_empty() {
-        body.push_str("<tr><td colspan=\"5\" class=\"muted\">Nog geen sleutels.</td></tr>");
+        body.push_str("<tr><td colspan=\"3\" class=\"muted\">Nog geen sleutels.</td></tr>");
     }
     for t in tokens {
-        let created = t.created_at.get(..16).unwrap_or(&t.created_at).replace('T', " ");
-        let (status, action) = match &t.revoked_at {
-            Some(at) => (format!("ingetrokken {}", html(&at.get(..10).unwrap_or(at))), String::new()),
-            None => (
-                "<span class=\"ok\">actief</span>".to_owned(),
-                format!(
-                    "<form method=\"post\" action=\"/tokens/{}/revoke\">{}<button class=\"danger\" type=\"submit\">Intrekken</button></form>",
-                    t.id,
-                    hidden_csrf(admin)
-                ),
+        let status = match &t.revoked_at {
+            Some(at) => format!("<span class=\"muted\">ingetrokken {}</span>", local_time(at, zone)),
+            None => format!(
+                "<form method=\"post\" action=\"/tokens/{}/revoke\" class=\"inline\">{}<span class=\"ok\">actief</span> \
+                 <button class=\"danger small\" type=\"submit\">Intrekken</button></form>",
+                t.id,
+                hidden_csrf(admin)
             ),
         };
         let _ = write!(
             body,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{status}</td><td>{action}</td></tr>",
+            "<tr><td class=\"nowrap\"><strong>{}</strong><br><span class=\"muted\">{}</span></td><td>{}</td><td>{status}</td></tr>",
             html(&t.kiosk),
             html(&t.site),
-            html(&created)
+            local_time(&t.created_at, zone)
         );
     }
     body.push_str("</tbody></table></div></section>");
@@ -455,7 +468,7 @@ fn tokens_page(
 /// `GET /tokens`
 pub async fn tokens(State(state): State<CentralState>, admin: Admin) -> Result<Html<String>, CentralError> {
     let tokens = state.with_store(|s| s.tokens()).await?;
-    Ok(Html(tokens_page(&admin, &tokens, None, None)))
+    Ok(Html(tokens_page(&admin, &tokens, None, None, &state.settings.time_zone)))
 }
 
 /// Whether a kiosk id is one the kiosk's config takes: letters, digits, `.`, `_`, `-`.
@@ -490,7 +503,7 @@ pub async fn create_token(
         let problem = "Geef een kiosknaam (letters, cijfers, . _ -) en een vestiging.";
         return Ok((
             axum::http::StatusCode::BAD_REQUEST,
-            Html(tokens_page(&admin, &tokens, None, Some(problem))),
+            Html(tokens_page(&admin, &tokens, None, Some(problem), &state.settings.time_zone)),
         )
             .into_response());
     }
@@ -503,7 +516,8 @@ pub async fn create_token(
         })
         .await?;
     log::info!("central: {} made a token for kiosk {kiosk} at {site}", admin.name);
-    Ok(Html(tokens_page(&admin, &tokens, Some((&kiosk, &token)), None)).into_response())
+    Ok(Html(tokens_page(&admin, &tokens, Some((&kiosk, &token)), None, &state.settings.time_zone))
+        .into_response())
 }
 
 /// `POST /tokens/{id}/revoke`
@@ -561,7 +575,7 @@ pub async fn files(State(state): State<CentralState>, admin: Admin) -> Result<Ht
              <input type=\"hidden\" name=\"kiosk\" value=\"{}\"><button class=\"danger\" type=\"submit\">Verwijderen</button></form></td></tr>",
             html(who),
             f.size.div_ceil(1024),
-            html(f.updated_at.get(..16).unwrap_or(&f.updated_at)).replace('T', " "),
+            local_time(&f.updated_at, &state.settings.time_zone),
             html(f.etag.get(1..13).unwrap_or(&f.etag)),
             hidden_csrf(&admin),
             f.kind,

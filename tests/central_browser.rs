@@ -1,0 +1,428 @@
+//! The central dashboard in a real browser: Debian's headless Chromium through chromedriver
+//! (W3C WebDriver, JSON over HTTP from reqwest). An admin signs in and sees the figures of two
+//! kiosks at two sites, the kiosks table with its warnings, and the tokens page. Screenshots at
+//! 1280×800 and 390×844 land in `target/tmp/screenshots/central/` for a person to look at.
+//!
+//! Needs the Debian packages `chromium` and `chromium-driver` (`.ci/install-deps`); without
+//! them the test fails and says so. The WebDriver client is a trimmed copy of the one in
+//! `tests/web_browser.rs`.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use jiff::{SignedDuration, Timestamp};
+use loket::central::{InProcess, Settings};
+use loket::clock::ManualClock;
+use loket::protocol::{EventBatch, Heartbeat, OutboxHealth, PrinterHealth, WireEvent};
+use serde_json::{Value, json};
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+const PASSWORD: &str = "correct horse battery staple";
+
+struct Chromedriver {
+    child: Child,
+    port: u16,
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+impl Chromedriver {
+    fn start() -> Chromedriver {
+        for (path, package) in [(CHROMIUM, "chromium"), (CHROMEDRIVER, "chromium-driver")] {
+            assert!(
+                Path::new(path).exists(),
+                "{path} is missing: install the Debian package `{package}` (or run .ci/install-deps)"
+            );
+        }
+        let port = free_port();
+        let child = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .arg("--allowed-ips=127.0.0.1")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {CHROMEDRIVER}: {e}"));
+        Chromedriver { child, port }
+    }
+
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for Chromedriver {
+    fn drop(&mut self) {
+        if let Ok(mut stream) = TcpStream::connect(("127.0.0.1", self.port)) {
+            let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
+            let _ = write!(stream, "GET /shutdown HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+            let _ = stream.read(&mut [0; 256]);
+        }
+        let deadline = Instant::now() + Duration::from_secs(3);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+struct Browser {
+    http: reqwest::Client,
+    base: String,
+    _profile: tempfile::TempDir,
+}
+
+impl Browser {
+    async fn open(driver: &Chromedriver, width: u32, height: u32) -> Browser {
+        let http = reqwest::Client::new();
+        let ready = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Ok(response) = http.get(format!("{}/status", driver.url())).send().await {
+                let body: Value = response.json().await.unwrap_or(Value::Null);
+                if body["value"]["ready"] == true {
+                    break;
+                }
+            }
+            assert!(Instant::now() < ready, "chromedriver did not become ready within 10 s");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let profile = tempfile::tempdir().unwrap();
+        let capabilities = json!({ "capabilities": { "alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": CHROMIUM,
+                "args": [
+                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                    "--disable-background-networking", "--no-first-run", "--hide-scrollbars", "--lang=nl-BE",
+                    format!("--window-size={width},{height}"),
+                    format!("--user-data-dir={}", profile.path().display()),
+                ],
+            },
+        }}});
+        let response =
+            http.post(format!("{}/session", driver.url())).json(&capabilities).send().await.unwrap();
+        let body: Value = response.json().await.unwrap();
+        let id = body["value"]["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("chromedriver could not start {CHROMIUM}: {body}"))
+            .to_owned();
+        let browser = Browser { http, base: format!("{}/session/{id}", driver.url()), _profile: profile };
+        browser.viewport(width, height).await;
+        browser
+    }
+
+    async fn command(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        let mut request = self.http.request(method.clone(), format!("{}{path}", self.base));
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status();
+        let body: Value = response.json().await.unwrap_or(Value::Null);
+        assert!(status.is_success(), "WebDriver {method} {path} failed ({status}): {body}");
+        body["value"].clone()
+    }
+
+    async fn post(&self, path: &str, body: Value) -> Value {
+        self.command(reqwest::Method::POST, path, Some(body)).await
+    }
+
+    async fn goto(&self, url: &str) {
+        self.post("/url", json!({ "url": url })).await;
+    }
+
+    async fn element(&self, css: &str) -> String {
+        let found = self.post("/element", json!({ "using": "css selector", "value": css })).await;
+        found[ELEMENT].as_str().unwrap().to_owned()
+    }
+
+    async fn click(&self, css: &str) {
+        let id = self.element(css).await;
+        self.post(&format!("/element/{id}/click"), json!({})).await;
+    }
+
+    async fn type_into(&self, css: &str, text: &str) {
+        let id = self.element(css).await;
+        self.post(&format!("/element/{id}/clear"), json!({})).await;
+        self.post(&format!("/element/{id}/value"), json!({ "text": text })).await;
+    }
+
+    async fn js(&self, script: &str) -> Value {
+        self.post("/execute/sync", json!({ "script": script, "args": [] })).await
+    }
+
+    async fn text(&self, css: &str) -> String {
+        let script =
+            format!("const e = document.querySelector({}); return e ? e.innerText : '';", json!(css));
+        self.js(&script).await.as_str().unwrap_or_default().to_owned()
+    }
+
+    async fn viewport(&self, width: u32, height: u32) {
+        let frame = self
+            .js("return [window.outerWidth - window.innerWidth, window.outerHeight - window.innerHeight]")
+            .await;
+        let (dw, dh) = (frame[0].as_u64().unwrap_or(0) as u32, frame[1].as_u64().unwrap_or(0) as u32);
+        self.post("/window/rect", json!({ "width": width + dw, "height": height + dh })).await;
+    }
+
+    /// Whether the page is wider than the window (something sticks out sideways).
+    async fn overflows_sideways(&self) -> bool {
+        self.js("return document.documentElement.scrollWidth > window.innerWidth + 1").await == true
+    }
+
+    async fn screenshot(&self, file: &str) -> PathBuf {
+        let png =
+            base64_decode(self.command(reqwest::Method::GET, "/screenshot", None).await.as_str().unwrap());
+        assert!(png.starts_with(b"\x89PNG"), "the screenshot is not a PNG");
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots/central");
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(file);
+        std::fs::write(&path, png).unwrap();
+        path
+    }
+
+    async fn close(self) {
+        self.command(reqwest::Method::DELETE, "", None).await;
+    }
+}
+
+fn base64_decode(text: &str) -> Vec<u8> {
+    let value = |c: u8| match c {
+        b'A'..=b'Z' => c - b'A',
+        b'a'..=b'z' => c - b'a' + 26,
+        b'0'..=b'9' => c - b'0' + 52,
+        b'+' => 62,
+        b'/' => 63,
+        _ => panic!("not base64: {c:?}"),
+    };
+    let digits: Vec<u8> = text.bytes().filter(|c| !matches!(c, b'=' | b'\n' | b'\r')).map(value).collect();
+    let mut out = Vec::with_capacity(digits.len() * 3 / 4);
+    for chunk in digits.chunks(4) {
+        let bits = chunk.iter().enumerate().fold(0u32, |acc, (i, d)| acc | (u32::from(*d) << (18 - 6 * i)));
+        out.extend_from_slice(&bits.to_be_bytes()[1..chunk.len()]);
+    }
+    out
+}
+
+// ---- a realistic day -------------------------------------------------------------------------
+
+fn at(text: &str) -> Timestamp {
+    text.parse().unwrap()
+}
+
+fn event(seq: i64, kind: &str, when: Timestamp, body: Value) -> WireEvent {
+    WireEvent {
+        id: uuid::Uuid::new_v4().to_string(),
+        seq,
+        kind: kind.into(),
+        occurred_at: when,
+        clock_synced: true,
+        boot_id: "boot-1".into(),
+        body,
+    }
+}
+
+/// `count` visitors from 08:00 UTC (09:00 local) on, spread over the day, with waits of 2 to
+/// 16 minutes; every seventh does not come when called; a few screenings and tutorials.
+fn day_of(count: i64, services: &[&str], step_minutes: i64) -> Vec<WireEvent> {
+    let mut events = Vec::new();
+    let mut seq = 0;
+    let mut next = |kind: &str, when: Timestamp, body: Value| {
+        seq += 1;
+        event(seq, kind, when, body)
+    };
+    for i in 0..count {
+        let service = services[(i as usize * 7 / 3) % services.len()];
+        let issued = at("2026-11-30T08:00:00Z") + SignedDuration::from_mins(i * step_minutes + (i % 3) * 4);
+        let called = issued + SignedDuration::from_mins(2 + (i * 5) % 15);
+        let finished = called + SignedDuration::from_mins(8);
+        let ticket = |state: Value, called: Option<Timestamp>, finished: Option<Timestamp>| {
+            json!({"id": i + 1, "service_day": "2026-11-30", "prefix": "A", "number": i + 1,
+                "issued_service": service, "service": service, "language": "nl", "issued_at": issued,
+                "state": state, "called_at": called, "finished_at": finished, "recalls": 0})
+        };
+        events.push(next(
+            "ticket_issued",
+            issued,
+            json!({"type": "ticket_issued", "at": issued, "ticket": ticket(json!({"state": "waiting"}), None, None)}),
+        ));
+        if issued > at("2026-11-30T14:45:00Z") {
+            continue; // still waiting
+        }
+        let desk = json!({"state": "called", "desk": "desk-1"});
+        events.push(next(
+            "ticket_called",
+            called,
+            json!({"type": "ticket_called", "at": called, "desk": "desk-1", "ticket": ticket(desk, Some(called), None)}),
+        ));
+        let (kind, state) = if i % 7 == 6 {
+            ("ticket_no_show", json!({"state": "no_show", "desk": "desk-1"}))
+        } else {
+            ("ticket_served", json!({"state": "served", "desk": "desk-1", "outcome": null}))
+        };
+        events.push(next(
+            kind,
+            finished,
+            json!({"type": kind, "at": finished, "desk": "desk-1", "ticket": ticket(state, Some(called), Some(finished))}),
+        ));
+    }
+    for (i, (activity, verb)) in [
+        ("assessment", "completed"),
+        ("lesson", "completed"),
+        ("lesson", "terminated"),
+        ("assessment", "completed"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let when = at("2026-11-30T09:20:00Z") + SignedDuration::from_mins(i as i64 * 50);
+        let local = when
+            .to_zoned(jiff::tz::TimeZone::get("Europe/Brussels").unwrap())
+            .strftime("%Y-%m-%dT%H:%M:%S%:z");
+        events.push(next(
+            "xapi_statement",
+            when,
+            json!({"id": uuid::Uuid::new_v4().to_string(),
+                "verb": {"id": format!("http://adlnet.gov/expapi/verbs/{verb}")},
+                "object": {"objectType": "Activity", "id": "https://x/a",
+                    "definition": {"type": format!("http://adlnet.gov/expapi/activities/{activity}")}},
+                "timestamp": local.to_string()}),
+        ));
+    }
+    events
+}
+
+fn heartbeat(kiosk: &str, site: &str, sent_at: Timestamp) -> Heartbeat {
+    Heartbeat {
+        kiosk: kiosk.into(),
+        site: site.into(),
+        version: "0.1.0".into(),
+        sent_at,
+        uptime_seconds: 7 * 3600 + 12 * 60,
+        boot_id: "boot-1".into(),
+        clock_synced: true,
+        printer: PrinterHealth { state: "ready".into(), paper: "ok".into(), detail: String::new() },
+        outbox: OutboxHealth::default(),
+        disk_free_bytes: Some(21_400_000_000),
+        cpu_temperature_celsius: Some(51.0),
+        under_voltage_now: Some(false),
+        under_voltage_since_boot: Some(false),
+        problems: vec![],
+    }
+}
+
+async fn post(http: &reqwest::Client, url: &str, token: &str, body: &impl serde::Serialize) {
+    let response = http.post(url).bearer_auth(token).json(body).send().await.unwrap();
+    assert!(response.status().is_success(), "{url}: {}", response.status());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_sees_the_figures_and_the_kiosks_of_two_sites() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(loket::central::sqlite::Sqlite::open(&dir.path().join("c.sqlite")).unwrap());
+    loket::central::store::CentralStore::set_admin(
+        store.as_ref(),
+        "admin",
+        &loket::secret::hash(PASSWORD).unwrap(),
+    )
+    .unwrap();
+    let clock = Arc::new(ManualClock::new(at("2026-11-30T15:10:00Z")));
+    let server = InProcess::start(store, clock.clone(), Settings::default(), None).await.unwrap();
+    let base = server.base_url();
+    let http = reqwest::Client::new();
+    let gent = server.new_kiosk_token("gent-1", "Gent Zuid").await.unwrap();
+    let brugge = server.new_kiosk_token("brugge-1", "Brugge").await.unwrap();
+    server.new_kiosk_token("oostende-1", "Oostende").await.unwrap();
+
+    let events_url = format!("{base}{}", loket::protocol::EVENTS_PATH);
+    let heartbeat_url = format!("{base}{}", loket::protocol::HEARTBEAT_PATH);
+    let gent_day = day_of(34, &["e-mail", "afspraak", "identiteitskaart"], 12);
+    let brugge_day = day_of(15, &["e-mail", "afspraak"], 25);
+    for chunk in gent_day.chunks(40) {
+        let batch = EventBatch { kiosk: "gent-1".into(), sent_at: clock.now_ts(), events: chunk.to_vec() };
+        post(&http, &events_url, &gent, &batch).await;
+    }
+    post(
+        &http,
+        &events_url,
+        &brugge,
+        &EventBatch { kiosk: "brugge-1".into(), sent_at: clock.now_ts(), events: brugge_day },
+    )
+    .await;
+
+    // Brugge last reported 20 minutes ago, out of paper, its clock off and events dropped.
+    let mut sick = heartbeat("brugge-1", "Brugge", clock.now_ts());
+    sick.printer = PrinterHealth { state: "no_paper".into(), paper: "out".into(), detail: "sensor".into() };
+    sick.clock_synced = false;
+    sick.outbox.dropped.insert("xapi_statement".into(), 12);
+    sick.outbox.backlog = 40;
+    sick.outbox.oldest_unsent_at = Some(clock.now_ts() - SignedDuration::from_mins(25));
+    post(&http, &heartbeat_url, &brugge, &sick).await;
+    clock.advance(SignedDuration::from_mins(20));
+    post(&http, &heartbeat_url, &gent, &heartbeat("gent-1", "Gent Zuid", clock.now_ts())).await;
+
+    let driver = Chromedriver::start();
+    for (width, height, name) in [(1280, 800, "laptop"), (390, 844, "phone")] {
+        let browser = Browser::open(&driver, width, height).await;
+        browser.goto(&format!("{base}/")).await;
+        assert!(browser.text("h1").await.contains("Loket centraal"), "redirected to the sign-in page");
+        browser.screenshot(&format!("{name}-0-login.png")).await;
+        browser.type_into("input[name=password]", PASSWORD).await;
+        browser.click("button[type=submit]").await;
+        let title = browser.text("h1").await;
+        assert_eq!(title, "Overzicht van maandag 30 november 2026");
+        let tiles = browser.text(".tiles").await;
+        assert!(tiles.contains("49\nbezoekers"), "{tiles}");
+        assert!(!browser.overflows_sideways().await, "{name}: the dashboard fits the width");
+        browser.screenshot(&format!("{name}-1-dashboard.png")).await;
+        browser.js("document.querySelector('.chart').scrollIntoView({block: 'start'})").await;
+        browser.screenshot(&format!("{name}-2-chart.png")).await;
+
+        let kiosks = browser.text("#kiosks").await;
+        assert!(kiosks.contains("20 minuten niet gezien"), "{kiosks}");
+        assert!(kiosks.contains("papier op") && kiosks.contains("klok niet gelijk"), "{kiosks}");
+        assert!(
+            kiosks.contains("gebeurtenissen weggegooid") && kiosks.contains("nog nooit gezien"),
+            "{kiosks}"
+        );
+        browser.js("document.getElementById('kiosks').scrollIntoView({block: 'start'})").await;
+        browser.screenshot(&format!("{name}-3-kiosks.png")).await;
+
+        browser.goto(&format!("{base}/?site=Brugge")).await;
+        assert!(browser.text(".tiles").await.contains("15\nbezoekers"));
+
+        browser.goto(&format!("{base}/tokens")).await;
+        browser.type_into("input[name=kiosk]", &format!("kortrijk-{name}")).await;
+        browser.type_into("input[name=site]", "Kortrijk").await;
+        browser.click("form[action='/tokens'] button").await;
+        assert_eq!(browser.text("#new-token").await.len(), 64, "the new token is shown");
+        assert!(!browser.overflows_sideways().await, "{name}: the tokens page fits the width");
+        browser.screenshot(&format!("{name}-4-tokens.png")).await;
+        browser.goto(&format!("{base}/files")).await;
+        browser.screenshot(&format!("{name}-5-files.png")).await;
+        browser.close().await;
+    }
+}
+
+trait Now {
+    fn now_ts(&self) -> Timestamp;
+}
+
+impl Now for ManualClock {
+    fn now_ts(&self) -> Timestamp {
+        loket::clock::Clock::now(self)
+    }
+}
