@@ -326,9 +326,11 @@ async fn a_mixed_batch_names_new_old_and_refused_ids(db: Db) {
     unknown.kind = "coffee_made".into();
     let mut array_body = morning().remove(4);
     array_body.body = json!([1, 2]);
-    let receipt =
-        c.send(&token, &batch("gent-1", vec![old.clone(), new.clone(), not_uuid, unknown, array_body])).await;
-    assert_eq!(receipt.stored, std::slice::from_ref(&new.id));
+    let mut upper = morning().remove(5);
+    upper.id = upper.id.to_uppercase();
+    let mixed = vec![old.clone(), new.clone(), not_uuid, unknown, array_body, upper.clone()];
+    let receipt = c.send(&token, &batch("gent-1", mixed)).await;
+    assert_eq!(receipt.stored, [new.id.clone(), upper.id.clone()], "ids come back as the kiosk wrote them");
     assert_eq!(receipt.duplicate, std::slice::from_ref(&old.id));
     let reasons: Vec<(&str, &str)> =
         receipt.refused.iter().map(|r| (r.id.as_str(), r.reason.as_str())).collect();
@@ -337,7 +339,9 @@ async fn a_mixed_batch_names_new_old_and_refused_ids(db: Db) {
     assert!(reasons[0].1.contains("UUID"), "{reasons:?}");
     assert!(reasons[1].1.contains("unknown event type \"coffee_made\""), "{reasons:?}");
     assert!(reasons[2].1.contains("JSON object"), "{reasons:?}");
-    assert_eq!(c.server.event_count("gent-1").await.unwrap(), 2);
+    assert_eq!(c.server.event_count("gent-1").await.unwrap(), 3);
+    let again = c.send(&token, &batch("gent-1", vec![upper.clone()])).await;
+    assert_eq!(again.duplicate, [upper.id.clone()]);
 }
 
 async fn malformed_batches_are_refused_with_a_reason(db: Db) {
@@ -642,7 +646,7 @@ both_backends!(
     the_dashboard_shows_the_days_figures,
 );
 
-// ---- HTTPS and the OpenAPI document ---------------------------------------------------------
+// ---- the command line, HTTPS and the OpenAPI document ---------------------------------------------------------
 
 #[tokio::test]
 async fn the_server_speaks_https_itself() {
@@ -730,4 +734,94 @@ fn collect_refs<'a>(value: &'a Value, out: &mut Vec<&'a str>) {
         Value::Array(items) => items.iter().for_each(|v| collect_refs(v, out)),
         _ => {}
     }
+}
+
+/// Kills the child (a `loket-central` this test started) when dropped, also on failure.
+struct Child(std::process::Child);
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test]
+async fn one_command_starts_it_with_a_first_admin_and_tokens_come_from_the_command_line() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let exe = env!("CARGO_BIN_EXE_loket-central");
+    let data = dir.path().join("data");
+    let mut child = Child(
+        std::process::Command::new(exe)
+            .args(["--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(&data)
+            .env("RUST_LOG", "info")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let stdout = std::io::BufReader::new(child.0.stdout.take().unwrap());
+    let stderr = std::io::BufReader::new(child.0.stderr.take().unwrap());
+    let (password, address) = tokio::task::spawn_blocking(move || {
+        let lines: Vec<String> = stdout.lines().take(3).map(Result::unwrap).collect();
+        assert!(lines[1].contains("made the admin user 'admin'"), "{lines:?}");
+        let password = lines[2].trim().to_owned();
+        let address = stderr
+            .lines()
+            .map(Result::unwrap)
+            .find_map(|l| l.split("listening on http://").nth(1).map(str::to_owned))
+            .expect("the address it listens on");
+        (password, address)
+    })
+    .await
+    .unwrap();
+    assert_eq!(password.len(), 20);
+
+    let http = client();
+    let health = http.get(format!("http://{address}/health")).send().await.unwrap();
+    assert_eq!(health.status(), StatusCode::OK);
+    let login = http
+        .post(format!("http://{address}/login"))
+        .body(format!("name=admin&password={password}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), StatusCode::SEE_OTHER, "the printed password signs in");
+
+    let out = std::process::Command::new(exe)
+        .args(["new-kiosk-token", "--kiosk", "gent-1", "--site", "Gent", "--data-dir"])
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let token = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    assert_eq!(token.len(), 64);
+    let url = format!("http://{address}{}", loket::protocol::HEARTBEAT_PATH);
+    let response =
+        http.post(&url).bearer_auth(&token).json(&heartbeat("gent-1", "Gent")).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK, "a token made while the server runs works at once");
+
+    let mut set = std::process::Command::new(exe)
+        .args(["set-password", "admin", "--data-dir"])
+        .arg(&data)
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(set.stdin.as_mut().unwrap(), b"a new long password\n").unwrap();
+    assert!(set.wait().unwrap().success());
+    let login = http
+        .post(format!("http://{address}/login"))
+        .body("name=admin&password=a+new+long+password")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), StatusCode::SEE_OTHER, "the new password signs in");
+
+    let bad =
+        std::process::Command::new(exe).args(["--config", "/nonexistent/central.toml"]).output().unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("cannot read /nonexistent/central.toml"));
 }

@@ -69,20 +69,20 @@ pub async fn events(
     }
     let mut receipt = BatchReceipt::default();
     let mut rows = Vec::with_capacity(batch.events.len());
-    for event in &batch.events {
-        match read_event(event, &kiosk.kiosk, &kiosk.site, &state.settings.time_zone) {
-            Ok(row) => rows.push(row),
+    // The ids as the kiosk wrote them: it looks for these in the receipt.
+    let mut sent_ids = Vec::with_capacity(batch.events.len());
+    for event in batch.events {
+        match read_event(&event, &kiosk.kiosk, &kiosk.site, &state.settings.time_zone) {
+            Ok(row) => {
+                rows.push(row);
+                sent_ids.push(event.id);
+            }
             Err(refused) => receipt.refused.push(refused),
         }
     }
-    let (stored, rows) = state
-        .with_store(move |s| {
-            let stored = s.ingest(&rows)?;
-            Ok((stored, rows))
-        })
-        .await?;
-    for (row, now) in rows.into_iter().zip(stored) {
-        if now { receipt.stored.push(row.id) } else { receipt.duplicate.push(row.id) }
+    let stored = state.with_store(move |s| s.ingest(&rows)).await?;
+    for (id, now) in sent_ids.into_iter().zip(stored) {
+        if now { receipt.stored.push(id) } else { receipt.duplicate.push(id) }
     }
     if !receipt.refused.is_empty() {
         log::warn!("central: {} refused {} events", kiosk.kiosk, receipt.refused.len());
@@ -104,9 +104,11 @@ pub async fn heartbeat(
         )));
     }
     let now = state.clock.now();
+    // Grouped by the site its token names, like its events; the kiosk's own name for its site
+    // stays in the stored heartbeat.
     let health = KioskHealth {
         kiosk: kiosk.kiosk.clone(),
-        site: heartbeat.site.clone(),
+        site: kiosk.site.clone(),
         received_at: now.to_string(),
         body: serde_json::to_string(&heartbeat).map_err(|e| CentralError::Internal(e.to_string()))?,
     };

@@ -164,8 +164,8 @@ fn serve(args: &Args, config: &CentralConfig, data_dir: &Path) -> anyhow::Result
         let listener =
             tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
         let scheme = if tls.is_some() { "https" } else { "http" };
-        log::info!("loket-central: listening on {scheme}://{addr}");
-        eprintln!("loket-central: listening on {scheme}://{addr}");
+        let local = listener.local_addr().unwrap_or(addr);
+        log::info!("listening on {scheme}://{local}");
         super::serve(listener, state, tls, shutdown_signal()).await.context("the server stopped")
     })?;
     Ok(ExitCode::SUCCESS)
