@@ -616,6 +616,67 @@ async fn the_dashboard_shows_the_days_figures(db: Db) {
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
 }
 
+async fn the_store_keeps_its_promises(db: Db) {
+    let c = start(db).await;
+    let store = c.server.store.clone();
+    tokio::task::spawn_blocking(move || {
+        let zone = jiff::tz::TimeZone::get("Europe/Brussels").unwrap();
+        let rows: Vec<_> = morning()
+            .iter()
+            .map(|e| loket::central::events::read_event(e, "gent-1", "Gent", &zone).unwrap())
+            .collect();
+        // The same event twice in one batch: stored once.
+        let twice = vec![rows[0].clone(), rows[1].clone(), rows[0].clone()];
+        assert_eq!(store.ingest(&twice).unwrap(), [true, true, false]);
+        assert_eq!(store.ingest(&rows).unwrap().iter().filter(|now| **now).count(), rows.len() - 2);
+        assert_eq!(store.event_count("gent-1").unwrap(), rows.len() as u64);
+        assert_eq!(store.event_count("brugge-1").unwrap(), 0);
+
+        let id = store.add_token("gent-1", "Gent", "hash-1", NOW).unwrap();
+        assert_eq!(store.token_owner("hash-1").unwrap(), Some(("gent-1".into(), "Gent".into())));
+        assert!(store.revoke_token(id, NOW).unwrap());
+        assert!(!store.revoke_token(id, NOW).unwrap(), "revoked once");
+        assert!(!store.revoke_token(id + 100, NOW).unwrap(), "no such token");
+        assert_eq!(store.token_owner("hash-1").unwrap(), None);
+        assert_eq!(store.tokens().unwrap()[0].revoked_at.as_deref(), Some(NOW));
+
+        store.set_admin("els", "h1").unwrap();
+        store.set_admin("els", "h2").unwrap();
+        assert_eq!(store.admin_hash("els").unwrap().as_deref(), Some("h2"));
+        assert_eq!(store.admin_count().unwrap(), 2, "admin and els");
+
+        assert_eq!(store.file(FileKind::Settings, "gent-1").unwrap(), None);
+        let default = store.put_file(FileKind::Settings, None, b"a = 1", NOW).unwrap();
+        let own = store.put_file(FileKind::Settings, Some("gent-1"), b"a = 2", NOW).unwrap();
+        assert_ne!(default, own);
+        assert_eq!(store.file(FileKind::Settings, "gent-1").unwrap(), Some((own.clone(), b"a = 2".to_vec())));
+        assert_eq!(store.file_etag(FileKind::Settings, "brugge-1").unwrap(), Some(default.clone()));
+        assert_eq!(store.file_etag(FileKind::Content, "gent-1").unwrap(), None);
+        assert!(store.delete_file(FileKind::Settings, Some("gent-1")).unwrap());
+        assert_eq!(store.file_etag(FileKind::Settings, "gent-1").unwrap(), Some(default));
+        assert_eq!(store.files().unwrap().len(), 1);
+
+        for minute in 0..105 {
+            let at = format!("2026-11-30T10:{:02}:00Z", minute % 60);
+            let health = loket::central::store::KioskHealth {
+                kiosk: "gent-1".into(),
+                site: "Gent".into(),
+                received_at: at,
+                body: format!("{{\"n\":{minute}}}"),
+            };
+            store.record_heartbeat(&health).unwrap();
+        }
+        assert_eq!(store.kiosk_health().unwrap().len(), 1, "last value per kiosk");
+        assert_eq!(store.kiosk_health().unwrap()[0].body, "{\"n\":104}");
+        let history = store.heartbeat_history("gent-1", 1000).unwrap();
+        assert_eq!(history.len(), 100, "a small history");
+        assert_eq!(history[0].body, "{\"n\":104}", "newest first");
+        assert_eq!(store.sites().unwrap(), ["Gent"]);
+    })
+    .await
+    .unwrap();
+}
+
 macro_rules! both_backends {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -634,6 +695,7 @@ macro_rules! both_backends {
 }
 
 both_backends!(
+    the_store_keeps_its_promises,
     a_batch_is_stored_once_and_counted_once,
     a_mixed_batch_names_new_old_and_refused_ids,
     malformed_batches_are_refused_with_a_reason,
