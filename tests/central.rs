@@ -119,7 +119,8 @@ fn statement(activity: &str, verb: &str, at_local: &str, at: &str) -> WireEvent 
         "actor": {"objectType": "Agent", "account": {"homePage": "https://x/session", "name": "s"}},
         "verb": {"id": format!("http://adlnet.gov/expapi/verbs/{verb}"), "display": {"en": verb}},
         "object": {"objectType": "Activity", "id": format!("https://x/{activity}"), "definition": {"type": kind}},
-        "result": {"completion": verb == "completed"},
+        "result": {"completion": verb == "completed", "extensions": {
+            "https://x/ext/competences": {"1.1": "on_own", "2.1": "with_help"}}},
         "timestamp": at_local,
     });
     event("xapi_statement", at, body)
@@ -604,6 +605,7 @@ async fn the_dashboard_shows_the_days_figures(db: Db) {
     assert!(page.contains("<svg class=\"chart\""), "a bar chart");
     assert!(page.contains("10:00–11:00: 3 bezoekers"), "{page}");
     assert!(page.contains("<div class=\"n\">4</div><div class=\"l\">bezoekers</div>"));
+    assert!(page.contains("title=\"zelfstandig: 1\">1</span>"), "the screening's levels");
     let empty = c.page(&session, "/?day=2026-11-29&site=Gent").await;
     assert!(empty.contains("Geen bezoekers op deze dag"));
     let response = c
@@ -827,14 +829,19 @@ async fn one_command_starts_it_with_a_first_admin_and_tokens_come_from_the_comma
     let stdout = std::io::BufReader::new(child.0.stdout.take().unwrap());
     let stderr = std::io::BufReader::new(child.0.stderr.take().unwrap());
     let (password, address) = tokio::task::spawn_blocking(move || {
-        let lines: Vec<String> = stdout.lines().take(3).map(Result::unwrap).collect();
+        let mut stdout = stdout.lines();
+        let lines: Vec<String> = stdout.by_ref().take(5).map(Result::unwrap).collect();
+        // Keep reading, so the server never writes into a closed pipe.
+        std::thread::spawn(move || stdout.for_each(drop));
         assert!(lines[1].contains("made the admin user 'admin'"), "{lines:?}");
         let password = lines[2].trim().to_owned();
+        let mut stderr = stderr.lines();
         let address = stderr
-            .lines()
+            .by_ref()
             .map(Result::unwrap)
             .find_map(|l| l.split("listening on http://").nth(1).map(str::to_owned))
             .expect("the address it listens on");
+        std::thread::spawn(move || stderr.for_each(drop));
         (password, address)
     })
     .await

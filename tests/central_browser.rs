@@ -298,6 +298,8 @@ fn day_of(count: i64, services: &[&str], step_minutes: i64) -> Vec<WireEvent> {
                 "verb": {"id": format!("http://adlnet.gov/expapi/verbs/{verb}")},
                 "object": {"objectType": "Activity", "id": "https://x/a",
                     "definition": {"type": format!("http://adlnet.gov/expapi/activities/{activity}")}},
+                "result": {"extensions": {"https://x/ext/competences":
+                    {"1.1": (["on_own", "with_help"][i % 2]), "2.1": "with_help", "3.1": (["not_yet", "on_own"][i % 2])}}},
                 "timestamp": local.to_string()}),
         ));
     }

@@ -62,6 +62,8 @@ pub struct EventRow {
     /// `device_state_changed`: which device and its new state.
     pub device: Option<String>,
     pub device_state: Option<String>,
+    /// A completed screening: (competence, level) for each competence it scored.
+    pub levels: Vec<(String, String)>,
     /// The body as JSON text.
     pub body: String,
 }
@@ -152,6 +154,9 @@ fn read_statement(body: &Value, row: &mut EventRow) {
         _ => None,
     };
     row.verb = body["verb"]["id"].as_str().and_then(|v| v.rsplit('/').next()).map(str::to_owned);
+    if row.activity.as_deref() == Some("screening") && row.verb.as_deref() == Some("completed") {
+        row.levels = levels(&body["result"]["extensions"]);
+    }
     // The statement's timestamp carries the kiosk's local offset: its date and hour are local.
     if let Some(stamp) = body["timestamp"].as_str()
         && let Ok(zoned) = stamp
@@ -161,6 +166,23 @@ fn read_statement(body: &Value, row: &mut EventRow) {
         row.day = zoned.date().to_string();
         row.hour = i64::from(zoned.hour());
     }
+}
+
+/// The levels per competence of a screening's result (`<xapi_base>/ext/competences`); only
+/// the levels the kiosk scores with ([`crate::screening::Level`]).
+fn levels(extensions: &Value) -> Vec<(String, String)> {
+    let Some(map) = extensions.as_object() else { return Vec::new() };
+    map.iter()
+        .filter(|(key, _)| key.ends_with("/ext/competences"))
+        .filter_map(|(_, v)| v.as_object())
+        .flatten()
+        .filter_map(|(code, level)| {
+            let level = level.as_str()?;
+            crate::screening::Level::from_name(level)?;
+            Some((code.chars().take(32).collect(), level.to_owned()))
+        })
+        .take(64)
+        .collect()
 }
 
 /// The UTC offset written at the end of an RFC 3339 time (`+01:00`), or UTC.
@@ -232,6 +254,20 @@ mod tests {
         assert_eq!(row.activity.as_deref(), Some("screening"));
         assert_eq!(row.verb.as_deref(), Some("completed"));
         assert_eq!((row.day.as_str(), row.hour), ("2026-11-30", 0));
+    }
+
+    #[test]
+    fn a_completed_screening_gives_its_levels_per_competence() {
+        let body = json!({"verb": {"id": crate::xapi::COMPLETED},
+            "object": {"definition": {"type": "http://adlnet.gov/expapi/activities/assessment"}},
+            "result": {"extensions": {"https://x/ext/competences": {"1.1": "on_own", "2.1": "not_yet", "3.1": "??"},
+                "https://x/ext/referral": "digital_help"}},
+            "timestamp": "2026-11-30T10:30:00.000+01:00"});
+        let row = read_event(&wire(ID, "xapi_statement", body), "k", "s", &zone()).unwrap();
+        assert_eq!(
+            row.levels,
+            [("1.1".to_owned(), "on_own".to_owned()), ("2.1".to_owned(), "not_yet".to_owned())]
+        );
     }
 
     #[test]

@@ -69,6 +69,14 @@ td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 .notice{background:#e8f3ff;border:1px solid #9cc6f5;padding:.8rem;border-radius:8px}
 code.token{display:block;word-break:break-all;font-size:1rem;background:#fff;padding:.6rem;border:1px dashed #1f6feb;border-radius:6px;margin:.5rem 0}
 .muted{color:#52606d}
+.legend{display:flex;flex-wrap:wrap;gap:.4rem 1rem;margin:0 0 .6rem;color:#52606d;font-size:.9rem}
+.key{display:inline-flex;align-items:center;gap:.35rem}
+.swatch{display:inline-block;width:.9rem;height:.9rem;border-radius:3px}
+.level-row{display:flex;align-items:center;gap:.6rem;margin:.35rem 0;max-width:560px}
+.level-row .code{width:3.2rem;font-variant-numeric:tabular-nums;font-weight:600}
+.level-row .bar{flex:1;display:flex;height:1.6rem;border-radius:6px;overflow:hidden;background:#eef1f4}
+.level-row .bar span{display:flex;align-items:center;justify-content:center;color:#fff;font-size:.85rem;font-weight:600;min-width:1.4rem}
+.on_own{background:#1a7f37}.with_help{background:#bf8700}.not_yet{background:#8c959f}
 @media (max-width:600px){main{padding:.6rem}.card{padding:.8rem}.tile .n{font-size:1.5rem}table{font-size:.85rem}th,td{padding:.4rem .3rem}h1{font-size:1.3rem}th{white-space:normal}}
 "#;
 
@@ -150,15 +158,15 @@ pub async fn dashboard(
     let day = parse_day(query.day.as_deref(), today)?;
     let site = query.site.filter(|s| !s.is_empty());
     let period = Period { from: day.to_string(), to: day.to_string(), site: site.clone() };
-    let (services, learning, hours, sites, health, tokens) = state
+    let (services, learning, hours, levels, sites, (health, tokens)) = state
         .with_store(move |s| {
             Ok((
                 s.service_figures(&period)?,
                 s.learning_figures(&period)?,
                 s.visitors_per_hour(&period)?,
+                s.screening_levels(&period)?,
                 s.sites()?,
-                s.kiosk_health()?,
-                s.tokens()?,
+                (s.kiosk_health()?, s.tokens()?),
             ))
         })
         .await?;
@@ -243,8 +251,53 @@ pub async fn dashboard(
     }
     body.push_str("</tbody></table></div></section>");
 
+    body.push_str(&levels_section(&levels));
     body.push_str(&kiosks_table(&state, &health, &tokens, site.as_deref(), now));
     Ok(Html(layout("Overzicht", Some(("/", &admin.csrf)), &body)))
+}
+
+/// The levels of the day's completed screenings: a stacked bar per competence.
+fn levels_section(levels: &[(String, String, u64)]) -> String {
+    const LEVELS: [(&str, &str); 3] =
+        [("on_own", "zelfstandig"), ("with_help", "met hulp"), ("not_yet", "nog niet")];
+    if levels.is_empty() {
+        return String::new();
+    }
+    let mut per_competence: BTreeMap<&str, [u64; 3]> = BTreeMap::new();
+    for (competence, level, n) in levels {
+        if let Some(i) = LEVELS.iter().position(|(name, _)| name == level) {
+            per_competence.entry(competence.as_str()).or_default()[i] += n;
+        }
+    }
+    let legend: String = LEVELS
+        .iter()
+        .map(|(name, label)| {
+            format!("<span class=\"key\"><span class=\"swatch {name}\"></span>{label}</span>")
+        })
+        .collect();
+    let mut out = format!(
+        "<section class=\"card\"><h2>Screenings: niveau per competentie</h2><p class=\"legend\">{legend}</p>"
+    );
+    for (competence, counts) in &per_competence {
+        let total: u64 = counts.iter().sum::<u64>().max(1);
+        let _ = write!(
+            out,
+            "<div class=\"level-row\"><span class=\"code\">{}</span><div class=\"bar\">",
+            html(competence)
+        );
+        for ((name, label), n) in LEVELS.iter().zip(counts) {
+            if *n > 0 {
+                let _ = write!(
+                    out,
+                    "<span class=\"{name}\" style=\"width:{:.1}%\" title=\"{label}: {n}\">{n}</span>",
+                    *n as f64 * 100.0 / total as f64
+                );
+            }
+        }
+        out.push_str("</div></div>");
+    }
+    out.push_str("</section>");
+    out
 }
 
 fn kiosks_table(

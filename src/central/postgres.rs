@@ -10,7 +10,7 @@ use std::sync::Mutex;
 use postgres::types::{ToSql, Type};
 use postgres::{Client, NoTls};
 
-use super::store::{Backend, Connection, Row, SCHEMA_V1, Sql, SqlStore, StoreError};
+use super::store::{Backend, Connection, Row, SCHEMA_V1, SCHEMA_V2, Sql, SqlStore, StoreError};
 
 /// Connections kept open for reuse.
 const POOL_SIZE: usize = 4;
@@ -33,7 +33,8 @@ impl From<postgres::Error> for StoreError {
     }
 }
 
-const MIGRATIONS: &[&str] = &[SCHEMA_V1];
+/// Append only: a database is brought from its version to the last, one step at a time.
+const MIGRATIONS: &[&str] = &[SCHEMA_V1, SCHEMA_V2];
 
 impl Postgres {
     /// Connects to `url` (`postgres://user@host:port/db` or `postgres://user@%2Frun%2Fpostgresql/db`)

@@ -263,6 +263,8 @@ pub trait CentralStore: Send + Sync {
     fn learning_figures(&self, period: &Period) -> Result<Vec<LearningFigures>, StoreError>;
     /// Tickets issued per local hour (0–23), over the period.
     fn visitors_per_hour(&self, period: &Period) -> Result<[u64; 24], StoreError>;
+    /// Completed screenings' levels: (competence, level, how many), by competence and level.
+    fn screening_levels(&self, period: &Period) -> Result<Vec<(String, String, u64)>, StoreError>;
     /// Every site a token, heartbeat or event names.
     fn sites(&self) -> Result<Vec<String>, StoreError>;
 }
@@ -349,6 +351,22 @@ impl<B: Backend> CentralStore for SqlStore<B> {
                         r.body.as_str().into(),
                     ],
                 )?;
+                if n == 1 {
+                    for (competence, level) in &r.levels {
+                        c.execute(
+                            "INSERT INTO screening_level (event_id, kiosk, site, day, competence, level)
+                             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (event_id, competence) DO NOTHING",
+                            &[
+                                r.id.as_str().into(),
+                                r.kiosk.as_str().into(),
+                                r.site.as_str().into(),
+                                r.day.as_str().into(),
+                                competence.as_str().into(),
+                                level.as_str().into(),
+                            ],
+                        )?;
+                    }
+                }
                 stored.push(n == 1);
             }
             Ok(stored)
@@ -625,6 +643,17 @@ impl<B: Backend> CentralStore for SqlStore<B> {
         Ok(hours)
     }
 
+    fn screening_levels(&self, period: &Period) -> Result<Vec<(String, String, u64)>, StoreError> {
+        let sql = format!(
+            "SELECT competence, level, COUNT(*) FROM screening_level WHERE {PERIOD}
+              GROUP BY competence, level ORDER BY competence, level"
+        );
+        self.query(&sql, &period_params(period))?
+            .iter()
+            .map(|r| Ok((r.string(0)?, r.string(1)?, r.count(2)?)))
+            .collect()
+    }
+
     fn sites(&self) -> Result<Vec<String>, StoreError> {
         self.query(
             "SELECT site FROM kiosk_token UNION SELECT site FROM kiosk_health UNION
@@ -640,6 +669,20 @@ impl<B: Backend> CentralStore for SqlStore<B> {
 fn read_health(r: &Row) -> Result<KioskHealth, StoreError> {
     Ok(KioskHealth { kiosk: r.string(0)?, site: r.string(1)?, received_at: r.string(2)?, body: r.string(3)? })
 }
+
+/// Version 2: the levels of completed screenings, one row per competence.
+pub(super) const SCHEMA_V2: &str = "
+CREATE TABLE screening_level (
+    event_id TEXT NOT NULL,
+    kiosk TEXT NOT NULL,
+    site TEXT NOT NULL,
+    day TEXT NOT NULL,
+    competence TEXT NOT NULL,
+    level TEXT NOT NULL,
+    PRIMARY KEY (event_id, competence)
+);
+CREATE INDEX screening_level_day ON screening_level (day, site);
+";
 
 /// The tables, in the SQL both databases take; each backend adds its own id column types.
 /// `{ID}` is the auto-numbered primary key, `{BLOB}` the type of bytes.
