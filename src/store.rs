@@ -1364,4 +1364,109 @@ mod tests {
         assert_eq!(again.tickets().count(), 1);
         assert_eq!(store.ticket(TicketId(1)).unwrap().unwrap().state, TicketState::Expired);
     }
+
+    fn issue(store: &mut Store, q: &mut Queue, n: usize) {
+        for _ in 0..n {
+            store.record(&q.issue("email", "nl", at(9, 0)).unwrap().1).unwrap();
+        }
+    }
+
+    fn ids(store: &Store) -> Vec<String> {
+        store.unsent_events(1000).unwrap().into_iter().map(|e| e.id).collect()
+    }
+
+    #[test]
+    fn a_full_outbox_counts_drops_per_type_and_keeps_the_tickets() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("loket.sqlite");
+        let mut store = Store::open(&path).unwrap();
+        store.set_outbox_max(5);
+        let mut q = Queue::new(rules());
+        issue(&mut store, &mut q, 7);
+        assert!(store.record_device_state("printer", "no_paper", "", at(9, 1)).unwrap());
+        assert_eq!(store.ticket_count().unwrap(), 7, "the tickets are all kept");
+        assert_eq!(store.device_state("printer").unwrap().unwrap().0, "no_paper");
+        assert_eq!(store.outbox_backlog().unwrap(), 5);
+        let dropped = store.dropped_events().unwrap();
+        let counts: Vec<(&str, u64)> = dropped.iter().map(|(k, d)| (k.as_str(), d.count)).collect();
+        assert_eq!(counts, [("device_state_changed", 1), ("ticket_issued", 2)]);
+        assert_eq!(dropped["ticket_issued"].first_at, at(9, 0));
+
+        // Sending makes room again; the counter follows every change.
+        let sent: Vec<String> = ids(&store).into_iter().take(2).collect();
+        assert_eq!(store.mark_sent(&sent, at(10, 0)).unwrap(), 2);
+        assert_eq!(store.mark_sent(&sent, at(10, 0)).unwrap(), 0, "sent once");
+        assert_eq!(store.outbox_backlog().unwrap(), 3);
+        issue(&mut store, &mut q, 1);
+        assert_eq!(store.outbox_backlog().unwrap(), 4);
+        let refused = ids(&store)[0].clone();
+        assert!(store.mark_refused(&refused, "not a UUID", at(10, 1)).unwrap());
+        assert!(!ids(&store).contains(&refused), "a refused event is not sent again");
+        let status = store.outbox_status().unwrap();
+        assert_eq!((status.backlog, status.refused, status.last_sent_at), (3, 1, Some(at(10, 0))));
+        assert_eq!(store.refused_events(10).unwrap()[0].2, "not a UUID");
+        assert_eq!(store.prune_sent(at(9, 30)).unwrap(), 0, "sent later than that");
+        assert_eq!(store.prune_sent(at(11, 0)).unwrap(), 2);
+        assert_eq!(store.outbox_backlog().unwrap(), 3);
+        drop(store);
+
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.outbox_backlog().unwrap(), 3, "the counter is stored");
+        let counted: i64 = store
+            .conn
+            .query_row("SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL AND refused_at IS NULL", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(counted, 3);
+        assert_eq!(store.dropped_events().unwrap()["ticket_issued"].count, 2);
+    }
+
+    #[test]
+    fn events_carry_their_origin_and_come_out_in_order() {
+        let mut store = Store::open_in_memory().unwrap();
+        let clock = Arc::new(SimulatedClockSync::new(false));
+        store.set_origin(Origin { boot_id: "boot-a".into(), clock: clock.clone() });
+        let mut q = Queue::new(rules());
+        issue(&mut store, &mut q, 1);
+        clock.set(true);
+        store.set_origin(Origin { boot_id: "boot-b".into(), clock });
+        issue(&mut store, &mut q, 2);
+        let events = store.unsent_events(2).unwrap();
+        assert_eq!(events.len(), 2, "the limit holds");
+        assert!(events[0].seq < events[1].seq);
+        assert_eq!((events[0].boot_id.as_str(), events[0].clock_synced), ("boot-a", false));
+        assert_eq!((events[1].boot_id.as_str(), events[1].clock_synced), ("boot-b", true));
+        assert_eq!(events[0].occurred_at, at(9, 0).to_string());
+    }
+
+    #[test]
+    fn a_store_of_schema_3_keeps_its_outbox_and_counts_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("loket.sqlite");
+        {
+            let conn = Connection::open(&path).unwrap();
+            for step in &MIGRATIONS[..3] {
+                conn.execute_batch(step).unwrap();
+            }
+            conn.pragma_update(None, "user_version", 3).unwrap();
+            for (id, sent) in [("a", Some("2026-11-29T08:00:00Z")), ("b", None), ("c", None)] {
+                conn.execute(
+                    "INSERT INTO outbox (event_id, type, occurred_at, body, sent_at)
+                     VALUES (?1, 'ticket_issued', '2026-11-29T07:00:00Z', '{}', ?2)",
+                    params![id, sent],
+                )
+                .unwrap();
+            }
+        }
+        let mut store = Store::open(&path).unwrap();
+        assert_eq!(store.schema_version().unwrap(), 4);
+        assert_eq!(store.outbox_backlog().unwrap(), 2);
+        let unsent = store.unsent_events(10).unwrap();
+        let names: Vec<&str> = unsent.iter().map(|e| e.id.as_str()).collect();
+        assert_eq!(names, ["b", "c"]);
+        assert_eq!((unsent[0].boot_id.as_str(), unsent[0].clock_synced), ("", false), "unknown before");
+        store.mark_sent(&["b".to_owned()], at(10, 0)).unwrap();
+        assert_eq!(store.outbox_backlog().unwrap(), 1);
+    }
 }
