@@ -18,6 +18,7 @@ use slint::ComponentHandle;
 use crate::clock::SystemClock;
 use crate::config::{self, Config};
 use crate::printer;
+use crate::report::{ReportParts, ReportSettings, ReportState, ReportView, Reporter};
 use crate::setup::STORE_FILE;
 use crate::store;
 
@@ -138,6 +139,7 @@ fn check(path: Option<&Path>) -> anyhow::Result<ExitCode> {
         }
         .into());
     }
+    let report = describe_report(&config.report)?;
     let store_path = config.kiosk.data_dir.join(STORE_FILE);
     let store = match store::peek_schema_version(&store_path) {
         Ok(Some(v)) => format!("store {} (schema version {v})", store_path.display()),
@@ -152,7 +154,32 @@ fn check(path: Option<&Path>) -> anyhow::Result<ExitCode> {
         config.desks.len(),
         config.site.languages.len(),
     );
+    println!("{report}");
     Ok(ExitCode::SUCCESS)
+}
+
+/// `[report]` in one line for `loket check`; the token file and CA bundle must be readable.
+fn describe_report(report: &config::Report) -> anyhow::Result<String> {
+    let Some(url) = &report.central_url else {
+        return Ok("report: off (report.central_url is empty)".to_owned());
+    };
+    report.read_token()?;
+    let ca = match report.read_ca_bundle()? {
+        Some(_) => format!(", extra CA {}", report.ca_bundle.as_deref().unwrap_or(Path::new("")).display()),
+        None => String::new(),
+    };
+    Ok(format!(
+        "report: to {url} (token in {}{ca}); batches of {}, heartbeat every {} s, retries up to {} s, \
+         timeout {} s, at most {} unsent events, sent ones kept {} days, {}",
+        report.token_file.display(),
+        report.batch_events,
+        report.heartbeat_seconds,
+        report.retry_max_seconds,
+        report.request_timeout_seconds,
+        report.outbox_max_events,
+        report.keep_sent_days,
+        if report.wait_for_clock { "waits for a synchronised clock" } else { "does not wait for the clock" },
+    ))
 }
 
 fn content_check(dir: &Path) -> anyhow::Result<ExitCode> {
@@ -299,11 +326,31 @@ fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     if let Some(dir) = args.data_dir {
         config.kiosk.data_dir = dir;
     }
+    if config.report.central_url.is_some() {
+        // What the central system handed out last time, if present and valid (see report::pull).
+        config = crate::report::pull::central_config(config);
+    }
+    let report_settings = ReportSettings::from_config(&config)?;
     let listen_key = if args.listen.is_some() { "--listen" } else { "web.listen" };
     let listen = args.listen.unwrap_or(config.web.listen);
     let parts = crate::setup::kiosk_parts(config, Arc::new(SystemClock))?;
     let help_point = parts.help_point.clone();
-    start_web(listen, listen_key, crate::web::WebState::new(help_point.clone(), parts.config.clone()))?;
+    let reporter = match report_settings {
+        Some(settings) => {
+            let reporter = Reporter::start(settings, ReportParts::real())?;
+            let wake = reporter.waker();
+            help_point.lock().unwrap_or_else(|e| e.into_inner()).listen(Box::new(move |_| wake()));
+            Some(reporter)
+        }
+        None => {
+            log::info!("report: off (report.central_url is empty)");
+            None
+        }
+    };
+    let report_view = reporter.as_ref().map_or_else(|| ReportView::new(ReportState::Off), Reporter::view);
+    let web_state =
+        crate::web::WebState::new(help_point.clone(), parts.config.clone()).with_report(report_view);
+    start_web(listen, listen_key, web_state)?;
 
     if args.headless {
         log::info!("running headless: no window; stop with Ctrl-C or SIGTERM");
@@ -320,6 +367,9 @@ fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let kiosk = crate::ui::Kiosk::wire(&window, parts);
     window.run().context("the kiosk window stopped with an error")?;
     drop(kiosk);
+    if let Some(reporter) = reporter {
+        reporter.stop();
+    }
     if let Err(e) = help_point.lock().unwrap_or_else(|e| e.into_inner()).store().checkpoint() {
         log::warn!("closing the store: {e}");
     }
