@@ -173,6 +173,7 @@ impl ReportParts {
 /// [`Reporter::shutdown`] in async code).
 pub struct Reporter {
     view: ReportView,
+    store_path: PathBuf,
     wake: Arc<Notify>,
     shutdown: watch::Sender<bool>,
     task: Option<tokio::task::JoinHandle<()>>,
@@ -242,7 +243,8 @@ impl Reporter {
             heartbeat_printer: None,
             last_prune: None,
         };
-        Ok((worker, Reporter { view, wake, shutdown, task: None, thread: None }))
+        let store_path = worker.settings.store_path.clone();
+        Ok((worker, Reporter { view, store_path, wake, shutdown, task: None, thread: None }))
     }
 
     /// Says new events were recorded: the reporter sends them soon (batching what comes close
@@ -267,13 +269,25 @@ impl Reporter {
         self.view.clone()
     }
 
-    /// Waits until every recorded event is acknowledged (backlog 0, up to date), up to
-    /// `timeout`; true if so.
+    /// Waits until every event recorded so far is acknowledged (the store's backlog is 0 and
+    /// the reporter is up to date), up to `timeout`; true if so. For tests and tools.
     pub async fn wait_until_delivered(&self, timeout: Duration) -> bool {
         let deadline = Instant::now() + timeout;
+        let path = self.store_path.clone();
+        let store = match tokio::task::spawn_blocking(move || Store::open(&path)).await {
+            Ok(Ok(store)) => Arc::new(Mutex::new(store)),
+            _ => return false,
+        };
         loop {
+            let counted = store.clone();
+            let backlog = tokio::task::spawn_blocking(move || {
+                counted.lock().unwrap_or_else(|e| e.into_inner()).outbox_backlog().ok()
+            })
+            .await
+            .ok()
+            .flatten();
             let status = self.status();
-            if status.backlog == 0 && status.state == ReportState::UpToDate {
+            if backlog == Some(0) && status.backlog == 0 && status.state == ReportState::UpToDate {
                 return true;
             }
             if Instant::now() >= deadline {
@@ -402,7 +416,13 @@ impl Worker {
                 }
                 continue;
             }
-            let delay = match self.round(&mut next_heartbeat, &shutdown).await {
+            // A request under way is dropped at shutdown: its events stay in the outbox.
+            let mut stopping = shutdown.clone();
+            let round = tokio::select! {
+                round = self.round(&mut next_heartbeat, &shutdown) => round,
+                _ = stopping.changed() => break,
+            };
+            let delay = match round {
                 Ok(()) => {
                     self.backoff.succeeded();
                     self.set_state(ReportState::UpToDate);

@@ -2,6 +2,7 @@
 
 #![allow(dead_code)] // each test file uses its own part
 
+pub mod central_double;
 pub mod pty;
 pub mod ui;
 pub mod web;
