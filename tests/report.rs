@@ -347,7 +347,7 @@ fn a_pack_with_dot_dot_or_a_link_is_refused() {
     header.set_entry_type(tar::EntryType::Regular);
     header.set_cksum();
     let mut archive = header.as_bytes().to_vec();
-    archive.extend_from_slice(&[b'h', b'i']);
+    archive.extend_from_slice(b"hi");
     archive.resize(archive.len() + 510 + 1024, 0);
     let error = files.install_content(&archive, "x").unwrap_err().to_string();
     assert!(error.contains(".. are not allowed"), "{error}");
