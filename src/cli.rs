@@ -18,7 +18,7 @@ use slint::ComponentHandle;
 use crate::clock::SystemClock;
 use crate::config::{self, Config};
 use crate::printer;
-use crate::report::{ReportParts, ReportSettings, ReportState, ReportView, Reporter};
+use crate::report::{ReportParts, ReportSettings, Reporter};
 use crate::setup::STORE_FILE;
 use crate::store;
 
@@ -347,9 +347,11 @@ fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             None
         }
     };
-    let report_view = reporter.as_ref().map_or_else(|| ReportView::new(ReportState::Off), Reporter::view);
-    let web_state =
-        crate::web::WebState::new(help_point.clone(), parts.config.clone()).with_report(report_view);
+    // With reporting off, /health keeps its short form ({"status","version"}) that probes expect.
+    let mut web_state = crate::web::WebState::new(help_point.clone(), parts.config.clone());
+    if let Some(reporter) = &reporter {
+        web_state = web_state.with_report(reporter.view());
+    }
     start_web(listen, listen_key, web_state)?;
 
     if args.headless {
