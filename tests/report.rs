@@ -307,6 +307,28 @@ async fn the_reporter_waits_for_the_clock_and_says_so() {
     reporter.shutdown().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_go_over_https_to_a_server_trusted_through_the_ca_bundle() {
+    let (double, certificate) = CentralDouble::start_https(TOKEN).await;
+    let mut kiosk = Kiosk::new();
+    kiosk.tickets(3);
+    // Without the bundle the self-signed server is not trusted, and nothing is marked sent.
+    let reporter = kiosk.start(kiosk.settings(&double));
+    eventually("the certificate is refused", || {
+        matches!(reporter.status().state, ReportState::Unreachable { ref reason, .. } if reason.contains("certificate"))
+    })
+    .await;
+    reporter.shutdown().await;
+    assert_eq!(kiosk.backlog(), 3);
+
+    let mut settings = kiosk.settings(&double);
+    settings.ca_bundle = Some(certificate.into_bytes());
+    let reporter = kiosk.start(settings);
+    assert!(reporter.wait_until_delivered(Duration::from_secs(10)).await, "{:?}", reporter.status());
+    assert_eq!(double.script(|s| s.stored.len()), 3);
+    reporter.shutdown().await;
+}
+
 // ---- settings and content checked before they are kept ------------------------------------
 
 fn tar_of(dir: &Path) -> Vec<u8> {

@@ -64,8 +64,7 @@ pub struct CentralDouble {
 }
 
 impl CentralDouble {
-    /// Starts the double accepting `token`.
-    pub async fn start(token: &str) -> CentralDouble {
+    fn app(token: &str) -> (Router, Arc<Mutex<Script>>) {
         let script = Arc::new(Mutex::new(Script { token: token.to_owned(), ..Script::default() }));
         let app = Router::new()
             .route(protocol::EVENTS_PATH, post(events))
@@ -74,6 +73,12 @@ impl CentralDouble {
             .route(protocol::CONTENT_PATH, get(content))
             .layer(axum::extract::DefaultBodyLimit::max(protocol::MAX_BODY_BYTES))
             .with_state(Shared(script.clone()));
+        (app, script)
+    }
+
+    /// Starts the double accepting `token`, over plain HTTP.
+    pub async fn start(token: &str) -> CentralDouble {
+        let (app, script) = CentralDouble::app(token);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -88,6 +93,36 @@ impl CentralDouble {
         CentralDouble { url, script, _stop: stop }
     }
 
+    /// Starts the double over HTTPS at `https://localhost:PORT` with a fresh self-signed
+    /// certificate; returns it and the certificate (PEM) to trust.
+    pub async fn start_https(token: &str) -> (CentralDouble, String) {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let key = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+        let pem = key.cert.pem();
+        let private = rustls_pki_types::PrivateKeyDer::try_from(key.signing_key.serialize_der()).unwrap();
+        let config =
+            rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+                .with_safe_default_protocol_versions()
+                .unwrap()
+                .with_no_client_auth()
+                .with_single_cert(vec![key.cert.der().clone()], private)
+                .unwrap();
+        let (app, script) = CentralDouble::app(token);
+        let tcp = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("https://localhost:{}", tcp.local_addr().unwrap().port());
+        let listener = TlsListener { tcp, acceptor: tokio_rustls::TlsAcceptor::from(Arc::new(config)) };
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = stopped.await;
+                })
+                .await
+                .unwrap();
+        });
+        (CentralDouble { url, script, _stop: stop }, pem)
+    }
+
     /// Reads or changes the script.
     pub fn script<T>(&self, f: impl FnOnce(&mut Script) -> T) -> T {
         f(&mut self.script.lock().unwrap())
@@ -96,6 +131,30 @@ impl CentralDouble {
     /// Requests to `path`, in order.
     pub fn seen(&self, path: &str) -> Vec<Seen> {
         self.script(|s| s.seen.iter().filter(|r| r.path == path).cloned().collect())
+    }
+}
+
+/// TCP with a TLS handshake on each connection (failed handshakes are skipped).
+struct TlsListener {
+    tcp: tokio::net::TcpListener,
+    acceptor: tokio_rustls::TlsAcceptor,
+}
+
+impl axum::serve::Listener for TlsListener {
+    type Io = tokio_rustls::server::TlsStream<tokio::net::TcpStream>;
+    type Addr = std::net::SocketAddr;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        loop {
+            let Ok((stream, addr)) = self.tcp.accept().await else { continue };
+            if let Ok(tls) = self.acceptor.accept(stream).await {
+                return (tls, addr);
+            }
+        }
+    }
+
+    fn local_addr(&self) -> std::io::Result<Self::Addr> {
+        self.tcp.local_addr()
     }
 }
 
