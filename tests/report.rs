@@ -269,6 +269,19 @@ async fn settings_are_pulled_by_etag_then_not_modified() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_content_pack_is_pulled_checked_and_switched_to() {
+    let double = CentralDouble::start(TOKEN).await;
+    double.script(|s| s.content = Some(("\"c1\"".into(), tar_of(&repository_content()))));
+    let kiosk = Kiosk::new();
+    let reporter = kiosk.start(kiosk.settings(&double));
+    let files = CentralFiles::new(kiosk.dir.path());
+    eventually("the pack is kept", || files.kept_etag(Pulled::Content).as_deref() == Some("\"c1\"")).await;
+    assert!(loket::content::load_pack(&files.content_path(), loket::content::REQUIRED_LANGUAGES).is_ok());
+    assert!(reporter.status().problems.is_empty(), "{:?}", reporter.status().problems);
+    reporter.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refused_settings_are_a_problem_in_the_heartbeat_and_the_last_good_stays() {
     let double = CentralDouble::start(TOKEN).await;
     let other = SAMPLE_TOML.replace(&format!("kiosk_id = \"{}\"", kiosk_id()), "kiosk_id = \"loket-9\"");
