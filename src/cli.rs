@@ -318,6 +318,42 @@ fn start_web(listen: std::net::SocketAddr, key: &str, state: crate::web::WebStat
     Ok(())
 }
 
+/// Hears Ctrl-C or SIGTERM (from systemd) on a small thread of its own. If it cannot listen,
+/// the process keeps the default behaviour (it ends at once, which the store survives).
+fn stop_signal() -> std::sync::mpsc::Receiver<()> {
+    let (stop, stopped) = std::sync::mpsc::channel();
+    // One sender lives for the whole process, so the kiosk never stops for want of a listener.
+    std::mem::forget(stop.clone());
+    let listening = std::thread::Builder::new().name("signals".into()).spawn(move || {
+        let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+            Ok(runtime) => runtime,
+            Err(e) => {
+                log::warn!("cannot listen for SIGTERM: {e}");
+                return;
+            }
+        };
+        runtime.block_on(async {
+            let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(term) => term,
+                Err(e) => {
+                    log::warn!("cannot listen for SIGTERM: {e}");
+                    let _ = tokio::signal::ctrl_c().await;
+                    return;
+                }
+            };
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = tokio::signal::ctrl_c() => {}
+            }
+        });
+        let _ = stop.send(());
+    });
+    if let Err(e) = listening {
+        log::warn!("cannot listen for SIGTERM: {e}");
+    }
+    stopped
+}
+
 fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let mut config = load_config(args.config.as_deref())?;
     if args.config.is_none() {
@@ -356,13 +392,23 @@ fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
 
     if args.headless {
         log::info!("running headless: no window; stop with Ctrl-C or SIGTERM");
-        loop {
-            std::thread::sleep(std::time::Duration::from_secs(30));
+        let stop = stop_signal();
+        while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
+            stop.recv_timeout(std::time::Duration::from_secs(30))
+        {
             let mut hp = help_point.lock().unwrap_or_else(|e| e.into_inner());
             if let Err(e) = hp.roll_over() {
                 log::error!("starting the new service day failed: {e}");
             }
         }
+        log::info!("stopping");
+        if let Some(reporter) = reporter {
+            reporter.stop();
+        }
+        if let Err(e) = help_point.lock().unwrap_or_else(|e| e.into_inner()).store().checkpoint() {
+            log::warn!("closing the store: {e}");
+        }
+        return Ok(ExitCode::SUCCESS);
     }
 
     let window = crate::AppWindow::new().context("cannot open the kiosk window")?;
