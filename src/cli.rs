@@ -18,6 +18,7 @@ use slint::ComponentHandle;
 use crate::clock::SystemClock;
 use crate::config::{self, Config};
 use crate::printer;
+use crate::report::{ReportParts, ReportSettings, Reporter};
 use crate::setup::STORE_FILE;
 use crate::store;
 
@@ -138,6 +139,7 @@ fn check(path: Option<&Path>) -> anyhow::Result<ExitCode> {
         }
         .into());
     }
+    let report = describe_report(&config.report)?;
     let store_path = config.kiosk.data_dir.join(STORE_FILE);
     let store = match store::peek_schema_version(&store_path) {
         Ok(Some(v)) => format!("store {} (schema version {v})", store_path.display()),
@@ -152,7 +154,32 @@ fn check(path: Option<&Path>) -> anyhow::Result<ExitCode> {
         config.desks.len(),
         config.site.languages.len(),
     );
+    println!("{report}");
     Ok(ExitCode::SUCCESS)
+}
+
+/// `[report]` in one line for `loket check`; the token file and CA bundle must be readable.
+fn describe_report(report: &config::Report) -> anyhow::Result<String> {
+    let Some(url) = &report.central_url else {
+        return Ok("report: off (report.central_url is empty)".to_owned());
+    };
+    report.read_token()?;
+    let ca = match report.read_ca_bundle()? {
+        Some(_) => format!(", extra CA {}", report.ca_bundle.as_deref().unwrap_or(Path::new("")).display()),
+        None => String::new(),
+    };
+    Ok(format!(
+        "report: to {url} (token in {}{ca}); batches of {}, heartbeat every {} s, retries up to {} s, \
+         timeout {} s, at most {} unsent events, sent ones kept {} days, {}",
+        report.token_file.display(),
+        report.batch_events,
+        report.heartbeat_seconds,
+        report.retry_max_seconds,
+        report.request_timeout_seconds,
+        report.outbox_max_events,
+        report.keep_sent_days,
+        if report.wait_for_clock { "waits for a synchronised clock" } else { "does not wait for the clock" },
+    ))
 }
 
 fn content_check(dir: &Path) -> anyhow::Result<ExitCode> {
@@ -291,6 +318,42 @@ fn start_web(listen: std::net::SocketAddr, key: &str, state: crate::web::WebStat
     Ok(())
 }
 
+/// Hears Ctrl-C or SIGTERM (from systemd) on a small thread of its own. If it cannot listen,
+/// the process keeps the default behaviour (it ends at once, which the store survives).
+fn stop_signal() -> std::sync::mpsc::Receiver<()> {
+    let (stop, stopped) = std::sync::mpsc::channel();
+    // One sender lives for the whole process, so the kiosk never stops for want of a listener.
+    std::mem::forget(stop.clone());
+    let listening = std::thread::Builder::new().name("signals".into()).spawn(move || {
+        let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+            Ok(runtime) => runtime,
+            Err(e) => {
+                log::warn!("cannot listen for SIGTERM: {e}");
+                return;
+            }
+        };
+        runtime.block_on(async {
+            let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(term) => term,
+                Err(e) => {
+                    log::warn!("cannot listen for SIGTERM: {e}");
+                    let _ = tokio::signal::ctrl_c().await;
+                    return;
+                }
+            };
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = tokio::signal::ctrl_c() => {}
+            }
+        });
+        let _ = stop.send(());
+    });
+    if let Err(e) = listening {
+        log::warn!("cannot listen for SIGTERM: {e}");
+    }
+    stopped
+}
+
 fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let mut config = load_config(args.config.as_deref())?;
     if args.config.is_none() {
@@ -299,27 +362,62 @@ fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     if let Some(dir) = args.data_dir {
         config.kiosk.data_dir = dir;
     }
+    if config.report.central_url.is_some() {
+        // What the central system handed out last time, if present and valid (see report::pull).
+        config = crate::report::pull::central_config(config);
+    }
+    let report_settings = ReportSettings::from_config(&config)?;
     let listen_key = if args.listen.is_some() { "--listen" } else { "web.listen" };
     let listen = args.listen.unwrap_or(config.web.listen);
     let parts = crate::setup::kiosk_parts(config, Arc::new(SystemClock))?;
     let help_point = parts.help_point.clone();
-    start_web(listen, listen_key, crate::web::WebState::new(help_point.clone(), parts.config.clone()))?;
+    let reporter = match report_settings {
+        Some(settings) => {
+            let reporter = Reporter::start(settings, ReportParts::real())?;
+            let wake = reporter.waker();
+            help_point.lock().unwrap_or_else(|e| e.into_inner()).listen(Box::new(move |_| wake()));
+            Some(reporter)
+        }
+        None => {
+            log::info!("report: off (report.central_url is empty)");
+            None
+        }
+    };
+    // With reporting off, /health keeps its short form ({"status","version"}) that probes expect.
+    let mut web_state = crate::web::WebState::new(help_point.clone(), parts.config.clone());
+    if let Some(reporter) = &reporter {
+        web_state = web_state.with_report(reporter.view());
+    }
+    start_web(listen, listen_key, web_state)?;
 
     if args.headless {
         log::info!("running headless: no window; stop with Ctrl-C or SIGTERM");
-        loop {
-            std::thread::sleep(std::time::Duration::from_secs(30));
+        let stop = stop_signal();
+        while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
+            stop.recv_timeout(std::time::Duration::from_secs(30))
+        {
             let mut hp = help_point.lock().unwrap_or_else(|e| e.into_inner());
             if let Err(e) = hp.roll_over() {
                 log::error!("starting the new service day failed: {e}");
             }
         }
+        log::info!("stopping");
+        if let Some(reporter) = reporter {
+            reporter.stop();
+        }
+        if let Err(e) = help_point.lock().unwrap_or_else(|e| e.into_inner()).store().checkpoint() {
+            log::warn!("closing the store: {e}");
+        }
+        return Ok(ExitCode::SUCCESS);
     }
 
     let window = crate::AppWindow::new().context("cannot open the kiosk window")?;
     let kiosk = crate::ui::Kiosk::wire(&window, parts);
     window.run().context("the kiosk window stopped with an error")?;
     drop(kiosk);
+    if let Some(reporter) = reporter {
+        reporter.stop();
+    }
     if let Err(e) = help_point.lock().unwrap_or_else(|e| e.into_inner()).store().checkpoint() {
         log::warn!("closing the store: {e}");
     }

@@ -29,6 +29,7 @@ pub mod printed_ticket;
 pub mod printer;
 pub mod protocol;
 pub mod queue;
+pub mod report;
 pub mod screening;
 pub mod secret;
 pub mod setup;

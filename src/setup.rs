@@ -1,5 +1,6 @@
 //! Sets a kiosk up from its config: the data directory, the store, the queue, the printer, and
-//! the desks' peripherals (call buttons, lamps, the voice that announces calls).
+//! the desks' peripherals (call buttons, lamps, the voice that announces calls). The store is
+//! told the boot and the clock's state its events come from, and the outbox's bound.
 //!
 //! Shared by `loket run`, the tests and the screenshot generator, so they all run the same
 //! parts. It must not start any window; the threads it starts only hand work on.
@@ -19,7 +20,9 @@ use crate::config::{self, Config, SerialPrinterSettings};
 use crate::help_point::{HelpPoint, learning_rules, queue_rules};
 use crate::print_queue::{OnState, PrintQueue};
 use crate::printer::{FilePrinter, PrinterModel, ReopeningSerialPrinter, SerialOptions, Transport};
-use crate::store::Store;
+use crate::report::clock::KernelClockSync;
+use crate::report::health::Machine;
+use crate::store::{Origin, Store};
 use crate::ui::KioskParts;
 
 /// The store's file name inside the data directory.
@@ -32,8 +35,12 @@ pub fn kiosk_parts(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Kios
         format!("cannot create the data directory {} (kiosk.data_dir)", data_dir.display())
     })?;
     let store_path = data_dir.join(STORE_FILE);
-    let store = Store::open(&store_path)?;
+    let mut store = Store::open(&store_path)?;
     log::info!("store {} is open", store_path.display());
+    // Each event records the boot and whether the clock was synchronised, for the central system.
+    let boot_id = Machine::real().boot_id().unwrap_or_else(|| "unknown".into());
+    store.set_origin(Origin { boot_id, clock: Arc::new(KernelClockSync) });
+    store.set_outbox_max(config.report.outbox_max_events);
     let mut help_point = HelpPoint::open(queue_rules(&config), store, clock)?;
     help_point.set_learning_rules(learning_rules(&config));
     let help_point = Arc::new(Mutex::new(help_point));

@@ -96,11 +96,15 @@ pub(super) async fn with_help_point<T: Send + 'static>(
 pub struct Health {
     status: &'static str,
     version: &'static str,
+    /// Reporting to the central system, when the kiosk runs a reporter (or has it off).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    report: Option<crate::report::ReportStatus>,
 }
 
-/// `GET /health`.
-pub async fn health() -> Json<Health> {
-    Json(Health { status: "ok", version: env!("CARGO_PKG_VERSION") })
+/// `GET /health`: the server is up; and how reporting to the central system goes.
+pub async fn health(State(state): State<WebState>) -> Json<Health> {
+    let report = state.report.as_ref().map(crate::report::ReportView::status);
+    Json(Health { status: "ok", version: env!("CARGO_PKG_VERSION"), report })
 }
 
 #[derive(Serialize)]

@@ -94,6 +94,8 @@ const BODY_LIMIT: usize = 16 * 1024;
 pub struct WebState {
     pub help_point: Arc<Mutex<HelpPoint>>,
     pub config: Arc<Config>,
+    /// The reporter's status, shown in `/health` (none: not shown).
+    pub report: Option<crate::report::ReportView>,
     live: Arc<live::Live>,
     sessions: Arc<auth::Sessions>,
     sign_in_limiter: Arc<auth::SignInLimiter>,
@@ -109,12 +111,21 @@ impl WebState {
         WebState {
             help_point,
             config,
+            report: None,
             live: Arc::new(live),
             sessions: Arc::default(),
             sign_in_limiter: Arc::default(),
             tokens: Arc::default(),
             hashing: Arc::new(tokio::sync::Semaphore::new(auth::CONCURRENT_CHECKS)),
         }
+    }
+}
+
+impl WebState {
+    /// Shows the reporter's status in `/health` and the console.
+    pub fn with_report(mut self, report: crate::report::ReportView) -> WebState {
+        self.report = Some(report);
+        self
     }
 }
 

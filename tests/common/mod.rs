@@ -2,6 +2,8 @@
 
 #![allow(dead_code)] // each test file uses its own part
 
+pub mod central_double;
+pub mod fault_proxy;
 pub mod postgres;
 pub mod pty;
 pub mod ui;

@@ -460,6 +460,48 @@
     retryTimer = setTimeout(checkSession, 5000);
   }
 
+  // ---- reporting to the central system (from /health) ----------------------------------
+
+  const REPORT_STATES = {
+    off: "Rapporteren staat uit.",
+    starting: "Wordt gestart…",
+    waiting_for_clock: "Wacht tot de klok gelijkgezet is (NTP) voor er verstuurd wordt.",
+    sending: "Bezig met versturen…",
+    up_to_date: "Alles is verstuurd.",
+    unreachable: "Centraal systeem onbereikbaar",
+    token_refused: "Het centraal systeem weigert de sleutel van deze kiosk: controleer report.token_file.",
+  };
+
+  function when(iso) {
+    return iso ? new Date(iso).toLocaleString("nl-BE") : "—";
+  }
+
+  async function loadReport() {
+    try {
+      const res = await fetch("/health", { credentials: "same-origin" });
+      const health = res.ok ? await res.json() : null;
+      const r = health && health.report;
+      $("report").hidden = !r;
+      if (!r) return;
+      let text = REPORT_STATES[r.state] || r.message;
+      if (r.state === "unreachable") text += " sinds " + when(r.since) + " (" + r.reason + ").";
+      $("report-state").textContent = text;
+      $("report-state").className = ["unreachable", "token_refused"].includes(r.state) ? "error" : "";
+      $("report-backlog").textContent = String(r.backlog);
+      $("report-last-sent").textContent = when(r.last_sent_at);
+      $("report-refused").textContent = String(r.refused);
+      const dropped = Object.entries(r.dropped || {});
+      $("report-dropped").hidden = dropped.length === 0;
+      $("report-dropped").textContent = "Niet bewaard (wachtrij vol): " +
+        dropped.map(([type, n]) => type + " " + n).join(", ");
+      const list = $("report-problems");
+      list.replaceChildren(...(r.problems || []).map((p) => el("li", "error", p)));
+    } catch (_) { /* the connection notice already says so */ }
+  }
+
+  loadReport();
+  setInterval(loadReport, 30000);
+
   // ---- start -------------------------------------------------------------------------
 
   (async function start() {
