@@ -86,7 +86,10 @@ struct Browser {
 
 impl Browser {
     async fn open(driver: &Chromedriver, width: u32, height: u32) -> Browser {
-        let http = reqwest::Client::new();
+        let http = {
+            let _ = rustls::crypto::ring::default_provider().install_default();
+            reqwest::Client::new()
+        };
         let ready = Instant::now() + Duration::from_secs(10);
         loop {
             if let Ok(response) = http.get(format!("{}/status", driver.url())).send().await {
@@ -344,7 +347,10 @@ async fn an_admin_sees_the_figures_and_the_kiosks_of_two_sites() {
     let clock = Arc::new(ManualClock::new(at("2026-11-30T15:10:00Z")));
     let server = InProcess::start(store, clock.clone(), Settings::default(), None).await.unwrap();
     let base = server.base_url();
-    let http = reqwest::Client::new();
+    let http = {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        reqwest::Client::new()
+    };
     let gent = server.new_kiosk_token("gent-1", "Gent Zuid").await.unwrap();
     let brugge = server.new_kiosk_token("brugge-1", "Brugge").await.unwrap();
     server.new_kiosk_token("oostende-1", "Oostende").await.unwrap();

@@ -94,7 +94,10 @@ struct Browser {
 
 impl Browser {
     async fn open(driver: &Chromedriver, name: &'static str, width: u32, height: u32) -> Browser {
-        let http = reqwest::Client::new();
+        let http = {
+            let _ = rustls::crypto::ring::default_provider().install_default();
+            reqwest::Client::new()
+        };
         let ready = Instant::now() + Duration::from_secs(10);
         loop {
             let status = http.get(format!("{}/status", driver.url())).send().await;

@@ -1,0 +1,433 @@
+//! A kiosk's reporter and a real `loket-central`, end to end: 10,000 events delivered exactly
+//! once to SQLite and to PostgreSQL; every fault between them (central down, 500, 429 with
+//! `Retry-After`, a connection cut mid-batch, an answer lost after the batch was stored, a very
+//! slow server) injected by a proxy, while tickets keep being issued; a kiosk process killed
+//! with a backlog that resumes where it stopped; a wrong and a revoked token; HTTPS with the
+//! organisation's own CA.
+
+mod common;
+
+use std::collections::HashSet;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use common::fault_proxy::{Fault, FaultProxy};
+use loket::central::InProcess;
+use loket::clock::{ManualClock, SystemClock};
+use loket::config::Config;
+use loket::help_point::{HelpPoint, queue_rules};
+use loket::protocol::EVENTS_PATH;
+use loket::queue::Queue;
+use loket::report::clock::SimulatedClockSync;
+use loket::report::health::Machine;
+use loket::report::{ReportParts, ReportSettings, ReportState, Reporter};
+use loket::store::Store;
+
+/// The sample config's `site.kiosk_id`.
+const KIOSK: &str = "digilabo-onthaal-1";
+
+/// Records `n` queue events (issued, called, served) in the kiosk's store, in big commits.
+fn fill(store_path: &Path, n: usize) {
+    let config = Config::sample();
+    let mut store = Store::open(store_path).unwrap();
+    let mut queue = Queue::new(queue_rules(&config));
+    let start: jiff::Timestamp = "2026-11-30T08:00:00Z".parse().unwrap();
+    let (mut pending, mut written, mut minute) = (Vec::new(), 0, 0i64);
+    while written < n {
+        let now = start + jiff::SignedDuration::from_secs(minute / 900 * 86_400 + minute % 900);
+        minute += 1;
+        pending.extend(queue.issue("email", "nl", now).unwrap().1);
+        pending.extend(queue.call_next("desk-1", now).unwrap());
+        pending.extend(queue.served("desk-1", None, now).unwrap());
+        if pending.len() >= 3000 || written + pending.len() >= n {
+            let take = pending.len().min(n - written);
+            store.record(&pending[..take]).unwrap();
+            written += take;
+            pending.clear();
+        }
+    }
+}
+
+/// Every event id the kiosk recorded, in order.
+fn kiosk_ids(store_path: &Path) -> Vec<String> {
+    let store = Store::open(store_path).unwrap();
+    store.outbox(usize::MAX >> 1).unwrap().into_iter().map(|(_, id, _, _)| id).collect()
+}
+
+/// The central system holds exactly the kiosk's events: none missing, none twice.
+async fn assert_exactly_once(central: &InProcess, store_path: &Path) {
+    let sent = kiosk_ids(store_path);
+    let stored = central.event_ids(KIOSK).await.unwrap();
+    let unique: HashSet<&String> = stored.iter().collect();
+    assert_eq!(unique.len(), stored.len(), "an event is stored twice");
+    assert_eq!(central.event_count(KIOSK).await.unwrap() as usize, sent.len());
+    let missing: Vec<&String> = sent.iter().filter(|id| !unique.contains(id)).collect();
+    assert!(
+        missing.is_empty(),
+        "{} of {} events missing, e.g. {:?}",
+        missing.len(),
+        sent.len(),
+        missing.first()
+    );
+    assert_eq!(stored.len(), sent.len());
+}
+
+/// Reporter settings for a test: short waits so faults pass quickly.
+fn settings(url: &str, token: &str, dir: &Path) -> ReportSettings {
+    let mut s = ReportSettings::new(url, token, KIOSK, dir.to_path_buf());
+    s.retry_base = Duration::from_millis(50);
+    s.retry_max = Duration::from_millis(800);
+    s.request_timeout = Duration::from_secs(2);
+    s.poll_interval = Duration::from_millis(100);
+    s.gather_delay = Duration::from_millis(20);
+    s.wait_for_clock = false;
+    s
+}
+
+fn parts(dir: &Path) -> ReportParts {
+    ReportParts {
+        clock: Arc::new(SystemClock),
+        clock_sync: Arc::new(SimulatedClockSync::new(true)),
+        machine: Machine::at(dir.join("no-machine")),
+    }
+}
+
+async fn central_sqlite(dir: &Path) -> InProcess {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    InProcess::start_sqlite(dir, Arc::new(SystemClock)).await.unwrap()
+}
+
+async fn deliver_10_000(central: InProcess) {
+    let kiosk = tempfile::tempdir().unwrap();
+    let store_path = kiosk.path().join("loket.sqlite");
+    fill(&store_path, 10_000);
+    let token = central.new_kiosk_token(KIOSK, "Digilabo").await.unwrap();
+    let reporter = Reporter::spawn(
+        settings(&central.base_url(), &token, kiosk.path()),
+        parts(kiosk.path()),
+        &tokio::runtime::Handle::current(),
+    )
+    .unwrap();
+    assert!(reporter.wait_until_delivered(Duration::from_secs(120)).await, "{:?}", reporter.status());
+    reporter.shutdown().await;
+    assert_exactly_once(&central, &store_path).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ten_thousand_events_reach_a_sqlite_central_exactly_once() {
+    let dir = tempfile::tempdir().unwrap();
+    deliver_10_000(central_sqlite(dir.path()).await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ten_thousand_events_reach_a_postgresql_central_exactly_once() {
+    let (_cluster, url) = tokio::task::spawn_blocking(common::postgres::postgres_database).await.unwrap();
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let central = InProcess::start_postgres(&url, Arc::new(SystemClock)).await.unwrap();
+    deliver_10_000(central).await;
+}
+
+/// Waits until `check` holds, up to `timeout`.
+async fn until(timeout: Duration, mut check: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + timeout;
+    while Instant::now() < deadline {
+        if check() {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    check()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_fault_between_kiosk_and_central_loses_nothing_and_counts_nothing_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let central = central_sqlite(dir.path()).await;
+    let proxy = FaultProxy::start(central.addr).await;
+    let token = central.new_kiosk_token(KIOSK, "Digilabo").await.unwrap();
+
+    let kiosk = tempfile::tempdir().unwrap();
+    let store_path = kiosk.path().join("loket.sqlite");
+    fill(&store_path, 2_000);
+    let config = Config::sample();
+    let clock = Arc::new(ManualClock::new("2026-12-01T09:30:00Z".parse().unwrap()));
+    let mut help_point =
+        HelpPoint::open(queue_rules(&config), Store::open(&store_path).unwrap(), clock).unwrap();
+    let mut s = settings(&proxy.base, &token, kiosk.path());
+    s.batch_events = 300;
+    s.retry_max = Duration::from_secs(2); // above the 429's Retry-After: 1
+    let reporter = Reporter::spawn(s, parts(kiosk.path()), &tokio::runtime::Handle::current()).unwrap();
+    assert!(reporter.wait_until_delivered(Duration::from_secs(60)).await, "{:?}", reporter.status());
+
+    // The kiosk's screens go on issuing tickets whatever the network does.
+    let mut issue = |n: usize| {
+        for _ in 0..n {
+            help_point.take_ticket("email", "nl").expect("a ticket while the central system misbehaves");
+        }
+        reporter.wake();
+    };
+
+    // The central system is down.
+    proxy.set_down(true);
+    issue(20);
+    assert!(
+        until(Duration::from_secs(10), || matches!(reporter.status().state, ReportState::Unreachable { .. }))
+            .await,
+        "{:?}",
+        reporter.status()
+    );
+    assert!(reporter.status().backlog > 0);
+    proxy.set_down(false);
+    assert!(
+        reporter.wait_until_delivered(Duration::from_secs(30)).await,
+        "after down: {:?}",
+        reporter.status()
+    );
+
+    // Two 500s, then a 429 asking for 1 s: nothing is sent before that second has passed.
+    proxy.push(EVENTS_PATH, Fault::Status(500));
+    proxy.push(EVENTS_PATH, Fault::Status(500));
+    proxy.push(EVENTS_PATH, Fault::TooMany { retry_after: 1 });
+    issue(20);
+    assert!(
+        reporter.wait_until_delivered(Duration::from_secs(30)).await,
+        "after 500/429: {:?}",
+        reporter.status()
+    );
+    assert_eq!(proxy.pending(), 0);
+    let seen = proxy.seen();
+    let events: Vec<_> = seen.iter().filter(|s| s.path == EVENTS_PATH).collect();
+    let refused =
+        events.iter().position(|s| s.fault.as_deref().is_some_and(|f| f.contains("TooMany"))).unwrap();
+    let waited = events[refused + 1].at.duration_since(events[refused].at);
+    assert!(waited >= Duration::from_secs(1), "Retry-After: 1 not honoured, next try after {waited:?}");
+
+    // A connection cut in the middle of a batch.
+    proxy.push(EVENTS_PATH, Fault::CutRequest { body_bytes: 200 });
+    issue(20);
+    assert!(
+        reporter.wait_until_delivered(Duration::from_secs(30)).await,
+        "after a cut: {:?}",
+        reporter.status()
+    );
+
+    // The answer lost after the server stored the batch: the kiosk sends it again, the server
+    // answers "duplicate" and stores nothing twice.
+    proxy.push(EVENTS_PATH, Fault::LoseAnswer);
+    issue(20);
+    assert!(
+        reporter.wait_until_delivered(Duration::from_secs(30)).await,
+        "after a lost answer: {:?}",
+        reporter.status()
+    );
+
+    // A server slower than the kiosk's patience (2 s): the kiosk gives up, the server stores it
+    // anyway, the retry is a duplicate.
+    proxy.push(EVENTS_PATH, Fault::Slow(Duration::from_millis(2500)));
+    issue(20);
+    assert!(
+        reporter.wait_until_delivered(Duration::from_secs(30)).await,
+        "after a slow server: {:?}",
+        reporter.status()
+    );
+    // Let the slow request reach the server before counting.
+    tokio::time::sleep(Duration::from_millis(800)).await;
+
+    reporter.shutdown().await;
+    assert_eq!(help_point.store().ticket_count().unwrap(), 2_000 / 3 + 1 + 100, "every ticket was issued");
+    assert_exactly_once(&central, &store_path).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_or_revoked_token_is_refused_and_not_retried_in_a_loop() {
+    let dir = tempfile::tempdir().unwrap();
+    let central = central_sqlite(dir.path()).await;
+    let proxy = FaultProxy::start(central.addr).await;
+    let kiosk = tempfile::tempdir().unwrap();
+    let store_path = kiosk.path().join("loket.sqlite");
+    fill(&store_path, 50);
+
+    let mut s = settings(&proxy.base, "not-a-token", kiosk.path());
+    s.retry_max = Duration::from_secs(60);
+    let reporter = Reporter::spawn(s, parts(kiosk.path()), &tokio::runtime::Handle::current()).unwrap();
+    assert!(
+        until(Duration::from_secs(10), || reporter.status().state
+            == ReportState::TokenRefused { status: 401 })
+        .await,
+        "{:?}",
+        reporter.status()
+    );
+    assert!(reporter.status().message.contains("report.token_file"), "{}", reporter.status().message);
+    let before = proxy.count(EVENTS_PATH);
+    for _ in 0..20 {
+        reporter.wake();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        proxy.count(EVENTS_PATH) - before <= 1,
+        "retried {} times in 2 s",
+        proxy.count(EVENTS_PATH) - before
+    );
+    reporter.shutdown().await;
+    assert_eq!(central.event_count(KIOSK).await.unwrap(), 0);
+
+    // A good token delivers; once revoked, the kiosk is refused again and keeps its events.
+    let token = central.new_kiosk_token(KIOSK, "Digilabo").await.unwrap();
+    let mut s = settings(&proxy.base, &token, kiosk.path());
+    s.retry_max = Duration::from_secs(60);
+    let reporter = Reporter::spawn(s, parts(kiosk.path()), &tokio::runtime::Handle::current()).unwrap();
+    assert!(reporter.wait_until_delivered(Duration::from_secs(30)).await, "{:?}", reporter.status());
+    let store = central.store.clone();
+    tokio::task::spawn_blocking(move || {
+        let id = store.tokens().unwrap().iter().find(|t| t.kiosk == KIOSK).unwrap().id;
+        assert!(store.revoke_token(id, &jiff::Timestamp::now().to_string()).unwrap());
+    })
+    .await
+    .unwrap();
+    fill_more(&store_path);
+    reporter.wake();
+    assert!(
+        until(Duration::from_secs(10), || reporter.status().state
+            == ReportState::TokenRefused { status: 401 })
+        .await,
+        "{:?}",
+        reporter.status()
+    );
+    let backlog = Store::open(&store_path).unwrap().outbox_backlog().unwrap();
+    assert!(backlog >= 3, "the new ticket's events wait: {backlog}");
+    assert_eq!(reporter.status().backlog, backlog, "{:?}", reporter.status());
+    reporter.shutdown().await;
+}
+
+/// One more ticket issued, called and served: three events.
+fn fill_more(store_path: &Path) {
+    let config = Config::sample();
+    let clock = Arc::new(ManualClock::new("2026-12-02T09:30:00Z".parse().unwrap()));
+    let mut help_point =
+        HelpPoint::open(queue_rules(&config), Store::open(store_path).unwrap(), clock).unwrap();
+    help_point.take_ticket("email", "nl").unwrap();
+    help_point.call_next("desk-1").unwrap();
+    help_point.served("desk-1", None).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn https_with_the_organisations_own_ca_bundle() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let ca = rcgen::generate_simple_self_signed(vec!["127.0.0.1".into(), "localhost".into()]).unwrap();
+    let cert_pem = ca.cert.pem();
+    let certs = vec![ca.cert.der().clone()];
+    let key = rustls_pki_types::PrivateKeyDer::Pkcs8(ca.signing_key.serialize_der().into());
+    let tls = rustls::ServerConfig::builder().with_no_client_auth().with_single_cert(certs, key).unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(loket::central::sqlite::Sqlite::open(&dir.path().join("c.sqlite")).unwrap());
+    let central = InProcess::start(store, Arc::new(SystemClock), Default::default(), Some(Arc::new(tls)))
+        .await
+        .unwrap();
+    let token = central.new_kiosk_token(KIOSK, "Digilabo").await.unwrap();
+    let url = format!("https://localhost:{}", central.addr.port());
+
+    let kiosk = tempfile::tempdir().unwrap();
+    let store_path = kiosk.path().join("loket.sqlite");
+    fill(&store_path, 30);
+
+    // Without the bundle the certificate is not trusted: nothing is sent, the reason is named.
+    let reporter = Reporter::spawn(
+        settings(&url, &token, kiosk.path()),
+        parts(kiosk.path()),
+        &tokio::runtime::Handle::current(),
+    )
+    .unwrap();
+    assert!(
+        until(Duration::from_secs(10), || matches!(reporter.status().state, ReportState::Unreachable { .. }))
+            .await,
+        "{:?}",
+        reporter.status()
+    );
+    reporter.shutdown().await;
+    assert_eq!(central.event_count(KIOSK).await.unwrap(), 0);
+
+    let mut s = settings(&url, &token, kiosk.path());
+    s.ca_bundle = Some(cert_pem.into_bytes());
+    let reporter = Reporter::spawn(s, parts(kiosk.path()), &tokio::runtime::Handle::current()).unwrap();
+    assert!(reporter.wait_until_delivered(Duration::from_secs(30)).await, "{:?}", reporter.status());
+    reporter.shutdown().await;
+    assert_exactly_once(&central, &store_path).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kiosk_killed_with_a_backlog_resumes_where_it_stopped() {
+    let dir = tempfile::tempdir().unwrap();
+    let central = central_sqlite(dir.path()).await;
+    let proxy = FaultProxy::start(central.addr).await;
+    let token = central.new_kiosk_token(KIOSK, "Digilabo").await.unwrap();
+    // Every batch takes a while, so the kiosk is killed in the middle of its backlog.
+    for _ in 0..200 {
+        proxy.push(EVENTS_PATH, Fault::Slow(Duration::from_millis(150)));
+    }
+
+    let kiosk = tempfile::tempdir().unwrap();
+    let store_path = kiosk.path().join("loket.sqlite");
+    fill(&store_path, 6_000);
+    std::fs::write(kiosk.path().join("token"), &token).unwrap();
+    let config = kiosk.path().join("loket.toml");
+    let sample = loket::config::SAMPLE_TOML.replacen(
+        "central_url = \"\"",
+        &format!(
+            "central_url = \"{}\"\ntoken_file = \"{}\"\nbatch_events = 200\nwait_for_clock = false",
+            proxy.base,
+            kiosk.path().join("token").display()
+        ),
+        1,
+    );
+    std::fs::write(&config, sample).unwrap();
+
+    let log = kiosk.path().join("kiosk.log");
+    let start = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_loket"))
+            .args(["run", "--headless", "--listen", "127.0.0.1:0", "--config"])
+            .arg(&config)
+            .arg("--data-dir")
+            .arg(kiosk.path())
+            .env("RUST_LOG", "info")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .unwrap()
+    };
+    let mut first = start();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let n = central.event_count(KIOSK).await.unwrap();
+        if n >= 600 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the kiosk sent only {n} events in 60 s: {}",
+            std::fs::read_to_string(&log).unwrap_or_default()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    first.kill().unwrap(); // SIGKILL: no goodbye
+    first.wait().unwrap();
+    let at_kill = central.event_count(KIOSK).await.unwrap();
+    assert!(at_kill < 6_000, "the backlog was already sent");
+
+    let mut second = start();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while central.event_count(KIOSK).await.unwrap() < 6_000 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Give a last acknowledgement time to be written, then stop the kiosk.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    second.kill().unwrap();
+    second.wait().unwrap();
+    assert_exactly_once(&central, &store_path).await;
+    assert_eq!(
+        Store::open(&store_path).unwrap().outbox_backlog().unwrap(),
+        0,
+        "acknowledged events are marked sent"
+    );
+}
