@@ -19,7 +19,9 @@ use crate::clock::SystemClock;
 use crate::config::{self, Config};
 use crate::printer;
 use crate::setup::STORE_FILE;
+use crate::stop_signal::StopSignal;
 use crate::store;
+use crate::watchdog::Systemd;
 
 #[derive(Debug, Parser)]
 #[command(name = "loket", version, about = "Self-service kiosk for public help points")]
@@ -292,6 +294,18 @@ fn start_web(listen: std::net::SocketAddr, key: &str, state: crate::web::WebStat
 }
 
 fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
+    // Before any thread starts, so SIGTERM reaches only the thread that waits for it.
+    let headless = args.headless;
+    let stop = StopSignal::catch(move |_| {
+        // Ends `window.run()`; a headless run has no event loop and wakes from `stop.wait`.
+        if !headless {
+            let _ = slint::invoke_from_event_loop(|| {
+                let _ = slint::quit_event_loop();
+            });
+        }
+    })
+    .context("cannot catch SIGTERM")?;
+    let systemd = Systemd::from_env();
     let mut config = load_config(args.config.as_deref())?;
     if args.config.is_none() {
         log::info!("no --config given: running the sample help point {:?}", config.site.name);
@@ -304,24 +318,51 @@ fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let parts = crate::setup::kiosk_parts(config, Arc::new(SystemClock))?;
     let help_point = parts.help_point.clone();
     start_web(listen, listen_key, crate::web::WebState::new(help_point.clone(), parts.config.clone()))?;
+    let status = format!("{} ({} desks)", parts.config.site.name, parts.config.desks.len());
 
     if args.headless {
         log::info!("running headless: no window; stop with Ctrl-C or SIGTERM");
-        loop {
-            std::thread::sleep(std::time::Duration::from_secs(30));
-            let mut hp = help_point.lock().unwrap_or_else(|e| e.into_inner());
-            if let Err(e) = hp.roll_over() {
-                log::error!("starting the new service day failed: {e}");
+        systemd.ready(&status);
+        // The headless loop is the kiosk's only loop: it pings the watchdog itself.
+        let tick = systemd
+            .watchdog_timeout()
+            .map_or(ROLL_OVER_CHECK, |t| crate::watchdog::ping_interval(t).min(ROLL_OVER_CHECK));
+        let mut last_roll_over = std::time::Instant::now();
+        while stop.wait(tick).is_none() {
+            systemd.alive();
+            if last_roll_over.elapsed() >= ROLL_OVER_CHECK {
+                last_roll_over = std::time::Instant::now();
+                if let Err(e) = lock(&help_point).roll_over() {
+                    log::error!("starting the new service day failed: {e}");
+                }
             }
         }
+        systemd.stopping("finishing the last ticket and closing the store");
+        // Dropping the parts finishes the ticket being printed (the printer thread is joined).
+        drop(parts);
+    } else {
+        let window = crate::AppWindow::new().context("cannot open the kiosk window")?;
+        let kiosk = crate::ui::Kiosk::wire(&window, parts);
+        let _alive = systemd.keep_alive_from_ui(status);
+        window.run().context("the kiosk window stopped with an error")?;
+        systemd.stopping("finishing the last ticket and closing the store");
+        // The window's callbacks hold the screens' parts: dropping both finishes the ticket
+        // being printed (the printer thread is joined).
+        drop(kiosk);
+        drop(window);
     }
-
-    let window = crate::AppWindow::new().context("cannot open the kiosk window")?;
-    let kiosk = crate::ui::Kiosk::wire(&window, parts);
-    window.run().context("the kiosk window stopped with an error")?;
-    drop(kiosk);
-    if let Err(e) = help_point.lock().unwrap_or_else(|e| e.into_inner()).store().checkpoint() {
-        log::warn!("closing the store: {e}");
+    match lock(&help_point).store().checkpoint() {
+        Ok(()) => log::info!("store checkpointed; stopped"),
+        Err(e) => log::warn!("closing the store: {e}"),
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// How often a headless run checks for the new service day.
+const ROLL_OVER_CHECK: std::time::Duration = std::time::Duration::from_secs(30);
+
+fn lock(
+    help_point: &std::sync::Mutex<crate::help_point::HelpPoint>,
+) -> std::sync::MutexGuard<'_, crate::help_point::HelpPoint> {
+    help_point.lock().unwrap_or_else(|e| e.into_inner())
 }

@@ -10,6 +10,8 @@
 //! - [`help_point`]: the queue behind its store — every action is committed before it is shown.
 //! - [`ui`]: the Slint screens from `ui/*.slint`, wired to the help point.
 //! - [`web`]: the staff console, the "now serving" board and the JSON API (axum on tokio).
+//! - Being a service: [`watchdog`] (sd_notify: ready, alive from the UI thread, stopping) and
+//!   [`stop_signal`] (SIGTERM finishes the ticket being printed and closes the store).
 //! - [`cli`]: the `loket` command line; `main.rs` only calls it.
 
 slint::include_modules!();
@@ -31,8 +33,10 @@ pub mod screening;
 pub mod secret;
 pub mod setup;
 pub mod speech;
+pub mod stop_signal;
 pub mod store;
 pub mod ui;
 pub mod visit;
+pub mod watchdog;
 pub mod web;
 pub mod xapi;
