@@ -12,10 +12,12 @@
 //! - [`web`]: the staff console, the "now serving" board and the JSON API (axum on tokio).
 //! - Being a service: [`watchdog`] (sd_notify: ready, alive from the UI thread, stopping) and
 //!   [`stop_signal`] (SIGTERM finishes the ticket being printed and closes the store).
+//! - [`after_hours`]: the closed message and the dark screen outside the opening hours.
 //! - [`cli`]: the `loket` command line; `main.rs` only calls it.
 
 slint::include_modules!();
 
+pub mod after_hours;
 pub mod cli;
 pub mod clock;
 pub mod config;
