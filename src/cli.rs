@@ -317,6 +317,10 @@ fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let listen = args.listen.unwrap_or(config.web.listen);
     let parts = crate::setup::kiosk_parts(config, Arc::new(SystemClock))?;
     let help_point = parts.help_point.clone();
+    let nightly = &parts.config.maintenance;
+    let zone = parts.config.site.timezone.clone();
+    crate::maintenance::start_nightly(help_point.clone(), zone, nightly.nightly_at, nightly.retention_days)
+        .context("cannot start the nightly maintenance")?;
     start_web(listen, listen_key, crate::web::WebState::new(help_point.clone(), parts.config.clone()))?;
     let status = format!("{} ({} desks)", parts.config.site.name, parts.config.desks.len());
 

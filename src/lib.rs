@@ -12,6 +12,7 @@
 //! - [`web`]: the staff console, the "now serving" board and the JSON API (axum on tokio).
 //! - Being a service: [`watchdog`] (sd_notify: ready, alive from the UI thread, stopping) and
 //!   [`stop_signal`] (SIGTERM finishes the ticket being printed and closes the store).
+//! - [`maintenance`]: the nightly tidy-up of the store (figures kept, old detail deleted).
 //! - [`after_hours`]: the closed message and the dark screen outside the opening hours.
 //! - [`cli`]: the `loket` command line; `main.rs` only calls it.
 
@@ -26,6 +27,7 @@ pub mod desk_buttons;
 pub mod help_point;
 pub mod languages;
 pub mod lesson;
+pub mod maintenance;
 pub mod print_queue;
 pub mod printed_ticket;
 pub mod printer;

@@ -156,7 +156,7 @@ pub struct NewScreening<'a> {
 
 /// The kiosk's SQLite store.
 pub struct Store {
-    conn: Connection,
+    pub(crate) conn: Connection,
 }
 
 impl Store {
