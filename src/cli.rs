@@ -20,7 +20,9 @@ use crate::config::{self, Config};
 use crate::printer;
 use crate::report::{ReportParts, ReportSettings, Reporter};
 use crate::setup::STORE_FILE;
+use crate::stop_signal::StopSignal;
 use crate::store;
+use crate::watchdog::Systemd;
 
 #[derive(Debug, Parser)]
 #[command(name = "loket", version, about = "Self-service kiosk for public help points")]
@@ -318,43 +320,19 @@ fn start_web(listen: std::net::SocketAddr, key: &str, state: crate::web::WebStat
     Ok(())
 }
 
-/// Hears Ctrl-C or SIGTERM (from systemd) on a small thread of its own. If it cannot listen,
-/// the process keeps the default behaviour (it ends at once, which the store survives).
-fn stop_signal() -> std::sync::mpsc::Receiver<()> {
-    let (stop, stopped) = std::sync::mpsc::channel();
-    // One sender lives for the whole process, so the kiosk never stops for want of a listener.
-    std::mem::forget(stop.clone());
-    let listening = std::thread::Builder::new().name("signals".into()).spawn(move || {
-        let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
-            Ok(runtime) => runtime,
-            Err(e) => {
-                log::warn!("cannot listen for SIGTERM: {e}");
-                return;
-            }
-        };
-        runtime.block_on(async {
-            let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(term) => term,
-                Err(e) => {
-                    log::warn!("cannot listen for SIGTERM: {e}");
-                    let _ = tokio::signal::ctrl_c().await;
-                    return;
-                }
-            };
-            tokio::select! {
-                _ = term.recv() => {}
-                _ = tokio::signal::ctrl_c() => {}
-            }
-        });
-        let _ = stop.send(());
-    });
-    if let Err(e) = listening {
-        log::warn!("cannot listen for SIGTERM: {e}");
-    }
-    stopped
-}
-
 fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
+    // Before any thread starts, so SIGTERM reaches only the thread that waits for it.
+    let headless = args.headless;
+    let stop = StopSignal::catch(move |_| {
+        // Ends `window.run()`; a headless run has no event loop and wakes from `stop.wait`.
+        if !headless {
+            let _ = slint::invoke_from_event_loop(|| {
+                let _ = slint::quit_event_loop();
+            });
+        }
+    })
+    .context("cannot catch SIGTERM")?;
+    let systemd = Systemd::from_env();
     let mut config = load_config(args.config.as_deref())?;
     if args.config.is_none() {
         log::info!("no --config given: running the sample help point {:?}", config.site.name);
@@ -375,7 +353,7 @@ fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         Some(settings) => {
             let reporter = Reporter::start(settings, ReportParts::real())?;
             let wake = reporter.waker();
-            help_point.lock().unwrap_or_else(|e| e.into_inner()).listen(Box::new(move |_| wake()));
+            lock(&help_point).listen(Box::new(move |_| wake()));
             Some(reporter)
         }
         None => {
@@ -383,43 +361,65 @@ fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             None
         }
     };
+    let nightly = &parts.config.maintenance;
+    let zone = parts.config.site.timezone.clone();
+    crate::maintenance::start_nightly(help_point.clone(), zone, nightly.nightly_at, nightly.retention_days)
+        .context("cannot start the nightly maintenance")?;
     // With reporting off, /health keeps its short form ({"status","version"}) that probes expect.
     let mut web_state = crate::web::WebState::new(help_point.clone(), parts.config.clone());
     if let Some(reporter) = &reporter {
         web_state = web_state.with_report(reporter.view());
     }
     start_web(listen, listen_key, web_state)?;
+    let status = format!("{} ({} desks)", parts.config.site.name, parts.config.desks.len());
 
     if args.headless {
         log::info!("running headless: no window; stop with Ctrl-C or SIGTERM");
-        let stop = stop_signal();
-        while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
-            stop.recv_timeout(std::time::Duration::from_secs(30))
-        {
-            let mut hp = help_point.lock().unwrap_or_else(|e| e.into_inner());
-            if let Err(e) = hp.roll_over() {
-                log::error!("starting the new service day failed: {e}");
+        systemd.ready(&status);
+        // The headless loop is the kiosk's only loop: it pings the watchdog itself.
+        let tick = systemd
+            .watchdog_timeout()
+            .map_or(ROLL_OVER_CHECK, |t| crate::watchdog::ping_interval(t).min(ROLL_OVER_CHECK));
+        let mut last_roll_over = std::time::Instant::now();
+        while stop.wait(tick).is_none() {
+            systemd.alive();
+            if last_roll_over.elapsed() >= ROLL_OVER_CHECK {
+                last_roll_over = std::time::Instant::now();
+                if let Err(e) = lock(&help_point).roll_over() {
+                    log::error!("starting the new service day failed: {e}");
+                }
             }
         }
-        log::info!("stopping");
-        if let Some(reporter) = reporter {
-            reporter.stop();
-        }
-        if let Err(e) = help_point.lock().unwrap_or_else(|e| e.into_inner()).store().checkpoint() {
-            log::warn!("closing the store: {e}");
-        }
-        return Ok(ExitCode::SUCCESS);
+        systemd.stopping("finishing the last ticket and closing the store");
+        // Dropping the parts finishes the ticket being printed (the printer thread is joined).
+        drop(parts);
+    } else {
+        let window = crate::AppWindow::new().context("cannot open the kiosk window")?;
+        let kiosk = crate::ui::Kiosk::wire(&window, parts);
+        let _alive = systemd.keep_alive_from_ui(status);
+        window.run().context("the kiosk window stopped with an error")?;
+        systemd.stopping("finishing the last ticket and closing the store");
+        // The window's callbacks hold the screens' parts: dropping both finishes the ticket
+        // being printed (the printer thread is joined).
+        drop(kiosk);
+        drop(window);
     }
-
-    let window = crate::AppWindow::new().context("cannot open the kiosk window")?;
-    let kiosk = crate::ui::Kiosk::wire(&window, parts);
-    window.run().context("the kiosk window stopped with an error")?;
-    drop(kiosk);
+    // Events not yet acknowledged stay in the outbox for the next start.
     if let Some(reporter) = reporter {
         reporter.stop();
     }
-    if let Err(e) = help_point.lock().unwrap_or_else(|e| e.into_inner()).store().checkpoint() {
-        log::warn!("closing the store: {e}");
+    match lock(&help_point).store().checkpoint() {
+        Ok(()) => log::info!("store checkpointed; stopped"),
+        Err(e) => log::warn!("closing the store: {e}"),
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// How often a headless run checks for the new service day.
+const ROLL_OVER_CHECK: std::time::Duration = std::time::Duration::from_secs(30);
+
+fn lock(
+    help_point: &std::sync::Mutex<crate::help_point::HelpPoint>,
+) -> std::sync::MutexGuard<'_, crate::help_point::HelpPoint> {
+    help_point.lock().unwrap_or_else(|e| e.into_inner())
 }

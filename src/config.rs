@@ -103,6 +103,8 @@ pub struct Config {
     pub hours: OpeningHours,
     pub learning: Learning,
     pub report: Report,
+    pub display: Display,
+    pub maintenance: Maintenance,
     /// `[[service]]` tables, in file order (the order of the buttons on the kiosk).
     pub services: Vec<Service>,
     /// `[[desk]]` tables, in file order.
@@ -555,6 +557,9 @@ struct ConfigFile {
     learning: LearningFile,
     #[serde(default)]
     report: ReportFile,
+    display: DisplayFile,
+    #[serde(default)]
+    maintenance: MaintenanceFile,
     #[serde(rename = "service", default)]
     services: Vec<ServiceFile>,
     #[serde(rename = "desk", default)]
@@ -937,6 +942,8 @@ impl ConfigFile {
         let web = self.web.validate()?;
         let hours = self.hours.validate()?;
         let learning = self.learning.validate()?;
+        let display = self.display.validate()?;
+        let maintenance = self.maintenance.validate()?;
 
         if self.services.is_empty() {
             return Err(invalid("service", "(none)", "add at least one [[service]] table"));
@@ -999,6 +1006,8 @@ impl ConfigFile {
             hours,
             learning,
             report,
+            display,
+            maintenance,
             services,
             desks,
         })
@@ -1330,6 +1339,118 @@ impl HoursFile {
             friday: validate_day("friday", &self.friday)?,
             saturday: validate_day("saturday", &self.saturday)?,
             sunday: validate_day("sunday", &self.sunday)?,
+        })
+    }
+}
+
+/// `[display]`: the screen outside the opening hours.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Display {
+    /// Minutes the "closed" message stays lit (after closing time or a touch) before the screen
+    /// goes dark; 0 = never dark.
+    pub dark_after_closed_minutes: u32,
+    /// Switch the panel's backlight off when dark: `Auto` takes the first one in
+    /// /sys/class/backlight (DSI panels have one, HDMI screens do not).
+    pub backlight: BacklightSetting,
+}
+
+impl Display {
+    /// How long the closed message stays lit; `None` never goes dark.
+    pub fn dark_after(&self) -> Option<Duration> {
+        (self.dark_after_closed_minutes > 0)
+            .then(|| Duration::from_secs(u64::from(self.dark_after_closed_minutes) * 60))
+    }
+}
+
+/// `display.backlight`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BacklightSetting {
+    Auto,
+    None,
+}
+
+/// `[maintenance]`: the nightly clean-up of the store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Maintenance {
+    /// Local time (site.timezone) of the nightly run.
+    pub nightly_at: Time,
+    /// Days that tickets and screening details are kept; daily figures are kept for good.
+    pub retention_days: u32,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DisplayFile {
+    #[serde(default = "default_dark_after")]
+    dark_after_closed_minutes: i64,
+    #[serde(default = "default_backlight")]
+    backlight: String,
+}
+
+fn default_dark_after() -> i64 {
+    10
+}
+
+fn default_backlight() -> String {
+    "auto".into()
+}
+
+impl Default for DisplayFile {
+    fn default() -> Self {
+        DisplayFile { dark_after_closed_minutes: default_dark_after(), backlight: default_backlight() }
+    }
+}
+
+impl DisplayFile {
+    fn validate(self) -> Result<Display, ConfigError> {
+        let backlight = match self.backlight.as_str() {
+            "auto" => BacklightSetting::Auto,
+            "none" => BacklightSetting::None,
+            other => return Err(invalid("display.backlight", quoted(other), "must be \"auto\" or \"none\"")),
+        };
+        Ok(Display {
+            dark_after_closed_minutes: in_range(
+                "display.dark_after_closed_minutes",
+                self.dark_after_closed_minutes,
+                0,
+                1440,
+            )?,
+            backlight,
+        })
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MaintenanceFile {
+    #[serde(default = "default_nightly_at")]
+    nightly_at: String,
+    #[serde(default = "default_retention_days")]
+    retention_days: i64,
+}
+
+fn default_nightly_at() -> String {
+    "03:00".into()
+}
+
+fn default_retention_days() -> i64 {
+    90
+}
+
+impl Default for MaintenanceFile {
+    fn default() -> Self {
+        MaintenanceFile { nightly_at: default_nightly_at(), retention_days: default_retention_days() }
+    }
+}
+
+impl MaintenanceFile {
+    fn validate(self) -> Result<Maintenance, ConfigError> {
+        let nightly_at = parse_clock(self.nightly_at.trim()).ok_or_else(|| {
+            invalid("maintenance.nightly_at", quoted(&self.nightly_at), "must look like \"03:00\" (HH:MM)")
+        })?;
+        Ok(Maintenance {
+            nightly_at,
+            retention_days: in_range("maintenance.retention_days", self.retention_days, 1, 3650)?,
         })
     }
 }
@@ -2487,5 +2608,41 @@ label = "Begeleiding"
         let message = report.read_ca_bundle().unwrap_err().to_string();
         assert!(message.starts_with("report.ca_bundle = ") && message.contains("PEM"), "{message}");
         assert_eq!(Report::default().read_ca_bundle().unwrap(), None);
+    }
+
+    // ---- display and maintenance ----
+
+    #[test]
+    fn display_and_maintenance_default_when_left_out() {
+        let config = Config::sample();
+        assert_eq!(config.display.dark_after(), Some(Duration::from_secs(600)));
+        assert_eq!(config.display.backlight, BacklightSetting::Auto);
+        assert_eq!(config.maintenance.nightly_at, Time::constant(3, 0, 0, 0));
+        assert_eq!(config.maintenance.retention_days, 90);
+    }
+
+    #[test]
+    fn never_dark_is_zero_minutes() {
+        let config =
+            Config::from_toml(&format!("{GOOD}\n[display]\ndark_after_closed_minutes = 0\n")).unwrap();
+        assert_eq!(config.display.dark_after(), None);
+    }
+
+    #[test]
+    fn bad_backlight_setting() {
+        let message = error(&format!("{GOOD}\n[display]\nbacklight = \"dim\"\n"));
+        assert_names(&message, &["display.backlight = \"dim\"", "\"auto\" or \"none\""]);
+    }
+
+    #[test]
+    fn bad_nightly_time() {
+        let message = error(&format!("{GOOD}\n[maintenance]\nnightly_at = \"3 am\"\n"));
+        assert_names(&message, &["maintenance.nightly_at = \"3 am\"", "HH:MM"]);
+    }
+
+    #[test]
+    fn retention_out_of_range() {
+        let message = error(&format!("{GOOD}\n[maintenance]\nretention_days = 0\n"));
+        assert_names(&message, &["maintenance.retention_days", "0"]);
     }
 }

@@ -10,11 +10,16 @@
 //! - [`help_point`]: the queue behind its store — every action is committed before it is shown.
 //! - [`ui`]: the Slint screens from `ui/*.slint`, wired to the help point.
 //! - [`web`]: the staff console, the "now serving" board and the JSON API (axum on tokio).
+//! - Being a service: [`watchdog`] (sd_notify: ready, alive from the UI thread, stopping) and
+//!   [`stop_signal`] (SIGTERM finishes the ticket being printed and closes the store).
+//! - [`maintenance`]: the nightly tidy-up of the store (figures kept, old detail deleted).
+//! - [`after_hours`]: the closed message and the dark screen outside the opening hours.
 //! - [`cli`]: the `loket` command line; `main.rs` only calls it.
 //! - [`central`]: `loket-central`, the organisation's central system the kiosks report to.
 
 slint::include_modules!();
 
+pub mod after_hours;
 pub mod central;
 pub mod cli;
 pub mod clock;
@@ -24,6 +29,7 @@ pub mod desk_buttons;
 pub mod help_point;
 pub mod languages;
 pub mod lesson;
+pub mod maintenance;
 pub mod print_queue;
 pub mod printed_ticket;
 pub mod printer;
@@ -34,8 +40,10 @@ pub mod screening;
 pub mod secret;
 pub mod setup;
 pub mod speech;
+pub mod stop_signal;
 pub mod store;
 pub mod ui;
 pub mod visit;
+pub mod watchdog;
 pub mod web;
 pub mod xapi;

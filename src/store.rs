@@ -309,7 +309,7 @@ pub struct NewScreening<'a> {
 
 /// The kiosk's SQLite store.
 pub struct Store {
-    conn: Connection,
+    pub(crate) conn: Connection,
     origin: Origin,
     outbox_max: u64,
     /// Event types whose drop was already logged since the store was opened.

@@ -7,6 +7,7 @@
 //!
 //! It must not hold queue rules: it asks the [`HelpPoint`] and shows what it answers.
 
+mod closed;
 mod learn;
 mod now_serving;
 mod services;
@@ -81,11 +82,30 @@ struct Shared {
     /// Time left for the newest call to stand out in the strip.
     fresh_call: std::cell::Cell<Duration>,
     learning: learn::Learning,
+    /// Outside the opening hours: the closed message, then dark.
+    after_hours: RefCell<crate::after_hours::AfterHours>,
+    backlight: RefCell<Box<dyn crate::after_hours::Backlight>>,
+    /// The last state the backlight was set to.
+    backlight_on: std::cell::Cell<Option<bool>>,
+    /// Which visitor language the closed message is in, and for how long it has been.
+    closed_language: std::cell::Cell<usize>,
+    closed_for: std::cell::Cell<Duration>,
 }
 
 impl Kiosk {
-    /// Connects every screen of `window` and starts the timers.
+    /// Connects every screen of `window` and starts the timers, with the backlight the config
+    /// asks for.
     pub fn wire(window: &AppWindow, parts: KioskParts) -> Kiosk {
+        let backlight = backlight(&parts.config);
+        Kiosk::wire_with_backlight(window, parts, backlight)
+    }
+
+    /// [`Kiosk::wire`] with a given backlight (the tests' simulated one).
+    pub fn wire_with_backlight(
+        window: &AppWindow,
+        parts: KioskParts,
+        backlight: Box<dyn crate::after_hours::Backlight>,
+    ) -> Kiosk {
         let kiosk = &parts.config.kiosk;
         let timeouts = Timeouts {
             idle: kiosk.idle_timeout(),
@@ -103,6 +123,11 @@ impl Kiosk {
             news: mpsc::channel(),
             fresh_call: std::cell::Cell::new(Duration::ZERO),
             learning: learn::Learning::new(parts.content, parts.reader),
+            after_hours: RefCell::new(crate::after_hours::AfterHours::new(parts.config.display.dark_after())),
+            backlight: RefCell::new(backlight),
+            backlight_on: std::cell::Cell::new(None),
+            closed_language: std::cell::Cell::new(0),
+            closed_for: std::cell::Cell::new(Duration::ZERO),
         });
         let called = shared.news.0.clone();
         shared.help_point().listen(Box::new(move |events| {
@@ -117,6 +142,7 @@ impl Kiosk {
         ticket::connect(window, &shared);
         now_serving::connect(window, &shared);
         learn::connect(window, &shared);
+        closed::connect(window, &shared);
 
         let still_there = shared.clone();
         window.global::<StillThereAdapter>().on_still_here(move || {
@@ -154,6 +180,7 @@ impl Kiosk {
                 window.global::<NowServingAdapter>().set_fresh(!fresh.is_zero());
             }
             learn::tick(&ticking, TICK);
+            closed::tick(&ticking, TICK);
             let changed = ticking.visit.borrow_mut().tick(TICK);
             if changed {
                 if ticking.visit.borrow().screen() == VisitScreen::Welcome {
@@ -167,6 +194,7 @@ impl Kiosk {
 
         let greeting = welcome::start_greetings(window, &shared);
         let kiosk = Kiosk { shared, _timers: vec![tick, greeting], _peripherals: parts.peripherals };
+        closed::tick(&kiosk.shared, Duration::ZERO);
         kiosk.shared.show();
         kiosk
     }
@@ -191,9 +219,22 @@ impl Shared {
         self.help_point.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// The visitor's language, or the site's before one is chosen.
+    /// The visitor's language, or the site's before one is chosen (while closed: the language
+    /// the closed message is in).
     fn language(&self) -> String {
-        self.visit.borrow().language().unwrap_or(&self.config.site.local_language).to_owned()
+        if let Some(language) = self.visit.borrow().language() {
+            return language.to_owned();
+        }
+        if self.closed() {
+            return closed::language(self);
+        }
+        self.config.site.local_language.clone()
+    }
+
+    /// Whether the closed (or dark) screen is up: outside the opening hours, between visits.
+    fn closed(&self) -> bool {
+        self.after_hours.borrow().shown() != crate::after_hours::Shown::Open
+            && self.visit.borrow().screen() == VisitScreen::Welcome
     }
 
     /// Puts the window in line with the visit: screen, language, direction, countdowns.
@@ -204,6 +245,7 @@ impl Shared {
         select_language(&window, &language);
         let kiosk = window.global::<KioskAdapter>();
         kiosk.set_screen(match screen {
+            VisitScreen::Welcome if self.closed() => Screen::Closed,
             VisitScreen::Welcome => Screen::Welcome,
             VisitScreen::Services => Screen::Services,
             VisitScreen::Ticket => Screen::Ticket,
@@ -216,6 +258,7 @@ impl Shared {
             services::fill(&window, &self.config, &language);
         }
         learn::fill(&window, self, screen, &language);
+        closed::fill(&window, self);
         self.show_countdowns();
     }
 
@@ -231,6 +274,20 @@ impl Shared {
             None => still_there.set_shown(false),
         }
         window.global::<crate::TicketAdapter>().set_seconds_left(visit.ticket_countdown() as i32);
+    }
+}
+
+/// The backlight `display.backlight` asks for: the panel's in /sys/class/backlight, or none.
+fn backlight(config: &Config) -> Box<dyn crate::after_hours::Backlight> {
+    use crate::after_hours::{SimulatedBacklight, SysfsBacklight};
+    match config.display.backlight {
+        crate::config::BacklightSetting::Auto => {
+            match SysfsBacklight::find("/sys/class/backlight".as_ref()) {
+                Some(found) => Box::new(found),
+                None => Box::new(SimulatedBacklight::default()),
+            }
+        }
+        crate::config::BacklightSetting::None => Box::new(SimulatedBacklight::default()),
     }
 }
 
