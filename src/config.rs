@@ -557,6 +557,7 @@ struct ConfigFile {
     learning: LearningFile,
     #[serde(default)]
     report: ReportFile,
+    #[serde(default)]
     display: DisplayFile,
     #[serde(default)]
     maintenance: MaintenanceFile,
