@@ -95,6 +95,10 @@ struct RunArgs {
     /// Address and port of the staff web server [default: web.listen from the config].
     #[arg(long, value_name = "ADDR")]
     listen: Option<std::net::SocketAddr>,
+    /// Ignore the opening hours: never show the closed screen (to try the kiosk out of hours).
+    /// Always so for the built-in sample (no --config).
+    #[arg(long)]
+    always_open: bool,
 }
 
 /// Parses the command line, runs it and turns the outcome into an exit code.
@@ -335,7 +339,10 @@ fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let systemd = Systemd::from_env();
     let mut config = load_config(args.config.as_deref())?;
     if args.config.is_none() {
-        log::info!("no --config given: running the sample help point {:?}", config.site.name);
+        log::info!(
+            "no --config given: running the sample help point {:?}, open around the clock",
+            config.site.name
+        );
     }
     if let Some(dir) = args.data_dir {
         config.kiosk.data_dir = dir;
@@ -343,6 +350,9 @@ fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     if config.report.central_url.is_some() {
         // What the central system handed out last time, if present and valid (see report::pull).
         config = crate::report::pull::central_config(config);
+    }
+    if args.always_open || args.config.is_none() {
+        config.hours = config::OpeningHours::always_open();
     }
     let report_settings = ReportSettings::from_config(&config)?;
     let listen_key = if args.listen.is_some() { "--listen" } else { "web.listen" };

@@ -395,6 +395,20 @@ pub struct OpeningHours {
 }
 
 impl OpeningHours {
+    /// Open every day around the clock (trying the kiosk out of hours: `loket run --always-open`).
+    pub fn always_open() -> OpeningHours {
+        let day = vec![OpenPeriod { opens: Time::MIN, closes: Time::MAX }];
+        OpeningHours {
+            monday: day.clone(),
+            tuesday: day.clone(),
+            wednesday: day.clone(),
+            thursday: day.clone(),
+            friday: day.clone(),
+            saturday: day.clone(),
+            sunday: day,
+        }
+    }
+
     /// The opening periods on that weekday (empty when closed all day).
     pub fn on(&self, day: Weekday) -> &[OpenPeriod] {
         match day {
@@ -2504,6 +2518,21 @@ label = "Begeleiding"
         assert!(!hours.is_open(wednesday.at(12, 45, 0, 0)));
         let saturday = date(2025, 6, 7);
         assert_eq!(hours.next_opening(saturday.at(10, 0, 0, 0)), Some(date(2025, 6, 9).at(9, 0, 0, 0)));
+    }
+
+    #[test]
+    fn always_open_is_open_at_any_hour_of_any_day() {
+        let hours = OpeningHours::always_open();
+        for day in 1..=7 {
+            for (h, m) in [(0, 0), (3, 17), (12, 0), (23, 59)] {
+                let at = date(2025, 6, day).at(h, m, 0, 0);
+                assert!(hours.is_open(at), "{at}");
+            }
+        }
+        assert!(
+            !Config::sample().hours.is_open(date(2025, 6, 7).at(12, 0, 0, 0)),
+            "the sample closes on Saturday"
+        );
     }
 
     fn with_report(lines: &str) -> Result<Config, ConfigError> {

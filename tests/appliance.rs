@@ -16,8 +16,7 @@ fn loket() -> Command {
 /// A file system root holding the host's units, ours, and the programs our units start, so
 /// `systemd-analyze verify --root` checks our units as they will be installed. `verify` refuses
 /// a unit whose ExecStart is not an executable file, so the kiosk's binary is the one just
-/// built (its architecture does not matter to `verify`) and loket-central, built elsewhere, is
-/// a stand-in script.
+/// built (its architecture does not matter to `verify`), and so is loket-central.
 fn unit_root() -> tempfile::TempDir {
     let root = tempfile::tempdir().unwrap();
     let r = root.path();
@@ -31,11 +30,8 @@ fn unit_root() -> tempfile::TempDir {
         std::fs::copy(Path::new("systemd").join(unit), r.join("lib/systemd/system").join(unit)).unwrap();
     }
     std::fs::copy(env!("CARGO_BIN_EXE_loket"), r.join("usr/bin/loket")).unwrap();
-    std::fs::write(r.join("usr/bin/loket-central"), "#!/bin/sh\n").unwrap();
+    std::fs::copy(env!("CARGO_BIN_EXE_loket-central"), r.join("usr/bin/loket-central")).unwrap();
     std::fs::copy("systemd/take-boot-config", r.join("usr/lib/loket/take-boot-config")).unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    let exec = std::fs::Permissions::from_mode(0o755);
-    std::fs::set_permissions(r.join("usr/bin/loket-central"), exec).unwrap();
     root
 }
 
@@ -222,4 +218,74 @@ fn a_headless_kiosk_says_ready_feeds_the_watchdog_and_stops_cleanly_on_sigterm()
     assert!(log.contains("SIGTERM received") && log.contains("store checkpointed"), "{log}");
     let wal = data.join("loket.sqlite-wal");
     assert!(!wal.exists() || std::fs::metadata(&wal).unwrap().len() == 0, "the WAL was checkpointed");
+}
+
+/// `[package.metadata.deb]` as cargo-deb reads it: every asset that is not a build output
+/// exists, and each goes where the units, the installed config and the image expect it.
+#[test]
+fn the_package_metadata_puts_every_file_where_the_kiosk_looks_for_it() {
+    let manifest: toml::Table = std::fs::read_to_string("Cargo.toml").unwrap().parse().unwrap();
+    let deb = &manifest["package"]["metadata"]["deb"];
+    let assets: Vec<(String, String, String)> = deb["assets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            let a = a.as_array().unwrap();
+            (a[0].as_str().unwrap().into(), a[1].as_str().unwrap().into(), a[2].as_str().unwrap().into())
+        })
+        .collect();
+    let target =
+        |src: &str| assets.iter().find(|(s, _, _)| s == src).map(|(_, d, m)| (d.as_str(), m.as_str()));
+    assert_eq!(target("target/release/loket"), Some(("usr/bin/", "755")));
+    assert_eq!(target("target/release/loket-central"), Some(("usr/bin/", "755")));
+    assert_eq!(target("debian/loket.toml"), Some(("etc/loket/loket.toml", "644")));
+    assert_eq!(target("debian/central.toml"), Some(("etc/loket/central.toml", "644")));
+    assert_eq!(target("content/**/*"), Some(("usr/share/loket/content/", "644")));
+    for (src, _, _) in &assets {
+        if src.starts_with("target/") {
+            continue;
+        }
+        let base = src.trim_end_matches("**/*");
+        assert!(Path::new(base).exists(), "asset {src} does not exist");
+    }
+    // The units the package installs are the ones in systemd/, and their ExecStart names the
+    // installed binaries and config files.
+    let kiosk_unit = std::fs::read_to_string("systemd/loket.service").unwrap();
+    let central_unit = std::fs::read_to_string("systemd/loket-central.service").unwrap();
+    assert!(kiosk_unit.contains("ExecStart=/usr/bin/loket "), "{kiosk_unit}");
+    assert!(central_unit.contains("ExecStart=/usr/bin/loket-central --config /etc/loket/central.toml"));
+    // The installed configs are valid as they are.
+    let installed = loket::config::Config::load(Path::new("debian/loket.toml")).unwrap();
+    assert_eq!(installed.learning.content_dir, PathBuf::from("/usr/share/loket/content"));
+    let central = loket::central::config::CentralConfig::load(Path::new("debian/central.toml")).unwrap();
+    assert_eq!(central.data_dir, Some(PathBuf::from("/var/lib/loket-central")));
+    let depends = deb["depends"].as_str().unwrap();
+    for needed in [
+        "libfontconfig1",
+        "libinput10",
+        "libgbm1",
+        "libdrm2",
+        "libudev1",
+        "libxkbcommon0",
+        "espeak-ng",
+        "alsa-utils",
+    ] {
+        assert!(depends.contains(needed), "the package does not depend on {needed}: {depends}");
+    }
+}
+
+/// The rpi-image-gen recipe, checked offline as `image-build/check-recipe` does (its YAML, the
+/// files its hooks copy, the settings the appliance depends on).
+#[test]
+fn the_image_recipe_passes_its_offline_check() {
+    let out = Command::new("image-build/check-recipe")
+        .output()
+        .expect("image-build/check-recipe runs (python3-yaml)");
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
