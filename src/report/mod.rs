@@ -242,6 +242,7 @@ impl Reporter {
             refused_etags: Vec::new(),
             heartbeat_printer: None,
             last_prune: None,
+            failure_logged: Mutex::new(None),
         };
         let store_path = worker.settings.store_path.clone();
         Ok((worker, Reporter { view, store_path, wake, shutdown, task: None, thread: None }))
@@ -398,6 +399,8 @@ struct Worker {
     /// The printer state the last heartbeat reported.
     heartbeat_printer: Option<Option<(String, String)>>,
     last_prune: Option<Instant>,
+    /// The failure last logged, until its end is logged.
+    failure_logged: Mutex<Option<ReportState>>,
 }
 
 impl Worker {
@@ -768,20 +771,29 @@ impl Worker {
         Ok(())
     }
 
-    /// Changes the state, logging only a change of kind.
+    /// Changes the state, logging only a change of kind: a failure once (the retries between
+    /// pass through "sending" silently), and its end once everything is acknowledged again.
     fn set_state(&self, state: ReportState) {
         let old = self.view.status().state;
         if !old.same_kind(&state) {
+            let mut logged = self.failure_logged.lock().unwrap_or_else(|e| e.into_inner());
             match &state {
-                ReportState::UpToDate
-                    if matches!(old, ReportState::Unreachable { .. } | ReportState::TokenRefused { .. }) =>
-                {
+                ReportState::Unreachable { .. }
+                | ReportState::WaitingForClock
+                | ReportState::TokenRefused { .. } => {
+                    if !logged.as_ref().is_some_and(|f| f.same_kind(&state)) {
+                        if matches!(state, ReportState::TokenRefused { .. }) {
+                            log::error!("report: {}", state.describe());
+                        } else {
+                            log::warn!("report: {}", state.describe());
+                        }
+                        *logged = Some(state.clone());
+                    }
+                }
+                ReportState::UpToDate if logged.take().is_some() => {
                     log::info!("report: the central system is reachable again; up to date")
                 }
                 ReportState::UpToDate if old == ReportState::Starting => log::info!("report: up to date"),
-                ReportState::Unreachable { .. } => log::warn!("report: {}", state.describe()),
-                ReportState::TokenRefused { .. } => log::error!("report: {}", state.describe()),
-                ReportState::WaitingForClock => log::warn!("report: {}", state.describe()),
                 _ => {}
             }
         }
