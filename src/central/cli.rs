@@ -39,7 +39,7 @@ pub struct Args {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Makes a token for a kiosk and prints it once (put it in the kiosk's report.token).
+    /// Makes a token for a kiosk and prints it once (put it in the file named by the kiosk's report.token_file).
     NewKioskToken {
         /// The kiosk's id (`site.kiosk_id` in its loket.toml).
         #[arg(long)]
