@@ -302,6 +302,8 @@ fn start_web(listen: std::net::SocketAddr, key: &str, state: crate::web::WebStat
             };
             anyhow::anyhow!("cannot listen on {listen} ({key}): {reason}")
         })?;
+    // The port the system gave, when asked for port 0.
+    let bound = listener.local_addr().unwrap_or(listen);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .thread_name("web")
@@ -320,7 +322,7 @@ fn start_web(listen: std::net::SocketAddr, key: &str, state: crate::web::WebStat
             }
         })
         .context("cannot start the web server's thread")?;
-    log::info!("staff console on http://{listen}/");
+    log::info!("staff console on http://{bound}/");
     Ok(())
 }
 
