@@ -4,220 +4,22 @@
 //! 1280×800 and 390×844 land in `target/tmp/screenshots/central/` for a person to look at.
 //!
 //! Needs the Debian packages `chromium` and `chromium-driver` (`.ci/install-deps`); without
-//! them the test fails and says so. The WebDriver client is a trimmed copy of the one in
-//! `tests/web_browser.rs`.
+//! them the test fails and says so. The WebDriver client is `tests/common/browser.rs`.
 
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+mod common;
+
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
+use common::browser::{Browser, Chromedriver};
 use jiff::{SignedDuration, Timestamp};
 use loket::central::{InProcess, Settings};
 use loket::clock::ManualClock;
 use loket::protocol::{EventBatch, Heartbeat, OutboxHealth, PrinterHealth, WireEvent};
 use serde_json::{Value, json};
 
-const CHROMIUM: &str = "/usr/bin/chromium";
-const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
-const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 const PASSWORD: &str = "correct horse battery staple";
-
-struct Chromedriver {
-    child: Child,
-    port: u16,
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-impl Chromedriver {
-    fn start() -> Chromedriver {
-        for (path, package) in [(CHROMIUM, "chromium"), (CHROMEDRIVER, "chromium-driver")] {
-            assert!(
-                Path::new(path).exists(),
-                "{path} is missing: install the Debian package `{package}` (or run .ci/install-deps)"
-            );
-        }
-        let port = free_port();
-        let child = Command::new(CHROMEDRIVER)
-            .arg(format!("--port={port}"))
-            .arg("--allowed-ips=127.0.0.1")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {CHROMEDRIVER}: {e}"));
-        Chromedriver { child, port }
-    }
-
-    fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-}
-
-impl Drop for Chromedriver {
-    fn drop(&mut self) {
-        if let Ok(mut stream) = TcpStream::connect(("127.0.0.1", self.port)) {
-            let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
-            let _ = write!(stream, "GET /shutdown HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
-            let _ = stream.read(&mut [0; 256]);
-        }
-        let deadline = Instant::now() + Duration::from_secs(3);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-struct Browser {
-    http: reqwest::Client,
-    base: String,
-    _profile: tempfile::TempDir,
-}
-
-impl Browser {
-    async fn open(driver: &Chromedriver, width: u32, height: u32) -> Browser {
-        let http = {
-            let _ = rustls::crypto::ring::default_provider().install_default();
-            reqwest::Client::new()
-        };
-        let ready = Instant::now() + Duration::from_secs(10);
-        loop {
-            if let Ok(response) = http.get(format!("{}/status", driver.url())).send().await {
-                let body: Value = response.json().await.unwrap_or(Value::Null);
-                if body["value"]["ready"] == true {
-                    break;
-                }
-            }
-            assert!(Instant::now() < ready, "chromedriver did not become ready within 10 s");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        let profile = tempfile::tempdir().unwrap();
-        let capabilities = json!({ "capabilities": { "alwaysMatch": {
-            "browserName": "chrome",
-            "goog:chromeOptions": {
-                "binary": CHROMIUM,
-                "args": [
-                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                    "--disable-background-networking", "--no-first-run", "--hide-scrollbars", "--lang=nl-BE",
-                    format!("--window-size={width},{height}"),
-                    format!("--user-data-dir={}", profile.path().display()),
-                ],
-            },
-        }}});
-        let response =
-            http.post(format!("{}/session", driver.url())).json(&capabilities).send().await.unwrap();
-        let body: Value = response.json().await.unwrap();
-        let id = body["value"]["sessionId"]
-            .as_str()
-            .unwrap_or_else(|| panic!("chromedriver could not start {CHROMIUM}: {body}"))
-            .to_owned();
-        let browser = Browser { http, base: format!("{}/session/{id}", driver.url()), _profile: profile };
-        browser.viewport(width, height).await;
-        browser
-    }
-
-    async fn command(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
-        let mut request = self.http.request(method.clone(), format!("{}{path}", self.base));
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let response = request.send().await.unwrap();
-        let status = response.status();
-        let body: Value = response.json().await.unwrap_or(Value::Null);
-        assert!(status.is_success(), "WebDriver {method} {path} failed ({status}): {body}");
-        body["value"].clone()
-    }
-
-    async fn post(&self, path: &str, body: Value) -> Value {
-        self.command(reqwest::Method::POST, path, Some(body)).await
-    }
-
-    async fn goto(&self, url: &str) {
-        self.post("/url", json!({ "url": url })).await;
-    }
-
-    async fn element(&self, css: &str) -> String {
-        let found = self.post("/element", json!({ "using": "css selector", "value": css })).await;
-        found[ELEMENT].as_str().unwrap().to_owned()
-    }
-
-    async fn click(&self, css: &str) {
-        let id = self.element(css).await;
-        self.post(&format!("/element/{id}/click"), json!({})).await;
-    }
-
-    async fn type_into(&self, css: &str, text: &str) {
-        let id = self.element(css).await;
-        self.post(&format!("/element/{id}/clear"), json!({})).await;
-        self.post(&format!("/element/{id}/value"), json!({ "text": text })).await;
-    }
-
-    async fn js(&self, script: &str) -> Value {
-        self.post("/execute/sync", json!({ "script": script, "args": [] })).await
-    }
-
-    async fn text(&self, css: &str) -> String {
-        let script =
-            format!("const e = document.querySelector({}); return e ? e.innerText : '';", json!(css));
-        self.js(&script).await.as_str().unwrap_or_default().to_owned()
-    }
-
-    async fn viewport(&self, width: u32, height: u32) {
-        let frame = self
-            .js("return [window.outerWidth - window.innerWidth, window.outerHeight - window.innerHeight]")
-            .await;
-        let (dw, dh) = (frame[0].as_u64().unwrap_or(0) as u32, frame[1].as_u64().unwrap_or(0) as u32);
-        self.post("/window/rect", json!({ "width": width + dw, "height": height + dh })).await;
-    }
-
-    /// Whether the page is wider than the window (something sticks out sideways).
-    async fn overflows_sideways(&self) -> bool {
-        self.js("return document.documentElement.scrollWidth > window.innerWidth + 1").await == true
-    }
-
-    async fn screenshot(&self, file: &str) -> PathBuf {
-        let png =
-            base64_decode(self.command(reqwest::Method::GET, "/screenshot", None).await.as_str().unwrap());
-        assert!(png.starts_with(b"\x89PNG"), "the screenshot is not a PNG");
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots/central");
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join(file);
-        std::fs::write(&path, png).unwrap();
-        path
-    }
-
-    async fn close(self) {
-        self.command(reqwest::Method::DELETE, "", None).await;
-    }
-}
-
-fn base64_decode(text: &str) -> Vec<u8> {
-    let value = |c: u8| match c {
-        b'A'..=b'Z' => c - b'A',
-        b'a'..=b'z' => c - b'a' + 26,
-        b'0'..=b'9' => c - b'0' + 52,
-        b'+' => 62,
-        b'/' => 63,
-        _ => panic!("not base64: {c:?}"),
-    };
-    let digits: Vec<u8> = text.bytes().filter(|c| !matches!(c, b'=' | b'\n' | b'\r')).map(value).collect();
-    let mut out = Vec::with_capacity(digits.len() * 3 / 4);
-    for chunk in digits.chunks(4) {
-        let bits = chunk.iter().enumerate().fold(0u32, |acc, (i, d)| acc | (u32::from(*d) << (18 - 6 * i)));
-        out.extend_from_slice(&bits.to_be_bytes()[1..chunk.len()]);
-    }
-    out
-}
+/// Under `target/tmp/`.
+const SCREENSHOTS: &str = "screenshots/central";
 
 // ---- a realistic day -------------------------------------------------------------------------
 
@@ -384,7 +186,7 @@ async fn an_admin_sees_the_figures_and_the_kiosks_of_two_sites() {
 
     let driver = Chromedriver::start();
     for (width, height, name) in [(1280, 800, "laptop"), (390, 844, "phone")] {
-        let browser = Browser::open(&driver, width, height).await;
+        let browser = Browser::open(&driver, name, width, height, SCREENSHOTS).await;
         browser.goto(&format!("{base}/")).await;
         assert!(browser.text("h1").await.contains("Loket centraal"), "redirected to the sign-in page");
         browser.screenshot(&format!("{name}-0-login.png")).await;
