@@ -777,18 +777,21 @@ impl Worker {
         let old = self.view.status().state;
         if !old.same_kind(&state) {
             let mut logged = self.failure_logged.lock().unwrap_or_else(|e| e.into_inner());
-            match &state {
+            let failure = matches!(
+                state,
                 ReportState::Unreachable { .. }
-                | ReportState::WaitingForClock
-                | ReportState::TokenRefused { .. } => {
-                    if !logged.as_ref().is_some_and(|f| f.same_kind(&state)) {
-                        if matches!(state, ReportState::TokenRefused { .. }) {
-                            log::error!("report: {}", state.describe());
-                        } else {
-                            log::warn!("report: {}", state.describe());
-                        }
-                        *logged = Some(state.clone());
-                    }
+                    | ReportState::WaitingForClock
+                    | ReportState::TokenRefused { .. }
+            );
+            match &state {
+                _ if failure && logged.as_ref().is_some_and(|f| f.same_kind(&state)) => {}
+                ReportState::TokenRefused { .. } => {
+                    log::error!("report: {}", state.describe());
+                    *logged = Some(state.clone());
+                }
+                _ if failure => {
+                    log::warn!("report: {}", state.describe());
+                    *logged = Some(state.clone());
                 }
                 ReportState::UpToDate if logged.take().is_some() => {
                     log::info!("report: the central system is reachable again; up to date")
