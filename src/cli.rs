@@ -326,6 +326,10 @@ fn start_web(listen: std::net::SocketAddr, key: &str, state: crate::web::WebStat
     Ok(())
 }
 
+/// How long the welcome screen tells the person setting the kiosk up that their config was
+/// refused.
+const STAFF_NOTICE_TIME: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+
 fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     // Before any thread starts, so SIGTERM reaches only the thread that waits for it.
     let headless = args.headless;
@@ -355,6 +359,10 @@ fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     }
     if args.always_open || args.config.is_none() {
         config.hours = config::OpeningHours::always_open();
+    }
+    let refused = args.config.as_deref().and_then(crate::setup::refused_boot_config);
+    if let Some(why) = &refused {
+        log::warn!("the config on the SD card was refused, running with the last good one: {why}");
     }
     let report_settings = ReportSettings::from_config(&config)?;
     let listen_key = if args.listen.is_some() { "--listen" } else { "web.listen" };
@@ -409,6 +417,7 @@ fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         let window = crate::AppWindow::new().context("cannot open the kiosk window")?;
         let kiosk = crate::ui::Kiosk::wire(&window, parts);
         let _alive = systemd.keep_alive_from_ui(status);
+        let _notice = refused.map(|why| kiosk.show_staff_notice(&why, STAFF_NOTICE_TIME));
         window.run().context("the kiosk window stopped with an error")?;
         systemd.stopping("finishing the last ticket and closing the store");
         // The window's callbacks hold the screens' parts: dropping both finishes the ticket

@@ -5,6 +5,7 @@
 //! Shared by `loket run`, the tests and the screenshot generator, so they all run the same
 //! parts. It must not start any window; the threads it starts only hand work on.
 
+use std::path::Path;
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::Duration;
 
@@ -311,4 +312,24 @@ mod tests {
         assert_eq!(parts.peripherals.chimes(), Some(1), "a chime before the words");
         assert!(said[0].1.contains("Balie 1") && said[0].1.contains("E 1"), "{said:?}");
     }
+}
+
+/// Why the config file on the SD card was refused, when it was: `take-boot-config` (run by
+/// systemd before the kiosk) keeps a refused file as `<config>.refused` and the reason, the
+/// message of `loket check`, as `<config>.refused.why` beside the last good config the kiosk
+/// runs with. `None` when nothing was refused (or the reason cannot be read).
+pub fn refused_boot_config(config: &Path) -> Option<String> {
+    let mut refused = config.as_os_str().to_owned();
+    refused.push(".refused");
+    if !Path::new(&refused).exists() {
+        return None;
+    }
+    refused.push(".why");
+    let why = std::fs::read_to_string(&refused).ok()?;
+    let why: String = why.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut short: String = why.chars().take(400).collect();
+    if short.len() < why.len() {
+        short.push('…');
+    }
+    (!short.is_empty()).then_some(short)
 }

@@ -145,10 +145,18 @@ fn a_valid_boot_config_is_adopted_and_a_broken_one_leaves_the_last_good_in_use()
     let (_, stderr) = take_boot_config(&state, &boot);
     assert!(stderr.contains("refused") && stderr.contains("kiosk.idle_timeout_seconds"), "{stderr}");
     assert_eq!(std::fs::read_to_string(&good).unwrap(), renamed);
+    // The kiosk shows the reason on its welcome screen (read as `loket run` reads it).
+    let why = loket::setup::refused_boot_config(&good).expect("the reason is kept for the kiosk");
+    assert!(why.contains("kiosk.idle_timeout_seconds = 4"), "{why}");
     // The next start does not check it again, but still says so.
     let (_, stderr) = take_boot_config(&state, &boot);
     assert!(stderr.contains("still the refused config"), "{stderr}");
     assert_eq!(std::fs::read_to_string(&good).unwrap(), renamed);
+    // Corrected: adopted, and nothing is shown any more.
+    std::fs::write(&boot, renamed.replace("name = \"Bib Noord\"", "name = \"Bib Zuid\"")).unwrap();
+    let (stdout, _) = take_boot_config(&state, &boot);
+    assert!(stdout.contains("adopted"), "{stdout}");
+    assert_eq!(loket::setup::refused_boot_config(&good), None);
 }
 
 /// What a fake systemd received on its notify socket, with the time each message came.

@@ -87,6 +87,13 @@ fn every_screen_in_dutch_and_arabic_at_three_sizes() {
             let name = |screen: &str| out.join(format!("{screen}-{lang}-{}x{}.png", size.0, size.1));
 
             common::ui::snapshot(&window, &name("welcome"), size);
+            // The band for the person setting the kiosk up, in the staff's language (Dutch).
+            let notice = _kiosk.show_staff_notice(
+                "config file /boot/firmware/loket.toml: kiosk.idle_timeout_seconds = 4: must be between 5 and 600",
+                std::time::Duration::from_secs(60),
+            );
+            common::ui::snapshot(&window, &name("welcome-refused-config"), size);
+            drop(notice);
             tap(&window, autonym);
             common::ui::snapshot(&window, &name("services"), size);
 
@@ -108,7 +115,7 @@ fn every_screen_in_dutch_and_arabic_at_three_sizes() {
             common::ui::snapshot(&window, &name("ticket"), size);
             window.global::<TicketAdapter>().set_print_state(PrintState::Failed);
             common::ui::snapshot(&window, &name("ticket-printer-failed"), size);
-            written += 5;
+            written += 6;
         }
     }
     eprintln!("{written} screenshots in {}", out.display());

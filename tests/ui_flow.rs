@@ -245,3 +245,27 @@ fn a_call_from_elsewhere_shows_in_the_strip_at_the_next_tick_and_stands_out() {
     wait(5);
     assert!(!w.global::<loket::NowServingAdapter>().get_fresh(), "…for a few seconds");
 }
+
+/// Whether some element on screen has a text that mentions `words`.
+fn shown_with(window: &AppWindow, words: &'static str) -> bool {
+    !i_slint_backend_testing::ElementQuery::from_root(window)
+        .match_descendants()
+        .match_predicate(move |e| e.accessible_label().is_some_and(|l| l.contains(words)))
+        .find_all()
+        .is_empty()
+}
+
+#[test]
+fn a_refused_sd_card_config_is_told_on_the_welcome_screen_for_a_quarter_of_an_hour() {
+    i_slint_backend_testing::init_no_event_loop();
+    let running = start();
+    let why = "kiosk.idle_timeout_seconds = 4: must be between 5 and 600";
+    assert!(!shown_with(&running.window, "idle_timeout_seconds"));
+    let _notice = running._kiosk.show_staff_notice(why, Duration::from_secs(15 * 60));
+    assert!(shown_with(&running.window, "idle_timeout_seconds"), "the reason is on the welcome screen");
+    assert!(shown_with(&running.window, "SD-kaart is geweigerd"), "in the staff's language (Dutch)");
+    wait(14 * 60);
+    assert!(shown_with(&running.window, "idle_timeout_seconds"), "still there after 14 minutes");
+    wait(61);
+    assert!(!shown_with(&running.window, "idle_timeout_seconds"), "gone after 15 minutes");
+}

@@ -199,6 +199,23 @@ impl Kiosk {
         kiosk
     }
 
+    /// Shows `text` to the person setting the kiosk up, in a band on the welcome screen, for
+    /// `how_long` (e.g. why the config on the SD card was refused). Keep the returned timer: it
+    /// takes the band away.
+    pub fn show_staff_notice(&self, text: &str, how_long: Duration) -> Timer {
+        let timer = Timer::default();
+        if let Some(window) = self.shared.window.upgrade() {
+            window.global::<crate::WelcomeAdapter>().set_staff_notice(text.into());
+            let weak = self.shared.window.clone();
+            timer.start(slint::TimerMode::SingleShot, how_long, move || {
+                if let Some(window) = weak.upgrade() {
+                    window.global::<crate::WelcomeAdapter>().set_staff_notice("".into());
+                }
+            });
+        }
+        timer
+    }
+
     /// What the simulated voice said so far (calls and lesson instructions), as (language,
     /// text); `None` with a real voice.
     pub fn said(&self) -> Option<Vec<(String, String)>> {
