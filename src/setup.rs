@@ -285,6 +285,26 @@ pub fn serial_options(serial: &SerialPrinterSettings) -> SerialOptions {
     }
 }
 
+/// Why the config file on the SD card was refused, when it was: `take-boot-config` (run by
+/// systemd before the kiosk) keeps a refused file as `<config>.refused` and the reason, the
+/// message of `loket check`, as `<config>.refused.why` beside the last good config the kiosk
+/// runs with. `None` when nothing was refused (or the reason cannot be read).
+pub fn refused_boot_config(config: &Path) -> Option<String> {
+    let mut refused = config.as_os_str().to_owned();
+    refused.push(".refused");
+    if !Path::new(&refused).exists() {
+        return None;
+    }
+    refused.push(".why");
+    let why = std::fs::read_to_string(&refused).ok()?;
+    let why: String = why.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut short: String = why.chars().take(400).collect();
+    if short.len() < why.len() {
+        short.push('…');
+    }
+    (!short.is_empty()).then_some(short)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -312,24 +332,4 @@ mod tests {
         assert_eq!(parts.peripherals.chimes(), Some(1), "a chime before the words");
         assert!(said[0].1.contains("Balie 1") && said[0].1.contains("E 1"), "{said:?}");
     }
-}
-
-/// Why the config file on the SD card was refused, when it was: `take-boot-config` (run by
-/// systemd before the kiosk) keeps a refused file as `<config>.refused` and the reason, the
-/// message of `loket check`, as `<config>.refused.why` beside the last good config the kiosk
-/// runs with. `None` when nothing was refused (or the reason cannot be read).
-pub fn refused_boot_config(config: &Path) -> Option<String> {
-    let mut refused = config.as_os_str().to_owned();
-    refused.push(".refused");
-    if !Path::new(&refused).exists() {
-        return None;
-    }
-    refused.push(".why");
-    let why = std::fs::read_to_string(&refused).ok()?;
-    let why: String = why.split_whitespace().collect::<Vec<_>>().join(" ");
-    let mut short: String = why.chars().take(400).collect();
-    if short.len() < why.len() {
-        short.push('…');
-    }
-    (!short.is_empty()).then_some(short)
 }
