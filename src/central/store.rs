@@ -283,6 +283,11 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Columns of the `event` table that an ingested event fills.
+const EVENT_COLUMNS: usize = 21;
+/// Events per INSERT statement (21 parameters each, well below both databases' limits).
+const INGEST_CHUNK: usize = 100;
+
 /// The store over a backend: the queries, written once.
 pub struct SqlStore<B: Backend> {
     backend: B,
@@ -318,16 +323,24 @@ fn kiosk_key(kiosk: Option<&str>) -> String {
 impl<B: Backend> CentralStore for SqlStore<B> {
     fn ingest(&self, rows: &[EventRow]) -> Result<Vec<bool>, StoreError> {
         self.backend.transaction(&mut |c| {
-            let mut stored = Vec::with_capacity(rows.len());
-            for r in rows {
-                let n = c.execute(
+            // Many rows per statement: one round trip per chunk, not per event (PostgreSQL).
+            let mut new_ids = std::collections::HashSet::new();
+            for chunk in rows.chunks(INGEST_CHUNK) {
+                let mut sql = String::from(
                     "INSERT INTO event (event_id, kiosk, site, type, seq, occurred_at, clock_synced, boot_id,
                         day, hour, ticket_id, service, issued_service, language, wait_seconds, outcome,
-                        activity, verb, device, device_state, body)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
-                        $18, $19, $20, $21)
-                     ON CONFLICT (event_id) DO NOTHING",
-                    &[
+                        activity, verb, device, device_state, body) VALUES ",
+                );
+                let mut params: Vec<Sql> = Vec::with_capacity(chunk.len() * EVENT_COLUMNS);
+                for (i, r) in chunk.iter().enumerate() {
+                    let first = i * EVENT_COLUMNS;
+                    let placeholders: Vec<String> =
+                        (1..=EVENT_COLUMNS).map(|k| format!("${}", first + k)).collect();
+                    if i > 0 {
+                        sql.push_str(", ");
+                    }
+                    sql.push_str(&format!("({})", placeholders.join(", ")));
+                    params.extend([
                         r.id.as_str().into(),
                         r.kiosk.as_str().into(),
                         r.site.as_str().into(),
@@ -349,8 +362,17 @@ impl<B: Backend> CentralStore for SqlStore<B> {
                         r.device.clone().into(),
                         r.device_state.clone().into(),
                         r.body.as_str().into(),
-                    ],
-                )?;
+                    ]);
+                }
+                sql.push_str(" ON CONFLICT (event_id) DO NOTHING RETURNING event_id");
+                for row in c.query(&sql, &params)? {
+                    new_ids.insert(row.string(0)?);
+                }
+            }
+            let mut stored = Vec::with_capacity(rows.len());
+            for r in rows {
+                // The first of the same id in a batch is the one stored; a repeat is a duplicate.
+                let n = u64::from(new_ids.remove(r.id.as_str()));
                 if n == 1 {
                     for (competence, level) in &r.levels {
                         c.execute(
