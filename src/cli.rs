@@ -364,7 +364,10 @@ fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     if let Some(why) = &refused {
         log::warn!("the config on the SD card was refused, running with the last good one: {why}");
     }
-    let report_settings = ReportSettings::from_config(&config)?;
+    let mut report_settings = ReportSettings::from_config(&config)?;
+    if let (Some(settings), Some(why)) = (report_settings.as_mut(), &refused) {
+        settings.standing_problems.push(format!("the config on the SD card was refused: {why}"));
+    }
     let listen_key = if args.listen.is_some() { "--listen" } else { "web.listen" };
     let listen = args.listen.unwrap_or(config.web.listen);
     let parts = crate::setup::kiosk_parts(config, Arc::new(SystemClock))?;

@@ -216,9 +216,12 @@ async fn heartbeats_carry_the_machine_and_come_again_when_the_printer_changes() 
     kiosk.tickets(1);
     let mut settings = kiosk.settings(&double);
     settings.heartbeat_interval = Duration::from_secs(3600);
+    let refused = "the config on the SD card was refused: kiosk.idle_timeout_seconds = 4";
+    settings.standing_problems.push(refused.into());
     let reporter = kiosk.start(settings);
     eventually("a heartbeat", || double.script(|s| !s.heartbeats.is_empty())).await;
     let beat = double.script(|s| s.heartbeats[0].clone());
+    assert_eq!(beat.problems, [refused], "a standing problem goes with every heartbeat");
     assert_eq!((beat.kiosk.as_str(), beat.site.as_str()), (kiosk_id().as_str(), "Digilabo"));
     assert_eq!(beat.version, env!("CARGO_PKG_VERSION"));
     assert_eq!((beat.uptime_seconds, beat.boot_id.as_str()), (12345, "fake-boot"));
@@ -234,6 +237,7 @@ async fn heartbeats_carry_the_machine_and_come_again_when_the_printer_changes() 
     eventually("a heartbeat for the new printer state", || double.script(|s| s.heartbeats.len() >= 2)).await;
     let beat = double.script(|s| s.heartbeats[1].clone());
     assert_eq!(beat.printer.state, "ready");
+    assert_eq!(beat.problems, [refused]);
     assert_eq!(beat.outbox.backlog, 1, "the printer's event is not sent yet");
     reporter.shutdown().await;
 }

@@ -88,6 +88,9 @@ pub struct ReportSettings {
     pub poll_interval: Duration,
     /// After a wake, how long to wait so that events recorded together go in one batch.
     pub gather_delay: Duration,
+    /// Problems known at start that last until the next one (e.g. the config on the SD card was
+    /// refused): in every heartbeat and in the staff console.
+    pub standing_problems: Vec<String>,
 }
 
 impl std::fmt::Debug for ReportSettings {
@@ -121,6 +124,7 @@ impl ReportSettings {
             wait_for_clock: false,
             poll_interval: Duration::from_secs(5),
             gather_delay: Duration::from_millis(200),
+            standing_problems: Vec::new(),
         }
     }
 
@@ -598,7 +602,7 @@ impl Worker {
         let boot_id = self.boot_id.clone();
         let data_dir = self.settings.data_dir.clone();
         let clock_synced = self.parts.clock_sync.is_synchronised();
-        let problems: Vec<String> = self.problems.iter().map(|(_, p)| p.clone()).collect();
+        let problems = self.all_problems();
         let now = self.parts.clock.now();
         let heartbeat: Heartbeat = tokio::task::spawn_blocking(move || {
             let store = store.lock().unwrap_or_else(|e| e.into_inner());
@@ -757,9 +761,15 @@ impl Worker {
         }
     }
 
+    /// The standing problems and those with what the central system handed out.
+    fn all_problems(&self) -> Vec<String> {
+        let pulled = self.problems.iter().map(|(_, p)| p.clone());
+        self.settings.standing_problems.iter().cloned().chain(pulled).collect()
+    }
+
     async fn refresh_figures(&self) -> Result<(), Failure> {
         let (status, dropped) = self.db(|s| Ok((s.outbox_status()?, s.dropped_events()?))).await?;
-        let problems: Vec<String> = self.problems.iter().map(|(_, p)| p.clone()).collect();
+        let problems = self.all_problems();
         self.view.update(|v| {
             v.backlog = status.backlog;
             v.oldest_unsent_at = status.oldest_unsent_at;
