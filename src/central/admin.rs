@@ -12,14 +12,15 @@ use std::time::{Duration, Instant};
 
 use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 
 use super::CentralState;
 use super::error::{Body, CentralError};
 use super::figures::html;
 use super::tls::PeerAddr;
-use crate::secret;
+use crate::secret::{self, same_secret};
+use crate::web::auth::cookie;
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "loket_central_session";
@@ -86,22 +87,6 @@ impl IntoResponse for NotSignedIn {
             NotSignedIn::Error(e) => e.into_response(),
         }
     }
-}
-
-fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(n, _)| *n == name)
-        .map(|(_, value)| value)
-}
-
-/// Compares secrets in time that does not depend on where they differ.
-fn same_secret(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 impl FromRequestParts<CentralState> for Admin {

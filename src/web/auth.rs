@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use super::WebState;
 use super::error::{JsonBody, WebError};
-use crate::secret;
+use crate::secret::{self, same_secret};
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "loket_session";
@@ -187,19 +187,19 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
 }
 
 fn session_cookie(headers: &HeaderMap) -> Option<&str> {
+    cookie(headers, SESSION_COOKIE)
+}
+
+/// The value of the cookie `name` in a request's `Cookie` headers (also for `loket-central`).
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
+        .find(|(n, _)| *n == name)
         .map(|(_, value)| value)
-}
-
-/// Compares secrets in time that does not depend on where they differ.
-fn same_secret(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 impl FromRequestParts<WebState> for Staff {
