@@ -94,7 +94,7 @@ pub(super) fn fill(window: &AppWindow, shared: &Shared) {
     if shared.backlight_on.get() != Some(light) {
         let mut backlight = shared.backlight.borrow_mut();
         match backlight.set_on(light) {
-            Ok(()) => log::info!("{}: {}", backlight.describe(), if light { "on" } else { "off" }),
+            Ok(()) => log::info!("screen {} ({})", if light { "lit" } else { "dark" }, backlight.describe()),
             Err(e) => log::warn!(
                 "{}: cannot switch it {}: {e}",
                 backlight.describe(),
