@@ -44,6 +44,7 @@ use crate::clock::Clock;
 use crate::protocol::{
     CONTENT_PATH, EVENTS_PATH, HEARTBEAT_PATH, MAX_BODY_BYTES, MAX_CONTENT_BYTES, SETTINGS_PATH,
 };
+use crate::web::route;
 use error::{CentralError, INTERNAL_MESSAGE, error_response};
 use store::{CentralStore, StoreError};
 
@@ -58,19 +59,8 @@ pub enum Access {
     Admin,
 }
 
-/// One route of the server, as the OpenAPI document must list it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Route {
-    pub method: &'static str,
-    pub path: &'static str,
-    /// The status of a successful answer.
-    pub success: u16,
-    pub access: Access,
-}
-
-const fn route(method: &'static str, path: &'static str, success: u16, access: Access) -> Route {
-    Route { method, path, success, access }
-}
+/// One route of `loket-central`.
+pub type Route = crate::web::Route<Access>;
 
 /// Every route [`router`] serves.
 pub const ROUTES: &[Route] = &[

@@ -45,18 +45,19 @@ pub enum Access {
     Staff,
 }
 
-/// One route of the server, as the OpenAPI document must list it.
+/// One route of a server, as its OpenAPI document must list it; `A` says who may use it (this
+/// server's [`Access`], or `loket-central`'s).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Route {
+pub struct Route<A = Access> {
     pub method: &'static str,
     /// In OpenAPI (and axum) form: `/api/v1/desks/{desk}`.
     pub path: &'static str,
     /// The status of a successful answer.
     pub success: u16,
-    pub access: Access,
+    pub access: A,
 }
 
-const fn route(method: &'static str, path: &'static str, success: u16, access: Access) -> Route {
+pub(crate) const fn route<A>(method: &'static str, path: &'static str, success: u16, access: A) -> Route<A> {
     Route { method, path, success, access }
 }
 
