@@ -43,10 +43,7 @@ fn main() {
 
     let clients = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     clients.block_on(async move {
-        let http = {
-            let _ = rustls::crypto::ring::default_provider().install_default();
-            reqwest::Client::new()
-        };
+        let http = loket::tls::client().build().unwrap();
         let signed_in = http
             .post(format!("{base_url}/api/v1/session"))
             .json(&serde_json::json!({ "desk": "desk-1", "pin": "2468" }))
@@ -90,14 +87,13 @@ fn main() {
         // 50 boards, each on its own connection, report every call they see.
         let (seen_tx, mut seen_rx) = tokio::sync::mpsc::unbounded_channel::<Instant>();
         for _ in 0..BOARDS {
-            let mut stream = {
-                let _ = rustls::crypto::ring::default_provider().install_default();
-                reqwest::Client::new()
-            }
-            .get(format!("{base_url}/api/v1/board/events"))
-            .send()
-            .await
-            .expect("board");
+            let mut stream = loket::tls::client()
+                .build()
+                .unwrap()
+                .get(format!("{base_url}/api/v1/board/events"))
+                .send()
+                .await
+                .expect("board");
             let seen_tx = seen_tx.clone();
             tokio::spawn(async move {
                 while let Ok(Some(chunk)) = stream.chunk().await {

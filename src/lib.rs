@@ -42,6 +42,7 @@ pub mod setup;
 pub mod speech;
 pub mod stop_signal;
 pub mod store;
+pub mod tls;
 pub mod ui;
 pub mod visit;
 pub mod watchdog;

@@ -38,8 +38,7 @@ struct Central {
 }
 
 fn client() -> reqwest::Client {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
+    loket::tls::client().redirect(reqwest::redirect::Policy::none()).build().unwrap()
 }
 
 async fn start(db: Db) -> Central {
@@ -724,9 +723,8 @@ async fn the_server_speaks_https_itself() {
     let clock = Arc::new(ManualClock::new(NOW.parse().unwrap()));
     let server = InProcess::start(store, clock, Settings::default(), Some(tls)).await.unwrap();
     let token = server.new_kiosk_token("gent-1", "Gent").await.unwrap();
-    let _ = rustls::crypto::ring::default_provider().install_default();
     let root = reqwest::Certificate::from_pem(cert.cert.pem().as_bytes()).unwrap();
-    let http = reqwest::Client::builder().tls_certs_only([root]).build().unwrap();
+    let http = loket::tls::client().tls_certs_only([root]).build().unwrap();
     let url = format!("https://localhost:{}{}", server.addr.port(), loket::protocol::HEARTBEAT_PATH);
     let response =
         http.post(&url).bearer_auth(&token).json(&heartbeat("gent-1", "Gent")).send().await.unwrap();

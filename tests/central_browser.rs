@@ -137,7 +137,6 @@ async fn post(http: &reqwest::Client, url: &str, token: &str, body: &impl serde:
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_admin_sees_the_figures_and_the_kiosks_of_two_sites() {
-    let _ = rustls::crypto::ring::default_provider().install_default();
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(loket::central::sqlite::Sqlite::open(&dir.path().join("c.sqlite")).unwrap());
     loket::central::store::CentralStore::set_admin(
@@ -149,10 +148,7 @@ async fn an_admin_sees_the_figures_and_the_kiosks_of_two_sites() {
     let clock = Arc::new(ManualClock::new(at("2026-11-30T15:10:00Z")));
     let server = InProcess::start(store, clock.clone(), Settings::default(), None).await.unwrap();
     let base = server.base_url();
-    let http = {
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        reqwest::Client::new()
-    };
+    let http = loket::tls::client().build().unwrap();
     let gent = server.new_kiosk_token("gent-1", "Gent Zuid").await.unwrap();
     let brugge = server.new_kiosk_token("brugge-1", "Brugge").await.unwrap();
     server.new_kiosk_token("oostende-1", "Oostende").await.unwrap();

@@ -94,7 +94,6 @@ fn parts(dir: &Path) -> ReportParts {
 }
 
 async fn central_sqlite(dir: &Path) -> InProcess {
-    let _ = rustls::crypto::ring::default_provider().install_default();
     InProcess::start_sqlite(dir, Arc::new(SystemClock)).await.unwrap()
 }
 
@@ -123,7 +122,6 @@ async fn ten_thousand_events_reach_a_sqlite_central_exactly_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ten_thousand_events_reach_a_postgresql_central_exactly_once() {
     let (_cluster, url) = tokio::task::spawn_blocking(common::postgres::postgres_database).await.unwrap();
-    let _ = rustls::crypto::ring::default_provider().install_default();
     let central = InProcess::start_postgres(&url, Arc::new(SystemClock)).await.unwrap();
     deliver_10_000(central).await;
 }
@@ -313,12 +311,16 @@ fn fill_more(store_path: &Path) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn https_with_the_organisations_own_ca_bundle() {
-    let _ = rustls::crypto::ring::default_provider().install_default();
     let ca = rcgen::generate_simple_self_signed(vec!["127.0.0.1".into(), "localhost".into()]).unwrap();
     let cert_pem = ca.cert.pem();
     let certs = vec![ca.cert.der().clone()];
     let key = rustls_pki_types::PrivateKeyDer::Pkcs8(ca.signing_key.serialize_der().into());
-    let tls = rustls::ServerConfig::builder().with_no_client_auth().with_single_cert(certs, key).unwrap();
+    let tls = rustls::ServerConfig::builder_with_provider(loket::tls::provider())
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .unwrap();
 
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(loket::central::sqlite::Sqlite::open(&dir.path().join("c.sqlite")).unwrap());

@@ -40,10 +40,7 @@ async fn start() -> Server {
     .await;
     Server {
         base: web.base.clone(),
-        http: {
-            let _ = rustls::crypto::ring::default_provider().install_default();
-            reqwest::Client::new()
-        },
+        http: loket::tls::client().build().unwrap(),
         token,
         help_point: web.help_point.clone(),
         clock: web.clock.clone(),
@@ -531,15 +528,14 @@ async fn the_server_stops_promptly_with_boards_connected() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn behind_https_the_session_cookie_is_secure() {
     let web = common::web::start_web(|config| config.web.https = true).await;
-    let response = {
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        reqwest::Client::new()
-    }
-    .post(format!("{}/api/v1/session", web.base))
-    .json(&json!({ "desk": "desk-1", "pin": "2468" }))
-    .send()
-    .await
-    .unwrap();
+    let response = loket::tls::client()
+        .build()
+        .unwrap()
+        .post(format!("{}/api/v1/session", web.base))
+        .json(&json!({ "desk": "desk-1", "pin": "2468" }))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     let cookie = response.headers()["set-cookie"].to_str().unwrap();
     assert!(cookie.contains("; Secure") && cookie.contains("HttpOnly"), "{cookie}");

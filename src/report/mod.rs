@@ -213,8 +213,7 @@ impl Reporter {
     }
 
     fn prepare(settings: ReportSettings, parts: ReportParts) -> Result<(Worker, Reporter), ReportError> {
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let mut builder = reqwest::Client::builder()
+        let mut builder = crate::tls::client()
             .timeout(settings.request_timeout)
             .connect_timeout(settings.request_timeout.min(Duration::from_secs(10)))
             .user_agent(concat!("loket/", env!("CARGO_PKG_VERSION")));

@@ -105,10 +105,7 @@ impl Browser {
         height: u32,
         screenshots: &str,
     ) -> Browser {
-        let http = {
-            let _ = rustls::crypto::ring::default_provider().install_default();
-            reqwest::Client::new()
-        };
+        let http = loket::tls::client().build().unwrap();
         let ready = Instant::now() + Duration::from_secs(10);
         loop {
             if let Ok(response) = http.get(format!("{}/status", driver.url())).send().await {

@@ -96,17 +96,15 @@ impl CentralDouble {
     /// Starts the double over HTTPS at `https://localhost:PORT` with a fresh self-signed
     /// certificate; returns it and the certificate (PEM) to trust.
     pub async fn start_https(token: &str) -> (CentralDouble, String) {
-        let _ = rustls::crypto::ring::default_provider().install_default();
         let key = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
         let pem = key.cert.pem();
         let private = rustls_pki_types::PrivateKeyDer::try_from(key.signing_key.serialize_der()).unwrap();
-        let config =
-            rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-                .with_safe_default_protocol_versions()
-                .unwrap()
-                .with_no_client_auth()
-                .with_single_cert(vec![key.cert.der().clone()], private)
-                .unwrap();
+        let config = rustls::ServerConfig::builder_with_provider(loket::tls::provider())
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(vec![key.cert.der().clone()], private)
+            .unwrap();
         let (app, script) = CentralDouble::app(token);
         let tcp = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("https://localhost:{}", tcp.local_addr().unwrap().port());
