@@ -85,12 +85,14 @@ fn settings(url: &str, token: &str, dir: &Path) -> ReportSettings {
     s
 }
 
-fn parts(dir: &Path) -> ReportParts {
-    ReportParts {
+/// Starts the reporter on this test's runtime, on a machine without /proc or /sys to report.
+fn spawn(settings: ReportSettings) -> Reporter {
+    let parts = ReportParts {
         clock: Arc::new(SystemClock),
         clock_sync: Arc::new(SimulatedClockSync::new(true)),
-        machine: Machine::at(dir.join("no-machine")),
-    }
+        machine: Machine::at(settings.data_dir.join("no-machine")),
+    };
+    Reporter::spawn(settings, parts, &tokio::runtime::Handle::current()).unwrap()
 }
 
 async fn central_sqlite(dir: &Path) -> InProcess {
@@ -102,12 +104,7 @@ async fn deliver_10_000(central: InProcess) {
     let store_path = kiosk.path().join("loket.sqlite");
     fill(&store_path, 10_000);
     let token = central.new_kiosk_token(KIOSK, "Digilabo").await.unwrap();
-    let reporter = Reporter::spawn(
-        settings(&central.base_url(), &token, kiosk.path()),
-        parts(kiosk.path()),
-        &tokio::runtime::Handle::current(),
-    )
-    .unwrap();
+    let reporter = spawn(settings(&central.base_url(), &token, kiosk.path()));
     assert!(reporter.wait_until_delivered(Duration::from_secs(120)).await, "{:?}", reporter.status());
     reporter.shutdown().await;
     assert_exactly_once(&central, &store_path).await;
@@ -155,7 +152,7 @@ async fn every_fault_between_kiosk_and_central_loses_nothing_and_counts_nothing_
     let mut s = settings(&proxy.base, &token, kiosk.path());
     s.batch_events = 300;
     s.retry_max = Duration::from_secs(2); // above the 429's Retry-After: 1
-    let reporter = Reporter::spawn(s, parts(kiosk.path()), &tokio::runtime::Handle::current()).unwrap();
+    let reporter = spawn(s);
     assert!(reporter.wait_until_delivered(Duration::from_secs(60)).await, "{:?}", reporter.status());
 
     // The kiosk's screens go on issuing tickets whatever the network does.
@@ -248,7 +245,7 @@ async fn a_wrong_or_revoked_token_is_refused_and_not_retried_in_a_loop() {
 
     let mut s = settings(&proxy.base, "not-a-token", kiosk.path());
     s.retry_max = Duration::from_secs(60);
-    let reporter = Reporter::spawn(s, parts(kiosk.path()), &tokio::runtime::Handle::current()).unwrap();
+    let reporter = spawn(s);
     assert!(
         until(Duration::from_secs(10), || reporter.status().state
             == ReportState::TokenRefused { status: 401 })
@@ -274,7 +271,7 @@ async fn a_wrong_or_revoked_token_is_refused_and_not_retried_in_a_loop() {
     let token = central.new_kiosk_token(KIOSK, "Digilabo").await.unwrap();
     let mut s = settings(&proxy.base, &token, kiosk.path());
     s.retry_max = Duration::from_secs(60);
-    let reporter = Reporter::spawn(s, parts(kiosk.path()), &tokio::runtime::Handle::current()).unwrap();
+    let reporter = spawn(s);
     assert!(reporter.wait_until_delivered(Duration::from_secs(30)).await, "{:?}", reporter.status());
     let store = central.store.clone();
     tokio::task::spawn_blocking(move || {
@@ -335,12 +332,7 @@ async fn https_with_the_organisations_own_ca_bundle() {
     fill(&store_path, 30);
 
     // Without the bundle the certificate is not trusted: nothing is sent, the reason is named.
-    let reporter = Reporter::spawn(
-        settings(&url, &token, kiosk.path()),
-        parts(kiosk.path()),
-        &tokio::runtime::Handle::current(),
-    )
-    .unwrap();
+    let reporter = spawn(settings(&url, &token, kiosk.path()));
     assert!(
         until(Duration::from_secs(10), || matches!(reporter.status().state, ReportState::Unreachable { .. }))
             .await,
@@ -352,7 +344,7 @@ async fn https_with_the_organisations_own_ca_bundle() {
 
     let mut s = settings(&url, &token, kiosk.path());
     s.ca_bundle = Some(cert_pem.into_bytes());
-    let reporter = Reporter::spawn(s, parts(kiosk.path()), &tokio::runtime::Handle::current()).unwrap();
+    let reporter = spawn(s);
     assert!(reporter.wait_until_delivered(Duration::from_secs(30)).await, "{:?}", reporter.status());
     reporter.shutdown().await;
     assert_exactly_once(&central, &store_path).await;
