@@ -9,8 +9,9 @@
 mod common;
 
 use std::sync::Arc;
+use std::time::Duration;
 
-use common::browser::{Browser, Chromedriver};
+use common::browser::{Browser, Chromedriver, wait_for};
 use jiff::{SignedDuration, Timestamp};
 use loket::central::{InProcess, Settings};
 use loket::clock::ManualClock;
@@ -188,7 +189,12 @@ async fn an_admin_sees_the_figures_and_the_kiosks_of_two_sites() {
         browser.screenshot(&format!("{name}-0-login.png")).await;
         browser.type_into("input[name=password]", PASSWORD).await;
         browser.click("button[type=submit]").await;
-        let title = browser.text("h1").await;
+        // Signing in posts a form: wait for the dashboard's page to replace the sign-in page.
+        let (title, _) = wait_for("the dashboard", Duration::from_secs(5), || async {
+            let title = browser.text("h1").await;
+            if title.starts_with("Overzicht") { Ok(title) } else { Err(title) }
+        })
+        .await;
         assert_eq!(title, "Overzicht van maandag 30 november 2026");
         let tiles = browser.text(".tiles").await;
         assert!(tiles.contains("49\nbezoekers"), "{tiles}");
@@ -214,7 +220,13 @@ async fn an_admin_sees_the_figures_and_the_kiosks_of_two_sites() {
         browser.type_into("input[name=kiosk]", &format!("kortrijk-{name}")).await;
         browser.type_into("input[name=site]", "Kortrijk").await;
         browser.click("form[action='/tokens'] button").await;
-        assert_eq!(browser.text("#new-token").await.len(), 64, "the new token is shown");
+        // The form posts and a new page shows the token once: wait for that page.
+        let (token, _) = wait_for("the new token", Duration::from_secs(5), || async {
+            let token = browser.text("#new-token").await;
+            if token.is_empty() { Err("no token shown yet".to_owned()) } else { Ok(token) }
+        })
+        .await;
+        assert_eq!(token.len(), 64, "the new token is shown: {token}");
         assert!(!browser.overflows_sideways().await, "{name}: the tokens page fits the width");
         browser.screenshot(&format!("{name}-4-tokens.png")).await;
         browser.goto(&format!("{base}/files")).await;
