@@ -9,7 +9,7 @@
 //! The server runs as in `loket run`: its own runtime with two workers on its own thread; the
 //! clients run on another runtime.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use loket::clock::ManualClock;
@@ -34,7 +34,8 @@ fn main() {
     for _ in 0..WAITING + CALLS + ROUNDS {
         hp.take_ticket("email", "nl").expect("ticket");
     }
-    let state = WebState::new(Arc::new(Mutex::new(hp)), Arc::new(config));
+    let owner = loket::owner::HelpPointOwner::start(hp).expect("the help point's thread");
+    let state = WebState::new(owner.handle(), Arc::new(config));
 
     let server = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let listener = server.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();

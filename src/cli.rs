@@ -376,7 +376,7 @@ fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         Some(settings) => {
             let reporter = Reporter::start(settings, ReportParts::real())?;
             let wake = reporter.waker();
-            lock(&help_point).listen(Box::new(move |_| wake()));
+            help_point.subscribe(Box::new(move |_| wake())).context("the help point stopped")?;
             Some(reporter)
         }
         None => {
@@ -408,13 +408,16 @@ fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             systemd.alive();
             if last_roll_over.elapsed() >= ROLL_OVER_CHECK {
                 last_roll_over = std::time::Instant::now();
-                if let Err(e) = lock(&help_point).roll_over() {
-                    log::error!("starting the new service day failed: {e}");
-                }
+                let _ = help_point.send(|hp| {
+                    if let Err(e) = hp.roll_over() {
+                        log::error!("starting the new service day failed: {e}");
+                    }
+                });
             }
         }
         systemd.stopping("finishing the last ticket and closing the store");
-        // Dropping the parts finishes the ticket being printed (the printer thread is joined).
+        // Dropping the parts finishes the ticket being printed (the printer thread is joined),
+        // then the help point's commands; its owner checkpoints the store.
         drop(parts);
     } else {
         let window = crate::AppWindow::new().context("cannot open the kiosk window")?;
@@ -424,7 +427,8 @@ fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         window.run().context("the kiosk window stopped with an error")?;
         systemd.stopping("finishing the last ticket and closing the store");
         // The window's callbacks hold the screens' parts: dropping both finishes the ticket
-        // being printed (the printer thread is joined).
+        // being printed (the printer thread is joined), then the help point's commands; its
+        // owner checkpoints the store.
         drop(kiosk);
         drop(window);
     }
@@ -432,18 +436,9 @@ fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     if let Some(reporter) = reporter {
         reporter.stop();
     }
-    match lock(&help_point).store().checkpoint() {
-        Ok(()) => log::info!("store checkpointed; stopped"),
-        Err(e) => log::warn!("closing the store: {e}"),
-    }
+    log::info!("stopped");
     Ok(ExitCode::SUCCESS)
 }
 
 /// How often a headless run checks for the new service day.
 const ROLL_OVER_CHECK: std::time::Duration = std::time::Duration::from_secs(30);
-
-fn lock(
-    help_point: &std::sync::Mutex<crate::help_point::HelpPoint>,
-) -> std::sync::MutexGuard<'_, crate::help_point::HelpPoint> {
-    help_point.lock().unwrap_or_else(|e| e.into_inner())
-}

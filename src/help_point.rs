@@ -9,7 +9,7 @@
 //! xAPI statements by `xapi`, and committed with their statements before the result is shown.
 //!
 //! It must not know about screens, printers or the network: callers react to the returned
-//! events.
+//! events. It is not shared: one thread owns it and does everyone's commands ([`crate::owner`]).
 
 use std::sync::Arc;
 
@@ -112,12 +112,15 @@ fn new_result_code() -> String {
 }
 
 /// Hears every committed change (the staff console's live updates, the kiosk's "now serving"
-/// strip, announcements). Called with the help point locked: it must only hand the events on.
+/// strip, announcements). Called on the thread that owns the help point (see [`crate::owner`]):
+/// it must only hand the events on.
 pub type Listener = Box<dyn Fn(&[Event]) + Send>;
 
 /// The queue of a help point, kept in its store.
 pub struct HelpPoint {
-    queue: Queue,
+    /// Shared with readers as it was committed (see [`HelpPoint::shared_queue`]); a change
+    /// works on a copy.
+    queue: Arc<Queue>,
     store: Store,
     clock: Arc<dyn Clock>,
     listeners: Vec<Listener>,
@@ -130,7 +133,7 @@ impl HelpPoint {
         let snapshot = store.snapshot(rules.recent_services)?;
         let learning = LearningRules::defaults(rules.time_zone.clone());
         let mut help_point = HelpPoint {
-            queue: Queue::resume(rules, snapshot),
+            queue: Arc::new(Queue::resume(rules, snapshot)),
             store,
             clock,
             listeners: Vec::new(),
@@ -308,6 +311,16 @@ impl HelpPoint {
         &self.queue
     }
 
+    /// The queue as it is now, to keep: later changes do not alter it.
+    pub fn shared_queue(&self) -> Arc<Queue> {
+        self.queue.clone()
+    }
+
+    /// The help point's clock.
+    pub fn clock(&self) -> Arc<dyn Clock> {
+        self.clock.clone()
+    }
+
     pub fn store(&self) -> &Store {
         &self.store
     }
@@ -318,11 +331,11 @@ impl HelpPoint {
         change: impl FnOnce(&mut Queue, jiff::Timestamp) -> Result<Vec<Event>, QueueError>,
     ) -> Result<Vec<Event>, ActionError> {
         let now = self.clock.now();
-        let mut next = self.queue.clone();
+        let mut next = Queue::clone(&self.queue);
         let mut events = next.roll_over(now);
         events.extend(change(&mut next, now)?);
         self.store.record(&events)?;
-        self.queue = next;
+        self.queue = Arc::new(next);
         if !events.is_empty() {
             for listener in &self.listeners {
                 listener(&events);

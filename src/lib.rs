@@ -7,7 +7,8 @@
 //!   the kiosk knows, named in their own script; [`content`]: tutorial and screening packs
 //!   (TOML + images), loaded and checked.
 //! - Ports with a real and a simulated side: [`clock`], [`store`] (SQLite), [`printer`].
-//! - [`help_point`]: the queue behind its store — every action is committed before it is shown.
+//! - [`help_point`]: the queue behind its store — every action is committed before it is shown;
+//!   [`owner`]: the one thread that owns it, and the handle everyone else sends commands with.
 //! - [`ui`]: the Slint screens from `ui/*.slint`, wired to the help point.
 //! - [`web`]: the staff console, the "now serving" board and the JSON API (axum on tokio).
 //! - Being a service: [`watchdog`] (sd_notify: ready, alive from the UI thread, stopping) and
@@ -30,6 +31,7 @@ pub mod help_point;
 pub mod languages;
 pub mod lesson;
 pub mod maintenance;
+pub mod owner;
 pub mod print_queue;
 pub mod printed_ticket;
 pub mod printer;

@@ -11,14 +11,13 @@
 //! [`next_run`] is the pure schedule; [`start_nightly`] is the thread that follows it and logs
 //! each run to the journal.
 
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use jiff::civil::{Date, Time};
 use jiff::tz::TimeZone;
 use jiff::{Timestamp, ToSpan, Zoned};
 
-use crate::help_point::HelpPoint;
+use crate::owner::HelpPointHandle;
 use crate::store::{Store, StoreError};
 
 const FIGURES_TABLE: &str = "CREATE TABLE IF NOT EXISTS daily_figure (
@@ -164,12 +163,12 @@ pub fn next_run(now: &Zoned, at: Time) -> Zoned {
 /// Starts the thread that tidies the store every night at `at` (local time in `zone`). It
 /// checks the clock every minute, so a clock set right by NTP after boot is followed.
 pub fn start_nightly(
-    help_point: Arc<Mutex<HelpPoint>>,
+    help_point: HelpPointHandle,
     zone: TimeZone,
     at: Time,
     retention_days: u32,
 ) -> std::io::Result<()> {
-    let now = || -> Timestamp { help_point.lock().unwrap_or_else(|e| e.into_inner()).now() };
+    let now = || -> Timestamp { help_point.now() };
     let first = next_run(&now().to_zoned(zone.clone()), at);
     log::info!(
         "nightly maintenance at {at} ({zone_name}), next {first}",
@@ -177,7 +176,7 @@ pub fn start_nightly(
     );
     let help_point = help_point.clone();
     std::thread::Builder::new().name("maintenance".into()).spawn(move || {
-        let now = || -> Timestamp { help_point.lock().unwrap_or_else(|e| e.into_inner()).now() };
+        let now = || -> Timestamp { help_point.now() };
         let mut next = first;
         loop {
             let left = next.timestamp().duration_since(now());
@@ -187,11 +186,10 @@ pub fn start_nightly(
             }
             let today = now().to_zoned(zone.clone()).date();
             let started = std::time::Instant::now();
-            let result = {
-                let hp = help_point.lock().unwrap_or_else(|e| e.into_inner());
-                tidy(hp.store(), today, retention_days)
-            };
-            match result {
+            // Done by the help point's owner, between other commands; the screens do not wait
+            // for it (they read the published queue).
+            let result = help_point.run(move |hp| tidy(hp.store(), today, retention_days));
+            match result.map_err(|e| e.to_string()).and_then(|r| r.map_err(|e| e.to_string())) {
                 Ok(tidied) => log::info!(
                     "nightly maintenance done in {} ms: {tidied}; store checkpointed",
                     started.elapsed().as_millis()
@@ -206,9 +204,12 @@ pub fn start_nightly(
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use super::*;
     use crate::clock::ManualClock;
     use crate::config::Config;
+    use crate::help_point::HelpPoint;
     use crate::help_point::queue_rules;
     use jiff::SignedDuration;
     use jiff::civil::date;

@@ -6,7 +6,7 @@
 //! parts. It must not start any window; the threads it starts only hand work on.
 
 use std::path::Path;
-use std::sync::{Arc, Mutex, mpsc};
+use std::sync::{Arc, mpsc};
 use std::time::Duration;
 
 use anyhow::Context;
@@ -19,15 +19,36 @@ use crate::speech::{Announcer, AnnouncerOptions, EspeakSpeaker, Reader, Simulate
 
 use crate::config::{self, Config, SerialPrinterSettings};
 use crate::help_point::{HelpPoint, learning_rules, queue_rules};
+use crate::owner::{HelpPointHandle, HelpPointOwner};
 use crate::print_queue::{OnState, PrintQueue};
 use crate::printer::{FilePrinter, PrinterModel, ReopeningSerialPrinter, SerialOptions, Transport};
 use crate::report::clock::KernelClockSync;
 use crate::report::health::Machine;
 use crate::store::{Origin, Store};
-use crate::ui::KioskParts;
 
 /// The store's file name inside the data directory.
 pub const STORE_FILE: &str = "loket.sqlite";
+
+/// What the screens need from the rest of the kiosk.
+pub struct KioskParts {
+    pub config: Arc<Config>,
+    /// How the screens (and anyone else) reach the help point.
+    pub help_point: HelpPointHandle,
+    /// The thread that owns the help point; dropping it finishes its commands and closes the
+    /// store. Kept by whoever runs the kiosk, until the very end.
+    pub owner: HelpPointOwner,
+    /// `None` runs without a printer (the ticket screen then says so).
+    pub printer: Option<PrintQueue>,
+    /// Desk buttons, lamps and the announcer; kept running as long as the kiosk.
+    pub peripherals: Peripherals,
+    /// The logo printed on tickets, if the config has one that could be read.
+    pub logo: Option<crate::printer::Bitmap>,
+    /// Tutorials and screening exercises; `None` when the pack could not be loaded (the kiosk
+    /// then only gives tickets).
+    pub content: Option<Arc<Pack>>,
+    /// Reads lesson instructions aloud.
+    pub reader: Option<crate::speech::Reader>,
+}
 
 /// Opens everything a kiosk needs, as its config says.
 pub fn kiosk_parts(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<KioskParts> {
@@ -44,17 +65,23 @@ pub fn kiosk_parts(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Kios
     store.set_outbox_max(config.report.outbox_max_events);
     let mut help_point = HelpPoint::open(queue_rules(&config), store, clock)?;
     help_point.set_learning_rules(learning_rules(&config));
-    let help_point = Arc::new(Mutex::new(help_point));
+    let owner = HelpPointOwner::start(help_point).context("cannot start the help point's thread")?;
+    let help_point = owner.handle();
     let transport = printer_transport(&config);
     log::info!("printer: {}", transport.describe());
     let states = help_point.clone();
     let on_state: OnState = Box::new(move |state, detail| {
-        let mut help_point = states.lock().unwrap_or_else(|e| e.into_inner());
-        match help_point.device_state_changed("printer", state, detail) {
-            Ok(true) if state == "ready" => log::info!("printer: ready"),
-            Ok(true) => log::warn!("printer: {state}: {detail}"),
-            Ok(false) => {}
-            Err(e) => log::error!("printer state {state} not stored: {e}"),
+        let (state, detail) = (state.to_owned(), detail.to_owned());
+        let sent = states.send(move |help_point| {
+            match help_point.device_state_changed("printer", &state, &detail) {
+                Ok(true) if state == "ready" => log::info!("printer: ready"),
+                Ok(true) => log::warn!("printer: {state}: {detail}"),
+                Ok(false) => {}
+                Err(e) => log::error!("printer state {state} not stored: {e}"),
+            }
+        });
+        if sent.is_err() {
+            log::warn!("printer state not stored: the help point has stopped");
         }
     });
     let printer = Some(PrintQueue::start(transport, on_state));
@@ -93,7 +120,16 @@ pub fn kiosk_parts(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Kios
             None
         }
     });
-    Ok(KioskParts { config: Arc::new(config), help_point, printer, peripherals, logo, content, reader })
+    Ok(KioskParts {
+        config: Arc::new(config),
+        help_point,
+        owner,
+        printer,
+        peripherals,
+        logo,
+        content,
+        reader,
+    })
 }
 
 /// Loads the content pack of `learning.content_dir`. A broken or missing pack is logged with
@@ -148,7 +184,7 @@ impl Peripherals {
 /// Announces every call (and recall) by voice: the local language, then the visitor's.
 fn start_announcer(
     config: &Config,
-    help_point: &Arc<Mutex<HelpPoint>>,
+    help_point: &HelpPointHandle,
     speaker: Box<dyn Speaker>,
 ) -> Option<Arc<Announcer>> {
     let announcer = match Announcer::start(speaker, AnnouncerOptions::new(config.site.local_language.clone()))
@@ -161,7 +197,7 @@ fn start_announcer(
     };
     let desks: Vec<(String, String)> = config.desks.iter().map(|d| (d.id.clone(), d.name.clone())).collect();
     let speaking = announcer.clone();
-    lock(help_point).listen(Box::new(move |events| {
+    let subscribed = help_point.subscribe(Box::new(move |events| {
         for event in events {
             if let EventKind::TicketCalled { ticket, desk } | EventKind::TicketRecalled { ticket, desk } =
                 &event.kind
@@ -171,11 +207,14 @@ fn start_announcer(
             }
         }
     }));
+    if subscribed.is_err() {
+        log::error!("calls will not be announced: the help point has stopped");
+    }
     Some(announcer)
 }
 
 /// Reads the desks' call buttons, if any are wired; a press calls that desk's next visitor.
-fn start_desk_buttons(config: &Config, help_point: &Arc<Mutex<HelpPoint>>) -> Option<GpioButtons> {
+fn start_desk_buttons(config: &Config, help_point: &HelpPointHandle) -> Option<GpioButtons> {
     let buttons: Vec<(String, u8)> =
         config.desks.iter().filter_map(|d| d.button_gpio.map(|pin| (d.id.clone(), pin))).collect();
     if buttons.is_empty() {
@@ -198,9 +237,11 @@ fn start_desk_buttons(config: &Config, help_point: &Arc<Mutex<HelpPoint>>) -> Op
     let help_point = help_point.clone();
     let spawned = std::thread::Builder::new().name("desk buttons".into()).spawn(move || {
         for press in presses {
-            match lock(&help_point).call_next(&press.desk) {
-                Ok(_) => log::info!("{}: button called the next visitor", press.desk),
-                Err(e) => log::info!("{}: button pressed: {e}", press.desk),
+            let desk = press.desk.clone();
+            match help_point.run(move |hp| hp.call_next(&desk)) {
+                Ok(Ok(_)) => log::info!("{}: button called the next visitor", press.desk),
+                Ok(Err(e)) => log::info!("{}: button pressed: {e}", press.desk),
+                Err(e) => log::warn!("{}: button pressed: {e}", press.desk),
             }
         }
     });
@@ -212,7 +253,7 @@ fn start_desk_buttons(config: &Config, help_point: &Arc<Mutex<HelpPoint>>) -> Op
 }
 
 /// Lights each desk's lamp while it has a called visitor, if lamps are wired.
-fn start_desk_lamps(config: &Config, help_point: &Arc<Mutex<HelpPoint>>) {
+fn start_desk_lamps(config: &Config, help_point: &HelpPointHandle) {
     let leds: Vec<(String, u8)> =
         config.desks.iter().filter_map(|d| d.led_gpio.map(|pin| (d.id.clone(), pin))).collect();
     if leds.is_empty() {
@@ -226,17 +267,24 @@ fn start_desk_lamps(config: &Config, help_point: &Arc<Mutex<HelpPoint>>) {
             return;
         }
     };
-    // The listener runs under the help point's lock: it only signals; the lamp thread looks.
+    // The listener runs on the help point's thread: it only signals; the lamp thread looks at
+    // the published queue.
     let (changed, changes) = mpsc::channel::<()>();
-    lock(help_point).listen(Box::new(move |_| {
-        let _ = changed.send(());
-    }));
+    if help_point
+        .subscribe(Box::new(move |_| {
+            let _ = changed.send(());
+        }))
+        .is_err()
+    {
+        log::error!("desk lamps cannot be used: the help point has stopped");
+        return;
+    }
     let help_point = help_point.clone();
     let started = std::thread::Builder::new().name("desk lamps".into()).spawn(move || {
         loop {
             let busy: Vec<bool> = {
-                let hp = lock(&help_point);
-                desks.iter().map(|d| hp.queue().current_ticket(d).is_some()).collect()
+                let queue = help_point.queue();
+                desks.iter().map(|d| queue.current_ticket(d).is_some()).collect()
             };
             for (desk, on) in desks.iter().zip(busy) {
                 lamps.set(desk, on);
@@ -250,10 +298,6 @@ fn start_desk_lamps(config: &Config, help_point: &Arc<Mutex<HelpPoint>>) {
     if let Err(e) = started {
         log::error!("desk lamps cannot be used: {e}");
     }
-}
-
-fn lock(help_point: &Mutex<HelpPoint>) -> std::sync::MutexGuard<'_, HelpPoint> {
-    help_point.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// The printer the config asks for: the simulated one (files) or the thermal printer on a
@@ -318,8 +362,8 @@ mod tests {
         config.speech = config::Speech::Simulated;
         let clock = Arc::new(ManualClock::new("2026-11-30T09:00:00Z".parse().unwrap()));
         let parts = kiosk_parts(config, clock).unwrap();
-        lock(&parts.help_point).take_ticket("email", "ar").unwrap();
-        lock(&parts.help_point).call_next("desk-1").unwrap();
+        parts.help_point.run(|hp| hp.take_ticket("email", "ar")).unwrap().unwrap();
+        parts.help_point.run(|hp| hp.call_next("desk-1")).unwrap().unwrap();
         let said = (0..200)
             .map(|_| {
                 std::thread::sleep(Duration::from_millis(10));

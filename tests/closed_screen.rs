@@ -50,7 +50,8 @@ fn saturday_kiosk(dir: &Path) -> (AppWindow, Kiosk, Arc<ManualClock>, SimulatedB
     let parts = loket::setup::kiosk_parts(config, clock.clone()).unwrap();
     let window = AppWindow::new().unwrap();
     let backlight = SimulatedBacklight::default();
-    let kiosk = Kiosk::wire_with_backlight(&window, parts, Box::new(backlight.clone()));
+    let manual = Some(loket::ui::inbox::ManualUiThread::default());
+    let kiosk = Kiosk::wire_with(&window, parts, Box::new(backlight.clone()), manual);
     (window, kiosk, clock, backlight)
 }
 

@@ -42,27 +42,31 @@ fn busy_kiosk(dir: &Path) -> (AppWindow, Kiosk) {
     config.speech = loket::config::Speech::Simulated;
     let clock = Arc::new(ManualClock::new("2026-11-30T09:00:00Z".parse().unwrap()));
     let parts = loket::setup::kiosk_parts(config, clock.clone()).unwrap();
-    {
-        let mut hp = parts.help_point.lock().unwrap();
-        for (service, lang) in [
-            ("email", "ar"),
-            ("tablet", "uk"),
-            ("email", "nl"),
-            ("appointment", "fr"),
-            ("smartphone", "ti"),
-            ("email", "prs"),
-            ("tablet", "so"),
-        ] {
-            hp.take_ticket(service, lang).unwrap();
-            clock.advance(SignedDuration::from_mins(3));
-        }
-        hp.call_next("desk-1").unwrap();
-        hp.call_next("desk-2").unwrap();
-        clock.advance(SignedDuration::from_mins(4));
-        hp.call_next("desk-1").unwrap();
-    }
+    let advance = clock.clone();
+    parts
+        .help_point
+        .run(move |hp| {
+            let clock = advance;
+            for (service, lang) in [
+                ("email", "ar"),
+                ("tablet", "uk"),
+                ("email", "nl"),
+                ("appointment", "fr"),
+                ("smartphone", "ti"),
+                ("email", "prs"),
+                ("tablet", "so"),
+            ] {
+                hp.take_ticket(service, lang).unwrap();
+                clock.advance(SignedDuration::from_mins(3));
+            }
+            hp.call_next("desk-1").unwrap();
+            hp.call_next("desk-2").unwrap();
+            clock.advance(SignedDuration::from_mins(4));
+            hp.call_next("desk-1").unwrap();
+        })
+        .unwrap();
     let window = AppWindow::new().unwrap();
-    let kiosk = Kiosk::wire(&window, parts);
+    let kiosk = Kiosk::wire_without_event_loop(&window, parts);
     (window, kiosk)
 }
 
@@ -110,12 +114,15 @@ fn every_screen_in_dutch_and_arabic_at_three_sizes() {
             tap(&window, &loket_text(lang, "Yes, I need more time"));
 
             tap(&window, email);
+            // What the visitor sees until the help point has stored the ticket.
+            common::ui::snapshot(&window, &name("services-ticket-being-made"), size);
+            _kiosk.catch_up();
             assert_eq!(window.global::<KioskAdapter>().get_screen(), loket::Screen::Ticket);
             window.global::<TicketAdapter>().set_print_state(PrintState::Printed);
             common::ui::snapshot(&window, &name("ticket"), size);
             window.global::<TicketAdapter>().set_print_state(PrintState::Failed);
             common::ui::snapshot(&window, &name("ticket-printer-failed"), size);
-            written += 6;
+            written += 7;
         }
     }
     eprintln!("{written} screenshots in {}", out.display());

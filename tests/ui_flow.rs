@@ -15,7 +15,7 @@ struct Running {
     window: AppWindow,
     _kiosk: Kiosk,
     parts_dir: tempfile::TempDir,
-    help_point: Arc<std::sync::Mutex<loket::help_point::HelpPoint>>,
+    help_point: loket::owner::HelpPointHandle,
 }
 
 fn start() -> Running {
@@ -27,7 +27,7 @@ fn start() -> Running {
     let parts = loket::setup::kiosk_parts(config, clock).unwrap();
     let help_point = parts.help_point.clone();
     let window = AppWindow::new().unwrap();
-    let kiosk = Kiosk::wire(&window, parts);
+    let kiosk = Kiosk::wire_without_event_loop(&window, parts);
     Running { window, _kiosk: kiosk, parts_dir: dir, help_point }
 }
 
@@ -40,13 +40,13 @@ fn tap(window: &AppWindow, label: &str) {
 }
 
 /// Waits (in real time) until the printer thread has answered and the screen has heard it.
-fn wait_for_the_printer(window: &AppWindow) {
+fn wait_for_the_printer(k: &Running) {
     for _ in 0..500 {
-        if window.global::<TicketAdapter>().get_print_state() != loket::PrintState::Printing {
+        k._kiosk.catch_up();
+        if k.window.global::<TicketAdapter>().get_print_state() != loket::PrintState::Printing {
             return;
         }
         std::thread::sleep(Duration::from_millis(10));
-        i_slint_backend_testing::mock_elapsed_time(Duration::from_millis(1));
     }
     panic!("the printer did not answer within 5 s");
 }
@@ -70,12 +70,19 @@ fn a_visitor_takes_a_ticket_in_arabic_and_it_is_stored_with_the_language() {
     assert!(w.global::<Locale>().get_rtl(), "Arabic screens are mirrored");
     // The service names are shown in Arabic, and the back button's label is translated.
     tap(w, "البريد الإلكتروني");
+    // At once: the tap is answered ("your ticket is being made") while the help point stores it.
+    assert!(w.global::<loket::ServicesAdapter>().get_busy(), "the tap is answered at once");
+    assert_eq!(w.global::<KioskAdapter>().get_screen(), Screen::Services);
+    tap(w, "البريد الإلكتروني");
+    k._kiosk.catch_up();
 
     assert_eq!(w.global::<KioskAdapter>().get_screen(), Screen::Ticket, "two taps to a ticket");
+    assert!(!w.global::<loket::ServicesAdapter>().get_busy());
     let code = w.global::<TicketAdapter>().get_code().to_string();
     assert_eq!(code, "E-001");
-    let hp = k.help_point.lock().unwrap();
-    let stored: Vec<_> = hp.queue().tickets().collect();
+    let hp = k.help_point.queue();
+    let stored: Vec<_> = hp.tickets().collect();
+    assert_eq!(stored.len(), 1, "a second tap while busy takes no second ticket");
     assert_eq!(stored.len(), 1);
     assert_eq!((stored[0].code(), stored[0].language.as_str()), (code.clone(), "ar"));
     drop(hp);
@@ -120,7 +127,8 @@ fn idle_on_the_services_screen_asks_then_returns_to_welcome() {
     // …and without an answer the kiosk goes back to welcome.
     wait(idle + countdown);
     assert_eq!(w.global::<KioskAdapter>().get_screen(), Screen::Welcome);
-    assert_eq!(k.help_point.lock().unwrap().queue().tickets().count(), 0, "no ticket was taken");
+    k._kiosk.catch_up();
+    assert_eq!(k.help_point.queue().tickets().count(), 0, "no ticket was taken");
 }
 
 #[test]
@@ -132,9 +140,10 @@ fn the_ticket_screen_counts_down_and_more_time_keeps_it() {
 
     tap(w, "Nederlands");
     tap(w, "E-mail");
+    k._kiosk.catch_up();
     let ticket = w.global::<TicketAdapter>();
     assert_eq!(ticket.get_seconds_left(), shown);
-    wait_for_the_printer(w);
+    wait_for_the_printer(&k);
     assert_eq!(ticket.get_print_state(), loket::PrintState::Printed);
     wait(5);
     assert_eq!(ticket.get_seconds_left(), shown - 5);
@@ -151,12 +160,14 @@ fn a_desk_key_calls_the_next_ticket_into_the_now_serving_strip() {
     let w = &k.window;
     tap(w, "English");
     tap(w, "E-mail");
+    k._kiosk.catch_up();
     tap(w, "Done");
     // F1 on the keyboard stands in for desk 1's call button.
     w.window()
         .dispatch_event(slint::platform::WindowEvent::KeyPressed { text: slint::platform::Key::F1.into() });
     w.window()
         .dispatch_event(slint::platform::WindowEvent::KeyReleased { text: slint::platform::Key::F1.into() });
+    k._kiosk.catch_up();
     let calls: Vec<_> = ElementHandle::find_by_accessible_label(w, "Ticket E-001 naar Balie 1").collect();
     assert_eq!(calls.len(), 1, "the strip shows the call in the local language on the welcome screen");
 }
@@ -191,16 +202,17 @@ fn a_missing_printer_asks_the_visitor_to_remember_the_number_and_is_recorded() {
     let parts = loket::setup::kiosk_parts(config, clock).unwrap();
     let help_point = parts.help_point.clone();
     let window = AppWindow::new().unwrap();
-    let _kiosk = Kiosk::wire(&window, parts);
+    let kiosk = Kiosk::wire_without_event_loop(&window, parts);
 
     tap(&window, "Français");
     tap(&window, "E-mail");
+    kiosk.catch_up();
     let ticket = window.global::<TicketAdapter>();
     let shown = ticket.get_seconds_left();
-    // The printer thread reports back; the kiosk picks it up on its next tick.
+    // The printer thread reports back; the news reaches the screen through the UI thread.
     let mut failed = false;
     for _ in 0..400 {
-        i_slint_backend_testing::mock_elapsed_time(Duration::from_millis(250));
+        kiosk.catch_up();
         if ticket.get_print_state() == loket::PrintState::Failed {
             failed = true;
             break;
@@ -221,25 +233,26 @@ fn a_missing_printer_asks_the_visitor_to_remember_the_number_and_is_recorded() {
     .collect();
     assert_eq!(remember.len(), 1, "the printer message is in French");
     assert_eq!(window.global::<KioskAdapter>().get_screen(), Screen::Ticket);
-    let state = help_point.lock().unwrap().store().device_state("printer").unwrap();
+    let state = help_point.run(|hp| hp.store().device_state("printer")).unwrap().unwrap();
     assert_eq!(state.map(|s| s.0).as_deref(), Some("not_answering"));
-    assert_eq!(help_point.lock().unwrap().queue().tickets().count(), 1, "the ticket is valid all the same");
+    assert_eq!(help_point.queue().tickets().count(), 1, "the ticket is valid all the same");
 }
 
 #[test]
-fn a_call_from_elsewhere_shows_in_the_strip_at_the_next_tick_and_stands_out() {
+fn a_call_from_elsewhere_shows_in_the_strip_as_soon_as_the_ui_thread_hears_it_and_stands_out() {
     i_slint_backend_testing::init_no_event_loop();
     let k = start();
     let w = &k.window;
     tap(w, "English");
     tap(w, "E-mail");
+    k._kiosk.catch_up();
     tap(w, "Done");
     // The staff console calls from another thread.
     let help_point = k.help_point.clone();
-    std::thread::spawn(move || help_point.lock().unwrap().call_next("desk-1").unwrap()).join().unwrap();
+    std::thread::spawn(move || help_point.run(|hp| hp.call_next("desk-1")).unwrap().unwrap()).join().unwrap();
     let strip = || ElementHandle::find_by_accessible_label(w, "Ticket E-001 naar Balie 1").count();
-    assert_eq!(strip(), 0, "not before the screen's next tick");
-    wait(1);
+    assert_eq!(strip(), 0, "not before the news is handed to the UI thread");
+    assert!(k._kiosk.catch_up() >= 1, "the queue changed (and perhaps the printer answered)");
     assert_eq!(strip(), 1);
     assert!(w.global::<loket::NowServingAdapter>().get_fresh(), "the new call stands out");
     wait(5);

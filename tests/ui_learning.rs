@@ -4,13 +4,12 @@
 //! repository's own content pack is used, and the results are read back from the SQLite store.
 
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use loket::clock::ManualClock;
 use loket::config::Config;
 use loket::content::{Pack, StepKind};
-use loket::help_point::HelpPoint;
 use loket::screening::Level;
 use loket::ui::Kiosk;
 use loket::{AppWindow, Feedback, KioskAdapter, LessonAdapter, LessonDoneAdapter, Screen};
@@ -23,7 +22,7 @@ struct Running {
     window: AppWindow,
     kiosk: Kiosk,
     dir: tempfile::TempDir,
-    help_point: Arc<Mutex<HelpPoint>>,
+    help_point: loket::owner::HelpPointHandle,
 }
 
 fn start() -> Running {
@@ -37,7 +36,7 @@ fn start() -> Running {
     let help_point = parts.help_point.clone();
     let window = AppWindow::new().unwrap();
     window.window().set_size(slint::PhysicalSize::new(800, 480));
-    let kiosk = Kiosk::wire(&window, parts);
+    let kiosk = Kiosk::wire_without_event_loop(&window, parts);
     window.show().unwrap();
     Running { window, kiosk, dir, help_point }
 }
@@ -129,6 +128,7 @@ fn a_learner_completes_a_tutorial_in_french_with_hints_after_wrong_taps() {
     let done = k.window.global::<LessonDoneAdapter>();
     assert!(!done.get_screening());
     assert_eq!(done.get_title().as_str(), tutorial.strings["fr"].title);
+    k.kiosk.catch_up();
 
     let (completed, language, steps_done, steps_total, hints, wrong): (bool, String, u32, u32, u32, u32) = db(k.dir.path())
         .query_row(
@@ -218,7 +218,9 @@ fn a_learner_does_the_screening_with_a_mix_of_right_wrong_and_risky_taps() {
     }
     assert_eq!(screen(&k.window), Screen::LessonDone);
     let done = k.window.global::<LessonDoneAdapter>();
-    assert!(done.get_screening() && !done.get_not_stored());
+    assert!(done.get_saving() && done.get_code().is_empty(), "the end screen at once, the code follows");
+    k.kiosk.catch_up();
+    assert!(done.get_screening() && !done.get_not_stored() && !done.get_saving());
     let code = done.get_code().to_string();
     assert_eq!(code.len(), 7, "{code}");
 
@@ -238,7 +240,9 @@ fn a_learner_does_the_screening_with_a_mix_of_right_wrong_and_risky_taps() {
     assert!(done.get_suggestions().row_count() > 0, "tutorials are suggested for what to practise");
 
     // Staff find the details behind the code.
-    let detail = k.help_point.lock().unwrap().store().screening_by_code(&code).unwrap().unwrap();
+    let by_code = code.clone();
+    let detail =
+        k.help_point.run(move |hp| hp.store().screening_by_code(&by_code)).unwrap().unwrap().unwrap();
     assert!(detail.finished);
     assert_eq!(detail.language, "ar");
     let level = |id: &str| detail.items.iter().find(|(r, _)| r.item_id == id).unwrap().1;
@@ -271,6 +275,7 @@ fn a_learner_who_walks_away_is_asked_then_the_kiosk_starts_over_and_keeps_the_pa
     assert!(k.window.global::<loket::StillThereAdapter>().get_shown(), "are you still there?");
     wait(Config::sample().kiosk.countdown_seconds as u64 + 1);
     assert_eq!(screen(&k.window), Screen::Welcome);
+    k.kiosk.catch_up();
     let (finished, items): (bool, u32) = db(k.dir.path())
         .query_row(
             "SELECT finished, (SELECT count(*) FROM screening_item WHERE screening = screening.id) FROM screening",

@@ -3,13 +3,14 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use jiff::SignedDuration;
 use loket::clock::ManualClock;
 use loket::config::{ApiToken, Config};
 use loket::help_point::{HelpPoint, queue_rules};
+use loket::owner::{HelpPointHandle, HelpPointOwner};
 use loket::store::Store;
 use loket::web::{Access, ROUTES, WebState};
 use reqwest::{Method, StatusCode};
@@ -19,7 +20,7 @@ struct Server {
     base: String,
     http: reqwest::Client,
     token: String,
-    help_point: Arc<Mutex<HelpPoint>>,
+    help_point: HelpPointHandle,
     clock: Arc<ManualClock>,
     _web: common::web::WebServer,
 }
@@ -51,7 +52,8 @@ async fn start() -> Server {
 impl Server {
     /// A visitor takes a ticket at the kiosk; returns its id.
     fn take(&self, service: &str) -> i64 {
-        self.help_point.lock().unwrap().take_ticket(service, "nl").unwrap().ticket.id.0
+        let service = service.to_owned();
+        self.help_point.run(move |hp| hp.take_ticket(&service, "nl")).unwrap().unwrap().ticket.id.0
     }
 
     async fn sign_in(&self, id: &'static str) -> Desk {
@@ -372,7 +374,8 @@ async fn a_desk_cannot_act_for_another_desk_and_needs_its_csrf_token() {
     let ticket = s.http.post(format!("{}/api/v1/tickets", s.base)).header("cookie", &desk_1.cookie);
     let ticket = ticket.json(&json!({ "service": "email", "language": "nl" })).send().await.unwrap();
     assert_eq!(ticket.status(), StatusCode::FORBIDDEN);
-    assert!(!s.help_point.lock().unwrap().queue().is_paused("desk-1"), "nothing happened");
+    s.help_point.sync().unwrap();
+    assert!(!s.help_point.queue().is_paused("desk-1"), "nothing happened");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -509,7 +512,8 @@ async fn the_server_stops_promptly_with_boards_connected() {
     let config = Config::sample();
     let clock = Arc::new(ManualClock::new("2026-11-30T09:30:00Z".parse().unwrap()));
     let store = Store::open(&dir.path().join("loket.sqlite")).unwrap();
-    let help_point = Arc::new(Mutex::new(HelpPoint::open(queue_rules(&config), store, clock).unwrap()));
+    let owner = HelpPointOwner::start(HelpPoint::open(queue_rules(&config), store, clock).unwrap()).unwrap();
+    let help_point = owner.handle();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -567,7 +571,7 @@ async fn a_desk_that_signed_out_hears_no_more_changes() {
     let signed_out = s.as_desk(&desk, Method::DELETE, "/api/v1/session").send().await.unwrap();
     assert_eq!(signed_out.status(), StatusCode::NO_CONTENT);
     // Another client calls the visitor; the signed-out stream ends instead of telling it.
-    s.help_point.lock().unwrap().call_next("desk-1").unwrap();
+    s.help_point.run(|hp| hp.call_next("desk-1")).unwrap().unwrap();
     let mut seen = String::new();
     let ended = tokio::time::timeout(Duration::from_secs(2), async {
         while let Ok(Some(chunk)) = events.chunk().await {
@@ -588,12 +592,12 @@ async fn an_action_on_the_visitor_the_desk_no_longer_serves_changes_nothing() {
     let (_, body) = s.act(&desk, "call-next", json!({})).await;
     assert_eq!(body["called"]["id"], first);
     // The desk's button moves on to the second visitor while the console still shows the first.
-    s.help_point.lock().unwrap().call_next("desk-1").unwrap();
+    s.help_point.run(|hp| hp.call_next("desk-1")).unwrap().unwrap();
     for action in ["no-show", "recall", "served"] {
         let (status, body) = s.act(&desk, action, json!({ "ticket": first })).await;
         assert_eq!(status, StatusCode::CONFLICT, "{action}: {body}");
     }
-    let current = s.help_point.lock().unwrap().queue().current_ticket("desk-1").unwrap().clone();
+    let current = s.help_point.queue().current_ticket("desk-1").unwrap().clone();
     assert_eq!((current.id.0, current.recalls), (second, 0), "nothing happened to the second visitor");
     let (status, _) = s.act(&desk, "no-show", json!({ "ticket": second })).await;
     assert_eq!(status, StatusCode::OK);
@@ -621,8 +625,7 @@ fn record_screening(server: &Server) -> loket::screening::ScreeningRecord {
         steps,
         duration_ms: 65_000,
     };
-    let mut hp = server.help_point.lock().unwrap();
-    let now = hp.now();
+    let now = server.help_point.now();
     let run = ScreeningRun {
         language: "ar".into(),
         started_at: now.checked_sub(SignedDuration::from_mins(6)).unwrap(),
@@ -635,7 +638,7 @@ fn record_screening(server: &Server) -> loket::screening::ScreeningRecord {
             item("x08-search-ad", &["1.1", "1.2"], ItemEnding::NotReached, vec![]),
         ],
     };
-    hp.record_screening(run).unwrap()
+    server.help_point.run(move |hp| hp.record_screening(run)).unwrap().unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -714,9 +717,8 @@ async fn todays_figures_count_screenings_and_tutorials() {
     );
     record_screening(&s);
     {
-        let mut hp = s.help_point.lock().unwrap();
-        let now = hp.now();
-        hp.record_tutorial(loket::screening::TutorialRun {
+        let now = s.help_point.now();
+        let run = loket::screening::TutorialRun {
             tutorial_id: "t02-email".into(),
             version: 1,
             digcomp: vec!["2.1".into()],
@@ -728,8 +730,8 @@ async fn todays_figures_count_screenings_and_tutorials() {
             steps_total: 6,
             hints: 0,
             wrong_taps: 0,
-        })
-        .unwrap();
+        };
+        s.help_point.run(move |hp| hp.record_tutorial(run)).unwrap().unwrap();
     }
     let figures = s.view(&desk).await["figures"].clone();
     assert_eq!(

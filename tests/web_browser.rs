@@ -25,7 +25,8 @@ async fn start_server() -> Server {
 
 impl Server {
     fn take(&self, service: &str, language: &str) -> String {
-        self.help_point.lock().unwrap().take_ticket(service, language).unwrap().ticket.code()
+        let (service, language) = (service.to_owned(), language.to_owned());
+        self.help_point.run(move |hp| hp.take_ticket(&service, &language)).unwrap().unwrap().ticket.code()
     }
 
     /// A screening finished at the kiosk just now: the warm-up alone, the mail with a hint, a
@@ -50,8 +51,7 @@ impl Server {
             steps,
             duration_ms,
         };
-        let mut hp = self.help_point.lock().unwrap();
-        let now = hp.now();
+        let now = self.help_point.now();
         let run = ScreeningRun {
             language: "ar".into(),
             started_at: now.checked_sub(SignedDuration::from_mins(9)).unwrap(),
@@ -65,7 +65,7 @@ impl Server {
                 item("x08-search-ad", &["1.1", "1.2"], vec![], 0),
             ],
         };
-        hp.record_screening(run).unwrap().code
+        self.help_point.run(move |hp| hp.record_screening(run)).unwrap().unwrap().code
     }
 }
 

@@ -28,10 +28,11 @@ pub(super) fn connect(window: &AppWindow, shared: &Rc<Shared>) {
 /// Time passed: opens or closes the kiosk, goes dark, and turns the message's language.
 pub(super) fn tick(shared: &Shared, elapsed: Duration) {
     let (open, queue_empty) = {
-        let hp = shared.help_point();
-        let now = hp.now().to_zoned(shared.config.site.timezone.clone()).datetime();
+        let now = shared.help_point.now().to_zoned(shared.config.site.timezone.clone()).datetime();
         let open = shared.config.hours.is_open(now);
-        let queue_empty = !hp
+        // The queue as last committed: reading it never waits for the help point.
+        let queue_empty = !shared
+            .help_point
             .queue()
             .tickets()
             .any(|t| matches!(t.state, TicketState::Waiting | TicketState::Called { .. }));
@@ -76,7 +77,7 @@ pub(super) fn language(shared: &Shared) -> String {
 pub(super) fn fill(window: &AppWindow, shared: &Shared) {
     let shown = shared.after_hours.borrow().shown();
     let adapter = window.global::<ClosedAdapter>();
-    let now = shared.help_point().now().to_zoned(shared.config.site.timezone.clone()).datetime();
+    let now = shared.help_point.now().to_zoned(shared.config.site.timezone.clone()).datetime();
     match shared.config.hours.next_opening(now) {
         Some(next) => {
             let (on, at) = next_opening_words(now, next);

@@ -261,11 +261,16 @@ fn stop(shared: &Shared) {
             let run = ScreeningRun {
                 language,
                 started_at,
-                ended_at: shared.help_point().now(),
+                ended_at: shared.help_point.now(),
                 finished: false,
                 items,
             };
-            if let Err(e) = shared.help_point().record_screening(run) {
+            let sent = shared.help_point.send(move |hp| {
+                if let Err(e) = hp.record_screening(run) {
+                    log::error!("a screening that was left could not be stored: {e}");
+                }
+            });
+            if let Err(e) = sent {
                 log::error!("a screening that was left could not be stored: {e}");
             }
         }
@@ -306,7 +311,7 @@ fn start_tutorial(shared: &Rc<Shared>, id: &str) {
     };
     stop(shared);
     let lesson = Lesson::start(Arc::new(activity.clone()), Mode::Tutorial, shared.learning.now());
-    let started_at = shared.help_point().now();
+    let started_at = shared.help_point.now();
     *shared.learning.run.borrow_mut() =
         Some(Run::Tutorial { lesson, language: shared.language(), started_at });
     shared.learning.feedback_left.set(Duration::ZERO);
@@ -323,7 +328,7 @@ fn start_screening(shared: &Rc<Shared>) {
         return;
     };
     stop(shared);
-    let started_at = shared.help_point().now();
+    let started_at = shared.help_point.now();
     *shared.learning.run.borrow_mut() =
         Some(Run::Screening { screening, language: shared.language(), started_at });
     shared.learning.feedback_left.set(Duration::ZERO);
@@ -406,61 +411,90 @@ fn finish(shared: &Rc<Shared>, run: Run) {
             let run = ScreeningRun {
                 language: language.clone(),
                 started_at,
-                ended_at: shared.help_point().now(),
+                ended_at: shared.help_point.now(),
                 finished: true,
                 items: items.clone(),
             };
-            let recorded = shared.help_point().record_screening(run);
+            let (language_shown, items_shown) = (language.clone(), items.clone());
+            // Shown at once, the code when the help point has stored the result.
             done.set_screening(true);
-            let pack = shared.learning.pack.clone();
-            let exercise = |id: &str| pack.as_ref().and_then(|p| p.screening.iter().find(|a| a.id == id));
-            let named = |level_ok: fn(Level) -> bool, levels: &[(String, Level)]| -> Vec<TutorialTile> {
-                levels
-                    .iter()
-                    .filter(|(_, level)| level_ok(*level))
-                    .filter_map(|(id, _)| exercise(id).map(|a| tile(shared, a, &language)))
-                    .collect()
-            };
-            match recorded {
-                Ok(record) => {
-                    done.set_not_stored(false);
-                    done.set_code(record.code.as_str().into());
-                    let already = named(|l| l == Level::OnOwn, &record.items);
-                    let practise = named(|l| l != Level::OnOwn, &record.items);
-                    done.set_can_already(ModelRc::new(VecModel::from(already)));
-                    done.set_practise(ModelRc::new(VecModel::from(practise)));
-                    let to_practise: Vec<&str> = record
-                        .competences
-                        .iter()
-                        .filter(|(_, level)| *level != Level::OnOwn)
-                        .map(|(code, _)| code.as_str())
-                        .collect();
-                    let suggestions: Vec<TutorialTile> = pack
-                        .iter()
-                        .flat_map(|p| &p.tutorials)
-                        .filter(|t| t.digcomp.iter().any(|c| to_practise.contains(&c.as_str())))
-                        .take(SUGGESTIONS)
-                        .map(|t| tile(shared, t, &language))
-                        .collect();
-                    done.set_suggestions(ModelRc::new(VecModel::from(suggestions)));
-                }
-                Err(e) => {
-                    log::error!("a finished screening could not be stored: {e}");
-                    done.set_not_stored(true);
-                    done.set_code(SharedString::new());
-                    let finished = items.iter().filter(|i| i.ending == ItemEnding::Completed);
-                    let titles: Vec<TutorialTile> = finished
-                        .filter_map(|i| exercise(&i.item_id).map(|a| tile(shared, a, &language)))
-                        .collect();
-                    done.set_can_already(ModelRc::new(VecModel::from(titles)));
-                    done.set_practise(ModelRc::default());
-                    done.set_suggestions(ModelRc::default());
-                }
+            done.set_saving(true);
+            done.set_not_stored(false);
+            done.set_code(SharedString::new());
+            done.set_can_already(ModelRc::default());
+            done.set_practise(ModelRc::default());
+            done.set_suggestions(ModelRc::default());
+            let inbox = shared.inbox.borrow().clone();
+            let sent = inbox.ok_or(crate::owner::Stopped).and_then(|inbox| {
+                shared.help_point.then(
+                    move |hp| hp.record_screening(run).map_err(|e| e.to_string()),
+                    move |record| inbox.post(super::News::ScreeningRecorded { language, items, record }),
+                )
+            });
+            if let Err(e) = sent {
+                screening_recorded(&window, shared, &language_shown, &items_shown, Err(e.to_string()));
             }
         }
     }
     shared.visit.borrow_mut().go_to(VisitScreen::LessonDone);
     shared.show();
+}
+
+/// The help point stored a finished screening (or could not): fill the end screen with the
+/// result code and what the learner can already do and may practise.
+pub(super) fn screening_recorded(
+    window: &AppWindow,
+    shared: &Shared,
+    language: &str,
+    items: &[crate::screening::ItemResult],
+    recorded: Result<crate::screening::ScreeningRecord, String>,
+) {
+    let done = window.global::<LessonDoneAdapter>();
+    done.set_saving(false);
+    let pack = shared.learning.pack.clone();
+    let exercise = |id: &str| pack.as_ref().and_then(|p| p.screening.iter().find(|a| a.id == id));
+    let named = |level_ok: fn(Level) -> bool, levels: &[(String, Level)]| -> Vec<TutorialTile> {
+        levels
+            .iter()
+            .filter(|(_, level)| level_ok(*level))
+            .filter_map(|(id, _)| exercise(id).map(|a| tile(shared, a, language)))
+            .collect()
+    };
+    match recorded {
+        Ok(record) => {
+            done.set_not_stored(false);
+            done.set_code(record.code.as_str().into());
+            let already = named(|l| l == Level::OnOwn, &record.items);
+            let practise = named(|l| l != Level::OnOwn, &record.items);
+            done.set_can_already(ModelRc::new(VecModel::from(already)));
+            done.set_practise(ModelRc::new(VecModel::from(practise)));
+            let to_practise: Vec<&str> = record
+                .competences
+                .iter()
+                .filter(|(_, level)| *level != Level::OnOwn)
+                .map(|(code, _)| code.as_str())
+                .collect();
+            let suggestions: Vec<TutorialTile> = pack
+                .iter()
+                .flat_map(|p| &p.tutorials)
+                .filter(|t| t.digcomp.iter().any(|c| to_practise.contains(&c.as_str())))
+                .take(SUGGESTIONS)
+                .map(|t| tile(shared, t, language))
+                .collect();
+            done.set_suggestions(ModelRc::new(VecModel::from(suggestions)));
+        }
+        Err(e) => {
+            log::error!("a finished screening could not be stored: {e}");
+            done.set_not_stored(true);
+            done.set_code(SharedString::new());
+            let finished = items.iter().filter(|i| i.ending == ItemEnding::Completed);
+            let titles: Vec<TutorialTile> =
+                finished.filter_map(|i| exercise(&i.item_id).map(|a| tile(shared, a, language))).collect();
+            done.set_can_already(ModelRc::new(VecModel::from(titles)));
+            done.set_practise(ModelRc::default());
+            done.set_suggestions(ModelRc::default());
+        }
+    }
 }
 
 fn record_tutorial(
@@ -478,14 +512,20 @@ fn record_tutorial(
         digcomp: activity.digcomp.clone(),
         language,
         started_at,
-        ended_at: shared.help_point().now(),
+        ended_at: shared.help_point.now(),
         completed: result.ending == ItemEnding::Completed,
         steps_done: result.steps.iter().filter(|s| s.done).count() as u32,
         steps_total: activity.steps.len() as u32,
         hints: result.steps.iter().filter(|s| s.hint_level > 0).count() as u32,
         wrong_taps: result.steps.iter().map(|s| s.wrong_taps).sum(),
     };
-    if let Err(e) = shared.help_point().record_tutorial(run) {
+    let id = activity.id.clone();
+    let sent = shared.help_point.send(move |hp| {
+        if let Err(e) = hp.record_tutorial(run) {
+            log::error!("tutorial {id} not stored: {e}");
+        }
+    });
+    if let Err(e) = sent {
         log::error!("tutorial {} not stored: {e}", activity.id);
     }
 }

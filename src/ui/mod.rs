@@ -3,11 +3,14 @@
 //! One Rust module per screen fills that screen's adapter global and answers its callbacks;
 //! this module owns what they share: the visit (which screen, which language), the timers and
 //! the switch of language and reading direction. Slint owns the main thread: everything here
-//! runs on it; the printer thread reports back through a channel the tick timer drains.
+//! runs on it and never waits for the disk. Actions go to the help point's owner as commands;
+//! their answers, the printer's results and committed queue changes come back as [`News`]
+//! through Slint's event loop ([`inbox`]).
 //!
-//! It must not hold queue rules: it asks the [`HelpPoint`] and shows what it answers.
+//! It must not hold queue rules: it asks the help point and shows what it answers.
 
 mod closed;
+pub mod inbox;
 mod learn;
 mod now_serving;
 mod services;
@@ -16,26 +19,36 @@ mod welcome;
 
 use std::cell::RefCell;
 use std::rc::Rc;
-use std::sync::{Arc, Mutex, mpsc};
+use std::sync::Arc;
 use std::time::Duration;
 
 use slint::{ComponentHandle, Timer, TimerMode};
 
 use crate::config::Config;
-use crate::help_point::HelpPoint;
+use crate::owner::{HelpPointHandle, HelpPointOwner};
 use crate::print_queue::PrintQueue;
 use crate::queue::EventKind;
 use crate::visit::{Screen as VisitScreen, Timeouts, Visit};
 use crate::{AppWindow, KioskAdapter, Locale, NowServingAdapter, Screen, StillThereAdapter};
 
-/// What other threads tell the screens. Drained by the tick timer, so it reaches the screen on
-/// the UI thread (also under the headless test backend, which runs no event loop).
-enum News {
+pub use crate::setup::KioskParts;
+use inbox::{Inbox, ManualUiThread, SlintEventLoop, UiThread};
+
+/// What other threads tell the screens, handed to the UI thread by its event loop.
+pub enum News {
+    /// The help point answered a visitor's tap on a service: the ticket is stored (or not).
+    TicketTaken { language: String, issued: Result<crate::help_point::IssuedTicket, String> },
     /// A ticket left the printer, or could not: (ticket code, printed?).
     Printed(String, bool),
     /// The queue changed (from the console, a desk button, the API or the day's roll-over);
     /// `called` when a ticket was called or recalled, which makes the strip's newest call blink.
     QueueChanged { called: bool },
+    /// A finished screening is stored (or not): its result code and levels.
+    ScreeningRecorded {
+        language: String,
+        items: Vec<crate::screening::ItemResult>,
+        record: Result<crate::screening::ScreeningRecord, String>,
+    },
 }
 
 /// How often the kiosk checks for the new service day (local midnight), in ticks.
@@ -47,38 +60,28 @@ const FRESH_CALL: Duration = Duration::from_secs(4);
 /// How often the visit's timeouts are checked.
 const TICK: Duration = Duration::from_millis(250);
 
-/// What the screens need from the rest of the kiosk.
-pub struct KioskParts {
-    pub config: Arc<Config>,
-    pub help_point: Arc<Mutex<HelpPoint>>,
-    /// `None` runs without a printer (the ticket screen then says so).
-    pub printer: Option<PrintQueue>,
-    /// Desk buttons, lamps and the announcer; kept running as long as the kiosk.
-    pub peripherals: crate::setup::Peripherals,
-    /// The logo printed on tickets, if the config has one that could be read.
-    pub logo: Option<crate::printer::Bitmap>,
-    /// Tutorials and screening exercises; `None` when the pack could not be loaded (the kiosk
-    /// then only gives tickets).
-    pub content: Option<Arc<crate::content::Pack>>,
-    /// Reads lesson instructions aloud.
-    pub reader: Option<crate::speech::Reader>,
-}
-
 /// The wired kiosk UI. Keep it alive as long as the window runs: it owns the timers.
 pub struct Kiosk {
     shared: Rc<Shared>,
     _timers: Vec<Timer>,
     _peripherals: crate::setup::Peripherals,
+    /// Where news for these screens arrives; they hear it as long as this lives.
+    _hearing: Rc<dyn Fn(News)>,
+    /// When the screens were wired without an event loop (tests): the news waiting for them.
+    manual: Option<ManualUiThread>,
+    /// Dropped last: finishes the help point's commands and closes the store.
+    _owner: HelpPointOwner,
 }
 
 struct Shared {
     window: slint::Weak<AppWindow>,
     config: Arc<Config>,
-    help_point: Arc<Mutex<HelpPoint>>,
+    help_point: HelpPointHandle,
     printer: Option<PrintQueue>,
     logo: Option<crate::printer::Bitmap>,
     visit: RefCell<Visit>,
-    news: (mpsc::Sender<News>, mpsc::Receiver<News>),
+    /// Where other threads send news for these screens.
+    inbox: RefCell<Option<Inbox>>,
     /// Time left for the newest call to stand out in the strip.
     fresh_call: std::cell::Cell<Duration>,
     learning: learn::Learning,
@@ -94,17 +97,26 @@ struct Shared {
 
 impl Kiosk {
     /// Connects every screen of `window` and starts the timers, with the backlight the config
-    /// asks for.
+    /// asks for; news reaches the screens through Slint's event loop.
     pub fn wire(window: &AppWindow, parts: KioskParts) -> Kiosk {
         let backlight = backlight(&parts.config);
-        Kiosk::wire_with_backlight(window, parts, backlight)
+        Kiosk::wire_with(window, parts, backlight, None)
     }
 
-    /// [`Kiosk::wire`] with a given backlight (the tests' simulated one).
-    pub fn wire_with_backlight(
+    /// [`Kiosk::wire`] without an event loop (Slint's headless test backend): news waits until
+    /// [`Kiosk::catch_up`] hands it over.
+    pub fn wire_without_event_loop(window: &AppWindow, parts: KioskParts) -> Kiosk {
+        let backlight = backlight(&parts.config);
+        Kiosk::wire_with(window, parts, backlight, Some(ManualUiThread::default()))
+    }
+
+    /// [`Kiosk::wire`] with a given backlight (the tests' simulated one), and without an event
+    /// loop when `manual` is given.
+    pub fn wire_with(
         window: &AppWindow,
         parts: KioskParts,
         backlight: Box<dyn crate::after_hours::Backlight>,
+        manual: Option<ManualUiThread>,
     ) -> Kiosk {
         let kiosk = &parts.config.kiosk;
         let timeouts = Timeouts {
@@ -120,7 +132,7 @@ impl Kiosk {
             printer: parts.printer,
             logo: parts.logo,
             visit: RefCell::new(Visit::new(timeouts)),
-            news: mpsc::channel(),
+            inbox: RefCell::new(None),
             fresh_call: std::cell::Cell::new(Duration::ZERO),
             learning: learn::Learning::new(parts.content, parts.reader),
             after_hours: RefCell::new(crate::after_hours::AfterHours::new(parts.config.display.dark_after())),
@@ -129,13 +141,25 @@ impl Kiosk {
             closed_language: std::cell::Cell::new(0),
             closed_for: std::cell::Cell::new(Duration::ZERO),
         });
-        let called = shared.news.0.clone();
-        shared.help_point().listen(Box::new(move |events| {
+        let ui: Arc<dyn UiThread> = match &manual {
+            Some(manual) => Arc::new(manual.clone()),
+            None => Arc::new(SlintEventLoop),
+        };
+        let hearing: Rc<dyn Fn(News)> = {
+            let shared = shared.clone();
+            Rc::new(move |news| shared.hear(news))
+        };
+        let inbox = Inbox::open(ui, hearing.clone());
+        *shared.inbox.borrow_mut() = Some(inbox.clone());
+        let subscribed = shared.help_point.subscribe(Box::new(move |events| {
             let call = |e: &crate::queue::Event| {
                 matches!(e.kind, EventKind::TicketCalled { .. } | EventKind::TicketRecalled { .. })
             };
-            let _ = called.send(News::QueueChanged { called: events.iter().any(call) });
+            inbox.post(News::QueueChanged { called: events.iter().any(call) });
         }));
+        if subscribed.is_err() {
+            log::error!("the screens will not follow the queue: the help point has stopped");
+        }
 
         welcome::connect(window, &shared);
         services::connect(window, &shared);
@@ -156,25 +180,18 @@ impl Kiosk {
         tick.start(TimerMode::Repeated, TICK, move || {
             // At local midnight the new service day starts even if nobody does anything.
             ticks = ticks.wrapping_add(1);
-            if ticks.is_multiple_of(ROLL_OVER_TICKS)
-                && let Err(e) = ticking.help_point().roll_over()
-            {
-                log::error!("starting the new service day failed: {e}");
+            if ticks.is_multiple_of(ROLL_OVER_TICKS) {
+                // Sent, not waited for: the owner starts the new day if midnight has passed.
+                let sent = ticking.help_point.send(|hp| {
+                    if let Err(e) = hp.roll_over() {
+                        log::error!("starting the new service day failed: {e}");
+                    }
+                });
+                if sent.is_err() {
+                    log::warn!("the help point has stopped");
+                }
             }
             if let Some(window) = ticking.window.upgrade() {
-                while let Ok(news) = ticking.news.1.try_recv() {
-                    match news {
-                        News::Printed(code, printed) => {
-                            ticket::print_finished(&window, &ticking, &code, printed)
-                        }
-                        News::QueueChanged { called } => {
-                            now_serving::refresh(&window, &ticking);
-                            if called {
-                                ticking.fresh_call.set(FRESH_CALL);
-                            }
-                        }
-                    }
-                }
                 let fresh = ticking.fresh_call.get().saturating_sub(TICK);
                 ticking.fresh_call.set(fresh);
                 window.global::<NowServingAdapter>().set_fresh(!fresh.is_zero());
@@ -193,7 +210,14 @@ impl Kiosk {
         });
 
         let greeting = welcome::start_greetings(window, &shared);
-        let kiosk = Kiosk { shared, _timers: vec![tick, greeting], _peripherals: parts.peripherals };
+        let kiosk = Kiosk {
+            shared,
+            _timers: vec![tick, greeting],
+            _peripherals: parts.peripherals,
+            _hearing: hearing,
+            manual,
+            _owner: parts.owner,
+        };
         closed::tick(&kiosk.shared, Duration::ZERO);
         kiosk.shared.show();
         kiosk
@@ -228,12 +252,36 @@ impl Kiosk {
             now_serving::refresh(&window, &self.shared);
         }
     }
+
+    /// Waits until the help point has done every command sent so far, then, when wired without
+    /// an event loop, hands the news waiting for the screens over on this thread. Returns how
+    /// much news was heard (always 0 with an event loop: the loop hands it over itself).
+    pub fn catch_up(&self) -> usize {
+        let _ = self.shared.help_point.sync();
+        self.manual.as_ref().map_or(0, ManualUiThread::run_pending)
+    }
 }
 
 impl Shared {
-    fn help_point(&self) -> std::sync::MutexGuard<'_, HelpPoint> {
-        // A panic elsewhere while holding the lock must not take the kiosk down with it.
-        self.help_point.lock().unwrap_or_else(|e| e.into_inner())
+    /// News from another thread, now on the UI thread.
+    fn hear(self: &Rc<Self>, news: News) {
+        let Some(window) = self.window.upgrade() else { return };
+        match news {
+            News::TicketTaken { language, issued } => {
+                services::ticket_taken(&window, self, &language, issued)
+            }
+            News::Printed(code, printed) => ticket::print_finished(&window, self, &code, printed),
+            News::QueueChanged { called } => {
+                now_serving::refresh(&window, self);
+                if called {
+                    self.fresh_call.set(FRESH_CALL);
+                    window.global::<NowServingAdapter>().set_fresh(true);
+                }
+            }
+            News::ScreeningRecorded { language, items, record } => {
+                learn::screening_recorded(&window, self, &language, &items, record)
+            }
+        }
     }
 
     /// The visitor's language, or the site's before one is chosen (while closed: the language

@@ -14,12 +14,14 @@ pub(super) fn connect(window: &AppWindow, shared: &Rc<Shared>) {
     let keys = shared.clone();
     window.global::<KioskAdapter>().on_desk_key(move |n| {
         let Some(desk) = keys.config.desks.get((n as usize).saturating_sub(1)) else { return };
-        match keys.help_point().call_next(&desk.id) {
-            Ok(_) => log::info!("desk key F{n}: {} called the next ticket", desk.id),
+        // Sent, not waited for: the strip follows when the call is committed (queue news).
+        let desk = desk.id.clone();
+        let sent = keys.help_point.send(move |hp| match hp.call_next(&desk) {
+            Ok(_) => log::info!("desk key F{n}: {desk} called the next ticket"),
             Err(e) => log::info!("desk key F{n}: {e}"),
-        }
-        if let Some(window) = keys.window.upgrade() {
-            refresh(&window, &keys);
+        });
+        if let Err(e) = sent {
+            log::warn!("desk key F{n}: {e}");
         }
     });
 }
@@ -28,7 +30,7 @@ pub(super) fn connect(window: &AppWindow, shared: &Rc<Shared>) {
 pub(super) fn refresh(window: &AppWindow, shared: &Shared) {
     let count = shared.config.kiosk.now_serving_count as usize;
     let calls: Vec<CallShown> = shared
-        .help_point()
+        .help_point
         .queue()
         .recent_calls(count)
         .into_iter()

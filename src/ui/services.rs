@@ -1,5 +1,7 @@
 //! The services screen: what the visitor needs, as pictogram buttons named in their language.
-//! A tap takes the ticket: it is stored before the ticket screen shows its number.
+//! A tap asks the help point for a ticket and shows "your ticket is being made" at once; the
+//! ticket screen shows the number when the help point answers, so it is stored before it is
+//! shown, and the UI thread never waits for the store.
 
 use std::rc::Rc;
 
@@ -20,22 +22,47 @@ pub(super) fn connect(window: &AppWindow, shared: &Rc<Shared>) {
     adapter.on_choose_service(move |service: SharedString| {
         let Some(window) = shared.window.upgrade() else { return };
         let adapter = window.global::<ServicesAdapter>();
+        if adapter.get_busy() {
+            return;
+        }
         let language = shared.language();
         shared.visit.borrow_mut().touched();
         adapter.set_busy(true);
-        let issued = shared.help_point().take_ticket(&service, &language);
-        adapter.set_busy(false);
-        match issued {
-            Ok(issued) => {
-                adapter.set_out_of_order(false);
-                super::ticket::show(&window, &shared, &issued, &language);
-            }
-            Err(e) => {
-                log::error!("no ticket for {service}: {e}");
-                adapter.set_out_of_order(true);
-            }
+        let Some(inbox) = shared.inbox.borrow().clone() else { return };
+        let (service, asked_in) = (service.to_string(), language.clone());
+        let sent = shared.help_point.then(
+            move |hp| {
+                hp.take_ticket(&service, &asked_in).map_err(|e| format!("no ticket for {service}: {e}"))
+            },
+            move |issued| inbox.post(super::News::TicketTaken { language, issued }),
+        );
+        if let Err(e) = sent {
+            ticket_taken(&window, &shared, "", Err(e.to_string()));
         }
     });
+}
+
+/// The help point answered a tap on a service: show the ticket, or say no ticket can be given.
+pub(super) fn ticket_taken(
+    window: &AppWindow,
+    shared: &Rc<Shared>,
+    language: &str,
+    issued: Result<crate::help_point::IssuedTicket, String>,
+) {
+    let adapter = window.global::<ServicesAdapter>();
+    adapter.set_busy(false);
+    match issued {
+        // The visitor may have walked away (and the screen timed out) meanwhile: the ticket
+        // is stored and printed all the same, as a tap on a paper-ticket machine would be.
+        Ok(issued) => {
+            adapter.set_out_of_order(false);
+            super::ticket::show(window, shared, &issued, language);
+        }
+        Err(e) => {
+            log::error!("{e}");
+            adapter.set_out_of_order(true);
+        }
+    }
 }
 
 /// Fills the buttons with the service names in `language`.

@@ -1,5 +1,5 @@
 //! The ticket screen: the number, the people before the visitor, the wait, and the printer.
-//! Printing happens on the printer thread; its result comes back to this screen.
+//! Printing happens on the printer thread; its result comes back to this screen as news.
 
 use std::rc::Rc;
 
@@ -53,10 +53,10 @@ pub(super) fn show(window: &AppWindow, shared: &Rc<Shared>, issued: &IssuedTicke
     let slip = crate::printed_ticket::slip(config, issued, language, shared.logo.as_ref());
     let job = format!("{}-{}", ticket.service_day, ticket.code());
     let code = ticket.code();
-    let news = shared.news.0.clone();
+    let Some(inbox) = shared.inbox.borrow().clone() else { return };
     printer.print(slip, job, move |result| {
-        // Picked up by the UI thread's tick (see `print_finished`).
-        let _ = news.send(super::News::Printed(code, result.is_ok()));
+        // Handed to the UI thread's event loop (see `print_finished`).
+        inbox.post(super::News::Printed(code, result.is_ok()));
     });
 }
 

@@ -78,18 +78,14 @@ impl CallView {
     }
 }
 
-/// Runs `f` on the locked help point on a blocking thread.
+/// Runs `f` on the help point's own thread (see [`crate::owner`]), after the commands sent
+/// before it; no worker thread waits for it meanwhile.
 pub(super) async fn with_help_point<T: Send + 'static>(
     state: &WebState,
     f: impl FnOnce(&mut HelpPoint, &Config) -> Result<T, WebError> + Send + 'static,
 ) -> Result<T, WebError> {
-    let help_point = state.help_point.clone();
     let config = state.config.clone();
-    tokio::task::spawn_blocking(move || {
-        let mut help_point = help_point.lock().unwrap_or_else(|e| e.into_inner());
-        f(&mut help_point, &config)
-    })
-    .await?
+    state.help_point.ask(move |help_point| f(help_point, &config)).await?
 }
 
 #[derive(Serialize)]

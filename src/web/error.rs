@@ -54,6 +54,12 @@ impl From<ActionError> for WebError {
     }
 }
 
+impl From<crate::owner::Stopped> for WebError {
+    fn from(e: crate::owner::Stopped) -> WebError {
+        WebError::Internal(format!("help point: {e}"))
+    }
+}
+
 impl From<tokio::task::JoinError> for WebError {
     fn from(e: tokio::task::JoinError) -> WebError {
         WebError::Internal(format!("task failed: {e}"))

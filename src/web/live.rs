@@ -22,7 +22,7 @@ use super::WebState;
 use super::api::{CallView, TicketView};
 use super::auth::Staff;
 use crate::config::Config;
-use crate::help_point::HelpPoint;
+use crate::owner::HelpPointHandle;
 use crate::queue::{Event, EventKind};
 
 /// How many batches of changes a client may fall behind before it must resync.
@@ -38,13 +38,16 @@ pub struct Live {
 
 impl Live {
     /// A broadcast fed by every change `help_point` commits.
-    pub fn attach(help_point: &mut HelpPoint) -> Live {
+    pub fn attach(help_point: &HelpPointHandle) -> Live {
         let (changes, _) = broadcast::channel(BACKLOG);
         let sender = changes.clone();
-        help_point.listen(Box::new(move |events| {
+        let subscribed = help_point.subscribe(Box::new(move |events| {
             // No receiver (nobody watching) is fine.
             let _ = sender.send(events.into());
         }));
+        if subscribed.is_err() {
+            log::error!("web: live updates are off: the help point has stopped");
+        }
         Live { changes, closing: watch::channel(false).0 }
     }
 
@@ -177,26 +180,30 @@ mod tests {
 
     use super::*;
     use crate::clock::ManualClock;
-    use crate::help_point::queue_rules;
+    use crate::help_point::{HelpPoint, queue_rules};
+    use crate::owner::HelpPointOwner;
     use crate::store::Store;
 
-    fn help_point() -> HelpPoint {
+    fn help_point() -> HelpPointOwner {
         let clock = Arc::new(ManualClock::new("2026-11-30T09:30:00Z".parse().unwrap()));
-        HelpPoint::open(queue_rules(&Config::sample()), Store::open_in_memory().unwrap(), clock).unwrap()
+        let hp =
+            HelpPoint::open(queue_rules(&Config::sample()), Store::open_in_memory().unwrap(), clock).unwrap();
+        HelpPointOwner::start(hp).unwrap()
     }
 
     #[tokio::test]
     async fn the_board_hears_calls_and_recalls_only() {
-        let mut hp = help_point();
-        let live = Live::attach(&mut hp);
+        let owner = help_point();
+        let hp = owner.handle();
+        let live = Live::attach(&hp);
         let config = Config::sample();
         let board = live.messages(move |e| json_event("call", &board_call(&config, e)?));
-        hp.take_ticket("email", "nl").unwrap();
-        hp.call_next("desk-1").unwrap();
-        hp.recall("desk-1").unwrap();
-        hp.served("desk-1", None).unwrap();
-        hp.take_ticket("email", "nl").unwrap();
-        hp.call_next("desk-1").unwrap();
+        hp.run(|hp| hp.take_ticket("email", "nl")).unwrap().unwrap();
+        hp.run(|hp| hp.call_next("desk-1")).unwrap().unwrap();
+        hp.run(|hp| hp.recall("desk-1")).unwrap().unwrap();
+        hp.run(|hp| hp.served("desk-1", None)).unwrap().unwrap();
+        hp.run(|hp| hp.take_ticket("email", "nl")).unwrap().unwrap();
+        hp.run(|hp| hp.call_next("desk-1")).unwrap().unwrap();
         let heard: Vec<Message> = board.take(3).collect().await;
         let call = r#"{"code":"E-001","desk":"desk-1","desk_name":"Balie 1","at":"2026-11-30T09:30:00Z"}"#;
         assert_eq!(heard[..2], vec![Message { name: "call", data: call.into() }; 2]);
@@ -205,8 +212,9 @@ mod tests {
 
     #[tokio::test]
     async fn closing_ends_the_streams() {
-        let mut hp = help_point();
-        let live = Live::attach(&mut hp);
+        let owner = help_point();
+        let hp = owner.handle();
+        let live = Live::attach(&hp);
         let board = live.messages(|_| None);
         live.close();
         let ended = tokio::time::timeout(std::time::Duration::from_secs(1), board.count()).await;
@@ -215,12 +223,13 @@ mod tests {
 
     #[tokio::test]
     async fn a_client_that_falls_behind_is_told_to_resync() {
-        let mut hp = help_point();
-        let live = Live::attach(&mut hp);
+        let owner = help_point();
+        let hp = owner.handle();
+        let live = Live::attach(&hp);
         let config = Config::sample();
         let staff = live.messages(move |e| json_event("queue", &change(&config, e)));
         for _ in 0..BACKLOG + 10 {
-            hp.take_ticket("email", "nl").unwrap();
+            hp.run(|hp| hp.take_ticket("email", "nl")).unwrap().unwrap();
         }
         let heard: Vec<Message> = staff.take(1 + BACKLOG).collect().await;
         assert_eq!(heard[0].name, "resync");

@@ -23,7 +23,7 @@ pub mod results;
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -33,7 +33,7 @@ use axum::routing::{get, post};
 use tower_http::catch_panic::CatchPanicLayer;
 
 use crate::config::Config;
-use crate::help_point::HelpPoint;
+use crate::owner::HelpPointHandle;
 use error::{INTERNAL_MESSAGE, error_response};
 
 /// Who may use a route.
@@ -93,7 +93,7 @@ const BODY_LIMIT: usize = 16 * 1024;
 /// What every request handler shares.
 #[derive(Clone)]
 pub struct WebState {
-    pub help_point: Arc<Mutex<HelpPoint>>,
+    pub help_point: HelpPointHandle,
     pub config: Arc<Config>,
     /// The reporter's status, shown in `/health` (none: not shown).
     pub report: Option<crate::report::ReportView>,
@@ -107,8 +107,8 @@ pub struct WebState {
 
 impl WebState {
     /// The web side of a help point; from now on its changes are broadcast to live clients.
-    pub fn new(help_point: Arc<Mutex<HelpPoint>>, config: Arc<Config>) -> WebState {
-        let live = live::Live::attach(&mut help_point.lock().unwrap_or_else(|e| e.into_inner()));
+    pub fn new(help_point: HelpPointHandle, config: Arc<Config>) -> WebState {
+        let live = live::Live::attach(&help_point);
         WebState {
             help_point,
             config,

@@ -1,11 +1,12 @@
 //! The real staff web server on 127.0.0.1:0, over a temp-dir store and a manual clock, for the
 //! API and browser tests.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use loket::clock::ManualClock;
 use loket::config::Config;
 use loket::help_point::{HelpPoint, learning_rules, queue_rules};
+use loket::owner::{HelpPointHandle, HelpPointOwner};
 use loket::store::Store;
 use loket::web::WebState;
 
@@ -13,8 +14,9 @@ use loket::web::WebState;
 pub struct WebServer {
     /// `http://127.0.0.1:PORT`
     pub base: String,
-    pub help_point: Arc<Mutex<HelpPoint>>,
+    pub help_point: HelpPointHandle,
     pub clock: Arc<ManualClock>,
+    _owner: HelpPointOwner,
     _dir: tempfile::TempDir,
     _stop: tokio::sync::oneshot::Sender<()>,
 }
@@ -30,7 +32,8 @@ pub async fn start_web(adjust: impl FnOnce(&mut Config)) -> WebServer {
     let store = Store::open(&dir.path().join("loket.sqlite")).unwrap();
     let mut help_point = HelpPoint::open(queue_rules(&config), store, clock.clone()).unwrap();
     help_point.set_learning_rules(learning_rules(&config));
-    let help_point = Arc::new(Mutex::new(help_point));
+    let owner = HelpPointOwner::start(help_point).unwrap();
+    let help_point = owner.handle();
     let state = WebState::new(help_point.clone(), Arc::new(config));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
@@ -38,5 +41,5 @@ pub async fn start_web(adjust: impl FnOnce(&mut Config)) -> WebServer {
     tokio::spawn(loket::web::serve(listener, state, async {
         let _ = stopped.await;
     }));
-    WebServer { base, help_point, clock, _dir: dir, _stop: stop }
+    WebServer { base, help_point, clock, _owner: owner, _dir: dir, _stop: stop }
 }
