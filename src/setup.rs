@@ -175,6 +175,12 @@ impl Peripherals {
         self.simulated_speech.as_ref().map(SimulatedSpeaker::said)
     }
 
+    /// Waits until the simulated speaker has said `count` things (at most `limit`) and returns
+    /// what it said; `None` with a real voice.
+    pub fn wait_until_said(&self, count: usize, limit: Duration) -> Option<Vec<(String, String)>> {
+        self.simulated_speech.as_ref().map(|s| s.wait_until_said(count, limit))
+    }
+
     /// How many chimes the simulated speaker played; `None` with a real voice.
     pub fn chimes(&self) -> Option<usize> {
         self.simulated_speech.as_ref().map(SimulatedSpeaker::chimes)
@@ -364,13 +370,8 @@ mod tests {
         let parts = kiosk_parts(config, clock).unwrap();
         parts.help_point.run(|hp| hp.take_ticket("email", "ar")).unwrap().unwrap();
         parts.help_point.run(|hp| hp.call_next("desk-1")).unwrap().unwrap();
-        let said = (0..200)
-            .map(|_| {
-                std::thread::sleep(Duration::from_millis(10));
-                parts.peripherals.said().unwrap()
-            })
-            .find(|said| said.len() >= 2)
-            .expect("the call was announced");
+        let said = parts.peripherals.wait_until_said(2, Duration::from_secs(5)).unwrap();
+        assert_eq!(said.len(), 2, "the call was announced: {said:?}");
         let languages: Vec<&str> = said.iter().map(|(l, _)| l.as_str()).collect();
         assert_eq!(languages, ["nl", "ar"]);
         assert_eq!(parts.peripherals.chimes(), Some(1), "a chime before the words");

@@ -323,6 +323,8 @@ fn find_on_path(name: &str) -> Option<PathBuf> {
 #[derive(Debug, Clone, Default)]
 pub struct SimulatedSpeaker {
     said: Arc<Mutex<Vec<(String, String)>>>,
+    /// Signalled whenever something is added to `said`.
+    spoke: Arc<std::sync::Condvar>,
     chimes: Arc<std::sync::atomic::AtomicUsize>,
     /// When set, only these languages have a voice (like a real speaker); otherwise all do.
     voices: Option<Vec<String>>,
@@ -351,6 +353,22 @@ impl SimulatedSpeaker {
     pub fn said(&self) -> Vec<(String, String)> {
         self.said.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
+
+    /// Waits until `count` things have been said (woken by each one, not by a timer), at most
+    /// `limit`; returns everything said by then.
+    pub fn wait_until_said(&self, count: usize, limit: std::time::Duration) -> Vec<(String, String)> {
+        let said = self.said.lock().unwrap_or_else(|e| e.into_inner());
+        let (said, _) = self
+            .spoke
+            .wait_timeout_while(said, limit, |said| said.len() < count)
+            .unwrap_or_else(|e| e.into_inner());
+        said.clone()
+    }
+
+    fn record(&self, entry: (String, String)) {
+        self.said.lock().unwrap_or_else(|e| e.into_inner()).push(entry);
+        self.spoke.notify_all();
+    }
 }
 
 impl Speaker for SimulatedSpeaker {
@@ -358,7 +376,7 @@ impl Speaker for SimulatedSpeaker {
         if self.voices.as_ref().is_some_and(|voices| !voices.iter().any(|v| v == language)) {
             return Err(SpeechError::NoVoice(language.to_owned()));
         }
-        self.said.lock().unwrap_or_else(|e| e.into_inner()).push((language.to_owned(), text.to_owned()));
+        self.record((language.to_owned(), text.to_owned()));
         Ok(())
     }
 
@@ -369,8 +387,7 @@ impl Speaker for SimulatedSpeaker {
 
     /// Recorded as ("file", the path).
     fn play(&mut self, wav: &Path) -> Result<(), SpeechError> {
-        let entry = ("file".to_owned(), wav.display().to_string());
-        self.said.lock().unwrap_or_else(|e| e.into_inner()).push(entry);
+        self.record(("file".to_owned(), wav.display().to_string()));
         Ok(())
     }
 }

@@ -59,16 +59,9 @@ fn db(dir: &Path) -> rusqlite::Connection {
     rusqlite::Connection::open(dir.join(loket::setup::STORE_FILE)).unwrap()
 }
 
-/// Waits (in real time) until the reader thread has said `count` things.
+/// Waits until the reader thread has said `count` things (woken by each, at most 5 s).
 fn said(kiosk: &Kiosk, count: usize) -> Vec<(String, String)> {
-    for _ in 0..500 {
-        let said = kiosk.said().unwrap();
-        if said.len() >= count {
-            return said;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    kiosk.said().unwrap()
+    kiosk.wait_until_said(count, Duration::from_secs(5)).unwrap()
 }
 
 #[test]

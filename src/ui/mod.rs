@@ -246,6 +246,12 @@ impl Kiosk {
         self._peripherals.said()
     }
 
+    /// Waits until the simulated voice has said `count` things (at most `limit`); returns what
+    /// it said; `None` with a real voice.
+    pub fn wait_until_said(&self, count: usize, limit: Duration) -> Option<Vec<(String, String)>> {
+        self._peripherals.wait_until_said(count, limit)
+    }
+
     /// Shows the queue's latest calls in the "now serving" strip (after any desk action).
     pub fn refresh_now_serving(&self) {
         if let Some(window) = self.shared.window.upgrade() {
