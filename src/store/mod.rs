@@ -14,6 +14,8 @@
 //! - [`outbox`]: what the reporter sends to the central system, with each event's [`Origin`],
 //!   the bound on the backlog, the drops and the refused events.
 //! - [`device`]: the devices' last state (the printer).
+//! - [`maintenance`]: the figures kept per day and the deletion of old detail, one day per
+//!   transaction, for the nightly tidy-up.
 //!
 //! Only this module and its children see the connection. It must not decide anything about the
 //! queue or a result (the rules live in `queue` and `screening`), nor know who reads the outbox.
@@ -27,6 +29,7 @@ use rusqlite::Connection;
 
 pub mod device;
 pub mod learning;
+pub mod maintenance;
 pub mod outbox;
 pub mod queue;
 
@@ -187,11 +190,20 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         first_at TEXT    NOT NULL,
         last_at  TEXT    NOT NULL
     ) WITHOUT ROWID;",
+    // 5: the figures kept per day by the nightly tidy-up. Before this step the tidy-up created
+    // the table itself, the same way, so a store at version 4 may have it already.
+    "CREATE TABLE IF NOT EXISTS daily_figure (
+        day    TEXT    NOT NULL,
+        figure TEXT    NOT NULL,
+        key    TEXT    NOT NULL,
+        value  INTEGER NOT NULL,
+        PRIMARY KEY (day, figure, key)
+    ) WITHOUT ROWID;",
 ];
 
 /// The kiosk's SQLite store.
 pub struct Store {
-    pub(crate) conn: Connection,
+    conn: Connection,
     origin: Origin,
     outbox_max: u64,
     /// Event types whose drop was already logged since the store was opened.
@@ -321,7 +333,16 @@ mod tests {
     #[test]
     fn every_older_version_is_brought_to_the_schema_of_a_new_store() {
         let new = schema(&Store::open_in_memory().unwrap());
-        let olders = (0..MIGRATIONS.len()).map(|v| (v, ""));
+        assert!(new.iter().any(|(_, name, _)| name == "daily_figure"));
+        // Up to version 4 the nightly tidy-up created `daily_figure` itself, like this.
+        let by_the_old_tidy_up = "CREATE TABLE IF NOT EXISTS daily_figure (
+            day    TEXT    NOT NULL,
+            figure TEXT    NOT NULL,
+            key    TEXT    NOT NULL,
+            value  INTEGER NOT NULL,
+            PRIMARY KEY (day, figure, key)
+        ) WITHOUT ROWID;";
+        let olders = (0..MIGRATIONS.len()).map(|v| (v, "")).chain([(4, by_the_old_tidy_up)]);
         for (version, then) in olders {
             let store = Store::setup(older(version, then), ":memory:").unwrap();
             assert_eq!(store.schema_version().unwrap(), MIGRATIONS.len() as i64, "from {version}");
