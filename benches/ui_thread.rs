@@ -97,10 +97,7 @@ fn main() {
         std::thread::sleep(Duration::from_secs(3));
         let started = Instant::now();
         let today = jiff::Zoned::now().date();
-        let tidied = tidy_help_point
-            .run(move |hp| loket::maintenance::tidy(hp.store(), today, 365))
-            .expect("the help point runs")
-            .expect("tidied");
+        let tidied = loket::maintenance::tidy_help_point(&tidy_help_point, today, 365).expect("tidied");
         (started.elapsed(), tidied)
     });
 

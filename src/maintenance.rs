@@ -2,14 +2,15 @@
 //! them (tickets, screening results with every exercise, tutorial sessions) only for
 //! `maintenance.retention_days`, and the database file is checkpointed.
 //!
-//! In one transaction, first the figures of every day still in the store are (re)counted into
-//! `daily_figure`, then the old detail is deleted, so a figure never disappears with its
-//! detail. `daily_figure` is created here with `IF NOT EXISTS` rather than as a store
-//! migration: it is maintenance's own table, read by nothing else yet. The outbox is left
-//! alone: what is still to be reported is the reporter's.
+//! It decides what is old and when to run; the SQL is the store's (`store::maintenance`). The
+//! work goes one day at a time ([`Tidying`]): each day's figures are counted and, for a day past
+//! the retention, its detail deleted, in one transaction of its own, so a figure never
+//! disappears with its detail. [`start_nightly`] sends the help point's owner one day at a time,
+//! so a desk's call waits for one day's work at most, never for the whole night's.
+//! The outbox is left alone: what is still to be reported is the reporter's.
 //!
 //! [`next_run`] is the pure schedule; [`start_nightly`] is the thread that follows it and logs
-//! each run to the journal.
+//! each run to the journal. It must not touch the store's connection.
 
 use std::time::Duration;
 
@@ -19,49 +20,6 @@ use jiff::{Timestamp, ToSpan, Zoned};
 
 use crate::owner::HelpPointHandle;
 use crate::store::{Store, StoreError};
-
-const FIGURES_TABLE: &str = "CREATE TABLE IF NOT EXISTS daily_figure (
-    day    TEXT    NOT NULL,
-    figure TEXT    NOT NULL,
-    key    TEXT    NOT NULL,
-    value  INTEGER NOT NULL,
-    PRIMARY KEY (day, figure, key)
-) WITHOUT ROWID;";
-
-/// Every figure kept per day: (figure, SQL giving (day, key, value) rows). Counted again each
-/// night for the days whose detail is still there.
-const FIGURES: &[(&str, &str)] = &[
-    ("tickets_issued", "SELECT service_day, issued_service, COUNT(*) FROM ticket GROUP BY 1, 2"),
-    (
-        "tickets_served",
-        "SELECT service_day, service, COUNT(*) FROM ticket WHERE state = 'served' GROUP BY 1, 2",
-    ),
-    (
-        "tickets_no_show",
-        "SELECT service_day, service, COUNT(*) FROM ticket WHERE state = 'no_show' GROUP BY 1, 2",
-    ),
-    (
-        "tickets_called",
-        "SELECT service_day, service, COUNT(*) FROM ticket WHERE called_at IS NOT NULL GROUP BY 1, 2",
-    ),
-    (
-        "wait_seconds_total",
-        "SELECT service_day, service,
-                CAST(ROUND(SUM((julianday(called_at) - julianday(issued_at)) * 86400)) AS INTEGER)
-         FROM ticket WHERE called_at IS NOT NULL GROUP BY 1, 2",
-    ),
-    ("screenings", "SELECT day, referral, COUNT(*) FROM screening GROUP BY 1, 2"),
-    (
-        "screening_levels",
-        "SELECT s.day, i.item_id || ':' || i.level, COUNT(*)
-         FROM screening_item i JOIN screening s ON s.id = i.screening GROUP BY 1, 2",
-    ),
-    ("tutorial_runs", "SELECT day, tutorial_id, COUNT(*) FROM tutorial_run GROUP BY 1, 2"),
-    (
-        "tutorials_completed",
-        "SELECT day, tutorial_id, COUNT(*) FROM tutorial_run WHERE completed = 1 GROUP BY 1, 2",
-    ),
-];
 
 /// What one night's run did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,60 +49,99 @@ impl std::fmt::Display for Tidied {
     }
 }
 
-/// Counts the figures, deletes detail from before `today - retention_days`, and checkpoints.
-pub fn tidy(store: &Store, today: Date, retention_days: u32) -> Result<Tidied, StoreError> {
-    let kept_from = today
-        .checked_sub(i64::from(retention_days).days())
-        .map_err(|e| StoreError::Damaged(format!("retention of {retention_days} days: {e}")))?;
-    let cutoff = kept_from.to_string();
-    // `unchecked`: the store is shared behind the help point's lock, which the caller holds.
-    let tx = store.conn.unchecked_transaction()?;
-    tx.execute_batch(FIGURES_TABLE)?;
-    for (figure, select) in FIGURES {
-        // Each SELECT gives (day, key, value); the figure's name goes beside them.
-        let select = select.replacen(" FROM", ", ?1 FROM", 1);
-        tx.execute(
-            &format!("INSERT OR REPLACE INTO daily_figure (day, key, value, figure) {select}"),
-            [figure],
-        )?;
+/// One night's tidy-up under way: the days still to do, and what was done so far. Each
+/// [`Tidying::step`] is one day in one transaction; the store may be used by others between
+/// steps.
+#[derive(Debug)]
+pub struct Tidying {
+    days: std::vec::IntoIter<Date>,
+    done: Tidied,
+}
+
+impl Tidying {
+    /// Plans the tidy-up: every day that still has detail, oldest first; detail from before
+    /// `today - retention_days` is to go.
+    pub fn start(store: &Store, today: Date, retention_days: u32) -> Result<Tidying, StoreError> {
+        let kept_from = today
+            .checked_sub(i64::from(retention_days).days())
+            .map_err(|e| StoreError::Damaged(format!("retention of {retention_days} days: {e}")))?;
+        let done = Tidied {
+            kept_from,
+            days_counted: 0,
+            tickets_deleted: 0,
+            screenings_deleted: 0,
+            screening_items_deleted: 0,
+            tutorial_runs_deleted: 0,
+        };
+        Ok(Tidying { days: store.days_with_detail()?.into_iter(), done })
     }
-    let days_counted: i64 = tx.query_row("SELECT COUNT(DISTINCT day) FROM daily_figure", [], |r| r.get(0))?;
-    // Tickets of an old day are all finished or expired: the roll-over closed that day.
-    let tickets_deleted = tx.execute(
-        "DELETE FROM ticket WHERE service_day < ?1 AND state NOT IN ('waiting', 'called')",
-        [&cutoff],
-    )?;
-    tx.execute("DELETE FROM day_counter WHERE service_day < ?1", [&cutoff])?;
-    let screening_items_deleted = tx.execute(
-        "DELETE FROM screening_item WHERE screening IN (SELECT id FROM screening WHERE day < ?1)",
-        [&cutoff],
-    )?;
-    tx.execute(
-        "DELETE FROM screening_competence WHERE screening IN (SELECT id FROM screening WHERE day < ?1)",
-        [&cutoff],
-    )?;
-    let screenings_deleted = tx.execute("DELETE FROM screening WHERE day < ?1", [&cutoff])?;
-    let tutorial_runs_deleted = tx.execute("DELETE FROM tutorial_run WHERE day < ?1", [&cutoff])?;
-    tx.commit()?;
-    store.checkpoint()?;
-    Ok(Tidied {
-        kept_from,
-        days_counted: days_counted as u64,
-        tickets_deleted: tickets_deleted as u64,
-        screenings_deleted: screenings_deleted as u64,
-        screening_items_deleted: screening_items_deleted as u64,
-        tutorial_runs_deleted: tutorial_runs_deleted as u64,
-    })
+
+    /// Does the next day: counts its figures and, if it is past the retention, deletes its
+    /// detail. Returns false when no day was left.
+    pub fn step(&mut self, store: &Store) -> Result<bool, StoreError> {
+        let Some(day) = self.days.next() else { return Ok(false) };
+        if day < self.done.kept_from {
+            let deleted = store.count_figures_and_delete_detail(day)?;
+            self.done.tickets_deleted += deleted.tickets;
+            self.done.screenings_deleted += deleted.screenings;
+            self.done.screening_items_deleted += deleted.screening_items;
+            self.done.tutorial_runs_deleted += deleted.tutorial_runs;
+        } else {
+            store.count_figures(day)?;
+        }
+        Ok(true)
+    }
+
+    /// Checkpoints the store and tells what the night's run did.
+    pub fn finish(mut self, store: &Store) -> Result<Tidied, StoreError> {
+        store.checkpoint()?;
+        self.done.days_counted = store.days_with_figures()?;
+        Ok(self.done)
+    }
+}
+
+/// Counts the figures, deletes detail from before `today - retention_days`, and checkpoints:
+/// all of [`Tidying`]'s steps one after the other.
+pub fn tidy(store: &Store, today: Date, retention_days: u32) -> Result<Tidied, StoreError> {
+    let mut tidying = Tidying::start(store, today, retention_days)?;
+    while tidying.step(store)? {}
+    tidying.finish(store)
+}
+
+/// Why a night's tidy-up did not finish.
+#[derive(Debug, thiserror::Error)]
+pub enum NightlyError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Stopped(#[from] crate::owner::Stopped),
+}
+
+/// [`tidy`] on the help point's store, one day per command to the help point's owner: commands
+/// sent meanwhile (a visitor's tap, a desk's call) are done between two days, so they wait for
+/// one day's transaction at most. The screens never wait: they read the published queue.
+pub fn tidy_help_point(
+    help_point: &HelpPointHandle,
+    today: Date,
+    retention_days: u32,
+) -> Result<Tidied, NightlyError> {
+    let mut tidying = help_point.run(move |hp| Tidying::start(hp.store(), today, retention_days))??;
+    loop {
+        let (more, after) = help_point.run(move |hp| {
+            let more = tidying.step(hp.store());
+            (more, tidying)
+        })?;
+        tidying = after;
+        if !more? {
+            break;
+        }
+    }
+    Ok(help_point.run(move |hp| tidying.finish(hp.store()))??)
 }
 
 /// The figures kept for `day`, as (figure, key, value), sorted.
 pub fn figures(store: &Store, day: Date) -> Result<Vec<(String, String, i64)>, StoreError> {
-    store.conn.execute_batch(FIGURES_TABLE)?;
-    let mut stmt = store
-        .conn
-        .prepare("SELECT figure, key, value FROM daily_figure WHERE day = ?1 ORDER BY figure, key")?;
-    let rows = stmt.query_map([day.to_string()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    store.daily_figures(day)
 }
 
 /// The first moment after `now` that is `at` o'clock in `now`'s time zone. On a day when `at`
@@ -186,10 +183,7 @@ pub fn start_nightly(
             }
             let today = now().to_zoned(zone.clone()).date();
             let started = std::time::Instant::now();
-            // Done by the help point's owner, between other commands; the screens do not wait
-            // for it (they read the published queue).
-            let result = help_point.run(move |hp| tidy(hp.store(), today, retention_days));
-            match result.map_err(|e| e.to_string()).and_then(|r| r.map_err(|e| e.to_string())) {
+            match tidy_help_point(&help_point, today, retention_days) {
                 Ok(tidied) => log::info!(
                     "nightly maintenance done in {} ms: {tidied}; store checkpointed",
                     started.elapsed().as_millis()
@@ -211,6 +205,8 @@ mod tests {
     use crate::config::Config;
     use crate::help_point::HelpPoint;
     use crate::help_point::queue_rules;
+    use crate::screening::{ItemEnding, ItemResult, Level, Referral, ScreeningRun};
+    use crate::store::NewScreening;
     use jiff::SignedDuration;
     use jiff::civil::date;
 
@@ -218,7 +214,8 @@ mod tests {
     fn history() -> HelpPoint {
         let config = Config::sample();
         let clock = Arc::new(ManualClock::new("2026-08-03T08:00:00Z".parse().unwrap()));
-        let store = Store::open_in_memory().unwrap();
+        let mut store = Store::open_in_memory().unwrap();
+        record_monday_screening(&mut store);
         let mut hp = HelpPoint::open(queue_rules(&config), store, clock.clone()).unwrap();
         hp.take_ticket("email", "ar").unwrap();
         hp.take_ticket("email", "nl").unwrap();
@@ -229,24 +226,45 @@ mod tests {
         hp.served("desk-1", None).unwrap();
         hp.call_next("desk-1").unwrap();
         hp.no_show("desk-1").unwrap();
-        hp.store()
-            .conn
-            .execute_batch(
-                "INSERT INTO screening (id, code, day, language, started_at, ended_at, finished, referral, referral_label)
-                 VALUES (1, 'K7M-4PX', '2026-08-03', 'nl', '2026-08-03T08:00:00Z', '2026-08-03T08:20:00Z', 1, 'one-to-one', 'x');
-                 INSERT INTO screening_item VALUES (1, 0, 'x01-touch-warmup', 1, '1.1', '2.2', 'done', 'on_own', '[]', 1000);
-                 INSERT INTO screening_item VALUES (1, 1, 'x02-find-the-app', 1, '1.1', '2.2', 'done', 'not_yet', '[]', 1000);
-                 INSERT INTO screening_competence VALUES (1, '1.1', 'with_help');",
-            )
-            .unwrap();
         clock.set("2026-11-30T09:00:00Z".parse().unwrap());
         hp.roll_over().unwrap();
         hp.take_ticket("email", "fr").unwrap();
         hp
     }
 
+    /// Records a screening on Monday 2026-08-03 of two exercises (one done on their own, one
+    /// not yet) and one competence, referred to a one-to-one session.
+    fn record_monday_screening(store: &mut Store) {
+        let item = |id: &str| ItemResult {
+            item_id: id.into(),
+            version: 1,
+            digcomp: vec!["1.1".into()],
+            digcomp_version: "2.2".into(),
+            ending: ItemEnding::Completed,
+            steps: Vec::new(),
+            duration_ms: 1000,
+        };
+        let run = ScreeningRun {
+            language: "nl".into(),
+            started_at: "2026-08-03T08:00:00Z".parse().unwrap(),
+            ended_at: "2026-08-03T08:20:00Z".parse().unwrap(),
+            finished: true,
+            items: vec![item("x01-touch-warmup"), item("x02-find-the-app")],
+        };
+        let recorded = store.record_screening(&NewScreening {
+            code: "K7M-4PX",
+            day: date(2026, 8, 3),
+            run: &run,
+            levels: &[Level::OnOwn, Level::NotYet],
+            competences: &[("1.1".to_owned(), Level::WithHelp)],
+            referral: &Referral { outcome: "one-to-one".into(), label: "x".into() },
+            statements: &[],
+        });
+        assert!(recorded.unwrap());
+    }
+
     fn count(store: &Store, table: &str) -> i64 {
-        store.conn.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0)).unwrap()
+        store.row_count(table)
     }
 
     #[test]
@@ -288,6 +306,25 @@ mod tests {
         let tidied = tidy(hp.store(), date(2026, 11, 30), 3650).unwrap();
         assert_eq!((tidied.tickets_deleted, tidied.screenings_deleted), (0, 0));
         assert_eq!(count(hp.store(), "ticket"), 4);
+    }
+
+    #[test]
+    fn taps_get_in_between_two_days_of_the_tidy_up() {
+        let mut hp = history();
+        let mut tidying = Tidying::start(hp.store(), date(2026, 11, 30), 90).unwrap();
+        let mut taps = 0;
+        while tidying.step(hp.store()).unwrap() {
+            hp.take_ticket("email", "nl").unwrap();
+            taps += 1;
+        }
+        let tidied = tidying.finish(hp.store()).unwrap();
+        assert_eq!(taps, 2, "one step per day with detail");
+        assert_eq!(tidied.tickets_deleted, 3);
+        assert_eq!(count(hp.store(), "ticket"), 1 + taps, "today's tickets stay");
+
+        let owner = crate::owner::HelpPointOwner::start(history()).unwrap();
+        let tidied = tidy_help_point(&owner.handle(), date(2026, 11, 30), 90).unwrap();
+        assert_eq!((tidied.tickets_deleted, tidied.screenings_deleted, tidied.days_counted), (3, 1, 2));
     }
 
     #[test]

@@ -10,10 +10,8 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-/// Tells whether the clock is synchronised.
-pub trait ClockSync: Send + Sync {
-    fn is_synchronised(&self) -> bool;
-}
+/// The question itself is the store's: each recorded event keeps the answer.
+pub use crate::store::ClockSync;
 
 /// The kernel's view, through `adjtimex(2)` (read only: `modes = 0`).
 #[derive(Debug, Default, Clone, Copy)]
