@@ -13,7 +13,6 @@ use std::time::{Duration, Instant};
 
 use axum::Json;
 use axum::routing::post;
-use loket::central::InProcess;
 use loket::clock::SystemClock;
 use loket::config::Config;
 use loket::help_point::queue_rules;
@@ -23,6 +22,7 @@ use loket::report::clock::SimulatedClockSync;
 use loket::report::health::Machine;
 use loket::report::{ReportParts, ReportSettings, Reporter};
 use loket::store::Store;
+use loket_central::InProcess;
 
 const EVENTS: usize = 100_000;
 const GOAL: Duration = Duration::from_secs(30);

@@ -16,14 +16,13 @@
 //! - [`maintenance`]: the nightly tidy-up of the store (figures kept, old detail deleted).
 //! - [`after_hours`]: the closed message and the dark screen outside the opening hours.
 //! - [`cli`]: the `loket` command line; `main.rs` only calls it.
-//! - [`central`]: `loket-central`, the organisation's central system the kiosks report to.
+//! - [`protocol`], [`secret`], [`tls`], [`clock`]: shared with `loket-central`, the central
+//!   system the kiosks report to (crate `loket-protocol`; `loket-central` is its own crate).
 
 slint::include_modules!();
 
 pub mod after_hours;
-pub mod central;
 pub mod cli;
-pub mod clock;
 pub mod config;
 pub mod content;
 pub mod desk_buttons;
@@ -35,18 +34,19 @@ pub mod owner;
 pub mod print_queue;
 pub mod printed_ticket;
 pub mod printer;
-pub mod protocol;
 pub mod queue;
 pub mod report;
 pub mod screening;
-pub mod secret;
 pub mod setup;
 pub mod speech;
 pub mod stop_signal;
 pub mod store;
-pub mod tls;
 pub mod ui;
 pub mod visit;
 pub mod watchdog;
 pub mod web;
 pub mod xapi;
+
+// Shared with loket-central (the loket-protocol crate), re-exported under their old paths.
+pub use loket_protocol::report as protocol;
+pub use loket_protocol::{clock, secret, tls};

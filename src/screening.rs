@@ -109,38 +109,7 @@ pub struct StepResult {
     pub first_action_ms: Option<u64>,
 }
 
-/// How far a learner got with an exercise, or with a DigComp competence.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Level {
-    /// Done alone: no hint, no risky tap, few wrong taps.
-    OnOwn,
-    /// Done, with hints or more wrong taps.
-    WithHelp,
-    /// Not done (skipped, walked away, not reached, shown by the kiosk) or a risky tap.
-    NotYet,
-}
-
-impl Level {
-    /// The name used in the store, the API and xAPI: `on_own`, `with_help`, `not_yet`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Level::OnOwn => "on_own",
-            Level::WithHelp => "with_help",
-            Level::NotYet => "not_yet",
-        }
-    }
-
-    /// The level with that [`Level::name`].
-    pub fn from_name(name: &str) -> Option<Level> {
-        match name {
-            "on_own" => Some(Level::OnOwn),
-            "with_help" => Some(Level::WithHelp),
-            "not_yet" => Some(Level::NotYet),
-            _ => None,
-        }
-    }
-}
+pub use loket_protocol::learning::Level;
 
 /// One `[[learning.referral]]` rule: an outcome and the conditions under which it is
 /// suggested. Every condition given must hold; an empty rule always matches.

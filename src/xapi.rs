@@ -20,18 +20,13 @@ use uuid::Uuid;
 
 use crate::screening::{ItemEnding, ItemResult, Level, Referral, Scores, ScreeningRun, TutorialRun};
 
-/// ADL verb ids.
-pub const ANSWERED: &str = "http://adlnet.gov/expapi/verbs/answered";
-pub const COMPLETED: &str = "http://adlnet.gov/expapi/verbs/completed";
-pub const TERMINATED: &str = "http://adlnet.gov/expapi/verbs/terminated";
+/// ADL verb ids, and the outbox event type of a statement (shared with `loket-central`).
+pub use loket_protocol::xapi::{ANSWERED, COMPLETED, EVENT_TYPE, TERMINATED};
 
 /// ADL activity types.
 const INTERACTION: &str = "http://adlnet.gov/expapi/activities/cmi.interaction";
 const ASSESSMENT: &str = "http://adlnet.gov/expapi/activities/assessment";
 const LESSON: &str = "http://adlnet.gov/expapi/activities/lesson";
-
-/// The outbox event type of a statement.
-pub const EVENT_TYPE: &str = "xapi_statement";
 
 /// Where the statements come from: the id base, the kiosk, the local time zone.
 #[derive(Debug, Clone, Copy)]

@@ -16,7 +16,8 @@ fn loket() -> Command {
 /// A file system root holding the host's units, ours, and the programs our units start, so
 /// `systemd-analyze verify --root` checks our units as they will be installed. `verify` refuses
 /// a unit whose ExecStart is not an executable file, so the kiosk's binary is the one just
-/// built (its architecture does not matter to `verify`), and so is loket-central.
+/// built (its architecture does not matter to `verify`). loket-central's unit is checked by its
+/// own crate (central/tests/package.rs).
 fn unit_root() -> tempfile::TempDir {
     let root = tempfile::tempdir().unwrap();
     let r = root.path();
@@ -26,22 +27,19 @@ fn unit_root() -> tempfile::TempDir {
     let copied =
         Command::new("cp").arg("-a").arg("/lib/systemd/system/.").arg(r.join("lib/systemd/system")).status();
     assert!(copied.unwrap().success(), "the host's units (systemd must be installed)");
-    for unit in ["loket.service", "loket-central.service"] {
-        std::fs::copy(Path::new("systemd").join(unit), r.join("lib/systemd/system").join(unit)).unwrap();
-    }
+    std::fs::copy("systemd/loket.service", r.join("lib/systemd/system/loket.service")).unwrap();
     std::fs::copy(env!("CARGO_BIN_EXE_loket"), r.join("usr/bin/loket")).unwrap();
-    std::fs::copy(env!("CARGO_BIN_EXE_loket-central"), r.join("usr/bin/loket-central")).unwrap();
     std::fs::copy("systemd/take-boot-config", r.join("usr/lib/loket/take-boot-config")).unwrap();
     root
 }
 
 #[test]
-fn systemd_accepts_the_units_without_a_single_warning() {
+fn systemd_accepts_the_kiosk_unit_without_a_single_warning() {
     let root = unit_root();
     let out = Command::new("systemd-analyze")
         .arg("verify")
         .arg(format!("--root={}", root.path().display()))
-        .args(["loket.service", "loket-central.service"])
+        .arg("loket.service")
         .output()
         .expect("systemd-analyze (Debian package systemd)");
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -229,7 +227,8 @@ fn a_headless_kiosk_says_ready_feeds_the_watchdog_and_stops_cleanly_on_sigterm()
 }
 
 /// `[package.metadata.deb]` as cargo-deb reads it: every asset that is not a build output
-/// exists, and each goes where the units, the installed config and the image expect it.
+/// exists, and each goes where the unit, the installed config and the image expect it. The kiosk's
+/// package carries nothing of loket-central (its own package, checked in its crate).
 #[test]
 fn the_package_metadata_puts_every_file_where_the_kiosk_looks_for_it() {
     let manifest: toml::Table = std::fs::read_to_string("Cargo.toml").unwrap().parse().unwrap();
@@ -246,28 +245,32 @@ fn the_package_metadata_puts_every_file_where_the_kiosk_looks_for_it() {
     let target =
         |src: &str| assets.iter().find(|(s, _, _)| s == src).map(|(_, d, m)| (d.as_str(), m.as_str()));
     assert_eq!(target("target/release/loket"), Some(("usr/bin/", "755")));
-    assert_eq!(target("target/release/loket-central"), Some(("usr/bin/", "755")));
+    assert_eq!(target("systemd/take-boot-config"), Some(("usr/lib/loket/take-boot-config", "755")));
     assert_eq!(target("debian/loket.toml"), Some(("etc/loket/loket.toml", "644")));
-    assert_eq!(target("debian/central.toml"), Some(("etc/loket/central.toml", "644")));
     assert_eq!(target("content/**/*"), Some(("usr/share/loket/content/", "644")));
-    for (src, _, _) in &assets {
+    for (src, dest, _) in &assets {
+        assert!(!src.contains("central") && !dest.contains("central"), "the kiosk's package carries {src}");
         if src.starts_with("target/") {
             continue;
         }
         let base = src.trim_end_matches("**/*");
         assert!(Path::new(base).exists(), "asset {src} does not exist");
     }
-    // The units the package installs are the ones in systemd/, and their ExecStart names the
-    // installed binaries and config files.
+    assert_eq!(deb["maintainer-scripts"].as_str(), Some("debian/"));
+    assert!(Path::new("debian/postinst").exists());
+    // The one unit the package installs is the one in systemd/, enabled; its ExecStart names the
+    // installed binary, and take-boot-config where the package puts it.
+    let units = deb["systemd-units"].as_table().expect("one unit");
+    assert_eq!(units["unit-name"].as_str(), Some("loket"));
+    assert_eq!(units["unit-scripts"].as_str(), Some("systemd/"));
+    assert_eq!(units["enable"].as_bool(), Some(true));
     let kiosk_unit = std::fs::read_to_string("systemd/loket.service").unwrap();
-    let central_unit = std::fs::read_to_string("systemd/loket-central.service").unwrap();
     assert!(kiosk_unit.contains("ExecStart=/usr/bin/loket "), "{kiosk_unit}");
-    assert!(central_unit.contains("ExecStart=/usr/bin/loket-central --config /etc/loket/central.toml"));
-    // The installed configs are valid as they are.
+    assert!(kiosk_unit.contains("/usr/lib/loket/take-boot-config"), "{kiosk_unit}");
+    assert!(!Path::new("systemd/loket-central.service").exists(), "central's unit is in its crate");
+    // The installed config is valid as it is.
     let installed = loket::config::Config::load(Path::new("debian/loket.toml")).unwrap();
     assert_eq!(installed.learning.content_dir, PathBuf::from("/usr/share/loket/content"));
-    let central = loket::central::config::CentralConfig::load(Path::new("debian/central.toml")).unwrap();
-    assert_eq!(central.data_dir, Some(PathBuf::from("/var/lib/loket-central")));
     let depends = deb["depends"].as_str().unwrap();
     for needed in [
         "libfontconfig1",

@@ -13,7 +13,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::fault_proxy::{Fault, FaultProxy};
-use loket::central::InProcess;
 use loket::clock::{ManualClock, SystemClock};
 use loket::config::Config;
 use loket::help_point::{HelpPoint, queue_rules};
@@ -23,6 +22,7 @@ use loket::report::clock::SimulatedClockSync;
 use loket::report::health::Machine;
 use loket::report::{ReportParts, ReportSettings, ReportState, Reporter};
 use loket::store::Store;
+use loket_central::InProcess;
 
 /// The sample config's `site.kiosk_id`.
 const KIOSK: &str = "digilabo-onthaal-1";
@@ -320,7 +320,7 @@ async fn https_with_the_organisations_own_ca_bundle() {
         .unwrap();
 
     let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(loket::central::sqlite::Sqlite::open(&dir.path().join("c.sqlite")).unwrap());
+    let store = Arc::new(loket_central::sqlite::Sqlite::open(&dir.path().join("c.sqlite")).unwrap());
     let central = InProcess::start(store, Arc::new(SystemClock), Default::default(), Some(Arc::new(tls)))
         .await
         .unwrap();

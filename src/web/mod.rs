@@ -46,20 +46,10 @@ pub enum Access {
 }
 
 /// One route of a server, as its OpenAPI document must list it; `A` says who may use it (this
-/// server's [`Access`], or `loket-central`'s).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Route<A = Access> {
-    pub method: &'static str,
-    /// In OpenAPI (and axum) form: `/api/v1/desks/{desk}`.
-    pub path: &'static str,
-    /// The status of a successful answer.
-    pub success: u16,
-    pub access: A,
-}
+/// server's [`Access`] by default). The type is shared with `loket-central`.
+pub type Route<A = Access> = loket_protocol::routes::Route<A>;
 
-pub(crate) const fn route<A>(method: &'static str, path: &'static str, success: u16, access: A) -> Route<A> {
-    Route { method, path, success, access }
-}
+pub(crate) use loket_protocol::routes::route;
 
 /// Every route [`router`] serves.
 pub const ROUTES: &[Route] = &[

@@ -1,7 +1,6 @@
 //! A real browser for the tests: starts Debian's chromedriver, which starts headless Chromium,
 //! and drives it with the W3C WebDriver protocol (JSON over HTTP, from reqwest). The staff
-//! console and board (`tests/web_browser.rs`) and the central dashboard
-//! (`tests/central_browser.rs`) use it.
+//! console and board (`tests/web_browser.rs`) use it; loket-central's dashboard test has a copy.
 //!
 //! Needs the Debian packages `chromium` and `chromium-driver` (`.ci/install-deps` installs
 //! them); without them the test fails and says so, it never skips.

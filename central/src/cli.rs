@@ -1,5 +1,5 @@
 //! The `loket-central` command line: serve (the default), make a kiosk token, set an admin's
-//! password. `src/bin/loket-central.rs` only calls [`main`].
+//! password. `src/main.rs` only calls [`main`].
 //!
 //! It owns start-up: read the config, open the store, make the first admin, bind, serve until
 //! Ctrl-C or SIGTERM. It must not hold any logic a test would want: that is in the library.
@@ -17,7 +17,7 @@ use super::postgres::Postgres;
 use super::sqlite::Sqlite;
 use super::store::CentralStore;
 use super::{CentralState, Settings};
-use crate::clock::SystemClock;
+use loket_protocol::clock::SystemClock;
 
 /// The organisation's central system for Loket kiosks: collects their events and health,
 /// shows the figures, serves their settings and content.
@@ -77,8 +77,8 @@ pub fn ensure_admin(store: &dyn CentralStore) -> anyhow::Result<Option<String>> 
     if store.admin_count()? > 0 {
         return Ok(None);
     }
-    let password: String = crate::secret::new_token().chars().take(20).collect();
-    store.set_admin(FIRST_ADMIN, &crate::secret::hash(&password)?)?;
+    let password: String = loket_protocol::secret::new_token().chars().take(20).collect();
+    store.set_admin(FIRST_ADMIN, &loket_protocol::secret::hash(&password)?)?;
     Ok(Some(password))
 }
 
@@ -123,7 +123,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             let password = password.trim_end_matches(['\r', '\n']);
             anyhow::ensure!(password.chars().count() >= 10, "a password needs at least 10 characters");
             let store = open_store(&config, &data_dir)?;
-            store.set_admin(name, &crate::secret::hash(password)?)?;
+            store.set_admin(name, &loket_protocol::secret::hash(password)?)?;
             eprintln!("Password set for {name}.");
             Ok(ExitCode::SUCCESS)
         }

@@ -13,9 +13,9 @@ use std::time::Duration;
 
 use common::browser::{Browser, Chromedriver, wait_for};
 use jiff::{SignedDuration, Timestamp};
-use loket::central::{InProcess, Settings};
-use loket::clock::ManualClock;
-use loket::protocol::{EventBatch, Heartbeat, OutboxHealth, PrinterHealth, WireEvent};
+use loket_central::{InProcess, Settings};
+use loket_protocol::clock::ManualClock;
+use loket_protocol::report::{EventBatch, Heartbeat, OutboxHealth, PrinterHealth, WireEvent};
 use serde_json::{Value, json};
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -139,23 +139,23 @@ async fn post(http: &reqwest::Client, url: &str, token: &str, body: &impl serde:
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_admin_sees_the_figures_and_the_kiosks_of_two_sites() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(loket::central::sqlite::Sqlite::open(&dir.path().join("c.sqlite")).unwrap());
-    loket::central::store::CentralStore::set_admin(
+    let store = Arc::new(loket_central::sqlite::Sqlite::open(&dir.path().join("c.sqlite")).unwrap());
+    loket_central::store::CentralStore::set_admin(
         store.as_ref(),
         "admin",
-        &loket::secret::hash(PASSWORD).unwrap(),
+        &loket_protocol::secret::hash(PASSWORD).unwrap(),
     )
     .unwrap();
     let clock = Arc::new(ManualClock::new(at("2026-11-30T15:10:00Z")));
     let server = InProcess::start(store, clock.clone(), Settings::default(), None).await.unwrap();
     let base = server.base_url();
-    let http = loket::tls::client().build().unwrap();
+    let http = loket_protocol::tls::client().build().unwrap();
     let gent = server.new_kiosk_token("gent-1", "Gent Zuid").await.unwrap();
     let brugge = server.new_kiosk_token("brugge-1", "Brugge").await.unwrap();
     server.new_kiosk_token("oostende-1", "Oostende").await.unwrap();
 
-    let events_url = format!("{base}{}", loket::protocol::EVENTS_PATH);
-    let heartbeat_url = format!("{base}{}", loket::protocol::HEARTBEAT_PATH);
+    let events_url = format!("{base}{}", loket_protocol::report::EVENTS_PATH);
+    let heartbeat_url = format!("{base}{}", loket_protocol::report::HEARTBEAT_PATH);
     let gent_day = day_of(34, &["e-mail", "afspraak", "identiteitskaart"], 12);
     let brugge_day = day_of(15, &["e-mail", "afspraak"], 25);
     for chunk in gent_day.chunks(40) {
@@ -241,6 +241,6 @@ trait Now {
 
 impl Now for ManualClock {
     fn now_ts(&self) -> Timestamp {
-        loket::clock::Clock::now(self)
+        loket_protocol::clock::Clock::now(self)
     }
 }

@@ -1,4 +1,5 @@
-//! Desk PINs and API tokens: hashed with Argon2id for the config file, and checked.
+//! Desk PINs, API tokens and `loket-central`'s admin passwords: hashed with Argon2id, and
+//! checked.
 //!
 //! The config never holds a PIN or a token, only its hash (`loket hash-pin`,
 //! `loket new-api-token`). Checking is deliberately slow (Argon2id with OWASP's parameters),
@@ -90,5 +91,13 @@ mod tests {
         let (a, b) = (new_token(), new_token());
         assert_eq!(a.len(), 64);
         assert_ne!(a, b);
+    }
+
+    #[test]
+    fn secrets_compare_whole() {
+        assert!(same_secret("abc", "abc"));
+        assert!(!same_secret("abc", "abd"));
+        assert!(!same_secret("abc", "ab"));
+        assert!(!same_secret("", "a"));
     }
 }

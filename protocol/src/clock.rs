@@ -1,4 +1,4 @@
-//! The clock port: the one place the kiosk reads the time of day.
+//! The clock port: the one place the kiosk (and `loket-central`) reads the time of day.
 //!
 //! The domain never reads a clock; the help point asks a [`Clock`] and passes the time in.
 //! [`SystemClock`] is the real one; [`ManualClock`] is set by hand for tests, screenshots and

@@ -132,7 +132,7 @@ pub fn server_config(cert: &Path, key: &Path) -> Result<Arc<rustls::ServerConfig
         return Err(fail(cert, "no certificate in this file".into()));
     }
     let key_der = PrivateKeyDer::from_pem_file(key).map_err(|e| fail(key, e.to_string()))?;
-    let config = rustls::ServerConfig::builder_with_provider(crate::tls::provider())
+    let config = rustls::ServerConfig::builder_with_provider(loket_protocol::tls::provider())
         .with_safe_default_protocol_versions()
         .map_err(|e| fail(cert, e.to_string()))?
         .with_no_client_auth()

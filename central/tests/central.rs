@@ -8,10 +8,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
 use jiff::{SignedDuration, Timestamp};
-use loket::central::store::{CentralStore, FileKind};
-use loket::central::{InProcess, ROUTES, Settings};
-use loket::clock::ManualClock;
-use loket::protocol::{
+use loket_central::store::{CentralStore, FileKind};
+use loket_central::{InProcess, ROUTES, Settings};
+use loket_protocol::clock::ManualClock;
+use loket_protocol::report::{
     BatchReceipt, EventBatch, Heartbeat, HeartbeatReply, MAX_BATCH_EVENTS, MAX_BODY_BYTES, OutboxHealth,
     PrinterHealth, WireEvent,
 };
@@ -38,19 +38,19 @@ struct Central {
 }
 
 fn client() -> reqwest::Client {
-    loket::tls::client().redirect(reqwest::redirect::Policy::none()).build().unwrap()
+    loket_protocol::tls::client().redirect(reqwest::redirect::Policy::none()).build().unwrap()
 }
 
 async fn start(db: Db) -> Central {
     let dir = tempfile::tempdir().unwrap();
     let (store, pg): (Arc<dyn CentralStore>, _) = match db {
         Db::Sqlite => {
-            (Arc::new(loket::central::sqlite::Sqlite::open(&dir.path().join("c.sqlite")).unwrap()), None)
+            (Arc::new(loket_central::sqlite::Sqlite::open(&dir.path().join("c.sqlite")).unwrap()), None)
         }
         Db::Postgres => {
             let (cluster, url) =
                 tokio::task::spawn_blocking(common::postgres::postgres_database).await.unwrap();
-            let store = tokio::task::spawn_blocking(move || loket::central::postgres::Postgres::open(&url))
+            let store = tokio::task::spawn_blocking(move || loket_central::postgres::Postgres::open(&url))
                 .await
                 .unwrap()
                 .unwrap();
@@ -58,10 +58,12 @@ async fn start(db: Db) -> Central {
         }
     };
     let s = store.clone();
-    tokio::task::spawn_blocking(move || s.set_admin("admin", &loket::secret::hash(PASSWORD).unwrap()))
-        .await
-        .unwrap()
-        .unwrap();
+    tokio::task::spawn_blocking(move || {
+        s.set_admin("admin", &loket_protocol::secret::hash(PASSWORD).unwrap())
+    })
+    .await
+    .unwrap()
+    .unwrap();
     let clock = Arc::new(ManualClock::new(NOW.parse().unwrap()));
     let server = InProcess::start(store, clock.clone(), Settings::default(), None).await.unwrap();
     Central { base: server.base_url(), server, clock, http: client(), _dir: dir, _pg: pg }
@@ -234,7 +236,7 @@ impl Central {
     }
 
     async fn send(&self, token: &str, batch: &EventBatch) -> BatchReceipt {
-        let response = self.post_json(loket::protocol::EVENTS_PATH, Some(token), batch).await;
+        let response = self.post_json(loket_protocol::report::EVENTS_PATH, Some(token), batch).await;
         assert_eq!(response.status(), StatusCode::OK);
         response.json().await.unwrap()
     }
@@ -347,7 +349,7 @@ async fn a_mixed_batch_names_new_old_and_refused_ids(db: Db) {
 async fn malformed_batches_are_refused_with_a_reason(db: Db) {
     let c = start(db).await;
     let token = c.token("gent-1", "Gent").await;
-    let url = format!("{}{}", c.base, loket::protocol::EVENTS_PATH);
+    let url = format!("{}{}", c.base, loket_protocol::report::EVENTS_PATH);
     let raw = |body: String| c.http.post(&url).bearer_auth(&token).body(body).send();
 
     let response = raw("{not json".into()).await.unwrap();
@@ -361,16 +363,17 @@ async fn malformed_batches_are_refused_with_a_reason(db: Db) {
     assert!(error_of(response).await.contains("unknown field `name`"));
 
     let many = batch("gent-1", (0..=MAX_BATCH_EVENTS).map(|_| morning().remove(0)).collect());
-    let response = c.post_json(loket::protocol::EVENTS_PATH, Some(&token), &many).await;
+    let response = c.post_json(loket_protocol::report::EVENTS_PATH, Some(&token), &many).await;
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
     assert!(error_of(response).await.contains("at most 1000 events"));
 
     let response =
-        c.post_json(loket::protocol::EVENTS_PATH, Some(&token), &batch("brugge-1", morning())).await;
+        c.post_json(loket_protocol::report::EVENTS_PATH, Some(&token), &batch("brugge-1", morning())).await;
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
     assert!(error_of(response).await.contains("this token is for kiosk \"gent-1\", not \"brugge-1\""));
-    let response =
-        c.post_json(loket::protocol::HEARTBEAT_PATH, Some(&token), &heartbeat("brugge-1", "Brugge")).await;
+    let response = c
+        .post_json(loket_protocol::report::HEARTBEAT_PATH, Some(&token), &heartbeat("brugge-1", "Brugge"))
+        .await;
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
 
     let response = raw(" ".repeat(MAX_BODY_BYTES + 1)).await.unwrap();
@@ -383,12 +386,13 @@ async fn missing_wrong_and_revoked_tokens_are_401(db: Db) {
     let c = start(db).await;
     let token = c.token("gent-1", "Gent").await;
     let body = batch("gent-1", morning());
-    let response = c.post_json(loket::protocol::EVENTS_PATH, None, &body).await;
+    let response = c.post_json(loket_protocol::report::EVENTS_PATH, None, &body).await;
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     assert!(error_of(response).await.contains("Authorization: Bearer"));
-    let response = c.post_json(loket::protocol::EVENTS_PATH, Some("0123abcd"), &body).await;
+    let response = c.post_json(loket_protocol::report::EVENTS_PATH, Some("0123abcd"), &body).await;
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
-    let ok = c.post_json(loket::protocol::HEARTBEAT_PATH, Some(&token), &heartbeat("gent-1", "Gent")).await;
+    let ok =
+        c.post_json(loket_protocol::report::HEARTBEAT_PATH, Some(&token), &heartbeat("gent-1", "Gent")).await;
     assert_eq!(ok.status(), StatusCode::OK);
 
     let session = c.sign_in().await;
@@ -397,14 +401,14 @@ async fn missing_wrong_and_revoked_tokens_are_401(db: Db) {
     let response =
         c.post_form(&session, &format!("/tokens/{revoke}"), &format!("csrf={}", session.csrf)).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    for path in [loket::protocol::EVENTS_PATH, loket::protocol::HEARTBEAT_PATH] {
+    for path in [loket_protocol::report::EVENTS_PATH, loket_protocol::report::HEARTBEAT_PATH] {
         let response = c.post_json(path, Some(&token), &body).await;
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{path}");
         assert!(error_of(response).await.contains("revoked"));
     }
     let response = c
         .http
-        .get(format!("{}{}", c.base, loket::protocol::SETTINGS_PATH))
+        .get(format!("{}{}", c.base, loket_protocol::report::SETTINGS_PATH))
         .bearer_auth(&token)
         .send()
         .await
@@ -418,7 +422,7 @@ async fn a_heartbeat_is_stored_answered_and_shown(db: Db) {
     let mut beat = heartbeat("gent-1", "Gent");
     beat.printer.paper = "out".into();
     beat.outbox.backlog = 7;
-    let response = c.post_json(loket::protocol::HEARTBEAT_PATH, Some(&token), &beat).await;
+    let response = c.post_json(loket_protocol::report::HEARTBEAT_PATH, Some(&token), &beat).await;
     assert_eq!(response.status(), StatusCode::OK);
     let reply: HeartbeatReply = response.json().await.unwrap();
     assert_eq!(reply.server_time, NOW.parse::<Timestamp>().unwrap());
@@ -445,7 +449,7 @@ async fn a_kiosk_not_seen_for_stale_minutes_is_shown_as_not_seen(db: Db) {
     let c = start(db).await;
     let token = c.token("gent-1", "Gent").await;
     c.token("brugge-1", "Brugge").await;
-    c.post_json(loket::protocol::HEARTBEAT_PATH, Some(&token), &heartbeat("gent-1", "Gent")).await;
+    c.post_json(loket_protocol::report::HEARTBEAT_PATH, Some(&token), &heartbeat("gent-1", "Gent")).await;
     let session = c.sign_in().await;
     c.clock.advance(SignedDuration::from_mins(14));
     let page = c.page(&session, "/").await;
@@ -466,10 +470,13 @@ async fn settings_and_content_are_pulled_by_etag(db: Db) {
         }
         request.send()
     };
-    let response = get(loket::protocol::SETTINGS_PATH, None).await.unwrap();
+    let response = get(loket_protocol::report::SETTINGS_PATH, None).await.unwrap();
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
     assert!(error_of(response).await.contains("no settings"));
-    assert_eq!(get(loket::protocol::CONTENT_PATH, None).await.unwrap().status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        get(loket_protocol::report::CONTENT_PATH, None).await.unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
 
     let session = c.sign_in().await;
     let response = c
@@ -480,13 +487,14 @@ async fn settings_and_content_are_pulled_by_etag(db: Db) {
         )
         .await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    let response = get(loket::protocol::SETTINGS_PATH, None).await.unwrap();
+    let response = get(loket_protocol::report::SETTINGS_PATH, None).await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     let etag = response.headers()["etag"].to_str().unwrap().to_owned();
     assert_eq!(response.text().await.unwrap(), "[site]\nname = \"Gent\"\n");
-    let response = get(loket::protocol::SETTINGS_PATH, Some(etag.clone())).await.unwrap();
+    let response = get(loket_protocol::report::SETTINGS_PATH, Some(etag.clone())).await.unwrap();
     assert_eq!(response.status(), StatusCode::NOT_MODIFIED);
-    let beat = c.post_json(loket::protocol::HEARTBEAT_PATH, Some(&token), &heartbeat("gent-1", "Gent")).await;
+    let beat =
+        c.post_json(loket_protocol::report::HEARTBEAT_PATH, Some(&token), &heartbeat("gent-1", "Gent")).await;
     let reply: HeartbeatReply = beat.json().await.unwrap();
     assert_eq!(reply.settings_etag.as_deref(), Some(etag.as_str()));
 
@@ -498,7 +506,7 @@ async fn settings_and_content_are_pulled_by_etag(db: Db) {
         .post_form(&session, "/files/settings", &format!("csrf={}&kiosk=gent-1&toml=a+%3D+1", session.csrf))
         .await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    let response = get(loket::protocol::SETTINGS_PATH, Some(etag.clone())).await.unwrap();
+    let response = get(loket_protocol::report::SETTINGS_PATH, Some(etag.clone())).await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(response.text().await.unwrap(), "a = 1");
 
@@ -526,11 +534,12 @@ async fn settings_and_content_are_pulled_by_etag(db: Db) {
         StatusCode::BAD_REQUEST
     );
     assert_eq!(upload(Some(&session.csrf), pack.clone()).await.unwrap().status(), StatusCode::OK);
-    let response = get(loket::protocol::CONTENT_PATH, None).await.unwrap();
+    let response = get(loket_protocol::report::CONTENT_PATH, None).await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     let etag = response.headers()["etag"].to_str().unwrap().to_owned();
     assert_eq!(response.bytes().await.unwrap().to_vec(), pack);
-    let response = get(loket::protocol::CONTENT_PATH, Some(format!("W/{etag}, \"other\""))).await.unwrap();
+    let response =
+        get(loket_protocol::report::CONTENT_PATH, Some(format!("W/{etag}, \"other\""))).await.unwrap();
     assert_eq!(response.status(), StatusCode::NOT_MODIFIED);
     let store = c.server.store.clone();
     let tag = tokio::task::spawn_blocking(move || store.file_etag(FileKind::Content, "gent-1").unwrap())
@@ -568,7 +577,8 @@ async fn admin_pages_need_a_session_and_changes_a_csrf_token(db: Db) {
     let page = response.text().await.unwrap();
     let token = page.split("id=\"new-token\">").nth(1).unwrap().split('<').next().unwrap().to_owned();
     assert_eq!(token.len(), 64);
-    let ok = c.post_json(loket::protocol::HEARTBEAT_PATH, Some(&token), &heartbeat("gent-2", "Gent")).await;
+    let ok =
+        c.post_json(loket_protocol::report::HEARTBEAT_PATH, Some(&token), &heartbeat("gent-2", "Gent")).await;
     assert_eq!(ok.status(), StatusCode::OK);
     assert!(!c.page(&session, "/tokens").await.contains(&token), "shown only once");
 
@@ -624,7 +634,7 @@ async fn the_store_keeps_its_promises(db: Db) {
         let zone = jiff::tz::TimeZone::get("Europe/Brussels").unwrap();
         let rows: Vec<_> = morning()
             .iter()
-            .map(|e| loket::central::events::read_event(e, "gent-1", "Gent", &zone).unwrap())
+            .map(|e| loket_central::events::read_event(e, "gent-1", "Gent", &zone).unwrap())
             .collect();
         // The same event twice in one batch: stored once.
         let twice = vec![rows[0].clone(), rows[1].clone(), rows[0].clone()];
@@ -659,7 +669,7 @@ async fn the_store_keeps_its_promises(db: Db) {
 
         for minute in 0..105 {
             let at = format!("2026-11-30T10:{:02}:00Z", minute % 60);
-            let health = loket::central::store::KioskHealth {
+            let health = loket_central::store::KioskHealth {
                 kiosk: "gent-1".into(),
                 site: "Gent".into(),
                 received_at: at,
@@ -718,14 +728,14 @@ async fn the_server_speaks_https_itself() {
     let (cert_path, key_path) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
     std::fs::write(&cert_path, cert.cert.pem()).unwrap();
     std::fs::write(&key_path, cert.signing_key.serialize_pem()).unwrap();
-    let tls = loket::central::tls::server_config(&cert_path, &key_path).unwrap();
-    let store = Arc::new(loket::central::sqlite::Sqlite::in_memory().unwrap());
+    let tls = loket_central::tls::server_config(&cert_path, &key_path).unwrap();
+    let store = Arc::new(loket_central::sqlite::Sqlite::in_memory().unwrap());
     let clock = Arc::new(ManualClock::new(NOW.parse().unwrap()));
     let server = InProcess::start(store, clock, Settings::default(), Some(tls)).await.unwrap();
     let token = server.new_kiosk_token("gent-1", "Gent").await.unwrap();
     let root = reqwest::Certificate::from_pem(cert.cert.pem().as_bytes()).unwrap();
-    let http = loket::tls::client().tls_certs_only([root]).build().unwrap();
-    let url = format!("https://localhost:{}{}", server.addr.port(), loket::protocol::HEARTBEAT_PATH);
+    let http = loket_protocol::tls::client().tls_certs_only([root]).build().unwrap();
+    let url = format!("https://localhost:{}{}", server.addr.port(), loket_protocol::report::HEARTBEAT_PATH);
     let response =
         http.post(&url).bearer_auth(&token).json(&heartbeat("gent-1", "Gent")).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
@@ -734,9 +744,8 @@ async fn the_server_speaks_https_itself() {
 }
 
 fn document() -> Value {
-    let text =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/central-openapi.json")).unwrap();
-    serde_json::from_str(&text).expect("docs/central-openapi.json is JSON")
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/openapi.json")).unwrap();
+    serde_json::from_str(&text).expect("docs/openapi.json is JSON")
 }
 
 const METHODS: &[&str] = &["get", "put", "post", "delete", "options", "head", "patch", "trace"];
@@ -766,8 +775,8 @@ fn the_openapi_document_lists_exactly_the_routes() {
             .filter(|k| k.starts_with('2') || (*k == "303" && route.method == "POST"))
             .collect();
         assert_eq!(successes, [&route.success.to_string()], "{route:?}: its one success status");
-        if route.access != loket::central::Access::Public {
-            let without = if route.method == "GET" && route.access == loket::central::Access::Admin {
+        if route.access != loket_central::Access::Public {
+            let without = if route.method == "GET" && route.access == loket_central::Access::Admin {
                 "303"
             } else {
                 "401"
@@ -865,7 +874,7 @@ async fn one_command_starts_it_with_a_first_admin_and_tokens_come_from_the_comma
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let token = String::from_utf8(out.stdout).unwrap().trim().to_owned();
     assert_eq!(token.len(), 64);
-    let url = format!("http://{address}{}", loket::protocol::HEARTBEAT_PATH);
+    let url = format!("http://{address}{}", loket_protocol::report::HEARTBEAT_PATH);
     let response =
         http.post(&url).bearer_auth(&token).json(&heartbeat("gent-1", "Gent")).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::OK, "a token made while the server runs works at once");

@@ -1,5 +1,5 @@
 //! The report protocol between a kiosk and `loket-central`: the JSON shapes both sides speak,
-//! the paths and the limits. `docs/central-openapi.json` documents the same (a test checks).
+//! the paths and the limits. `central/docs/openapi.json` documents the same (a test checks).
 //!
 //! - `POST /api/v1/events` — a [`EventBatch`] of outbox events; the answer, a [`BatchReceipt`],
 //!   names every id the central system now holds (stored now, or already before: storing an id

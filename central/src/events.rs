@@ -10,9 +10,9 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use serde_json::Value;
 
-use crate::protocol::{Refused, WireEvent};
+use loket_protocol::report::{Refused, WireEvent};
 
-/// The event types a kiosk sends: the queue's (see [`crate::queue::EventKind::name`]), the
+/// The event types a kiosk sends: the queue's (the kiosk's `queue::EventKind::name`), the
 /// xAPI statements of screenings and tutorials, and device state changes.
 pub const KNOWN_TYPES: &[&str] = &[
     "ticket_issued",
@@ -24,7 +24,7 @@ pub const KNOWN_TYPES: &[&str] = &[
     "ticket_expired",
     "desk_paused",
     "desk_resumed",
-    crate::xapi::EVENT_TYPE,
+    loket_protocol::xapi::EVENT_TYPE,
     "device_state_changed",
 ];
 
@@ -103,7 +103,7 @@ pub fn read_event(event: &WireEvent, kiosk: &str, site: &str, zone: &TimeZone) -
     let body = &event.body;
     if event.kind.starts_with("ticket_") {
         read_ticket(body, zone, &mut row);
-    } else if event.kind == crate::xapi::EVENT_TYPE {
+    } else if event.kind == loket_protocol::xapi::EVENT_TYPE {
         read_statement(body, &mut row);
     } else if event.kind == "device_state_changed" {
         row.device = text(&body["device"]);
@@ -169,7 +169,7 @@ fn read_statement(body: &Value, row: &mut EventRow) {
 }
 
 /// The levels per competence of a screening's result (`<xapi_base>/ext/competences`); only
-/// the levels the kiosk scores with ([`crate::screening::Level`]).
+/// the levels the kiosk scores with ([`loket_protocol::learning::Level`]).
 fn levels(extensions: &Value) -> Vec<(String, String)> {
     let Some(map) = extensions.as_object() else { return Vec::new() };
     map.iter()
@@ -178,7 +178,7 @@ fn levels(extensions: &Value) -> Vec<(String, String)> {
         .flatten()
         .filter_map(|(code, level)| {
             let level = level.as_str()?;
-            crate::screening::Level::from_name(level)?;
+            loket_protocol::learning::Level::from_name(level)?;
             Some((code.chars().take(32).collect(), level.to_owned()))
         })
         .take(64)
@@ -247,7 +247,7 @@ mod tests {
 
     #[test]
     fn a_statement_counts_on_its_own_local_day() {
-        let body = json!({"verb": {"id": crate::xapi::COMPLETED},
+        let body = json!({"verb": {"id": loket_protocol::xapi::COMPLETED},
             "object": {"definition": {"type": "http://adlnet.gov/expapi/activities/assessment"}},
             "timestamp": "2026-11-30T00:30:00.000+01:00"});
         let row = read_event(&wire(ID, "xapi_statement", body), "k", "s", &zone()).unwrap();
@@ -258,7 +258,7 @@ mod tests {
 
     #[test]
     fn a_completed_screening_gives_its_levels_per_competence() {
-        let body = json!({"verb": {"id": crate::xapi::COMPLETED},
+        let body = json!({"verb": {"id": loket_protocol::xapi::COMPLETED},
             "object": {"definition": {"type": "http://adlnet.gov/expapi/activities/assessment"}},
             "result": {"extensions": {"https://x/ext/competences": {"1.1": "on_own", "2.1": "not_yet", "3.1": "??"},
                 "https://x/ext/referral": "digital_help"}},

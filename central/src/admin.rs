@@ -1,26 +1,25 @@
-//! Who may see the dashboard: admin users signed in with their password (Argon2id, checked on
-//! a blocking thread), a session cookie (HttpOnly, SameSite=Strict), a CSRF token on every
-//! POST, and the sign-in rate limit (the staff console's
-//! [`crate::web::auth::SignInLimiter`]).
+//! Who may see the dashboard: the signed-in admins' sessions (a cookie, HttpOnly,
+//! SameSite=Strict), the CSRF token on every POST, and reading a posted form. Signing in (the
+//! password, the rate limit shared with the staff console,
+//! [`loket_protocol::sign_in::SignInLimiter`]) is [`super::login`]'s.
 //!
 //! Sessions live in memory: a restart signs everyone out. It must not log or keep a password,
-//! and must not decide what a page shows.
+//! and must not decide what a page shows (it uses no page module).
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use axum::extract::{ConnectInfo, FromRequestParts, State};
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::Method;
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, Method, StatusCode, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 
 use super::CentralState;
-use super::error::{Body, CentralError};
-use super::figures::html;
+use super::error::CentralError;
 use super::tls::PeerAddr;
-use crate::secret::{self, same_secret};
-use crate::web::auth::cookie;
+use loket_protocol::secret::{self, same_secret};
+use loket_protocol::sign_in::cookie;
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "loket_central_session";
@@ -42,7 +41,7 @@ struct Session {
 pub struct Sessions(Mutex<HashMap<String, Session>>);
 
 impl Sessions {
-    fn open(&self, name: &str) -> String {
+    pub(crate) fn open(&self, name: &str) -> String {
         let id = secret::new_token();
         let now = Instant::now();
         let mut sessions = self.0.lock().unwrap_or_else(|e| e.into_inner());
@@ -57,7 +56,7 @@ impl Sessions {
         sessions.get(id).filter(|s| s.created.elapsed() < SESSION_LIFETIME).cloned()
     }
 
-    fn close(&self, id: &str) {
+    pub(crate) fn close(&self, id: &str) {
         self.0.lock().unwrap_or_else(|e| e.into_inner()).remove(id);
     }
 }
@@ -70,7 +69,7 @@ pub struct Admin {
     pub name: String,
     /// Put in every form as a hidden field.
     pub csrf: String,
-    session: String,
+    pub(crate) session: String,
     header_csrf: Option<String>,
 }
 
@@ -171,97 +170,6 @@ fn decode(text: &str) -> Result<String, CentralError> {
         i += 1;
     }
     String::from_utf8(out).map_err(|_| CentralError::BadRequest("a form field is not UTF-8".into()))
-}
-
-fn login_html(message: Option<&str>) -> String {
-    let message =
-        message.map(|m| format!("<p class=\"alert\" role=\"alert\">{}</p>", html(m))).unwrap_or_default();
-    super::pages::layout(
-        "Aanmelden",
-        None,
-        &format!(
-            "<section class=\"card narrow\"><h1>Loket centraal</h1><p>Meld je aan om de cijfers en de kiosken te zien.</p>{message}
-<form method=\"post\" action=\"/login\" class=\"stack\">
-<label>Naam <input name=\"name\" autocomplete=\"username\" required value=\"admin\"></label>
-<label>Wachtwoord <input name=\"password\" type=\"password\" autocomplete=\"current-password\" required autofocus></label>
-<button type=\"submit\">Aanmelden</button></form></section>"
-        ),
-    )
-}
-
-/// `GET /login`
-pub async fn login_page() -> Html<String> {
-    Html(login_html(None))
-}
-
-/// `POST /login`: name and password as a form; a session cookie and a redirect to the
-/// dashboard, or the form again with a reason.
-pub async fn sign_in(
-    State(state): State<CentralState>,
-    ClientIp(ip): ClientIp,
-    Body(body): Body,
-) -> Response {
-    let fields = match form(&body) {
-        Ok(f) => f,
-        Err(e) => return e.into_response(),
-    };
-    let name = fields.get("name").cloned().unwrap_or_default();
-    let password = fields.get("password").cloned().unwrap_or_default();
-    if let Err(wait) = state.limiter.begin(&format!("admin:{name}"), ip, Instant::now()) {
-        let mut response = (
-            StatusCode::TOO_MANY_REQUESTS,
-            Html(login_html(Some(&format!(
-                "Te veel mislukte pogingen. Probeer opnieuw over {} seconden.",
-                wait.as_secs()
-            )))),
-        )
-            .into_response();
-        response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(wait.as_secs().max(1)));
-        return response;
-    }
-    let Ok(_permit) = state.hashing.acquire().await else {
-        return CentralError::Internal("hashing semaphore closed".into()).into_response();
-    };
-    let lookup = name.clone();
-    let ok = state
-        .with_store(move |s| Ok(s.admin_hash(&lookup)?.is_some_and(|hash| secret::verify(&password, &hash))))
-        .await;
-    match ok {
-        Ok(true) => {
-            state.limiter.succeeded(&format!("admin:{name}"), ip);
-            let id = state.sessions.open(&name);
-            let secure = if state.settings.secure_cookies { "; Secure" } else { "" };
-            let cookie = format!(
-                "{SESSION_COOKIE}={id}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}{secure}",
-                SESSION_LIFETIME.as_secs()
-            );
-            let mut response = Redirect::to("/").into_response();
-            if let Ok(value) = HeaderValue::from_str(&cookie) {
-                response.headers_mut().insert(header::SET_COOKIE, value);
-            }
-            log::info!("central: {name} signed in");
-            response
-        }
-        Ok(false) => (StatusCode::UNAUTHORIZED, Html(login_html(Some("Naam of wachtwoord klopt niet."))))
-            .into_response(),
-        Err(e) => e.into_response(),
-    }
-}
-
-/// `POST /logout`
-pub async fn sign_out(
-    State(state): State<CentralState>,
-    admin: Admin,
-    Body(body): Body,
-) -> Result<Response, CentralError> {
-    admin.check_csrf(Some(&form(&body)?))?;
-    state.sessions.close(&admin.session);
-    let mut response = Redirect::to("/login").into_response();
-    response.headers_mut().insert(
-        header::SET_COOKIE,
-        HeaderValue::from_static("loket_central_session=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0"),
-    );
-    Ok(response)
 }
 
 #[cfg(test)]

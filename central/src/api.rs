@@ -1,4 +1,4 @@
-//! The kiosk routes of the report protocol ([`crate::protocol`]): events, heartbeats, and the
+//! The kiosk routes of the report protocol ([`loket_protocol::report`]): events, heartbeats, and the
 //! settings and content pulled with an ETag. Every request carries the kiosk's bearer token.
 //!
 //! It owns the token check (SHA-256 looked up in the store: it runs on every request, so not
@@ -15,7 +15,7 @@ use super::CentralState;
 use super::error::{Body, CentralError};
 use super::events::read_event;
 use super::store::{FileKind, KioskHealth, token_hash};
-use crate::protocol::{BatchReceipt, EventBatch, Heartbeat, HeartbeatReply, MAX_BATCH_EVENTS};
+use loket_protocol::report::{BatchReceipt, EventBatch, Heartbeat, HeartbeatReply, MAX_BATCH_EVENTS};
 
 /// The kiosk a request's bearer token was made for.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -66,7 +66,7 @@ impl CentralError {
 
 /// A JSON error body with a status.
 pub fn error_response(status: StatusCode, message: &str) -> Response {
-    (status, Json(crate::protocol::ErrorBody { error: message.to_owned() })).into_response()
+    (status, Json(loket_protocol::report::ErrorBody { error: message.to_owned() })).into_response()
 }
 
 impl IntoResponse for CentralError {

@@ -8,7 +8,7 @@ use std::fmt::Write;
 use jiff::Timestamp;
 
 use super::store::{LearningFigures, ServiceFigures};
-use crate::protocol::Heartbeat;
+use loket_protocol::report::Heartbeat;
 
 /// Disk space below which a kiosk is warned about.
 const LOW_DISK_BYTES: u64 = 500 * 1024 * 1024;
@@ -202,7 +202,7 @@ pub fn hour_chart(hours: &[u64; 24]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::{OutboxHealth, PrinterHealth};
+    use loket_protocol::report::{OutboxHealth, PrinterHealth};
 
     fn heartbeat() -> Heartbeat {
         Heartbeat {

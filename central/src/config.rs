@@ -147,7 +147,7 @@ mod tests {
 
     #[test]
     fn the_sample_is_valid() {
-        let text = include_str!("../../config/central.toml");
+        let text = include_str!("../config/central.toml");
         let config: CentralConfig = text.parse().unwrap();
         assert_eq!(config.dashboard.stale_minutes, 15);
     }

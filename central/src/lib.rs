@@ -1,5 +1,5 @@
 //! `loket-central`: the organisation's central system. Kiosks post their events and
-//! heartbeats to it and pull their settings and content packs ([`crate::protocol`]); staff see
+//! heartbeats to it and pull their settings and content packs ([`loket_protocol::report`]); staff see
 //! the figures of every site and the health of every kiosk on a Dutch dashboard.
 //!
 //! Layout
@@ -8,11 +8,13 @@
 //! - [`store`]: the [`store::CentralStore`] trait and its queries, written once over a small
 //!   backend seam; [`sqlite`] and [`postgres`] are the two real backends;
 //! - [`figures`]: pure — warnings in plain words, CSV, the bar chart;
-//! - [`api`]: the kiosk routes (bearer token); [`admin`]: sign-in, sessions, CSRF;
-//!   [`pages`]: the dashboard and the admin pages; [`error`]: the one error type;
+//! - [`api`]: the kiosk routes (bearer token); [`admin`]: sessions, CSRF, forms; [`login`]:
+//!   signing in and out; [`layout`]: the frame of every page; [`pages`]: the dashboard and the
+//!   admin pages; [`error`]: the one error type. Arrows: `login` and `pages` use `layout` and
+//!   `admin`, `layout` uses `admin`; `admin` uses none of them;
 //! - [`tls`]: the HTTPS listener; [`cli`]: the `loket-central` command line.
 //!
-//! [`ROUTES`] lists every route; `docs/central-openapi.json` documents exactly these (a test
+//! [`ROUTES`] lists every route; `docs/openapi.json` documents exactly these (a test
 //! checks). [`serve`] takes its listener, store, clock and shutdown as arguments, so tests run
 //! the real server on `127.0.0.1:0` over SQLite in a temp dir or a throwaway PostgreSQL.
 
@@ -23,6 +25,8 @@ pub mod config;
 pub mod error;
 pub mod events;
 pub mod figures;
+pub mod layout;
+pub mod login;
 pub mod pages;
 pub mod postgres;
 pub mod sqlite;
@@ -40,12 +44,12 @@ use axum::routing::{get, post};
 use jiff::tz::TimeZone;
 use tower_http::catch_panic::CatchPanicLayer;
 
-use crate::clock::Clock;
-use crate::protocol::{
+use error::{CentralError, INTERNAL_MESSAGE, error_response};
+use loket_protocol::clock::Clock;
+use loket_protocol::report::{
     CONTENT_PATH, EVENTS_PATH, HEARTBEAT_PATH, MAX_BODY_BYTES, MAX_CONTENT_BYTES, SETTINGS_PATH,
 };
-use crate::web::route;
-use error::{CentralError, INTERNAL_MESSAGE, error_response};
+use loket_protocol::routes::route;
 use store::{CentralStore, StoreError};
 
 /// Who may use a route.
@@ -60,7 +64,7 @@ pub enum Access {
 }
 
 /// One route of `loket-central`.
-pub type Route = crate::web::Route<Access>;
+pub type Route = loket_protocol::routes::Route<Access>;
 
 /// Every route [`router`] serves.
 pub const ROUTES: &[Route] = &[
@@ -111,7 +115,7 @@ pub struct CentralState {
     pub clock: Arc<dyn Clock>,
     pub settings: Arc<Settings>,
     sessions: Arc<admin::Sessions>,
-    limiter: Arc<crate::web::auth::SignInLimiter>,
+    limiter: Arc<loket_protocol::sign_in::SignInLimiter>,
     /// Argon2 checks (19 MiB each) that may run at once.
     hashing: Arc<tokio::sync::Semaphore>,
 }
@@ -172,8 +176,8 @@ pub fn router(state: CentralState) -> Router {
         .route(HEARTBEAT_PATH, post(api::heartbeat))
         .route(SETTINGS_PATH, get(api::settings))
         .route(CONTENT_PATH, get(api::content))
-        .route("/login", get(admin::login_page).post(admin::sign_in))
-        .route("/logout", post(admin::sign_out))
+        .route("/login", get(login::login_page).post(login::sign_in))
+        .route("/logout", post(login::sign_out))
         .route("/", get(pages::dashboard))
         .route("/export.csv", get(pages::export_csv))
         .route("/tokens", get(pages::tokens).post(pages::create_token))

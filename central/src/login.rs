@@ -1,0 +1,109 @@
+//! Signing in and out of the dashboard: the sign-in page, checking a name and password
+//! (Argon2id on a blocking thread, under the sign-in rate limit), and the session cookie.
+//!
+//! It owns the sign-in page's wording. The sessions and the CSRF check are [`super::admin`]'s;
+//! it must not log or keep a password.
+
+use std::time::Instant;
+
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use loket_protocol::secret;
+
+use super::CentralState;
+use super::admin::{Admin, ClientIp, SESSION_COOKIE, SESSION_LIFETIME, form};
+use super::error::{Body, CentralError};
+use super::figures::html;
+use super::layout::layout;
+
+fn login_html(message: Option<&str>) -> String {
+    let message =
+        message.map(|m| format!("<p class=\"alert\" role=\"alert\">{}</p>", html(m))).unwrap_or_default();
+    layout(
+        "Aanmelden",
+        None,
+        &format!(
+            "<section class=\"card narrow\"><h1>Loket centraal</h1><p>Meld je aan om de cijfers en de kiosken te zien.</p>{message}
+<form method=\"post\" action=\"/login\" class=\"stack\">
+<label>Naam <input name=\"name\" autocomplete=\"username\" required value=\"admin\"></label>
+<label>Wachtwoord <input name=\"password\" type=\"password\" autocomplete=\"current-password\" required autofocus></label>
+<button type=\"submit\">Aanmelden</button></form></section>"
+        ),
+    )
+}
+
+/// `GET /login`
+pub async fn login_page() -> Html<String> {
+    Html(login_html(None))
+}
+
+/// `POST /login`: name and password as a form; a session cookie and a redirect to the
+/// dashboard, or the form again with a reason.
+pub async fn sign_in(
+    State(state): State<CentralState>,
+    ClientIp(ip): ClientIp,
+    Body(body): Body,
+) -> Response {
+    let fields = match form(&body) {
+        Ok(f) => f,
+        Err(e) => return e.into_response(),
+    };
+    let name = fields.get("name").cloned().unwrap_or_default();
+    let password = fields.get("password").cloned().unwrap_or_default();
+    if let Err(wait) = state.limiter.begin(&format!("admin:{name}"), ip, Instant::now()) {
+        let mut response = (
+            StatusCode::TOO_MANY_REQUESTS,
+            Html(login_html(Some(&format!(
+                "Te veel mislukte pogingen. Probeer opnieuw over {} seconden.",
+                wait.as_secs()
+            )))),
+        )
+            .into_response();
+        response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(wait.as_secs().max(1)));
+        return response;
+    }
+    let Ok(_permit) = state.hashing.acquire().await else {
+        return CentralError::Internal("hashing semaphore closed".into()).into_response();
+    };
+    let lookup = name.clone();
+    let ok = state
+        .with_store(move |s| Ok(s.admin_hash(&lookup)?.is_some_and(|hash| secret::verify(&password, &hash))))
+        .await;
+    match ok {
+        Ok(true) => {
+            state.limiter.succeeded(&format!("admin:{name}"), ip);
+            let id = state.sessions.open(&name);
+            let secure = if state.settings.secure_cookies { "; Secure" } else { "" };
+            let cookie = format!(
+                "{SESSION_COOKIE}={id}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}{secure}",
+                SESSION_LIFETIME.as_secs()
+            );
+            let mut response = Redirect::to("/").into_response();
+            if let Ok(value) = HeaderValue::from_str(&cookie) {
+                response.headers_mut().insert(header::SET_COOKIE, value);
+            }
+            log::info!("central: {name} signed in");
+            response
+        }
+        Ok(false) => (StatusCode::UNAUTHORIZED, Html(login_html(Some("Naam of wachtwoord klopt niet."))))
+            .into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// `POST /logout`
+pub async fn sign_out(
+    State(state): State<CentralState>,
+    admin: Admin,
+    Body(body): Body,
+) -> Result<Response, CentralError> {
+    admin.check_csrf(Some(&form(&body)?))?;
+    state.sessions.close(&admin.session);
+    let mut response = Redirect::to("/login").into_response();
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_static("loket_central_session=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0"),
+    );
+    Ok(response)
+}

@@ -1,0 +1,91 @@
+//! loket-central as a Debian package: its systemd unit as systemd reads it, and
+//! `[package.metadata.deb]` as cargo-deb reads it — every asset exists and lands where the unit
+//! expects it, the installed config is valid, and nothing of the kiosk comes along.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// A file system root holding the host's units, ours, and the program it starts, so
+/// `systemd-analyze verify --root` checks the unit as it will be installed (`verify` refuses a
+/// unit whose ExecStart is not an executable file: the binary just built stands in).
+fn unit_root() -> tempfile::TempDir {
+    let root = tempfile::tempdir().unwrap();
+    let r = root.path();
+    for dir in ["lib/systemd/system", "usr/bin", "etc/systemd/system"] {
+        std::fs::create_dir_all(r.join(dir)).unwrap();
+    }
+    let copied =
+        Command::new("cp").arg("-a").arg("/lib/systemd/system/.").arg(r.join("lib/systemd/system")).status();
+    assert!(copied.unwrap().success(), "the host's units (systemd must be installed)");
+    std::fs::copy("systemd/loket-central.service", r.join("lib/systemd/system/loket-central.service"))
+        .unwrap();
+    std::fs::copy(env!("CARGO_BIN_EXE_loket-central"), r.join("usr/bin/loket-central")).unwrap();
+    root
+}
+
+#[test]
+fn systemd_accepts_the_unit_without_a_single_warning() {
+    let root = unit_root();
+    let out = Command::new("systemd-analyze")
+        .arg("verify")
+        .arg(format!("--root={}", root.path().display()))
+        .arg("loket-central.service")
+        .output()
+        .expect("systemd-analyze (Debian package systemd)");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    // Unknown keys and bad values are only warnings (exit 0): any output is a failure.
+    assert!(out.status.success() && stderr.trim().is_empty(), "{stderr}");
+}
+
+#[test]
+fn the_package_metadata_puts_every_file_where_the_server_looks_for_it() {
+    let manifest: toml::Table = std::fs::read_to_string("Cargo.toml").unwrap().parse().unwrap();
+    let deb = &manifest["package"]["metadata"]["deb"];
+    assert_eq!(deb["name"].as_str(), Some("loket-central"));
+    let assets: Vec<(String, String, String)> = deb["assets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            let a = a.as_array().unwrap();
+            (a[0].as_str().unwrap().into(), a[1].as_str().unwrap().into(), a[2].as_str().unwrap().into())
+        })
+        .collect();
+    let target =
+        |src: &str| assets.iter().find(|(s, _, _)| s == src).map(|(_, d, m)| (d.as_str(), m.as_str()));
+    assert_eq!(target("target/release/loket-central"), Some(("usr/bin/", "755")));
+    assert_eq!(target("debian/central.toml"), Some(("etc/loket/central.toml", "644")));
+    assert_eq!(target("README.md"), Some(("usr/share/doc/loket-central/README.md", "644")));
+    assert_eq!(assets.len(), 3, "only the server's files: {assets:?}");
+    for (src, _, _) in &assets {
+        if !src.starts_with("target/") {
+            assert!(Path::new(src).exists(), "asset {src} does not exist");
+        }
+    }
+    let license = deb["license-file"].as_array().unwrap()[0].as_str().unwrap();
+    assert!(Path::new(license).exists(), "{license}");
+    // The maintainer script makes the user the unit runs as.
+    let scripts = deb["maintainer-scripts"].as_str().unwrap();
+    let postinst = std::fs::read_to_string(Path::new(scripts).join("postinst")).unwrap();
+    assert!(postinst.contains("adduser --system") && postinst.contains("#DEBHELPER#"), "{postinst}");
+    // The unit the package installs (and enables) is the one in systemd/; it starts the installed
+    // binary with the installed config, as the user postinst makes, and documents the README
+    // where the package puts it.
+    let units = deb["systemd-units"].as_table().expect("one unit");
+    assert_eq!(units["unit-name"].as_str(), Some("loket-central"));
+    assert_eq!(units["enable"].as_bool(), Some(true));
+    let unit_dir = units["unit-scripts"].as_str().unwrap();
+    let unit = std::fs::read_to_string(Path::new(unit_dir).join("loket-central.service")).unwrap();
+    assert!(unit.contains("ExecStart=/usr/bin/loket-central --config /etc/loket/central.toml"), "{unit}");
+    assert!(unit.contains("Documentation=file:/usr/share/doc/loket-central/README.md"), "{unit}");
+    assert!(unit.contains("User=loket") && postinst.contains("loket"), "{unit}");
+    assert!(unit.contains("StateDirectory=loket-central"), "{unit}");
+    // The installed config is valid as it is, and keeps its data where the unit's StateDirectory is.
+    let config = loket_central::config::CentralConfig::load(Path::new("debian/central.toml")).unwrap();
+    assert_eq!(config.data_dir, Some(PathBuf::from("/var/lib/loket-central")));
+    // A server: none of the kiosk's screen, speech or font libraries.
+    let depends = deb["depends"].as_str().unwrap();
+    for kiosk_only in ["fontconfig", "mesa", "espeak", "libgbm", "libinput", "alsa", "libegl", "libgles"] {
+        assert!(!depends.contains(kiosk_only), "loket-central depends on {kiosk_only}: {depends}");
+    }
+}

@@ -1,0 +1,24 @@
+//! What the Loket kiosk and `loket-central` share, and nothing else.
+//!
+//! Layout
+//! - [`report`]: the report protocol — the JSON shapes both sides speak, the paths, the limits;
+//! - [`learning`]: the levels a screening scores with, named the same on both sides;
+//! - [`xapi`]: the outbox event type and ADL verbs of the kiosk's xAPI statements;
+//! - [`secret`]: Argon2id hashes of PINs, passwords and tokens, new tokens, constant-time compare;
+//! - [`sign_in`]: the sign-in rate limit both servers apply, and the cookie reader;
+//! - [`routes`]: the route table type each server's OpenAPI test checks its document against;
+//! - [`tls`]: the one choice of TLS (rustls with ring) for every client and server;
+//! - [`clock`]: the clock port (the real clock and one set by hand for tests).
+//!
+//! It must stay small and free of either program's machinery: no Slint, no GPIO, no store, no web
+//! framework. The kiosk re-exports these modules under their old paths (`loket::protocol`,
+//! `loket::secret`, `loket::tls`, `loket::clock`).
+
+pub mod clock;
+pub mod learning;
+pub mod report;
+pub mod routes;
+pub mod secret;
+pub mod sign_in;
+pub mod tls;
+pub mod xapi;
