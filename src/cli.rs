@@ -169,8 +169,8 @@ fn describe_report(report: &config::Report) -> anyhow::Result<String> {
     let Some(url) = &report.central_url else {
         return Ok("report: off (report.central_url is empty)".to_owned());
     };
-    report.read_token()?;
-    let ca = match report.read_ca_bundle()? {
+    crate::report::credentials::read_token(report)?;
+    let ca = match crate::report::credentials::read_ca_bundle(report)? {
         Some(_) => format!(", extra CA {}", report.ca_bundle.as_deref().unwrap_or(Path::new("")).display()),
         None => String::new(),
     };

@@ -38,44 +38,6 @@ impl Default for Report {
     }
 }
 
-impl Report {
-    /// Reads the kiosk's token from `token_file`: it must be readable and not empty.
-    pub fn read_token(&self) -> Result<String, ConfigError> {
-        let shown = quoted(&self.token_file.display().to_string());
-        let text = std::fs::read_to_string(&self.token_file).map_err(|e| {
-            invalid("report.token_file", shown.clone(), format!("cannot read the token: {e}"))
-        })?;
-        let token = text.trim();
-        if token.is_empty() {
-            return Err(invalid(
-                "report.token_file",
-                shown,
-                "the file is empty; put the kiosk's token in it",
-            ));
-        }
-        if token.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Err(invalid("report.token_file", shown, "the token must be one line without spaces"));
-        }
-        Ok(token.to_owned())
-    }
-
-    /// Reads `ca_bundle`, if set: PEM certificates (`None` when not set).
-    pub fn read_ca_bundle(&self) -> Result<Option<Vec<u8>>, ConfigError> {
-        let Some(path) = &self.ca_bundle else { return Ok(None) };
-        let shown = quoted(&path.display().to_string());
-        let pem = std::fs::read(path)
-            .map_err(|e| invalid("report.ca_bundle", shown.clone(), format!("cannot read it: {e}")))?;
-        if !String::from_utf8_lossy(&pem).contains("-----BEGIN CERTIFICATE-----") {
-            return Err(invalid(
-                "report.ca_bundle",
-                shown,
-                "holds no PEM certificate (-----BEGIN CERTIFICATE-----)",
-            ));
-        }
-        Ok(Some(pem))
-    }
-}
-
 #[derive(Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub(super) struct ReportFile {
@@ -258,30 +220,5 @@ mod tests {
     fn an_unknown_report_key_is_refused() {
         let (_, message) = report_error("central = \"https://x.example\"");
         assert!(message.contains("unknown field `central`"), "{message}");
-    }
-
-    #[test]
-    fn the_token_file_must_be_readable_and_not_empty() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("token");
-        let report = Report { token_file: path.clone(), ..Report::default() };
-        let message = report.read_token().unwrap_err().to_string();
-        assert!(message.starts_with("report.token_file = ") && message.contains("token\""), "{message}");
-        assert!(message.contains("cannot read"), "{message}");
-        std::fs::write(&path, "\n").unwrap();
-        assert!(report.read_token().unwrap_err().to_string().contains("empty"));
-        std::fs::write(&path, "abc123\n").unwrap();
-        assert_eq!(report.read_token().unwrap(), "abc123");
-    }
-
-    #[test]
-    fn a_ca_bundle_must_hold_a_certificate() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("ca.pem");
-        std::fs::write(&path, "hello").unwrap();
-        let report = Report { ca_bundle: Some(path), ..Report::default() };
-        let message = report.read_ca_bundle().unwrap_err().to_string();
-        assert!(message.starts_with("report.ca_bundle = ") && message.contains("PEM"), "{message}");
-        assert_eq!(Report::default().read_ca_bundle().unwrap(), None);
     }
 }
