@@ -4,8 +4,9 @@
 //! Exit codes: 0 all is well; 2 the config (or a command-line value) is wrong — the message
 //! names the key and the value; 1 anything else, such as a store that cannot be opened.
 //!
-//! Without a subcommand `loket` runs the kiosk, so `cargo run` opens it on a laptop with the
-//! embedded sample config, a simulated printer and a store in `./loket-data`.
+//! Without a subcommand `loket` runs the kiosk and takes every option of `run` (`loket [run]
+//! [--config FILE] [--data-dir DIR] …`), so `cargo run` opens it on a laptop with the embedded
+//! sample config, a simulated printer and a store in `./loket-data`.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -25,10 +26,20 @@ use crate::store;
 use crate::watchdog::Systemd;
 
 #[derive(Debug, Parser)]
-#[command(name = "loket", version, about = "Self-service kiosk for public help points")]
+#[command(
+    name = "loket",
+    version,
+    about = "Self-service kiosk for public help points",
+    // `loket [run] [OPTIONS]`: without a subcommand, the options are run's; with one, they
+    // belong to it (`loket --headless check` is refused rather than half obeyed).
+    args_conflicts_with_subcommands = true
+)]
 pub struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
+    /// The options of `run`, for `loket` without a subcommand.
+    #[command(flatten)]
+    run: RunArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -105,7 +116,7 @@ struct RunArgs {
 pub fn main() -> ExitCode {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
     let cli = Cli::parse();
-    let result = match cli.command.unwrap_or(Command::Run(RunArgs::default())) {
+    let result = match cli.command.unwrap_or(Command::Run(cli.run)) {
         Command::Run(args) => run(args),
         Command::Check { config } => check(config.as_deref()),
         Command::PrintTest(args) => print_test(args),

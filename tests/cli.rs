@@ -193,3 +193,51 @@ fn check_tries_the_ticket_logo() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("ticket.logo") && stderr.contains("no-such-logo.png"), "{stderr}");
 }
+
+/// Waits (up to 20 s) for the store to appear in `dir`, then stops the child; whether it did.
+fn store_appears(mut child: std::process::Child, dir: &std::path::Path) -> bool {
+    let store = dir.join("loket.sqlite");
+    let start = Instant::now();
+    while !store.exists() && start.elapsed() < Duration::from_secs(20) {
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    child.wait().unwrap();
+    store.exists()
+}
+
+#[test]
+fn every_run_option_works_without_the_word_run() {
+    // As the README shows it: `loket [run] …`, run being the default.
+    let dir = tempfile::tempdir().unwrap();
+    let child = loket()
+        .args(["--always-open", "--headless", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    assert!(store_appears(child, dir.path()), "the kiosk ran with its options and no `run`");
+}
+
+#[test]
+fn the_help_without_a_subcommand_shows_the_run_options() {
+    let out = loket().arg("--help").output().unwrap();
+    assert!(out.status.success());
+    let help = String::from_utf8_lossy(&out.stdout);
+    for option in ["--config", "--data-dir", "--headless", "--listen", "--always-open", "run", "check"] {
+        assert!(help.contains(option), "{option} missing from:\n{help}");
+    }
+}
+
+#[test]
+fn a_run_option_before_another_subcommand_is_refused() {
+    // Not half obeyed: `check` has no --data-dir, and `run`'s options do not go before it.
+    let out = loket().args(["--data-dir", "somewhere", "check"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = loket().args(["check", "--config", "config/loket.toml"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
