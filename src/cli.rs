@@ -137,11 +137,29 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// The config of `--config FILE` (its relative paths relative to the file's folder), or the
+/// built-in sample with its content pack found by [`sample_content_dir`].
 fn load_config(path: Option<&Path>) -> anyhow::Result<Config> {
     match path {
         Some(path) => Ok(Config::load(path)?),
-        None => Ok(Config::sample()),
+        None => {
+            let mut config = Config::sample();
+            config.learning.content_dir = sample_content_dir();
+            Ok(config)
+        }
     }
+}
+
+/// Where the installed package puts the content pack.
+pub const INSTALLED_CONTENT_DIR: &str = "/usr/share/loket/content";
+
+/// The content pack of the built-in sample config, whatever folder `loket` is started from:
+/// the `content/` folder of the source tree this program was built from while that tree is
+/// there (`cargo run`, the tests), else the installed pack ([`INSTALLED_CONTENT_DIR`]). If
+/// neither holds a pack, the kiosk logs so with the path and offers no learning.
+pub fn sample_content_dir() -> PathBuf {
+    let build_tree = Path::new(env!("CARGO_MANIFEST_DIR")).join("content");
+    if build_tree.is_dir() { build_tree } else { PathBuf::from(INSTALLED_CONTENT_DIR) }
 }
 
 fn check(path: Option<&Path>) -> anyhow::Result<ExitCode> {

@@ -19,7 +19,7 @@ pub struct Kiosk {
     pub ticket_screen_seconds: u32,
     /// How often the welcome greeting changes language.
     pub greeting_seconds: u32,
-    /// Where the SQLite store and printed-ticket files live (relative to the working directory
+    /// Where the SQLite store and printed-ticket files live (read from a file: relative to its folder
     /// unless absolute).
     pub data_dir: PathBuf,
     /// How many calls the "now serving" strip shows.

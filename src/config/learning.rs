@@ -13,7 +13,7 @@ use crate::screening::ReferralRule;
 /// `[learning]`: the tutorials and the digital-skills screening.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Learning {
-    /// The content pack's folder (relative to the working directory unless absolute).
+    /// The content pack's folder (read from a file: relative to its folder unless absolute).
     pub content_dir: PathBuf,
     /// In a tutorial or the screening with no touch for this long, ask "are you still there?".
     pub idle_timeout_seconds: u32,

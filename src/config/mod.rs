@@ -152,12 +152,36 @@ impl Config {
         file.validate()
     }
 
-    /// Reads, parses and validates the file at `path`; every error names the path.
+    /// Reads, parses and validates the file at `path`; every error names the path. Relative
+    /// paths in the file are relative to the file's folder (see [`Config::relative_to`]), so
+    /// the kiosk finds its content pack whatever folder it is started from.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
         let text = std::fs::read_to_string(path)
             .map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
-        Config::from_toml(&text)
-            .map_err(|error| ConfigError::InFile { path: path.to_path_buf(), error: Box::new(error) })
+        let config = Config::from_toml(&text)
+            .map_err(|error| ConfigError::InFile { path: path.to_path_buf(), error: Box::new(error) })?;
+        Ok(config.relative_to(path.parent().unwrap_or(Path::new(""))))
+    }
+
+    /// The config with its relative paths joined to `folder`: `kiosk.data_dir`,
+    /// `learning.content_dir`, `ticket.logo`, `report.token_file` and `report.ca_bundle`
+    /// (`printer.directory` stays relative to `kiosk.data_dir`). Absolute paths are kept.
+    pub fn relative_to(mut self, folder: &Path) -> Config {
+        let under = |path: &mut PathBuf| {
+            if path.is_relative() {
+                *path = folder.join(&*path);
+            }
+        };
+        under(&mut self.kiosk.data_dir);
+        under(&mut self.learning.content_dir);
+        if let Some(logo) = &mut self.ticket.logo {
+            under(logo);
+        }
+        under(&mut self.report.token_file);
+        if let Some(ca_bundle) = &mut self.report.ca_bundle {
+            under(ca_bundle);
+        }
+        self
     }
 
     /// The built-in sample configuration ([`SAMPLE_TOML`]), which a test keeps valid.
@@ -446,13 +470,41 @@ services = ["q"]
         std::fs::create_dir_all(&dir).unwrap();
         let good = dir.join("good.toml");
         std::fs::write(&good, SAMPLE_TOML).unwrap();
-        assert_eq!(Config::load(&good).unwrap(), Config::sample());
+        assert_eq!(Config::load(&good).unwrap(), Config::sample().relative_to(&dir));
         let bad = dir.join("bad.toml");
         std::fs::write(&bad, good_with("\"Europe/Brussels\"", "\"Mars/Olympus\"")).unwrap();
         let error = Config::load(&bad).unwrap_err();
         assert!(matches!(error.cause(), ConfigError::Invalid { key, .. } if key == "site.timezone"));
         assert_names(&error.to_string(), &["bad.toml", "site.timezone", "Mars/Olympus"]);
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn relative_paths_in_a_file_are_relative_to_its_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("loket.toml");
+        let text = SAMPLE_TOML
+            .replace("logo = \"\"", "logo = \"logo.png\"")
+            .replace("# ca_bundle = \"/etc/loket/central-ca.pem\"", "ca_bundle = \"ca/central.pem\"");
+        std::fs::write(&path, text).unwrap();
+        let config = Config::load(&path).unwrap();
+        assert_eq!(config.kiosk.data_dir, dir.path().join("loket-data"));
+        assert_eq!(config.learning.content_dir, dir.path().join("content"));
+        assert_eq!(config.ticket.logo, Some(dir.path().join("logo.png")));
+        assert_eq!(config.report.ca_bundle, Some(dir.path().join("ca/central.pem")));
+        assert_eq!(config.report.token_file, PathBuf::from("/etc/loket/central-token"), "absolute: kept");
+        assert_eq!(config.ticket_directory(), Some(dir.path().join("loket-data/tickets")));
+        let here = Config::load(Path::new("config/loket.toml")).unwrap();
+        assert_eq!(
+            here.learning.content_dir,
+            PathBuf::from("config/content"),
+            "a relative file stays relative"
+        );
+        assert_eq!(
+            Config::sample().learning.content_dir,
+            PathBuf::from("content"),
+            "the text alone: as written"
+        );
     }
 
     #[test]

@@ -21,7 +21,7 @@ pub struct TicketSettings {
     /// The printer has a cutter (the CSN-A2 has a tear bar: false).
     pub cutter: bool,
     /// A PNG logo printed on top instead of the site name (at most 384×200 pixels); relative
-    /// paths are relative to the working directory.
+    /// paths in a file are relative to its folder.
     pub logo: Option<PathBuf>,
 }
 
