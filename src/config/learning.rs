@@ -54,6 +54,7 @@ pub(super) struct LearningFile {
     referral: Vec<ReferralFile>,
 }
 
+/// The defaults of `[learning]`, written once (config/loket.toml restates them; a test keeps it so).
 impl Default for LearningFile {
     fn default() -> Self {
         let rule = |outcome: &str, label: &str| ReferralFile {

@@ -479,6 +479,47 @@ services = ["q"]
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
+    /// `text` without the table that starts at the line `header` (up to the next table).
+    fn without_table(text: &str, header: &str) -> String {
+        let mut out = Vec::new();
+        let mut inside = false;
+        for line in text.lines() {
+            if line.starts_with('[') {
+                inside = line == header;
+            }
+            if !inside {
+                out.push(line);
+            }
+        }
+        out.join("\n")
+    }
+
+    #[test]
+    fn the_sample_shows_the_defaults_of_the_tables_that_may_be_left_out() {
+        // The defaults are written once, in code; config/loket.toml restates them for the reader.
+        let sample = Config::sample();
+        let left_out = |header: &str| {
+            let text = without_table(SAMPLE_TOML, header);
+            assert!(!text.contains(&format!("\n{header}\n")), "test bug: {header} still there");
+            Config::from_toml(&text).unwrap()
+        };
+        assert_eq!(left_out("[kiosk]").kiosk, sample.kiosk);
+        let queue = left_out("[queue]").queue;
+        assert_eq!(
+            (queue.default_service_minutes, queue.recent_services),
+            (sample.queue.default_service_minutes, sample.queue.recent_services)
+        );
+        assert!(queue.outcomes.is_empty(), "outcomes are the sample's own, none by default");
+        assert_eq!(left_out("[printer]").printer, sample.printer);
+        assert_eq!(left_out("[speech]").speech, sample.speech);
+        assert_eq!(left_out("[web]").web, sample.web);
+        assert_eq!(left_out("[display]").display, sample.display);
+        assert_eq!(left_out("[maintenance]").maintenance, sample.maintenance);
+        assert_eq!(left_out("[report]").report, sample.report);
+        let learning = without_table(&without_table(SAMPLE_TOML, "[learning]"), "[[learning.referral]]");
+        assert_eq!(Config::from_toml(&learning).unwrap().learning, sample.learning);
+    }
+
     #[test]
     fn relative_paths_in_a_file_are_relative_to_its_folder() {
         let dir = tempfile::tempdir().unwrap();

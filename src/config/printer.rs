@@ -40,24 +40,34 @@ pub struct SerialPrinterSettings {
     pub buffer_bytes: u32,
 }
 
+// The defaults of `[printer]`, written once: serde fills left-out keys from them, and
+// `config/loket.toml` shows the same values (a test keeps it so).
+const DEFAULT_TICKET_DIRECTORY: &str = "tickets";
+const DEFAULT_DEVICE: &str = "/dev/serial0";
+const DEFAULT_BAUD: u32 = 19_200;
+const DEFAULT_DOT_PRINT_US: u32 = 30_000;
+const DEFAULT_DOT_FEED_US: u32 = 2_100;
+const DEFAULT_BUFFER_BYTES: u32 = 256;
+
 impl Default for SerialPrinterSettings {
     /// The values `[printer]` takes for `kind = "serial"` when only the kind is given.
     fn default() -> Self {
         SerialPrinterSettings {
-            device: PathBuf::from("/dev/serial0"),
-            baud: 19_200,
+            device: PathBuf::from(DEFAULT_DEVICE),
+            baud: DEFAULT_BAUD,
             busy_gpio: None,
             status: false,
-            dot_print_us: 30_000,
-            dot_feed_us: 2_100,
-            buffer_bytes: 256,
+            dot_print_us: DEFAULT_DOT_PRINT_US,
+            dot_feed_us: DEFAULT_DOT_FEED_US,
+            buffer_bytes: DEFAULT_BUFFER_BYTES,
         }
     }
 }
 
 impl Default for Printer {
+    /// `[printer]` left out: the simulated printer.
     fn default() -> Self {
-        Printer::File { directory: PathBuf::from("tickets") }
+        Printer::File { directory: PathBuf::from(DEFAULT_TICKET_DIRECTORY) }
     }
 }
 
@@ -87,23 +97,23 @@ pub(super) enum PrinterFile {
 }
 
 fn default_dot_print_us() -> i64 {
-    30_000
+    DEFAULT_DOT_PRINT_US.into()
 }
 fn default_dot_feed_us() -> i64 {
-    2_100
+    DEFAULT_DOT_FEED_US.into()
 }
 fn default_buffer_bytes() -> i64 {
-    256
+    DEFAULT_BUFFER_BYTES.into()
 }
 
 fn default_ticket_directory() -> String {
-    "tickets".into()
+    DEFAULT_TICKET_DIRECTORY.into()
 }
 fn default_serial_device() -> String {
-    "/dev/serial0".into()
+    DEFAULT_DEVICE.into()
 }
 fn default_baud() -> i64 {
-    19200
+    DEFAULT_BAUD.into()
 }
 
 impl Default for PrinterFile {
@@ -171,7 +181,29 @@ impl PrinterFile {
 #[cfg(test)]
 mod tests {
     use crate::config::test_support::*;
-    use crate::config::{Config, Printer};
+    use crate::config::{Config, Printer, SAMPLE_TOML, SerialPrinterSettings};
+
+    #[test]
+    fn the_samples_serial_lines_show_the_serial_defaults() {
+        // config/loket.toml shows, commented out, what `kind = "serial"` takes when left out.
+        let shown: Vec<String> = SAMPLE_TOML
+            .lines()
+            .filter_map(|line| line.strip_prefix("# "))
+            .filter(|line| {
+                ["kind", "device", "baud", "dot_print_us", "dot_feed_us", "buffer_bytes"]
+                    .iter()
+                    .any(|key| line.starts_with(&format!("{key} = ")))
+            })
+            .map(|line| line.split("  #").next().unwrap_or(line).trim().to_owned())
+            .filter(|line| line.parse::<toml::Table>().is_ok())
+            .collect();
+        assert_eq!(shown.len(), 6, "{shown:?}");
+        let text = SAMPLE_TOML
+            .replacen("\nkind = \"file\"\n", &format!("\n{}\n", shown.join("\n")), 1)
+            .replacen("\ndirectory = \"tickets\"\n", "\n", 1);
+        let config = Config::from_toml(&text).unwrap();
+        assert_eq!(config.printer, Printer::Serial(SerialPrinterSettings::default()));
+    }
 
     #[test]
     fn serial_printer_is_read() {

@@ -170,6 +170,21 @@ mod tests {
     }
 
     #[test]
+    fn the_samples_commented_report_keys_show_the_defaults() {
+        // config/loket.toml shows every [report] key commented out with its default value
+        // (ca_bundle, optional, with an example instead).
+        let report = SAMPLE_TOML.split("\n[report]\n").nth(1).unwrap().split("\n[").next().unwrap();
+        let shown: Vec<&str> = report
+            .lines()
+            .filter_map(|line| line.strip_prefix("# "))
+            .filter(|line| line.parse::<toml::Table>().is_ok() && !line.starts_with("ca_bundle"))
+            .collect();
+        assert_eq!(shown.len(), 8, "{shown:?}");
+        let config = with_report(&format!("central_url = \"\"\n{}", shown.join("\n"))).unwrap();
+        assert_eq!(config.report, Report::default());
+    }
+
+    #[test]
     fn a_report_section_is_read() {
         let config = with_report(
             "central_url = \"https://central.example.org/\"\ntoken_file = \"/var/lib/loket/token\"\n\
