@@ -4,8 +4,9 @@
 //! Exit codes: 0 all is well; 2 the config (or a command-line value) is wrong — the message
 //! names the key and the value; 1 anything else, such as a store that cannot be opened.
 //!
-//! Without a subcommand `loket` runs the kiosk, so `cargo run` opens it on a laptop with the
-//! embedded sample config, a simulated printer and a store in `./loket-data`.
+//! Without a subcommand `loket` runs the kiosk and takes every option of `run` (`loket [run]
+//! [--config FILE] [--data-dir DIR] …`), so `cargo run` opens it on a laptop with the embedded
+//! sample config, a simulated printer and a store in `./loket-data`.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -25,10 +26,20 @@ use crate::store;
 use crate::watchdog::Systemd;
 
 #[derive(Debug, Parser)]
-#[command(name = "loket", version, about = "Self-service kiosk for public help points")]
+#[command(
+    name = "loket",
+    version,
+    about = "Self-service kiosk for public help points",
+    // `loket [run] [OPTIONS]`: without a subcommand, the options are run's; with one, they
+    // belong to it (`loket --headless check` is refused rather than half obeyed).
+    args_conflicts_with_subcommands = true
+)]
 pub struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
+    /// The options of `run`, for `loket` without a subcommand.
+    #[command(flatten)]
+    run: RunArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -105,7 +116,7 @@ struct RunArgs {
 pub fn main() -> ExitCode {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
     let cli = Cli::parse();
-    let result = match cli.command.unwrap_or(Command::Run(RunArgs::default())) {
+    let result = match cli.command.unwrap_or(Command::Run(cli.run)) {
         Command::Run(args) => run(args),
         Command::Check { config } => check(config.as_deref()),
         Command::PrintTest(args) => print_test(args),
@@ -126,11 +137,29 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// The config of `--config FILE` (its relative paths relative to the file's folder), or the
+/// built-in sample with its content pack found by [`sample_content_dir`].
 fn load_config(path: Option<&Path>) -> anyhow::Result<Config> {
     match path {
         Some(path) => Ok(Config::load(path)?),
-        None => Ok(Config::sample()),
+        None => {
+            let mut config = Config::sample();
+            config.learning.content_dir = sample_content_dir();
+            Ok(config)
+        }
     }
+}
+
+/// Where the installed package puts the content pack.
+pub const INSTALLED_CONTENT_DIR: &str = "/usr/share/loket/content";
+
+/// The content pack of the built-in sample config, whatever folder `loket` is started from:
+/// the `content/` folder of the source tree this program was built from while that tree is
+/// there (`cargo run`, the tests), else the installed pack ([`INSTALLED_CONTENT_DIR`]). If
+/// neither holds a pack, the kiosk logs so with the path and offers no learning.
+pub fn sample_content_dir() -> PathBuf {
+    let build_tree = Path::new(env!("CARGO_MANIFEST_DIR")).join("content");
+    if build_tree.is_dir() { build_tree } else { PathBuf::from(INSTALLED_CONTENT_DIR) }
 }
 
 fn check(path: Option<&Path>) -> anyhow::Result<ExitCode> {
@@ -169,8 +198,8 @@ fn describe_report(report: &config::Report) -> anyhow::Result<String> {
     let Some(url) = &report.central_url else {
         return Ok("report: off (report.central_url is empty)".to_owned());
     };
-    report.read_token()?;
-    let ca = match report.read_ca_bundle()? {
+    crate::report::credentials::read_token(report)?;
+    let ca = match crate::report::credentials::read_ca_bundle(report)? {
         Some(_) => format!(", extra CA {}", report.ca_bundle.as_deref().unwrap_or(Path::new("")).display()),
         None => String::new(),
     };

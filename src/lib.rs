@@ -30,6 +30,7 @@ pub mod help_point;
 pub mod languages;
 pub mod lesson;
 pub mod maintenance;
+pub mod opening_hours;
 pub mod owner;
 pub mod print_queue;
 pub mod printed_ticket;

@@ -193,3 +193,144 @@ fn check_tries_the_ticket_logo() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("ticket.logo") && stderr.contains("no-such-logo.png"), "{stderr}");
 }
+
+/// Waits (up to 20 s) for the store to appear in `dir`, then stops the child; whether it did.
+fn store_appears(mut child: std::process::Child, dir: &std::path::Path) -> bool {
+    let store = dir.join("loket.sqlite");
+    let start = Instant::now();
+    while !store.exists() && start.elapsed() < Duration::from_secs(20) {
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    child.wait().unwrap();
+    store.exists()
+}
+
+#[test]
+fn every_run_option_works_without_the_word_run() {
+    // As the README shows it: `loket [run] …`, run being the default.
+    let dir = tempfile::tempdir().unwrap();
+    let child = loket()
+        .args(["--always-open", "--headless", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    assert!(store_appears(child, dir.path()), "the kiosk ran with its options and no `run`");
+}
+
+#[test]
+fn the_help_without_a_subcommand_shows_the_run_options() {
+    let out = loket().arg("--help").output().unwrap();
+    assert!(out.status.success());
+    let help = String::from_utf8_lossy(&out.stdout);
+    for option in ["--config", "--data-dir", "--headless", "--listen", "--always-open", "run", "check"] {
+        assert!(help.contains(option), "{option} missing from:\n{help}");
+    }
+}
+
+#[test]
+fn a_run_option_before_another_subcommand_is_refused() {
+    // Not half obeyed: `check` has no --data-dir, and `run`'s options do not go before it.
+    let out = loket().args(["--data-dir", "somewhere", "check"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = loket().args(["check", "--config", "config/loket.toml"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// Runs `loket` headless in `cwd` with `args` until a line of its log contains `wanted` (or 20 s
+/// pass), then stops it; that line, if it came.
+fn log_line_of_a_headless_run(
+    cwd: &std::path::Path,
+    args: &[&std::ffi::OsStr],
+    wanted: &str,
+) -> Option<String> {
+    use std::io::BufRead;
+    let mut child = loket()
+        .current_dir(cwd)
+        .args(["--headless", "--listen", "127.0.0.1:0"])
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (lines, received) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
+            if lines.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut found = None;
+    while let Ok(line) = received.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+        if line.contains(wanted) {
+            found = Some(line);
+            break;
+        }
+    }
+    let _ = child.kill();
+    child.wait().unwrap();
+    found
+}
+
+#[test]
+fn the_sample_finds_its_content_pack_when_started_from_another_folder() {
+    let elsewhere = tempfile::tempdir().unwrap();
+    let data = elsewhere.path().join("data");
+    let line =
+        log_line_of_a_headless_run(elsewhere.path(), &["--data-dir".as_ref(), data.as_ref()], "content pack")
+            .expect("the content pack is named in the log");
+    let pack = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("content");
+    assert!(line.contains(&format!("content pack {}: ", pack.display())), "{line}");
+    assert!(!line.contains("refused"), "{line}");
+    assert!(!elsewhere.path().join("content").exists());
+}
+
+#[test]
+fn relative_paths_in_a_config_file_are_relative_to_its_folder() {
+    let site = tempfile::tempdir().unwrap();
+    let elsewhere = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("content"),
+        site.path().join("pack"),
+    )
+    .unwrap();
+    let sample = std::fs::read_to_string("config/loket.toml").unwrap();
+    let config = site.path().join("loket.toml");
+    std::fs::write(&config, sample.replace("content_dir = \"content\"", "content_dir = \"pack\"")).unwrap();
+    let line =
+        log_line_of_a_headless_run(elsewhere.path(), &["--config".as_ref(), config.as_ref()], "content pack")
+            .expect("the content pack is named in the log");
+    assert!(line.contains(&format!("content pack {}: ", site.path().join("pack").display())), "{line}");
+    assert!(!line.contains("refused"), "{line}");
+    assert!(site.path().join("loket-data/loket.sqlite").exists(), "kiosk.data_dir beside the config file");
+    assert!(!elsewhere.path().join("loket-data").exists());
+}
+
+#[test]
+fn a_missing_content_pack_is_logged_with_its_path() {
+    let site = tempfile::tempdir().unwrap();
+    let sample = std::fs::read_to_string("config/loket.toml").unwrap();
+    let config = site.path().join("loket.toml");
+    std::fs::write(&config, sample.replace("content_dir = \"content\"", "content_dir = \"no-pack\""))
+        .unwrap();
+    let line = log_line_of_a_headless_run(
+        site.path(),
+        &["--config".as_ref(), config.as_ref()],
+        "(learning.content_dir)",
+    )
+    .expect("the missing pack is named in the log");
+    let missing = site.path().join("no-pack");
+    assert!(
+        line.contains(&format!("content pack {} (learning.content_dir) refused", missing.display())),
+        "{line}"
+    );
+    assert!(line.contains("ERROR"), "{line}");
+}

@@ -3,6 +3,7 @@
 //!
 //! Layout
 //! - [`backoff`]: when to retry (pure); [`clock`]: whether the clock is synchronised;
+//! - [`credentials`]: the token file and CA bundle `[report]` names, read at start;
 //! - [`health`]: the heartbeat, from the machine (`/proc`, `/sys`) and the store;
 //! - [`pull`]: settings and content packs from the central system, checked, used at next start;
 //! - [`status`]: what the reporter is doing, for the staff console and `/health`;
@@ -25,6 +26,7 @@
 
 pub mod backoff;
 pub mod clock;
+pub mod credentials;
 pub mod health;
 pub mod pull;
 pub mod status;
@@ -134,11 +136,11 @@ impl ReportSettings {
         let Some(url) = &report.central_url else { return Ok(None) };
         let mut settings = ReportSettings::new(
             url,
-            &report.read_token()?,
+            &credentials::read_token(report)?,
             &config.site.kiosk_id,
             config.kiosk.data_dir.clone(),
         );
-        settings.ca_bundle = report.read_ca_bundle()?;
+        settings.ca_bundle = credentials::read_ca_bundle(report)?;
         settings.site_name = config.site.name.clone();
         settings.batch_events = report.batch_events as usize;
         settings.heartbeat_interval = Duration::from_secs(report.heartbeat_seconds.into());
