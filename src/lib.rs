@@ -14,7 +14,8 @@
 //!   [`stop_signal`] (SIGTERM finishes the ticket being printed and closes the store).
 //! - [`maintenance`]: the nightly tidy-up of the store (figures kept, old detail deleted).
 //! - [`after_hours`]: the closed message and the dark screen outside the opening hours.
-//! - [`cli`]: the `loket` command line; `main.rs` only calls it.
+//! - [`cli`]: the `loket` command line; `main.rs` only calls it. [`journal_log`]: log lines with
+//!   journal priorities, for both programs.
 //! - [`central`]: `loket-central`, the organisation's central system the kiosks report to.
 
 slint::include_modules!();
@@ -27,6 +28,7 @@ pub mod config;
 pub mod content;
 pub mod desk_buttons;
 pub mod help_point;
+pub mod journal_log;
 pub mod languages;
 pub mod lesson;
 pub mod maintenance;
