@@ -114,7 +114,7 @@ struct RunArgs {
 
 /// Parses the command line, runs it and turns the outcome into an exit code.
 pub fn main() -> ExitCode {
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    crate::journal_log::init("info");
     let cli = Cli::parse();
     let result = match cli.command.unwrap_or(Command::Run(cli.run)) {
         Command::Run(args) => run(args),

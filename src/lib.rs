@@ -16,8 +16,9 @@
 //! - [`maintenance`]: the nightly tidy-up of the store (figures kept, old detail deleted).
 //! - [`after_hours`]: the closed message and the dark screen outside the opening hours.
 //! - [`cli`]: the `loket` command line; `main.rs` only calls it.
-//! - [`protocol`], [`secret`], [`tls`], [`clock`]: shared with `loket-central`, the central
-//!   system the kiosks report to (crate `loket-protocol`; `loket-central` is its own crate).
+//! - [`protocol`], [`secret`], [`tls`], [`clock`], [`journal_log`]: shared with `loket-central`,
+//!   the central system the kiosks report to (crate `loket-protocol`; `loket-central` is its own
+//!   crate). `journal_log`: log lines with journal priorities, for both programs.
 
 slint::include_modules!();
 
@@ -50,4 +51,4 @@ pub mod xapi;
 
 // Shared with loket-central (the loket-protocol crate), re-exported under their old paths.
 pub use loket_protocol::report as protocol;
-pub use loket_protocol::{clock, secret, tls};
+pub use loket_protocol::{clock, journal_log, secret, tls};

@@ -190,7 +190,7 @@ async fn shutdown_signal() {
 
 /// `loket-central`'s `main`.
 pub fn main() -> ExitCode {
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    loket_protocol::journal_log::init("info");
     match run(Args::parse()) {
         Ok(code) => code,
         Err(e) => {

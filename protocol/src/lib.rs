@@ -8,13 +8,15 @@
 //! - [`sign_in`]: the sign-in rate limit both servers apply, and the cookie reader;
 //! - [`routes`]: the route table type each server's OpenAPI test checks its document against;
 //! - [`tls`]: the one choice of TLS (rustls with ring) for every client and server;
-//! - [`clock`]: the clock port (the real clock and one set by hand for tests).
+//! - [`clock`]: the clock port (the real clock and one set by hand for tests);
+//! - [`journal_log`]: log lines with journal priorities when stderr is the journal.
 //!
 //! It must stay small and free of either program's machinery: no Slint, no GPIO, no store, no web
 //! framework. The kiosk re-exports these modules under their old paths (`loket::protocol`,
-//! `loket::secret`, `loket::tls`, `loket::clock`).
+//! `loket::secret`, `loket::tls`, `loket::clock`, `loket::journal_log`).
 
 pub mod clock;
+pub mod journal_log;
 pub mod learning;
 pub mod report;
 pub mod routes;
