@@ -107,17 +107,33 @@ fn kiosk_id() -> String {
     Config::sample().site.kiosk_id
 }
 
-/// The retries planned so far: (failures, ceiling, Retry-After, delay), and the planned
-/// instant each was followed by the next try (or `None` when it was not yet).
-fn planned(watch: &Watch) -> Vec<(u32, Duration, Option<Duration>, Duration, Option<Duration>)> {
+/// A retry the reporter planned, and how long after planning it the next try came.
+#[derive(Debug)]
+struct Plan {
+    failures: u32,
+    ceiling: Duration,
+    retry_after: Option<Duration>,
+    delay: Duration,
+    /// `None` when no try followed yet.
+    next_try_after: Option<Duration>,
+}
+
+/// The retries planned so far, in order.
+fn planned(watch: &Watch) -> Vec<Plan> {
     let seen = &watch.seen;
     seen.iter()
         .enumerate()
         .filter_map(|(i, a)| match a.kind {
-            ActivityKind::RetryPlanned { failures, ceiling, retry_after, delay } => {
-                let next = seen[i..].iter().find(|b| try_started(&b.kind)).map(|b| b.at.duration_since(a.at));
-                Some((failures, ceiling, retry_after, delay, next))
-            }
+            ActivityKind::RetryPlanned { failures, ceiling, retry_after, delay } => Some(Plan {
+                failures,
+                ceiling,
+                retry_after,
+                delay,
+                next_try_after: seen[i..]
+                    .iter()
+                    .find(|b| try_started(&b.kind))
+                    .map(|b| b.at.duration_since(a.at)),
+            }),
             _ => None,
         })
         .collect()
@@ -172,11 +188,11 @@ async fn a_server_error_is_retried_until_it_goes_through() {
     let ms = Duration::from_millis;
     let plans = planned(&watch);
     assert_eq!(plans.len(), 3, "{plans:?}");
-    for ((failures, ceiling, retry_after, delay, next), n) in plans.into_iter().zip(1u32..) {
-        assert_eq!((failures, ceiling, retry_after), (n, ms(20 << (n - 1)), None));
-        assert!(delay <= ceiling, "try {n}: {delay:?} above {ceiling:?}");
-        let next = next.expect("a next try");
-        assert!(next >= delay, "try {} came {next:?} after a plan of {delay:?}", n + 1);
+    for (plan, n) in plans.into_iter().zip(1u32..) {
+        assert_eq!((plan.failures, plan.ceiling, plan.retry_after), (n, ms(20 << (n - 1)), None));
+        assert!(plan.delay <= plan.ceiling, "{plan:?}");
+        let next = plan.next_try_after.expect("a next try");
+        assert!(next >= plan.delay, "try {} came too early: {plan:?}", n + 1);
     }
     reporter.shutdown().await;
 }
@@ -238,7 +254,7 @@ async fn a_refused_token_is_shown_and_not_retried_in_a_loop() {
     double.script(|s| s.token = TOKEN.into());
     assert!(reporter.wait_until_delivered(Duration::from_secs(10)).await, "{:?}", reporter.status());
     reporter.shutdown().await;
-    watch.to_the_end().await;
+    watch.read_until_stopped().await;
     let refused = double.script(|s| s.seen.iter().filter(|r| r.status == 401).count());
     let told = watch.count(|k| matches!(k, ActivityKind::TryEnded { result: Ok(401), .. }));
     assert_eq!(refused, told, "every request the double refused is a try the reporter told of");

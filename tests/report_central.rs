@@ -297,7 +297,7 @@ async fn a_wrong_or_revoked_token_is_refused_and_not_retried_in_a_loop() {
     let ended = watch.until("the second try ended", try_ended).await;
     assert!(matches!(ended.kind, ActivityKind::TryEnded { number: 2, result: Ok(401), .. }), "{ended:?}");
     reporter.shutdown().await;
-    watch.to_the_end().await;
+    watch.read_until_stopped().await;
     let started = watch.count(|k| matches!(k, ActivityKind::TryStarted { .. }));
     let ended = watch.count(|k| matches!(k, ActivityKind::TryEnded { .. }));
     let requests = proxy.seen().len();

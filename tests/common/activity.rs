@@ -38,7 +38,7 @@ impl Watch {
     }
 
     /// Reads everything up to the reporter's end (call after stopping it).
-    pub async fn to_the_end(&mut self) {
+    pub async fn read_until_stopped(&mut self) {
         loop {
             match tokio::time::timeout(DEADLINE, self.feed.next()).await {
                 Ok(Ok(activity)) => self.seen.push(activity),
