@@ -328,15 +328,18 @@ async fn a_wrong_or_revoked_token_is_refused_and_not_retried_in_a_loop() {
     reporter.shutdown().await;
 }
 
-/// One more ticket issued, called and served: three events.
+/// One more ticket issued, called and served: three events, recorded in one commit so that
+/// the reporter finds either none or all three (not a part it would be refused for alone).
 fn fill_more(store_path: &Path) {
-    let config = Config::sample();
-    let clock = Arc::new(ManualClock::new("2026-12-02T09:30:00Z".parse().unwrap()));
-    let mut help_point =
-        HelpPoint::open(queue_rules(&config), Store::open(store_path).unwrap(), clock).unwrap();
-    help_point.take_ticket("email", "nl").unwrap();
-    help_point.call_next("desk-1").unwrap();
-    help_point.served("desk-1", None).unwrap();
+    let rules = queue_rules(&Config::sample());
+    let mut store = Store::open(store_path).unwrap();
+    let mut queue = Queue::resume(rules.clone(), store.snapshot(rules.recent_services).unwrap());
+    let now: jiff::Timestamp = "2026-12-02T09:30:00Z".parse().unwrap();
+    let mut events = queue.roll_over(now);
+    events.extend(queue.issue("email", "nl", now).unwrap().1);
+    events.extend(queue.call_next("desk-1", now).unwrap());
+    events.extend(queue.served("desk-1", None, now).unwrap());
+    store.record(&events).unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
