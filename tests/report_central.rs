@@ -183,9 +183,14 @@ async fn every_fault_between_kiosk_and_central_loses_nothing_and_counts_nothing_
     let mut watch = Watch::new(reporter.activity());
     proxy.set_down(true);
     issue(20);
+    // Told as it happens: with a 50 ms backoff the status may already say "sending" again.
+    watch
+        .until("the central system unreachable", |k| {
+            matches!(k, ActivityKind::StateChanged { state: ReportState::Unreachable { .. } })
+        })
+        .await;
     watch.until("a retry planned while the central system is down", retry_planned).await;
-    assert!(matches!(reporter.status().state, ReportState::Unreachable { .. }), "{:?}", reporter.status());
-    assert!(reporter.status().backlog > 0);
+    assert!(reporter.status().backlog > 0, "{:?}", reporter.status());
     proxy.set_down(false);
     assert!(
         reporter.wait_until_delivered(Duration::from_secs(30)).await,

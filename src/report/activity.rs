@@ -14,6 +14,7 @@ use tokio::sync::broadcast;
 use tokio::time::Instant;
 
 use super::pull::Pulled;
+use super::status::ReportState;
 
 /// How many activities a slow listener may fall behind before it misses some.
 const CAPACITY: usize = 1024;
@@ -28,6 +29,10 @@ pub struct Activity {
 /// What the reporter did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ActivityKind {
+    /// The reporter's state became one of another kind (see [`ReportState::same_kind`]): told
+    /// before the staff console can see it, so a test reads the state the reporter was in,
+    /// not the one it has moved on to since.
+    StateChanged { state: ReportState },
     /// The clock is not synchronised yet: nothing was tried; looked at again after the poll
     /// interval (told at every look).
     WaitingForClock,

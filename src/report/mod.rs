@@ -854,6 +854,7 @@ impl Worker {
     fn set_state(&self, state: ReportState) {
         let old = self.view.status().state;
         if !old.same_kind(&state) {
+            self.teller.tell(|| ActivityKind::StateChanged { state: state.clone() });
             let mut logged = self.failure_logged.lock().unwrap_or_else(|e| e.into_inner());
             let failure = matches!(
                 state,
