@@ -1,6 +1,10 @@
 //! The reporter against a scripted double of the central system (`common::central_double`):
 //! delivery exactly once, retries, `Retry-After`, a refused token, refused and bad events,
 //! heartbeats, and settings and content pulled by ETag and checked before they are kept.
+//!
+//! The tests await what the reporter says it did (`common::activity`) and what the double saw;
+//! the schedule of retries is checked from what the reporter planned, never by counting
+//! requests in a window of wall-clock time.
 
 mod common;
 
@@ -8,11 +12,13 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
+use common::activity::{Watch, retry_planned, try_ended, try_started};
 use common::central_double::CentralDouble;
 use loket::clock::{ManualClock, SystemClock};
 use loket::config::{Config, SAMPLE_TOML};
 use loket::help_point::{HelpPoint, queue_rules};
 use loket::protocol;
+use loket::report::activity::{ActivityKind, PullOutcome, Request};
 use loket::report::clock::SimulatedClockSync;
 use loket::report::health::Machine;
 use loket::report::pull::{CentralFiles, PullError, Pulled, central_config};
@@ -84,6 +90,13 @@ impl Kiosk {
         Reporter::spawn(settings, self.parts(), &tokio::runtime::Handle::current()).unwrap()
     }
 
+    /// Starts the reporter with a watch on what it does from its first step.
+    fn start_watched(&self, settings: ReportSettings) -> (Reporter, Watch) {
+        let (reporter, feed) =
+            Reporter::spawn_watched(settings, self.parts(), &tokio::runtime::Handle::current()).unwrap();
+        (reporter, Watch::new(feed))
+    }
+
     fn backlog(&self) -> u64 {
         self.help_point.store().outbox_backlog().unwrap()
     }
@@ -94,14 +107,41 @@ fn kiosk_id() -> String {
     Config::sample().site.kiosk_id
 }
 
-async fn eventually(what: &str, mut check: impl FnMut() -> bool) {
-    for _ in 0..300 {
-        if check() {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    panic!("not within 6 s: {what}");
+/// A retry the reporter planned, and how long after planning it the next try came.
+#[derive(Debug)]
+struct Plan {
+    failures: u32,
+    ceiling: Duration,
+    retry_after: Option<Duration>,
+    delay: Duration,
+    /// `None` when no try followed yet.
+    next_try_after: Option<Duration>,
+}
+
+/// The retries planned so far, in order.
+fn planned(watch: &Watch) -> Vec<Plan> {
+    let seen = &watch.seen;
+    seen.iter()
+        .enumerate()
+        .filter_map(|(i, a)| match a.kind {
+            ActivityKind::RetryPlanned { failures, ceiling, retry_after, delay } => Some(Plan {
+                failures,
+                ceiling,
+                retry_after,
+                delay,
+                next_try_after: seen[i..]
+                    .iter()
+                    .find(|b| try_started(&b.kind))
+                    .map(|b| b.at.duration_since(a.at)),
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A heartbeat answered 200.
+fn heartbeat_answered(kind: &ActivityKind) -> bool {
+    matches!(kind, ActivityKind::TryEnded { request: Request::Heartbeat, result: Ok(200), .. })
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -136,11 +176,24 @@ async fn a_server_error_is_retried_until_it_goes_through() {
     double.script(|s| s.faults.extend([(500, None), (502, None), (500, None)]));
     let mut kiosk = Kiosk::new();
     kiosk.tickets(5);
-    let reporter = kiosk.start(kiosk.settings(&double));
+    let (reporter, mut watch) = kiosk.start_watched(kiosk.settings(&double));
+    watch
+        .until("the batch acknowledged", |k| matches!(k, ActivityKind::Acknowledged { backlog: 0, .. }))
+        .await;
     assert!(reporter.wait_until_delivered(Duration::from_secs(10)).await, "{:?}", reporter.status());
     assert_eq!(double.script(|s| s.stored.len()), 5);
     let statuses: Vec<u16> = double.script(|s| s.seen.iter().map(|r| r.status).collect());
     assert_eq!(&statuses[..3], [500, 502, 500]);
+    // The backoff as planned: base 20 ms doubling, full jitter below it, each wait kept.
+    let ms = Duration::from_millis;
+    let plans = planned(&watch);
+    assert_eq!(plans.len(), 3, "{plans:?}");
+    for (plan, n) in plans.into_iter().zip(1u32..) {
+        assert_eq!((plan.failures, plan.ceiling, plan.retry_after), (n, ms(20 << (n - 1)), None));
+        assert!(plan.delay <= plan.ceiling, "{plan:?}");
+        let next = plan.next_try_after.expect("a next try");
+        assert!(next >= plan.delay, "try {} came too early: {plan:?}", n + 1);
+    }
     reporter.shutdown().await;
 }
 
@@ -150,7 +203,13 @@ async fn retry_after_is_honoured_before_the_next_request() {
     double.script(|s| s.faults.push_back((429, Some(1))));
     let mut kiosk = Kiosk::new();
     kiosk.tickets(2);
-    let reporter = kiosk.start(kiosk.settings(&double));
+    let (reporter, mut watch) = kiosk.start_watched(kiosk.settings(&double));
+    let plan = watch.until("a retry planned", retry_planned).await;
+    let ActivityKind::RetryPlanned { failures, retry_after, delay, .. } = plan.kind else { unreachable!() };
+    assert_eq!((failures, retry_after), (1, Some(Duration::from_secs(1))));
+    assert_eq!(delay, Duration::from_secs(1), "Retry-After: 1 asks for more than the jitter (< 20 ms)");
+    let next = watch.until("the next try", try_started).await;
+    assert!(next.at.duration_since(plan.at) >= delay, "{:?}", next.at.duration_since(plan.at));
     assert!(reporter.wait_until_delivered(Duration::from_secs(10)).await, "{:?}", reporter.status());
     let seen = double.script(|s| s.seen.clone());
     assert_eq!(seen[0].status, 429);
@@ -164,21 +223,41 @@ async fn a_refused_token_is_shown_and_not_retried_in_a_loop() {
     let double = CentralDouble::start("another-token").await;
     let mut kiosk = Kiosk::new();
     kiosk.tickets(2);
-    let reporter = kiosk.start(kiosk.settings(&double));
-    eventually("the token is refused", || {
-        matches!(reporter.status().state, ReportState::TokenRefused { status: 401 })
-    })
-    .await;
-    let message = reporter.status().message;
-    assert!(message.contains("refused this kiosk's token (401)") && message.contains("report.token_file"));
-    tokio::time::sleep(Duration::from_millis(2500)).await;
-    // retry_max is 1 s: about 3 tries in 2.5 s, where a loop would make hundreds.
-    let tries = double.script(|s| s.seen.len());
-    assert!((2..=5).contains(&tries), "{tries} requests");
+    let (reporter, mut watch) = kiosk.start_watched(kiosk.settings(&double));
+    // retry_max is 1 s: each refused try is followed by a planned wait of 1 s, which new
+    // events do not cut short, and the next try is the very next one (no loop in between).
+    for n in 1..=3u64 {
+        let ended = watch.until("a try ended", try_ended).await;
+        assert!(
+            matches!(ended.kind, ActivityKind::TryEnded { number, result: Ok(401), .. } if number == n),
+            "{ended:?}"
+        );
+        let plan = watch.until("the next try planned", retry_planned).await;
+        let ActivityKind::RetryPlanned { delay, ceiling, retry_after, .. } = plan.kind else {
+            unreachable!()
+        };
+        assert_eq!((delay, ceiling, retry_after), (Duration::from_secs(1), Duration::from_secs(1), None));
+        if n == 1 {
+            assert_eq!(reporter.status().state, ReportState::TokenRefused { status: 401 });
+            let message = reporter.status().message;
+            assert!(
+                message.contains("refused this kiosk's token (401)") && message.contains("report.token_file")
+            );
+        }
+        reporter.wake();
+        reporter.wake();
+        let next = watch.until("the next try", try_started).await;
+        assert!(matches!(next.kind, ActivityKind::TryStarted { number, .. } if number == n + 1), "{next:?}");
+        assert!(next.at.duration_since(plan.at) >= delay, "{:?}", next.at.duration_since(plan.at));
+    }
     assert_eq!(kiosk.backlog(), 2, "nothing is lost");
     double.script(|s| s.token = TOKEN.into());
-    assert!(reporter.wait_until_delivered(Duration::from_secs(5)).await, "{:?}", reporter.status());
+    assert!(reporter.wait_until_delivered(Duration::from_secs(10)).await, "{:?}", reporter.status());
     reporter.shutdown().await;
+    watch.read_until_stopped().await;
+    let refused = double.script(|s| s.seen.iter().filter(|r| r.status == 401).count());
+    let told = watch.count(|k| matches!(k, ActivityKind::TryEnded { result: Ok(401), .. }));
+    assert_eq!(refused, told, "every request the double refused is a try the reporter told of");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -218,8 +297,8 @@ async fn heartbeats_carry_the_machine_and_come_again_when_the_printer_changes() 
     settings.heartbeat_interval = Duration::from_secs(3600);
     let refused = "the config on the SD card was refused: kiosk.idle_timeout_seconds = 4";
     settings.standing_problems.push(refused.into());
-    let reporter = kiosk.start(settings);
-    eventually("a heartbeat", || double.script(|s| !s.heartbeats.is_empty())).await;
+    let (reporter, mut watch) = kiosk.start_watched(settings);
+    watch.until("a heartbeat", heartbeat_answered).await;
     let beat = double.script(|s| s.heartbeats[0].clone());
     assert_eq!(beat.problems, [refused], "a standing problem goes with every heartbeat");
     assert_eq!((beat.kiosk.as_str(), beat.site.as_str()), (kiosk_id().as_str(), "Digilabo"));
@@ -234,7 +313,8 @@ async fn heartbeats_carry_the_machine_and_come_again_when_the_printer_changes() 
 
     assert!(reporter.wait_until_delivered(Duration::from_secs(5)).await);
     kiosk.help_point.device_state_changed("printer", "ready", "").unwrap();
-    eventually("a heartbeat for the new printer state", || double.script(|s| s.heartbeats.len() >= 2)).await;
+    watch.until("a heartbeat for the new printer state", heartbeat_answered).await;
+    assert_eq!(double.script(|s| s.heartbeats.len()), 2);
     let beat = double.script(|s| s.heartbeats[1].clone());
     assert_eq!(beat.printer.state, "ready");
     assert_eq!(beat.problems, [refused]);
@@ -251,13 +331,18 @@ async fn settings_are_pulled_by_etag_then_not_modified() {
     let kiosk = Kiosk::new();
     let mut settings = kiosk.settings(&double);
     settings.heartbeat_interval = Duration::from_millis(200);
-    let reporter = kiosk.start(settings);
+    let (reporter, mut watch) = kiosk.start_watched(settings);
     let files = CentralFiles::new(kiosk.dir.path());
-    eventually("the settings are kept", || files.kept_etag(Pulled::Settings).is_some()).await;
+    let kept = watch.until("the settings pulled", |k| matches!(k, ActivityKind::Pulled { .. })).await;
+    let expected = PullOutcome::Kept { etag: "\"s1\"".into() };
+    assert_eq!(kept.kind, ActivityKind::Pulled { what: Pulled::Settings, outcome: expected });
+    assert_eq!(files.kept_etag(Pulled::Settings).as_deref(), Some("\"s1\""));
     assert_eq!(std::fs::read_to_string(files.settings_path()).unwrap(), central_toml);
     // The central system names a new ETag, but the settings turn out unchanged: 304.
     double.script(|s| s.reply_settings_etag = Some("\"s2\"".into()));
-    eventually("a conditional request", || double.seen(protocol::SETTINGS_PATH).len() >= 2).await;
+    let again = watch.until("a conditional request", |k| matches!(k, ActivityKind::Pulled { .. })).await;
+    let unchanged = ActivityKind::Pulled { what: Pulled::Settings, outcome: PullOutcome::Unchanged };
+    assert_eq!(again.kind, unchanged);
     let pulls = double.seen(protocol::SETTINGS_PATH);
     assert_eq!((pulls[0].status, pulls[0].if_none_match.as_deref()), (200, None));
     assert_eq!((pulls[1].status, pulls[1].if_none_match.as_deref()), (304, Some("\"s1\"")));
@@ -277,9 +362,12 @@ async fn a_content_pack_is_pulled_checked_and_switched_to() {
     let double = CentralDouble::start(TOKEN).await;
     double.script(|s| s.content = Some(("\"c1\"".into(), tar_of(&repository_content()))));
     let kiosk = Kiosk::new();
-    let reporter = kiosk.start(kiosk.settings(&double));
+    let (reporter, mut watch) = kiosk.start_watched(kiosk.settings(&double));
     let files = CentralFiles::new(kiosk.dir.path());
-    eventually("the pack is kept", || files.kept_etag(Pulled::Content).as_deref() == Some("\"c1\"")).await;
+    let kept = watch.until("the pack pulled", |k| matches!(k, ActivityKind::Pulled { .. })).await;
+    let expected = PullOutcome::Kept { etag: "\"c1\"".into() };
+    assert_eq!(kept.kind, ActivityKind::Pulled { what: Pulled::Content, outcome: expected });
+    assert_eq!(files.kept_etag(Pulled::Content).as_deref(), Some("\"c1\""));
     assert!(loket::content::load_pack(&files.content_path(), loket::content::REQUIRED_LANGUAGES).is_ok());
     assert!(reporter.status().problems.is_empty(), "{:?}", reporter.status().problems);
     reporter.shutdown().await;
@@ -294,11 +382,16 @@ async fn refused_settings_are_a_problem_in_the_heartbeat_and_the_last_good_stays
     let kiosk = Kiosk::new();
     let mut settings = kiosk.settings(&double);
     settings.heartbeat_interval = Duration::from_millis(200);
-    let reporter = kiosk.start(settings);
-    eventually("a heartbeat naming the problem", || {
-        double.script(|s| s.heartbeats.iter().any(|h| h.problems.iter().any(|p| p.contains("loket-9"))))
-    })
-    .await;
+    let (reporter, mut watch) = kiosk.start_watched(settings);
+    let refused = watch.until("the settings pulled", |k| matches!(k, ActivityKind::Pulled { .. })).await;
+    assert!(
+        matches!(refused.kind, ActivityKind::Pulled { what: Pulled::Settings, outcome: PullOutcome::Refused { ref problem } } if problem.contains("loket-9")),
+        "{refused:?}"
+    );
+    // The next heartbeat carries the problem.
+    watch.until("the next heartbeat", heartbeat_answered).await;
+    let last = double.script(|s| s.heartbeats.last().cloned()).unwrap();
+    assert!(last.problems.iter().any(|p| p.contains("loket-9")), "{:?}", last.problems);
     assert!(reporter.status().problems[0].contains("settings are refused"));
     assert!(!CentralFiles::new(kiosk.dir.path()).settings_path().exists());
     assert_eq!(double.seen(protocol::SETTINGS_PATH).len(), 1, "a refused ETag is not fetched again");
@@ -314,13 +407,21 @@ async fn the_reporter_waits_for_the_clock_and_says_so() {
     settings.wait_for_clock = true;
     let clock = Arc::new(SimulatedClockSync::new(false));
     let parts = ReportParts { clock_sync: clock.clone(), ..kiosk.parts() };
-    let reporter = Reporter::spawn(settings, parts, &tokio::runtime::Handle::current()).unwrap();
-    eventually("waiting for the clock", || reporter.status().state == ReportState::WaitingForClock).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (reporter, feed) =
+        Reporter::spawn_watched(settings, parts, &tokio::runtime::Handle::current()).unwrap();
+    let mut watch = Watch::new(feed);
+    // The reporter looks at the clock three times (a poll interval apart) and tries nothing.
+    for _ in 0..3 {
+        watch.until("waiting for the clock", |k| *k == ActivityKind::WaitingForClock).await;
+        assert_eq!(reporter.status().state, ReportState::WaitingForClock);
+    }
+    assert_eq!(watch.count(|k| try_started(k) || try_ended(k)), 0, "{:?}", watch.seen);
     assert_eq!(double.script(|s| s.seen.len()), 0, "nothing sent");
     assert_eq!(reporter.status().backlog, 1);
     clock.set(true);
-    assert!(reporter.wait_until_delivered(Duration::from_secs(5)).await);
+    let first = watch.until("the first try", try_started).await;
+    assert!(matches!(first.kind, ActivityKind::TryStarted { number: 1, .. }), "{first:?}");
+    assert!(reporter.wait_until_delivered(Duration::from_secs(10)).await);
     reporter.shutdown().await;
 }
 
@@ -330,11 +431,18 @@ async fn events_go_over_https_to_a_server_trusted_through_the_ca_bundle() {
     let mut kiosk = Kiosk::new();
     kiosk.tickets(3);
     // Without the bundle the self-signed server is not trusted, and nothing is marked sent.
-    let reporter = kiosk.start(kiosk.settings(&double));
-    eventually("the certificate is refused", || {
-        matches!(reporter.status().state, ReportState::Unreachable { ref reason, .. } if reason.contains("certificate"))
-    })
-    .await;
+    let (reporter, mut watch) = kiosk.start_watched(kiosk.settings(&double));
+    let ended = watch.until("the first try ended", try_ended).await;
+    assert!(
+        matches!(ended.kind, ActivityKind::TryEnded { result: Err(ref reason), .. } if reason.contains("certificate")),
+        "{ended:?}"
+    );
+    watch.until("a retry planned", retry_planned).await;
+    assert!(
+        matches!(reporter.status().state, ReportState::Unreachable { ref reason, .. } if reason.contains("certificate")),
+        "{:?}",
+        reporter.status()
+    );
     reporter.shutdown().await;
     assert_eq!(kiosk.backlog(), 3);
 

@@ -4,6 +4,9 @@
 //! slow server) injected by a proxy, while tickets keep being issued; a kiosk process killed
 //! with a backlog that resumes where it stopped; a wrong and a revoked token; HTTPS with the
 //! organisation's own CA.
+//!
+//! The tests await facts, not time: what the reporter says it did (`common::activity`), the
+//! proxy's word that a request was answered, the kiosk's outbox backlog in its SQLite file.
 
 mod common;
 
@@ -12,12 +15,14 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use common::activity::{Watch, retry_planned, try_ended, try_started};
 use common::fault_proxy::{Fault, FaultProxy};
 use loket::clock::{ManualClock, SystemClock};
 use loket::config::Config;
 use loket::help_point::{HelpPoint, queue_rules};
 use loket::protocol::EVENTS_PATH;
 use loket::queue::Queue;
+use loket::report::activity::ActivityKind;
 use loket::report::clock::SimulatedClockSync;
 use loket::report::health::Machine;
 use loket::report::{ReportParts, ReportSettings, ReportState, Reporter};
@@ -95,6 +100,16 @@ fn spawn(settings: ReportSettings) -> Reporter {
     Reporter::spawn(settings, parts, &tokio::runtime::Handle::current()).unwrap()
 }
 
+/// Like [`spawn`], with a feed of what the reporter does from its first step.
+fn spawn_watched(settings: ReportSettings) -> (Reporter, loket::report::activity::ActivityFeed) {
+    let parts = ReportParts {
+        clock: Arc::new(SystemClock),
+        clock_sync: Arc::new(SimulatedClockSync::new(true)),
+        machine: Machine::at(settings.data_dir.join("no-machine")),
+    };
+    Reporter::spawn_watched(settings, parts, &tokio::runtime::Handle::current()).unwrap()
+}
+
 async fn central_sqlite(dir: &Path) -> InProcess {
     InProcess::start_sqlite(dir, Arc::new(SystemClock)).await.unwrap()
 }
@@ -123,7 +138,8 @@ async fn ten_thousand_events_reach_a_postgresql_central_exactly_once() {
     deliver_10_000(central).await;
 }
 
-/// Waits until `check` holds, up to `timeout`.
+/// Waits until `check` holds, looking every 20 ms, up to `timeout` (for facts nobody tells of,
+/// such as another process's SQLite file).
 async fn until(timeout: Duration, mut check: impl FnMut() -> bool) -> bool {
     let deadline = Instant::now() + timeout;
     while Instant::now() < deadline {
@@ -164,15 +180,17 @@ async fn every_fault_between_kiosk_and_central_loses_nothing_and_counts_nothing_
     };
 
     // The central system is down.
+    let mut watch = Watch::new(reporter.activity());
     proxy.set_down(true);
     issue(20);
-    assert!(
-        until(Duration::from_secs(10), || matches!(reporter.status().state, ReportState::Unreachable { .. }))
-            .await,
-        "{:?}",
-        reporter.status()
-    );
-    assert!(reporter.status().backlog > 0);
+    // Told as it happens: with a 50 ms backoff the status may already say "sending" again.
+    watch
+        .until("the central system unreachable", |k| {
+            matches!(k, ActivityKind::StateChanged { state: ReportState::Unreachable { .. } })
+        })
+        .await;
+    watch.until("a retry planned while the central system is down", retry_planned).await;
+    assert!(reporter.status().backlog > 0, "{:?}", reporter.status());
     proxy.set_down(false);
     assert!(
         reporter.wait_until_delivered(Duration::from_secs(30)).await,
@@ -181,10 +199,26 @@ async fn every_fault_between_kiosk_and_central_loses_nothing_and_counts_nothing_
     );
 
     // Two 500s, then a 429 asking for 1 s: nothing is sent before that second has passed.
+    let mut watch = Watch::new(reporter.activity());
     proxy.push(EVENTS_PATH, Fault::Status(500));
     proxy.push(EVENTS_PATH, Fault::Status(500));
     proxy.push(EVENTS_PATH, Fault::TooMany { retry_after: 1 });
     issue(20);
+    let ms = Duration::from_millis;
+    for (n, ceiling) in [(1, ms(50)), (2, ms(100))] {
+        let plan = watch.until("a retry after a 500", retry_planned).await;
+        let ActivityKind::RetryPlanned { failures, ceiling: c, retry_after, delay } = plan.kind else {
+            unreachable!()
+        };
+        assert_eq!((failures, c, retry_after), (n, ceiling, None));
+        assert!(delay <= ceiling, "{delay:?}");
+    }
+    let plan = watch.until("the retry the 429 asked for", retry_planned).await;
+    let ActivityKind::RetryPlanned { failures, retry_after, delay, .. } = plan.kind else { unreachable!() };
+    assert_eq!((failures, retry_after), (3, Some(Duration::from_secs(1))));
+    assert!(delay >= Duration::from_secs(1) && delay <= Duration::from_secs(2), "{delay:?}");
+    let next = watch.until("the try after the 429", try_started).await;
+    assert!(next.at.duration_since(plan.at) >= delay, "{:?}", next.at.duration_since(plan.at));
     assert!(
         reporter.wait_until_delivered(Duration::from_secs(30)).await,
         "after 500/429: {:?}",
@@ -226,8 +260,11 @@ async fn every_fault_between_kiosk_and_central_loses_nothing_and_counts_nothing_
         "after a slow server: {:?}",
         reporter.status()
     );
-    // Let the slow request reach the server before counting.
-    tokio::time::sleep(Duration::from_millis(800)).await;
+    // The slow request reaches the server after the kiosk gave up on it: count after that.
+    proxy
+        .until("every request answered, the slow one too", |seen| seen.iter().all(|s| s.finished.is_some()))
+        .await;
+    assert!(proxy.seen().iter().any(|s| s.fault.as_deref().is_some_and(|f| f.starts_with("Slow"))));
 
     reporter.shutdown().await;
     assert_eq!(help_point.store().ticket_count().unwrap(), 2_000 / 3 + 1 + 100, "every ticket was issued");
@@ -243,28 +280,33 @@ async fn a_wrong_or_revoked_token_is_refused_and_not_retried_in_a_loop() {
     let store_path = kiosk.path().join("loket.sqlite");
     fill(&store_path, 50);
 
+    // A refused token waits retry_max (1 s here) before the next try, however often new
+    // events wake the reporter: the next try is the very next one, and not before.
     let mut s = settings(&proxy.base, "not-a-token", kiosk.path());
-    s.retry_max = Duration::from_secs(60);
-    let reporter = spawn(s);
-    assert!(
-        until(Duration::from_secs(10), || reporter.status().state
-            == ReportState::TokenRefused { status: 401 })
-        .await,
-        "{:?}",
-        reporter.status()
-    );
+    s.retry_max = Duration::from_secs(1);
+    let (reporter, feed) = spawn_watched(s);
+    let mut watch = Watch::new(feed);
+    let ended = watch.until("the first try ended", try_ended).await;
+    assert!(matches!(ended.kind, ActivityKind::TryEnded { number: 1, result: Ok(401), .. }), "{ended:?}");
+    let plan = watch.until("the next try planned", retry_planned).await;
+    let ActivityKind::RetryPlanned { delay, .. } = plan.kind else { unreachable!() };
+    assert_eq!(delay, Duration::from_secs(1));
+    assert_eq!(reporter.status().state, ReportState::TokenRefused { status: 401 });
     assert!(reporter.status().message.contains("report.token_file"), "{}", reporter.status().message);
-    let before = proxy.count(EVENTS_PATH);
     for _ in 0..20 {
         reporter.wake();
-        tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert!(
-        proxy.count(EVENTS_PATH) - before <= 1,
-        "retried {} times in 2 s",
-        proxy.count(EVENTS_PATH) - before
-    );
+    let next = watch.until("the next try", try_started).await;
+    assert!(matches!(next.kind, ActivityKind::TryStarted { number: 2, .. }), "{next:?}");
+    assert!(next.at.duration_since(plan.at) >= delay, "{:?}", next.at.duration_since(plan.at));
+    let ended = watch.until("the second try ended", try_ended).await;
+    assert!(matches!(ended.kind, ActivityKind::TryEnded { number: 2, result: Ok(401), .. }), "{ended:?}");
     reporter.shutdown().await;
+    watch.read_until_stopped().await;
+    let started = watch.count(|k| matches!(k, ActivityKind::TryStarted { .. }));
+    let ended = watch.count(|k| matches!(k, ActivityKind::TryEnded { .. }));
+    let requests = proxy.seen().len();
+    assert!((ended..=started).contains(&requests), "{requests} requests for {ended}..={started} tries");
     assert_eq!(central.event_count(KIOSK).await.unwrap(), 0);
 
     // A good token delivers; once revoked, the kiosk is refused again and keeps its events.
@@ -280,30 +322,29 @@ async fn a_wrong_or_revoked_token_is_refused_and_not_retried_in_a_loop() {
     })
     .await
     .unwrap();
+    let mut watch = Watch::new(reporter.activity());
     fill_more(&store_path);
     reporter.wake();
-    assert!(
-        until(Duration::from_secs(10), || reporter.status().state
-            == ReportState::TokenRefused { status: 401 })
-        .await,
-        "{:?}",
-        reporter.status()
-    );
+    watch.until("a retry planned after the revocation", retry_planned).await;
+    assert_eq!(reporter.status().state, ReportState::TokenRefused { status: 401 }, "{:?}", reporter.status());
     let backlog = Store::open(&store_path).unwrap().outbox_backlog().unwrap();
     assert!(backlog >= 3, "the new ticket's events wait: {backlog}");
     assert_eq!(reporter.status().backlog, backlog, "{:?}", reporter.status());
     reporter.shutdown().await;
 }
 
-/// One more ticket issued, called and served: three events.
+/// One more ticket issued, called and served: three events, recorded in one commit so that
+/// the reporter finds either none or all three (not a part it would be refused for alone).
 fn fill_more(store_path: &Path) {
-    let config = Config::sample();
-    let clock = Arc::new(ManualClock::new("2026-12-02T09:30:00Z".parse().unwrap()));
-    let mut help_point =
-        HelpPoint::open(queue_rules(&config), Store::open(store_path).unwrap(), clock).unwrap();
-    help_point.take_ticket("email", "nl").unwrap();
-    help_point.call_next("desk-1").unwrap();
-    help_point.served("desk-1", None).unwrap();
+    let rules = queue_rules(&Config::sample());
+    let mut store = Store::open(store_path).unwrap();
+    let mut queue = Queue::resume(rules.clone(), store.snapshot(rules.recent_services).unwrap());
+    let now: jiff::Timestamp = "2026-12-02T09:30:00Z".parse().unwrap();
+    let mut events = queue.roll_over(now);
+    events.extend(queue.issue("email", "nl", now).unwrap().1);
+    events.extend(queue.call_next("desk-1", now).unwrap());
+    events.extend(queue.served("desk-1", None, now).unwrap());
+    store.record(&events).unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -332,12 +373,11 @@ async fn https_with_the_organisations_own_ca_bundle() {
     fill(&store_path, 30);
 
     // Without the bundle the certificate is not trusted: nothing is sent, the reason is named.
-    let reporter = spawn(settings(&url, &token, kiosk.path()));
+    let (reporter, feed) = spawn_watched(settings(&url, &token, kiosk.path()));
+    let ended = Watch::new(feed).until("the first try ended", try_ended).await;
     assert!(
-        until(Duration::from_secs(10), || matches!(reporter.status().state, ReportState::Unreachable { .. }))
-            .await,
-        "{:?}",
-        reporter.status()
+        matches!(ended.kind, ActivityKind::TryEnded { result: Err(ref reason), .. } if reason.contains("certificate")),
+        "{ended:?}"
     );
     reporter.shutdown().await;
     assert_eq!(central.event_count(KIOSK).await.unwrap(), 0);
@@ -391,37 +431,25 @@ async fn a_kiosk_killed_with_a_backlog_resumes_where_it_stopped() {
             .unwrap()
     };
     let mut first = start();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let n = central.event_count(KIOSK).await.unwrap();
-        if n >= 600 {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the kiosk sent only {n} events in 60 s: {}",
-            std::fs::read_to_string(&log).unwrap_or_default()
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    // Three batches of 200 answered by the central system (through the proxy), then the kill.
+    let answered = |seen: &[common::fault_proxy::Seen]| {
+        seen.iter().filter(|s| s.path.starts_with(EVENTS_PATH) && s.finished.is_some()).count()
+    };
+    proxy.until("three batches answered", |seen| answered(seen) >= 3).await;
+    let n = central.event_count(KIOSK).await.unwrap();
+    assert!(n >= 600, "{n} events stored: {}", std::fs::read_to_string(&log).unwrap_or_default());
     first.kill().unwrap(); // SIGKILL: no goodbye
     first.wait().unwrap();
     let at_kill = central.event_count(KIOSK).await.unwrap();
     assert!(at_kill < 6_000, "the backlog was already sent");
 
+    let outbox = Store::open(&store_path).unwrap();
     let mut second = start();
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while central.event_count(KIOSK).await.unwrap() < 6_000 && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    // Give a last acknowledgement time to be written, then stop the kiosk.
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // Stopped once the kiosk itself has written the last acknowledgement: its backlog is 0.
+    let delivered = until(Duration::from_secs(120), || outbox.outbox_backlog().unwrap() == 0).await;
     second.kill().unwrap();
     second.wait().unwrap();
+    assert!(delivered, "backlog left: {}", std::fs::read_to_string(&log).unwrap_or_default());
     assert_exactly_once(&central, &store_path).await;
-    assert_eq!(
-        Store::open(&store_path).unwrap().outbox_backlog().unwrap(),
-        0,
-        "acknowledged events are marked sent"
-    );
+    assert_eq!(outbox.outbox_backlog().unwrap(), 0, "acknowledged events are marked sent");
 }

@@ -7,6 +7,7 @@
 //! - [`health`]: the heartbeat, from the machine (`/proc`, `/sys`) and the store;
 //! - [`pull`]: settings and content packs from the central system, checked, used at next start;
 //! - [`status`]: what the reporter is doing, for the staff console and `/health`;
+//! - [`activity`]: what the reporter did, told as it happens, for tests and tools to await;
 //! - this module: the task that drains the outbox ([`Reporter`]).
 //!
 //! The reporter runs on tokio (its own thread in the kiosk, any runtime in tests) with its own
@@ -24,6 +25,7 @@
 //!
 //! It must not decide what an event says (the store and the domain do) nor block the screens.
 
+pub mod activity;
 pub mod backoff;
 pub mod clock;
 pub mod credentials;
@@ -32,6 +34,7 @@ pub mod pull;
 pub mod status;
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -44,6 +47,7 @@ use crate::clock::Clock;
 use crate::config::{Config, ConfigError};
 use crate::protocol::{self, BatchReceipt, EventBatch, Heartbeat, HeartbeatReply, WireEvent};
 use crate::store::{Origin, OutboxEvent, Store, StoreError};
+use activity::{ActivityFeed, ActivityKind, PullOutcome, Request, Teller};
 use backoff::Backoff;
 use clock::ClockSync;
 use health::{HeartbeatContext, Machine, UnderVoltageLatch};
@@ -179,6 +183,7 @@ impl ReportParts {
 /// [`Reporter::shutdown`] in async code).
 pub struct Reporter {
     view: ReportView,
+    teller: Teller,
     store_path: PathBuf,
     wake: Arc<Notify>,
     shutdown: watch::Sender<bool>,
@@ -193,10 +198,21 @@ impl Reporter {
         parts: ReportParts,
         runtime: &tokio::runtime::Handle,
     ) -> Result<Reporter, ReportError> {
+        Ok(Reporter::spawn_watched(settings, parts, runtime)?.0)
+    }
+
+    /// Starts the reporter on `runtime` like [`Reporter::spawn`], with a feed of what it does
+    /// from its very first step (a feed taken later with [`Reporter::activity`] may miss those).
+    pub fn spawn_watched(
+        settings: ReportSettings,
+        parts: ReportParts,
+        runtime: &tokio::runtime::Handle,
+    ) -> Result<(Reporter, ActivityFeed), ReportError> {
         let (worker, reporter) = Reporter::prepare(settings, parts)?;
+        let feed = reporter.teller.feed();
         let shutdown = reporter.shutdown.subscribe();
         let task = runtime.spawn(worker.run(shutdown));
-        Ok(Reporter { task: Some(task), ..reporter })
+        Ok((Reporter { task: Some(task), ..reporter }, feed))
     }
 
     /// Starts the reporter on a small runtime of its own, on its own thread (the kiosk).
@@ -232,6 +248,7 @@ impl Reporter {
         let wake = Arc::new(Notify::new());
         let (shutdown, _) = watch::channel(false);
         let backoff = Backoff::new(settings.retry_base, settings.retry_max);
+        let teller = Teller::new();
         let worker = Worker {
             latch: UnderVoltageLatch::new(settings.data_dir.join("report").join("under-voltage-boot")),
             central: CentralFiles::new(&settings.data_dir),
@@ -241,6 +258,8 @@ impl Reporter {
             client,
             view: view.clone(),
             wake: wake.clone(),
+            teller: teller.clone(),
+            tries: AtomicU64::new(0),
             backoff,
             boot_id,
             problems: Vec::new(),
@@ -250,7 +269,7 @@ impl Reporter {
             failure_logged: Mutex::new(None),
         };
         let store_path = worker.settings.store_path.clone();
-        Ok((worker, Reporter { view, store_path, wake, shutdown, task: None, thread: None }))
+        Ok((worker, Reporter { view, teller, store_path, wake, shutdown, task: None, thread: None }))
     }
 
     /// Says new events were recorded: the reporter sends them soon (batching what comes close
@@ -273,6 +292,11 @@ impl Reporter {
     /// The shared status, for the web server.
     pub fn view(&self) -> ReportView {
         self.view.clone()
+    }
+
+    /// What the reporter does from now on (see [`activity`]).
+    pub fn activity(&self) -> ActivityFeed {
+        self.teller.feed()
     }
 
     /// Waits until every event recorded so far is acknowledged (the store's backlog is 0 and
@@ -393,6 +417,10 @@ struct Worker {
     store: Arc<Mutex<Store>>,
     view: ReportView,
     wake: Arc<Notify>,
+    /// Tells what the reporter does, to whoever listens.
+    teller: Teller,
+    /// Requests tried since the start (heartbeats and batches).
+    tries: AtomicU64,
     backoff: Backoff,
     boot_id: String,
     latch: UnderVoltageLatch,
@@ -419,6 +447,7 @@ impl Worker {
             if self.settings.wait_for_clock && !self.parts.clock_sync.is_synchronised() {
                 self.set_state(ReportState::WaitingForClock);
                 let _ = self.refresh_figures().await;
+                self.teller.tell(|| ActivityKind::WaitingForClock);
                 if wait(&mut shutdown, self.settings.poll_interval).await {
                     break;
                 }
@@ -430,7 +459,8 @@ impl Worker {
                 round = self.round(&mut next_heartbeat, &shutdown) => round,
                 _ = stopping.changed() => break,
             };
-            let delay = match round {
+            // After a failure: (how long to wait, the most the rule allowed, what the server asked).
+            let retry = match round {
                 Ok(()) => {
                     self.backoff.succeeded();
                     self.set_state(ReportState::UpToDate);
@@ -442,21 +472,27 @@ impl Worker {
                         _ => self.parts.clock.now(),
                     };
                     self.set_state(ReportState::Unreachable { since, reason });
-                    Some(self.backoff.failed(backoff::random_unit(), retry_after))
+                    let ceiling = self.backoff.ceiling();
+                    let delay = self.backoff.failed(backoff::random_unit(), retry_after);
+                    Some((delay, ceiling, retry_after))
                 }
                 Err(Failure::TokenRefused(status)) => {
                     self.set_state(ReportState::TokenRefused { status });
-                    Some(self.backoff.cap())
+                    Some((self.backoff.cap(), self.backoff.cap(), None))
                 }
                 Err(Failure::Store(e)) => {
                     log::error!("report: the store failed: {e}");
-                    Some(self.settings.poll_interval)
+                    Some((self.settings.poll_interval, self.settings.poll_interval, None))
                 }
             };
             let _ = self.refresh_figures().await;
-            let stop = match delay {
+            if let Some((delay, ceiling, retry_after)) = retry {
+                let failures = self.backoff.failures();
+                self.teller.tell(|| ActivityKind::RetryPlanned { failures, ceiling, retry_after, delay });
+            }
+            let stop = match retry {
                 // After a failure only time (or the end) moves the reporter, not new events.
-                Some(delay) => wait(&mut shutdown, delay).await,
+                Some((delay, _, _)) => wait(&mut shutdown, delay).await,
                 None => {
                     let until = next_heartbeat.min(Instant::now() + self.settings.poll_interval);
                     tokio::select! {
@@ -534,9 +570,13 @@ impl Worker {
                 sent_at: self.parts.clock.now(),
                 events: wire,
             };
-            let response = self.post(protocol::EVENTS_PATH, &batch).await?;
+            let request = || Request::Events {
+                count: batch.events.len(),
+                last_id: batch.events.last().map(|e| e.id.clone()).unwrap_or_default(),
+            };
+            let response = self.post(protocol::EVENTS_PATH, &batch, request).await?;
             match response {
-                Ok(receipt) => self.apply(receipt, chunk.len()).await?,
+                Ok(receipt) => self.apply(receipt, &chunk).await?,
                 Err(reason) if chunk.len() > 1 => {
                     log::debug!("report: a batch of {} was refused ({reason}); halving it", chunk.len());
                     let mut first = chunk;
@@ -562,15 +602,16 @@ impl Worker {
 
     /// Marks what the receipt acknowledges; a receipt that moves nothing is a failure (else the
     /// same batch would be sent in a loop).
-    async fn apply(&mut self, receipt: BatchReceipt, sent: usize) -> Result<(), Failure> {
+    async fn apply(&mut self, receipt: BatchReceipt, sent: &[OutboxEvent]) -> Result<(), Failure> {
         let at = self.parts.clock.now();
+        let listened = self.teller.listened();
         let BatchReceipt { stored, duplicate, refused } = receipt;
         let acknowledged: Vec<String> = stored.into_iter().chain(duplicate).collect();
         let refused_count = refused.len();
         for r in &refused {
             log::warn!("report: the central system refused event {}: {}", r.id, r.reason);
         }
-        let marked = self
+        let (marked, backlog) = self
             .db(move |s| {
                 let mut marked = s.mark_sent(&acknowledged, at)?;
                 for r in refused {
@@ -580,17 +621,25 @@ impl Worker {
                         at,
                     )?);
                 }
-                Ok(marked)
+                // Counted only for a listener: the kiosk does not pay for it.
+                let backlog = if listened { s.outbox_backlog()? } else { 0 };
+                Ok((marked, backlog))
             })
             .await?;
         if marked == 0 {
             return Err(Failure::Unreachable {
                 reason: format!(
-                    "the central system acknowledged none of {sent} events sent ({refused_count} refused)"
+                    "the central system acknowledged none of {} events sent ({refused_count} refused)",
+                    sent.len()
                 ),
                 retry_after: None,
             });
         }
+        self.teller.tell(|| ActivityKind::Acknowledged {
+            last_id: sent.last().map(|e| e.id.clone()).unwrap_or_default(),
+            marked,
+            backlog,
+        });
         Ok(())
     }
 
@@ -619,7 +668,7 @@ impl Worker {
         })
         .await
         .map_err(|e| Failure::Store(e.to_string()))??;
-        match self.post(protocol::HEARTBEAT_PATH, &heartbeat).await? {
+        match self.post(protocol::HEARTBEAT_PATH, &heartbeat, || Request::Heartbeat).await? {
             Ok(reply) => Ok(reply),
             Err(reason) => Err(Failure::Unreachable {
                 reason: format!("the heartbeat was refused: {reason}"),
@@ -628,20 +677,29 @@ impl Worker {
         }
     }
 
-    /// Posts JSON; `Ok(Err(reason))` for 400/413/422 (with the central system's reason).
+    /// Posts JSON (one try of what `request` names, for the activity feed); `Ok(Err(reason))`
+    /// for 400/413/422 (with the central system's reason).
     async fn post<T: serde::Serialize, R: serde::de::DeserializeOwned>(
         &self,
         path: &str,
         body: &T,
+        request: impl Fn() -> Request,
     ) -> Result<Result<R, String>, Failure> {
-        let response = self
+        let number = self.tries.fetch_add(1, Ordering::Relaxed) + 1;
+        self.teller.tell(|| ActivityKind::TryStarted { number, request: request() });
+        let sent = self
             .client
             .post(self.settings.url(path))
             .bearer_auth(&self.settings.token)
             .json(body)
             .send()
-            .await
-            .map_err(|e| Failure::Unreachable { reason: describe(&e), retry_after: None })?;
+            .await;
+        self.teller.tell(|| ActivityKind::TryEnded {
+            number,
+            request: request(),
+            result: sent.as_ref().map(|r| r.status().as_u16()).map_err(describe),
+        });
+        let response = sent.map_err(|e| Failure::Unreachable { reason: describe(&e), retry_after: None })?;
         let status = response.status();
         let retry_after = response
             .headers()
@@ -690,8 +748,17 @@ impl Worker {
             if kept.as_ref() == Some(etag) || self.refused_etags.contains(etag) {
                 continue;
             }
-            match self.fetch(what, path, kept.as_deref(), etag).await {
-                Ok(()) => {}
+            let fetched = self.fetch(what, path, kept.as_deref(), etag).await;
+            self.teller.tell(|| ActivityKind::Pulled {
+                what,
+                outcome: match &fetched {
+                    Ok(Some(etag)) => PullOutcome::Kept { etag: etag.clone() },
+                    Ok(None) => PullOutcome::Unchanged,
+                    Err(problem) => PullOutcome::Refused { problem: problem.clone() },
+                },
+            });
+            match fetched {
+                Ok(_) => {}
                 Err(problem) => {
                     log::error!("report: {problem}");
                     self.refused_etags.push(etag.clone());
@@ -702,13 +769,15 @@ impl Worker {
         }
     }
 
+    /// Fetches and keeps one; `Ok(Some(etag))` when a new one was kept, `Ok(None)` when there
+    /// was nothing new.
     async fn fetch(
         &mut self,
         what: Pulled,
         path: &str,
         kept: Option<&str>,
         etag: &str,
-    ) -> Result<(), String> {
+    ) -> Result<Option<String>, String> {
         let mut request = self.client.get(self.settings.url(path)).bearer_auth(&self.settings.token);
         if let Some(kept) = kept {
             request = request.header(reqwest::header::IF_NONE_MATCH, kept);
@@ -718,11 +787,11 @@ impl Worker {
             .await
             .map_err(|e| format!("the {} could not be fetched: {}", what.name(), describe(&e)))?;
         match response.status() {
-            StatusCode::NOT_MODIFIED | StatusCode::NOT_FOUND => return Ok(()),
+            StatusCode::NOT_MODIFIED | StatusCode::NOT_FOUND => return Ok(None),
             status if !status.is_success() => {
                 // Not a refusal of the content: tried again at the next heartbeat.
                 log::warn!("report: fetching the {} answered {status}", what.name());
-                return Ok(());
+                return Ok(None);
             }
             _ => {}
         }
@@ -755,7 +824,7 @@ impl Worker {
                     what.name()
                 );
                 self.problems.retain(|(w, _)| *w != what);
-                Ok(())
+                Ok(Some(etag))
             }
             Ok(Err(e)) => Err(format!("{e} (ETag {etag}); the last good one stays")),
             Err(e) => Err(format!("the {} was not kept: {e}", what.name())),
@@ -787,6 +856,7 @@ impl Worker {
     fn set_state(&self, state: ReportState) {
         let old = self.view.status().state;
         if !old.same_kind(&state) {
+            self.teller.tell(|| ActivityKind::StateChanged { state: state.clone() });
             let mut logged = self.failure_logged.lock().unwrap_or_else(|e| e.into_inner());
             let failure = matches!(
                 state,

@@ -1,13 +1,15 @@
 //! A TEST DOUBLE of the central system (`loket-central`), speaking the report protocol on
 //! 127.0.0.1:0, scripted to misbehave: answers with chosen statuses (and `Retry-After`), a
 //! wrong token, refused ids, a 400 for batches holding a chosen id, settings and content with
-//! ETags. It records every request so tests can check what the reporter sent and when.
+//! ETags. It records every request so tests can check what the reporter sent and when, and
+//! tells when it answered one, so tests await what it saw ([`CentralDouble::until`]) rather
+//! than sleep.
 //!
 //! Not the real central system: the end-to-end tests against `loket-central` come later.
 
 use std::collections::{HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::body::Bytes;
@@ -53,32 +55,47 @@ pub struct Script {
 }
 
 #[derive(Clone)]
-struct Shared(Arc<Mutex<Script>>);
+struct Shared {
+    script: Arc<Mutex<Script>>,
+    /// Bumped after every request the double answered.
+    answered: tokio::sync::watch::Sender<u64>,
+}
+
+impl Shared {
+    /// Runs `answer` on the script, then tells the waiters.
+    fn answer(&self, answer: impl FnOnce(&mut Script) -> Response) -> Response {
+        let response = answer(&mut self.script.lock().unwrap());
+        self.answered.send_modify(|n| *n += 1);
+        response
+    }
+}
 
 /// A running double; it stops when dropped.
 pub struct CentralDouble {
     /// `http://127.0.0.1:PORT`
     pub url: String,
     script: Arc<Mutex<Script>>,
+    answered: tokio::sync::watch::Sender<u64>,
     _stop: tokio::sync::oneshot::Sender<()>,
 }
 
 impl CentralDouble {
-    fn app(token: &str) -> (Router, Arc<Mutex<Script>>) {
+    fn app(token: &str) -> (Router, Shared) {
         let script = Arc::new(Mutex::new(Script { token: token.to_owned(), ..Script::default() }));
+        let shared = Shared { script, answered: tokio::sync::watch::channel(0).0 };
         let app = Router::new()
             .route(protocol::EVENTS_PATH, post(events))
             .route(protocol::HEARTBEAT_PATH, post(heartbeat))
             .route(protocol::SETTINGS_PATH, get(settings))
             .route(protocol::CONTENT_PATH, get(content))
             .layer(axum::extract::DefaultBodyLimit::max(protocol::MAX_BODY_BYTES))
-            .with_state(Shared(script.clone()));
-        (app, script)
+            .with_state(shared.clone());
+        (app, shared)
     }
 
     /// Starts the double accepting `token`, over plain HTTP.
     pub async fn start(token: &str) -> CentralDouble {
-        let (app, script) = CentralDouble::app(token);
+        let (app, Shared { script, answered }) = CentralDouble::app(token);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -90,7 +107,7 @@ impl CentralDouble {
                 .await
                 .unwrap();
         });
-        CentralDouble { url, script, _stop: stop }
+        CentralDouble { url, script, answered, _stop: stop }
     }
 
     /// Starts the double over HTTPS at `https://localhost:PORT` with a fresh self-signed
@@ -105,7 +122,7 @@ impl CentralDouble {
             .with_no_client_auth()
             .with_single_cert(vec![key.cert.der().clone()], private)
             .unwrap();
-        let (app, script) = CentralDouble::app(token);
+        let (app, Shared { script, answered }) = CentralDouble::app(token);
         let tcp = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("https://localhost:{}", tcp.local_addr().unwrap().port());
         let listener = TlsListener { tcp, acceptor: tokio_rustls::TlsAcceptor::from(Arc::new(config)) };
@@ -118,12 +135,25 @@ impl CentralDouble {
                 .await
                 .unwrap();
         });
-        (CentralDouble { url, script, _stop: stop }, pem)
+        (CentralDouble { url, script, answered, _stop: stop }, pem)
     }
 
     /// Reads or changes the script.
     pub fn script<T>(&self, f: impl FnOnce(&mut Script) -> T) -> T {
         f(&mut self.script.lock().unwrap())
+    }
+
+    /// Waits until the script shows what `check` looks for, re-reading it after every request
+    /// the double answers; panics naming `what` if that never happens (a generous deadline).
+    pub async fn until(&self, what: &str, mut check: impl FnMut(&Script) -> bool) {
+        let mut answered = self.answered.subscribe();
+        let waited = tokio::time::timeout(Duration::from_secs(90), async {
+            while !self.script(|s| check(s)) {
+                answered.changed().await.expect("the double stopped");
+            }
+        })
+        .await;
+        assert!(waited.is_ok(), "the double never saw {what}: {:#?}", self.script(|s| s.seen.clone()));
     }
 
     /// Requests to `path`, in order.
@@ -190,11 +220,14 @@ fn gate(script: &mut Script, headers: &HeaderMap, path: &str, events: usize, pos
     None
 }
 
-async fn events(State(Shared(script)): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
-    let mut script = script.lock().unwrap();
-    let batch: Result<EventBatch, _> = serde_json::from_slice(&body);
+async fn events(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
+    shared.answer(|script| answer_events(script, &headers, &body))
+}
+
+fn answer_events(script: &mut Script, headers: &HeaderMap, body: &[u8]) -> Response {
+    let batch: Result<EventBatch, _> = serde_json::from_slice(body);
     let count = batch.as_ref().map_or(0, |b| b.events.len());
-    if let Some(answer) = gate(&mut script, &headers, protocol::EVENTS_PATH, count, true) {
+    if let Some(answer) = gate(script, headers, protocol::EVENTS_PATH, count, true) {
         return answer;
     }
     let Ok(batch) = batch else {
@@ -211,10 +244,10 @@ async fn events(State(Shared(script)): State<Shared>, headers: HeaderMap, body: 
     };
     if let Some(bad) = batch.events.iter().find(|e| script.bad.contains(&e.id)) {
         let text = format!("event {}: body is not acceptable", bad.id);
-        note(&mut script, 400);
+        note(script, 400);
         return error(StatusCode::BAD_REQUEST, &text);
     }
-    note(&mut script, 200);
+    note(script, 200);
     let mut receipt = BatchReceipt::default();
     for event in batch.events {
         script.received.push(event.clone());
@@ -229,12 +262,15 @@ async fn events(State(Shared(script)): State<Shared>, headers: HeaderMap, body: 
     axum::Json(receipt).into_response()
 }
 
-async fn heartbeat(State(Shared(script)): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
-    let mut script = script.lock().unwrap();
-    if let Some(answer) = gate(&mut script, &headers, protocol::HEARTBEAT_PATH, 0, true) {
+async fn heartbeat(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
+    shared.answer(|script| answer_heartbeat(script, &headers, &body))
+}
+
+fn answer_heartbeat(script: &mut Script, headers: &HeaderMap, body: &[u8]) -> Response {
+    if let Some(answer) = gate(script, headers, protocol::HEARTBEAT_PATH, 0, true) {
         return answer;
     }
-    let Ok(heartbeat) = serde_json::from_slice::<Heartbeat>(&body) else {
+    let Ok(heartbeat) = serde_json::from_slice::<Heartbeat>(body) else {
         return error(StatusCode::BAD_REQUEST, "not a heartbeat");
     };
     script.heartbeats.push(heartbeat);
@@ -276,10 +312,10 @@ fn pull(script: &mut Script, headers: &HeaderMap, path: &str, settings: bool) ->
     response
 }
 
-async fn settings(State(Shared(script)): State<Shared>, headers: HeaderMap) -> Response {
-    pull(&mut script.lock().unwrap(), &headers, protocol::SETTINGS_PATH, true)
+async fn settings(State(shared): State<Shared>, headers: HeaderMap) -> Response {
+    shared.answer(|script| pull(script, &headers, protocol::SETTINGS_PATH, true))
 }
 
-async fn content(State(Shared(script)): State<Shared>, headers: HeaderMap) -> Response {
-    pull(&mut script.lock().unwrap(), &headers, protocol::CONTENT_PATH, false)
+async fn content(State(shared): State<Shared>, headers: HeaderMap) -> Response {
+    shared.answer(|script| pull(script, &headers, protocol::CONTENT_PATH, false))
 }

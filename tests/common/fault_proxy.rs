@@ -5,7 +5,8 @@
 //! One request per connection: the proxy reads the request head and its `Content-Length` body,
 //! takes the next scripted fault for that path (none: pass it on), and forwards it to the real
 //! server with `Connection: close`, so the answer ends where the upstream closes. Every request
-//! it sees is logged with its path and the instant it arrived.
+//! it sees is logged with its path, the instant it arrived and the instant the proxy was done
+//! with it, and tests await those ([`FaultProxy::until`]) rather than sleep.
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
@@ -39,6 +40,9 @@ pub struct Seen {
     pub at: Instant,
     /// The fault applied, if any.
     pub fault: Option<String>,
+    /// When the proxy was done with it: the answer passed on (or lost, or the fault applied),
+    /// so a request it passed on has been answered by the server.
+    pub finished: Option<Instant>,
 }
 
 #[derive(Default)]
@@ -55,6 +59,8 @@ pub struct FaultProxy {
     /// `http://127.0.0.1:PORT`
     pub base: String,
     script: Arc<Mutex<Script>>,
+    /// Bumped whenever a request arrives or is finished.
+    changed: tokio::sync::watch::Sender<u64>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -70,17 +76,23 @@ impl FaultProxy {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let script = Arc::new(Mutex::new(Script::default()));
-        let shared = script.clone();
+        let changed = tokio::sync::watch::channel(0).0;
+        let (shared, told) = (script.clone(), changed.clone());
         let task = tokio::spawn(async move {
             loop {
                 let Ok((client, _)) = listener.accept().await else { continue };
-                let script = shared.clone();
+                let (script, changed) = (shared.clone(), told.clone());
                 tokio::spawn(async move {
-                    let _ = handle(client, upstream, script).await;
+                    let mut seen = None;
+                    let _ = handle(client, upstream, &script, &changed, &mut seen).await;
+                    if let Some(index) = seen {
+                        script.lock().unwrap().seen[index].finished = Some(Instant::now());
+                        changed.send_modify(|n| *n += 1);
+                    }
                 });
             }
         });
-        FaultProxy { base, script, task }
+        FaultProxy { base, script, changed, task }
     }
 
     /// Applies `fault` to the next request whose path starts with `path` (after those already
@@ -108,16 +120,32 @@ impl FaultProxy {
         self.script.lock().unwrap().seen.clone()
     }
 
+    /// Waits until the requests seen show what `check` looks for, looking again whenever one
+    /// arrives or is finished; panics naming `what` if that never happens (a generous deadline).
+    pub async fn until(&self, what: &str, mut check: impl FnMut(&[Seen]) -> bool) {
+        let mut changed = self.changed.subscribe();
+        let waited = tokio::time::timeout(Duration::from_secs(120), async {
+            while !check(&self.script.lock().unwrap().seen) {
+                changed.changed().await.expect("the proxy stopped");
+            }
+        })
+        .await;
+        assert!(waited.is_ok(), "the proxy never saw {what}: {:#?}", self.seen());
+    }
+
     /// Requests seen so far whose path starts with `path`.
     pub fn count(&self, path: &str) -> usize {
         self.script.lock().unwrap().seen.iter().filter(|s| s.path.starts_with(path)).count()
     }
 }
 
+/// Handles one connection; `seen` is set to the index of its request in the log once logged.
 async fn handle(
     mut client: TcpStream,
     upstream: SocketAddr,
-    script: Arc<Mutex<Script>>,
+    script: &Mutex<Script>,
+    changed: &tokio::sync::watch::Sender<u64>,
+    seen: &mut Option<usize>,
 ) -> std::io::Result<()> {
     if script.lock().unwrap().down {
         return Ok(()); // closed at once: "connection closed before message completed"
@@ -139,9 +167,12 @@ async fn handle(
             .find(|(p, q)| path.starts_with(p.as_str()) && !q.is_empty())
             .and_then(|(_, q)| q.pop_front());
         let at = Instant::now();
-        script.seen.push(Seen { path: path.clone(), at, fault: fault.as_ref().map(|f| format!("{f:?}")) });
+        let fault_text = fault.as_ref().map(|f| format!("{f:?}"));
+        script.seen.push(Seen { path: path.clone(), at, fault: fault_text, finished: None });
+        *seen = Some(script.seen.len() - 1);
         fault
     };
+    changed.send_modify(|n| *n += 1);
     while body.len() < length {
         let mut chunk = vec![0u8; 64 * 1024];
         let n = client.read(&mut chunk).await?;

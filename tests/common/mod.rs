@@ -2,6 +2,7 @@
 
 #![allow(dead_code)] // each test file uses its own part
 
+pub mod activity;
 pub mod browser;
 pub mod central_double;
 pub mod fault_proxy;
