@@ -62,9 +62,12 @@ impl UiThread for ManualUiThread {
     }
 }
 
+/// How a kiosk's screens hear news: called on the UI thread with each piece.
+pub type Hear = dyn Fn(super::News);
+
 thread_local! {
     /// The kiosks wired on this (the UI) thread, by number.
-    static KIOSKS: RefCell<HashMap<u64, Weak<dyn Fn(super::News)>>> = RefCell::new(HashMap::new());
+    static KIOSKS: RefCell<HashMap<u64, Weak<Hear>>> = RefCell::new(HashMap::new());
 }
 
 static NEXT_KIOSK: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
@@ -79,7 +82,7 @@ pub struct Inbox {
 impl Inbox {
     /// Registers `hear` (called on this thread with each piece of news) as a new kiosk. The
     /// kiosk hears news as long as the returned `Rc` lives.
-    pub fn open(ui: Arc<dyn UiThread>, hear: Rc<dyn Fn(super::News)>) -> Inbox {
+    pub fn open(ui: Arc<dyn UiThread>, hear: Rc<Hear>) -> Inbox {
         let kiosk = NEXT_KIOSK.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         KIOSKS.with(|kiosks| {
             let mut kiosks = kiosks.borrow_mut();
