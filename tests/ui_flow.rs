@@ -198,6 +198,7 @@ fn a_missing_printer_asks_the_visitor_to_remember_the_number_and_is_recorded() {
         .replace("engine = \"espeak-ng\"", "engine = \"simulated\"");
     sample = sample.replace("data_dir = \"loket-data\"", &format!("data_dir = \"{}\"", dir.path().display()));
     let config: Config = sample.parse().unwrap();
+    let shown = config.kiosk.ticket_screen_seconds as i32;
     let clock = Arc::new(ManualClock::new("2026-11-30T09:30:00Z".parse().unwrap()));
     let parts = loket::setup::kiosk_parts(config, clock).unwrap();
     let help_point = parts.help_point.clone();
@@ -208,7 +209,6 @@ fn a_missing_printer_asks_the_visitor_to_remember_the_number_and_is_recorded() {
     tap(&window, "E-mail");
     kiosk.catch_up();
     let ticket = window.global::<TicketAdapter>();
-    let shown = ticket.get_seconds_left();
     // The printer thread reports back; the news reaches the screen through the UI thread.
     let mut failed = false;
     for _ in 0..400 {
