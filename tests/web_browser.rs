@@ -256,3 +256,59 @@ async fn a_desk_calls_a_visitor_and_the_board_shows_it_at_once() {
     board.close().await;
     console.close().await;
 }
+
+/// Names from the config reach the pages as text, never as markup: a desk or site name that
+/// looks like HTML is shown as typed, and nothing in it runs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_name_that_looks_like_html_is_shown_as_text() {
+    const HOSTILE: &str = "<img src=x onerror=\"window.pwned=1\"><script>window.pwned=1</script>";
+    let server = common::web::start_web(|config| {
+        config.site.name = format!("{HOSTILE}Digilabo");
+        config.desks[0].name = format!("{HOSTILE}Balie 1");
+    })
+    .await;
+    let code = server.take("email", "nl");
+    let driver = Chromedriver::start();
+    let (board, console) = tokio::join!(
+        Browser::open(&driver, "hostile-board", 1280, 720, SCREENSHOTS),
+        Browser::open(&driver, "hostile-console", 1280, 800, SCREENSHOTS)
+    );
+    board.goto(&format!("{}/board", server.base)).await;
+    wait_for("the board's site name", Duration::from_secs(5), || async {
+        let site = board.text("#board-site").await;
+        if site == format!("{HOSTILE}Digilabo") { Ok(()) } else { Err(site) }
+    })
+    .await;
+    console.goto(&format!("{}/", server.base)).await;
+    wait_for("the sign-in form with the desks", Duration::from_secs(5), || async {
+        let text = console.text("#sign-in-view").await;
+        if text.contains(&format!("{HOSTILE}Balie 1")) { Ok(()) } else { Err(text) }
+    })
+    .await;
+    console.click("#desk option[value='desk-1']").await;
+    console.type_into("#pin", "2468").await;
+    console.click("#sign-in").await;
+    wait_for("the desk's name in its view", Duration::from_secs(5), || async {
+        let name = console.text("#desk-name").await;
+        if name == format!("{HOSTILE}Balie 1") { Ok(()) } else { Err(name) }
+    })
+    .await;
+    console.click("#call-next").await;
+    wait_for(
+        "the board shows the call at the desk, by its name as typed",
+        Duration::from_secs(2),
+        || async {
+            let shown = board.text("#board-current").await;
+            if shown.contains(&code) && shown.contains(HOSTILE) { Ok(()) } else { Err(shown) }
+        },
+    )
+    .await;
+    for browser in [&board, &console] {
+        let ran = browser.js("return window.pwned === undefined ? 'no' : 'yes'").await;
+        assert_eq!(ran, "no", "{}: the name's markup ran", browser.name);
+        let images = browser.js("return document.querySelectorAll('img').length").await;
+        assert_eq!(images, 0, "{}: the name's <img> became an element", browser.name);
+    }
+    board.close().await;
+    console.close().await;
+}

@@ -1,6 +1,7 @@
 //! The JSON API: the board, a desk's view, the desk actions and issuing tickets.
 //!
-//! It owns the JSON shapes of tickets, calls and desks (see `docs/openapi.json`) and turns
+//! It owns the JSON shapes of tickets, calls and desks and their place in the OpenAPI document
+//! (`#[utoipa::path]` on each handler, `ToSchema` on each shape; see `openapi`), and turns
 //! requests into help point actions. Every action runs in `spawn_blocking`, because each one
 //! commits (an fsync) with the help point locked. It must not decide who is signed in (that
 //! is `auth`) nor hold the lock across an await.
@@ -11,10 +12,12 @@ use axum::http::StatusCode;
 use axum::http::request::Parts;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoResponses, ToSchema};
 
 use super::WebState;
 use super::auth::Staff;
-use super::error::{JsonBody, WebError};
+use super::error::{ErrorBody, JsonBody, WebError};
+use super::openapi::schemas;
 use crate::config::Config;
 use crate::help_point::{ActionError, HelpPoint};
 use crate::queue::{EventKind, QueueError, Ticket, TicketId, TicketState, WaitEstimate};
@@ -23,19 +26,27 @@ use crate::queue::{EventKind, QueueError, Ticket, TicketId, TicketState, WaitEst
 pub const BOARD_CALLS: usize = 6;
 
 /// A ticket as the API shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = Ticket)]
 pub struct TicketView {
     id: i64,
+    #[schema(examples("E-017"))]
     code: String,
     service: String,
     /// In the site's local language (the staff's).
     service_name: String,
+    #[schema(examples("ar"))]
     language: String,
     /// The language in its own script.
+    #[schema(examples("العربية"))]
     language_name: String,
+    #[schema(value_type = schemas::TicketState)]
     state: &'static str,
+    /// The desk that called it, while called or served there.
+    #[schema(required = true)]
     desk: Option<String>,
     issued_at: Timestamp,
+    /// Minutes since issued_at on the help point's clock.
     waiting_minutes: i64,
 }
 
@@ -63,7 +74,8 @@ impl TicketView {
 }
 
 /// A call on the board.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = Call)]
 pub struct CallView {
     code: String,
     desk: String,
@@ -88,29 +100,36 @@ pub(super) async fn with_help_point<T: Send + 'static>(
     state.help_point.ask(move |help_point| f(help_point, &config)).await?
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct Health {
+    #[schema(value_type = schemas::HealthStatus)]
     status: &'static str,
     version: &'static str,
     /// Reporting to the central system, when the kiosk runs a reporter (or has it off).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = schemas::ReportStatus)]
     report: Option<crate::report::ReportStatus>,
 }
 
-/// `GET /health`: the server is up; and how reporting to the central system goes.
+/// Is the server up?
+///
+/// Also how reporting to the central system goes, when the kiosk runs a reporter.
+#[utoipa::path(get, path = "/health", tag = "about", responses((status = 200, description = "Up.", body = Health)))]
 pub async fn health(State(state): State<WebState>) -> Json<Health> {
     let report = state.report.as_ref().map(crate::report::ReportView::status);
     Json(Health { status: "ok", version: env!("CARGO_PKG_VERSION"), report })
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct Board {
     site: String,
+    /// Newest first.
+    #[schema(max_items = 6)]
     calls: Vec<CallView>,
 }
 
 /// A desk staff can choose at sign-in.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct DeskChoice {
     id: String,
     name: String,
@@ -118,12 +137,19 @@ pub struct DeskChoice {
     can_sign_in: bool,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct DeskList {
+    /// In config order.
     desks: Vec<DeskChoice>,
 }
 
-/// `GET /api/v1/desks`: the desks, for the sign-in form (names only, nothing secret).
+/// The desks, for the console's sign-in form: id, name and whether the desk has a PIN. Nothing secret.
+#[utoipa::path(
+    get,
+    path = "/api/v1/desks",
+    tag = "session",
+    responses((status = 200, description = "The desks in config order.", body = DeskList)),
+)]
 pub async fn desks(State(state): State<WebState>) -> Json<DeskList> {
     let desks = state
         .config
@@ -134,7 +160,13 @@ pub async fn desks(State(state): State<WebState>) -> Json<DeskList> {
     Json(DeskList { desks })
 }
 
-/// `GET /api/v1/board`: the latest calls, newest first.
+/// The latest calls for the board, newest first (at most 6).
+#[utoipa::path(
+    get,
+    path = "/api/v1/board",
+    tag = "board",
+    responses((status = 200, description = "The board.", body = Board)),
+)]
 pub async fn board(State(state): State<WebState>) -> Result<Json<Board>, WebError> {
     with_help_point(&state, |hp, config| {
         let calls = hp
@@ -170,7 +202,7 @@ fn authorize(state: &WebState, staff: &Staff, desk: &str) -> Result<(), WebError
     staff.may_act_for(desk)
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct DeskInfo {
     id: String,
     name: String,
@@ -178,14 +210,14 @@ pub struct DeskInfo {
     services: Vec<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct ServiceWaiting {
     service: String,
     name: String,
     waiting: usize,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct Figures {
     /// Every service of the help point, in config order.
     waiting_per_service: Vec<ServiceWaiting>,
@@ -193,22 +225,27 @@ pub struct Figures {
     longest_wait_minutes: i64,
     /// The whole help point's, today.
     served_today: usize,
+    /// The whole help point's, today.
     no_shows_today: usize,
-    /// Screenings and tutorial sessions that ended today at the kiosk.
+    /// Screenings that ended today at the kiosk.
     screenings_today: u64,
+    /// Tutorial sessions that ended today at the kiosk.
     tutorials_today: u64,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct ServiceInfo {
     id: String,
     name: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct DeskView {
     desk: DeskInfo,
+    /// The ticket the desk serves now, if any.
+    #[schema(required = true)]
     current: Option<TicketView>,
+    /// Tickets of this desk's services, in calling order.
     waiting: Vec<TicketView>,
     figures: Figures,
     services: Vec<ServiceInfo>,
@@ -267,7 +304,22 @@ fn desk_view(hp: &HelpPoint, config: &Config, desk_id: &str) -> Result<DeskView,
     })
 }
 
-/// `GET /api/v1/desks/{desk}`.
+/// What a desk's console shows.
+///
+/// Needs the session of this desk, or an API token.
+#[utoipa::path(
+    get,
+    path = "/api/v1/desks/{desk}",
+    tag = "desks",
+    params(("desk" = String, Path, description = "A desk's id from the config, e.g. desk-1.")),
+    security(("session" = []), ("bearer" = [])),
+    responses(
+        (status = 200, description = "The desk's view.", body = DeskView),
+        (status = 401, description = "No session or API token, or a wrong one.", body = ErrorBody),
+        (status = 403, description = "A session acting for another desk.", body = ErrorBody),
+        (status = 404, description = "No such desk.", body = ErrorBody),
+    ),
+)]
 pub async fn desk(
     State(state): State<WebState>,
     staff: Staff,
@@ -277,19 +329,46 @@ pub async fn desk(
     with_help_point(&state, move |hp, config| desk_view(hp, config, &desk).map(Json)).await
 }
 
-#[derive(Serialize)]
+/// The ticket a call or recall called.
+#[derive(Serialize, ToSchema)]
 pub struct Called {
     called: TicketView,
 }
 
-#[derive(Serialize)]
+/// The ticket an action changed, as it is now.
+#[derive(Serialize, ToSchema)]
 pub struct Changed {
     ticket: TicketView,
 }
 
-#[derive(Serialize)]
+/// Whether the desk is paused now.
+#[derive(Serialize, ToSchema)]
 pub struct Paused {
     paused: bool,
+}
+
+/// Why a desk action was not done (documentation only: the answers are [`WebError`]s).
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+enum DeskActionRefusals {
+    /// The body is not valid JSON for this route (syntax, field types, unknown fields).
+    #[response(status = 400)]
+    BadRequest(ErrorBody),
+    /// No session or API token, or a wrong one.
+    #[response(status = 401)]
+    Unauthorized(ErrorBody),
+    /// Missing or wrong X-CSRF-Token header (sessions), or a session acting for another desk.
+    #[response(status = 403)]
+    Forbidden(ErrorBody),
+    /// No such desk, ticket or service.
+    #[response(status = 404)]
+    NotFound(ErrorBody),
+    #[response(
+        status = 409,
+        description = "The queue refused: nobody waiting, desk paused, no current ticket, ticket not \
+                       waiting, or the desk no longer serves the ticket its screen shows."
+    )]
+    Conflict(ErrorBody),
 }
 
 /// Which event of an action carries the ticket the answer shows.
@@ -333,7 +412,20 @@ async fn act(
     .await
 }
 
-/// `POST /api/v1/desks/{desk}/call-next`.
+/// Call the next visitor (the desk's current ticket, if any, is marked served first).
+///
+/// Needs the session of this desk with `X-CSRF-Token`, or an API token.
+#[utoipa::path(
+    post,
+    path = "/api/v1/desks/{desk}/call-next",
+    tag = "desks",
+    params(("desk" = String, Path, description = "A desk's id from the config, e.g. desk-1.")),
+    security(("session" = []), ("bearer" = [])),
+    responses(
+        (status = 200, description = "The ticket called.", body = Called),
+        DeskActionRefusals,
+    ),
+)]
 pub async fn call_next(
     State(state): State<WebState>,
     staff: Staff,
@@ -345,14 +437,30 @@ pub async fn call_next(
 
 /// The body of recall and no-show: optionally the ticket the desk's screen shows, so the
 /// action is refused (409) if the desk has moved on to another visitor meanwhile.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OnTicket {
+    /// The ticket the desk's screen shows. If given and the desk no longer serves it (a desk
+    /// button or another tab moved on), the action is refused with 409 and changes nothing.
     #[serde(default)]
     ticket: Option<i64>,
 }
 
-/// `POST /api/v1/desks/{desk}/recall`.
+/// Call the desk's current ticket again.
+///
+/// Needs the session of this desk with `X-CSRF-Token`, or an API token.
+#[utoipa::path(
+    post,
+    path = "/api/v1/desks/{desk}/recall",
+    tag = "desks",
+    params(("desk" = String, Path, description = "A desk's id from the config, e.g. desk-1.")),
+    security(("session" = []), ("bearer" = [])),
+    request_body(content = Option<OnTicket>, description = "Optional: without a body the action is done on the desk's current ticket."),
+    responses(
+        (status = 200, description = "The ticket called.", body = Called),
+        DeskActionRefusals,
+    ),
+)]
 pub async fn recall(
     State(state): State<WebState>,
     staff: Staff,
@@ -367,7 +475,21 @@ pub async fn recall(
     Ok(Json(Called { called }))
 }
 
-/// `POST /api/v1/desks/{desk}/no-show`.
+/// The current visitor did not come.
+///
+/// Needs the session of this desk with `X-CSRF-Token`, or an API token.
+#[utoipa::path(
+    post,
+    path = "/api/v1/desks/{desk}/no-show",
+    tag = "desks",
+    params(("desk" = String, Path, description = "A desk's id from the config, e.g. desk-1.")),
+    security(("session" = []), ("bearer" = [])),
+    request_body(content = Option<OnTicket>, description = "Optional: without a body the action is done on the desk's current ticket."),
+    responses(
+        (status = 200, description = "The ticket as it is now.", body = Changed),
+        DeskActionRefusals,
+    ),
+)]
 pub async fn no_show(
     State(state): State<WebState>,
     staff: Staff,
@@ -382,9 +504,10 @@ pub async fn no_show(
     Ok(Json(Changed { ticket }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Served {
+    /// One of queue.outcomes, e.g. "Geholpen".
     #[serde(default)]
     outcome: Option<String>,
     /// The ticket the desk's screen shows (see [`OnTicket`]).
@@ -392,7 +515,22 @@ pub struct Served {
     ticket: Option<i64>,
 }
 
-/// `POST /api/v1/desks/{desk}/served`.
+/// The current visitor was served, with an optional outcome.
+///
+/// Needs the session of this desk with `X-CSRF-Token`, or an API token.
+#[utoipa::path(
+    post,
+    path = "/api/v1/desks/{desk}/served",
+    tag = "desks",
+    params(("desk" = String, Path, description = "A desk's id from the config, e.g. desk-1.")),
+    security(("session" = []), ("bearer" = [])),
+    request_body(content = Option<Served>, description = "Optional: without a body the desk's current ticket is served, without an outcome."),
+    responses(
+        (status = 200, description = "The ticket as it is now.", body = Changed),
+        (status = 422, description = "The outcome is not one of queue.outcomes.", body = ErrorBody),
+        DeskActionRefusals,
+    ),
+)]
 pub async fn served(
     State(state): State<WebState>,
     staff: Staff,
@@ -416,15 +554,31 @@ pub async fn served(
     Ok(Json(Changed { ticket }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Transfer {
+    /// The service to move the ticket to.
     service: String,
+    /// The ticket id; default: the desk's current ticket.
     #[serde(default)]
     ticket: Option<i64>,
 }
 
-/// `POST /api/v1/desks/{desk}/transfer`: the given ticket, or the desk's current one.
+/// Move a ticket to another service; it keeps its arrival time.
+///
+/// Needs the session of this desk with `X-CSRF-Token`, or an API token.
+#[utoipa::path(
+    post,
+    path = "/api/v1/desks/{desk}/transfer",
+    tag = "desks",
+    params(("desk" = String, Path, description = "A desk's id from the config, e.g. desk-1.")),
+    security(("session" = []), ("bearer" = [])),
+    request_body = Transfer,
+    responses(
+        (status = 200, description = "The ticket as it is now.", body = Changed),
+        DeskActionRefusals,
+    ),
+)]
 pub async fn transfer(
     State(state): State<WebState>,
     staff: Staff,
@@ -447,13 +601,27 @@ pub async fn transfer(
     Ok(Json(Changed { ticket }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CallTicket {
     ticket: i64,
 }
 
-/// `POST /api/v1/desks/{desk}/call`: a particular waiting ticket, out of order.
+/// Call a particular waiting ticket, out of order.
+///
+/// Needs the session of this desk with `X-CSRF-Token`, or an API token.
+#[utoipa::path(
+    post,
+    path = "/api/v1/desks/{desk}/call",
+    tag = "desks",
+    params(("desk" = String, Path, description = "A desk's id from the config, e.g. desk-1.")),
+    security(("session" = []), ("bearer" = [])),
+    request_body = CallTicket,
+    responses(
+        (status = 200, description = "The ticket called.", body = Called),
+        DeskActionRefusals,
+    ),
+)]
 pub async fn call(
     State(state): State<WebState>,
     staff: Staff,
@@ -484,7 +652,20 @@ async fn set_paused(
     .await
 }
 
-/// `POST /api/v1/desks/{desk}/pause`.
+/// Pause the desk: it calls nobody and does not count for wait estimates.
+///
+/// Needs the session of this desk with `X-CSRF-Token`, or an API token.
+#[utoipa::path(
+    post,
+    path = "/api/v1/desks/{desk}/pause",
+    tag = "desks",
+    params(("desk" = String, Path, description = "A desk's id from the config, e.g. desk-1.")),
+    security(("session" = []), ("bearer" = [])),
+    responses(
+        (status = 200, description = "Whether the desk is paused now.", body = Paused),
+        DeskActionRefusals,
+    ),
+)]
 pub async fn pause(
     State(state): State<WebState>,
     staff: Staff,
@@ -493,7 +674,20 @@ pub async fn pause(
     set_paused(&state, &staff, desk, true).await
 }
 
-/// `POST /api/v1/desks/{desk}/resume`.
+/// Open a paused desk again.
+///
+/// Needs the session of this desk with `X-CSRF-Token`, or an API token.
+#[utoipa::path(
+    post,
+    path = "/api/v1/desks/{desk}/resume",
+    tag = "desks",
+    params(("desk" = String, Path, description = "A desk's id from the config, e.g. desk-1.")),
+    security(("session" = []), ("bearer" = [])),
+    responses(
+        (status = 200, description = "Whether the desk is paused now.", body = Paused),
+        DeskActionRefusals,
+    ),
+)]
 pub async fn resume(
     State(state): State<WebState>,
     staff: Staff,
@@ -502,21 +696,41 @@ pub async fn resume(
     set_paused(&state, &staff, desk, false).await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TakeTicket {
     service: String,
+    /// One of site.languages.
     language: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct Issued {
     ticket: TicketView,
     people_ahead: u32,
+    /// Null when the help point cannot estimate it yet.
+    #[schema(value_type = Option<schemas::WaitEstimate>, required = true)]
     wait: Option<WaitEstimate>,
 }
 
-/// `POST /api/v1/tickets`: issues a ticket (a second kiosk, or staff for a visitor).
+/// Issue a ticket (a second kiosk, or staff for a visitor).
+///
+/// Needs an API token, or a session with `X-CSRF-Token`. The ticket is not printed.
+#[utoipa::path(
+    post,
+    path = "/api/v1/tickets",
+    tag = "tickets",
+    security(("session" = []), ("bearer" = [])),
+    request_body = TakeTicket,
+    responses(
+        (status = 201, description = "Issued.", body = Issued),
+        (status = 400, description = "The body is not valid JSON for this route (syntax, field types, unknown fields).", body = ErrorBody),
+        (status = 401, description = "No session or API token, or a wrong one.", body = ErrorBody),
+        (status = 403, description = "Missing or wrong X-CSRF-Token header (sessions).", body = ErrorBody),
+        (status = 404, description = "No such service.", body = ErrorBody),
+        (status = 422, description = "The language is not offered here.", body = ErrorBody),
+    ),
+)]
 pub async fn take_ticket(
     State(state): State<WebState>,
     staff: Staff,

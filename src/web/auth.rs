@@ -19,9 +19,10 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::WebState;
-use super::error::{JsonBody, WebError};
+use super::error::{ErrorBody, JsonBody, WebError};
 use crate::secret::{self, same_secret};
 pub use loket_protocol::sign_in::{FAILURE_LIMIT, FAILURE_WINDOW, SignInLimiter, cookie};
 
@@ -205,7 +206,7 @@ async fn check_token(state: &WebState, token: &str, ip: IpAddr) -> Result<Staff,
 }
 
 /// `POST /api/v1/session`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SignIn {
     desk: String,
@@ -213,10 +214,12 @@ pub struct SignIn {
 }
 
 /// The answer to a sign-in and to `GET /api/v1/session`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Session)]
 pub struct SessionView {
     desk: String,
     desk_name: String,
+    /// Send it back in the `X-CSRF-Token` header on every POST and DELETE.
     csrf_token: String,
 }
 
@@ -225,6 +228,24 @@ fn session_view(state: &WebState, desk: &str, csrf_token: String) -> SessionView
     SessionView { desk: desk.to_owned(), desk_name, csrf_token }
 }
 
+/// Sign a desk in with its PIN.
+///
+/// Sets the cookie `loket_session` (HttpOnly, SameSite=Strict, Path=/). After 5 failed attempts
+/// for the same desk from the same address within 5 minutes, every attempt (the right PIN too)
+/// is answered 429 until the window has passed.
+#[utoipa::path(
+    post,
+    path = "/api/v1/session",
+    tag = "session",
+    request_body = SignIn,
+    responses(
+        (status = 200, description = "Signed in.", body = SessionView),
+        (status = 400, description = "The body is not valid JSON for this route (syntax, field types, unknown fields).", body = ErrorBody),
+        (status = 401, description = "Wrong desk or PIN (the same message for both), or a desk without a PIN.", body = ErrorBody),
+        (status = 429, description = "Too many failed sign-ins; try again after Retry-After seconds.", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds to wait."))),
+    ),
+)]
 pub async fn sign_in(
     State(state): State<WebState>,
     ClientIp(ip): ClientIp,
@@ -261,7 +282,19 @@ pub async fn sign_in(
     Ok(response)
 }
 
-/// `GET /api/v1/session`: the signed-in desk, or 401 (the console then shows sign-in).
+/// The desk this browser is signed in for.
+///
+/// Answers 401 when not signed in; the console then shows sign-in.
+#[utoipa::path(
+    get,
+    path = "/api/v1/session",
+    tag = "session",
+    security(("session" = [])),
+    responses(
+        (status = 200, description = "Signed in.", body = SessionView),
+        (status = 401, description = "Not signed in, or the session has ended (after 12 hours).", body = ErrorBody),
+    ),
+)]
 pub async fn current(
     State(state): State<WebState>,
     headers: HeaderMap,
@@ -274,7 +307,18 @@ pub async fn current(
     Ok(Json(session_view(&state, &session.desk, session.csrf_token)))
 }
 
-/// `DELETE /api/v1/session`: signs out and clears the cookie.
+/// Sign out (clears the cookie).
+#[utoipa::path(
+    delete,
+    path = "/api/v1/session",
+    tag = "session",
+    security(("session" = []), ("bearer" = [])),
+    responses(
+        (status = 204, description = "Signed out."),
+        (status = 401, description = "No session or API token, or a wrong one.", body = ErrorBody),
+        (status = 403, description = "Missing or wrong X-CSRF-Token header.", body = ErrorBody),
+    ),
+)]
 pub async fn sign_out(State(state): State<WebState>, staff: Staff) -> Response {
     if let Staff::Desk { session, desk } = &staff {
         state.sessions.close(session);

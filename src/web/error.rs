@@ -11,7 +11,9 @@ use axum::Json;
 use axum::extract::{FromRequest, Request};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
+use utoipa::ToSchema;
 
 use crate::help_point::ActionError;
 use crate::queue::QueueError;
@@ -97,9 +99,17 @@ impl WebError {
 pub const INTERNAL_MESSAGE: &str =
     "the help point could not do this; try again, and call the technician if it keeps happening";
 
+/// The body of every error answer.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Error)]
+pub struct ErrorBody {
+    /// What went wrong, in words a person can act on.
+    pub error: String,
+}
+
 /// A JSON error body with a status.
 pub fn error_response(status: StatusCode, message: &str) -> Response {
-    (status, Json(serde_json::json!({ "error": message }))).into_response()
+    (status, Json(ErrorBody { error: message.to_owned() })).into_response()
 }
 
 impl IntoResponse for WebError {

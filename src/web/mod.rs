@@ -7,9 +7,12 @@
 //! - [`live`]: Server-Sent Events fed by the help point's change listener;
 //! - [`pages`]: the static pages from `src/web/static/`;
 //! - [`results`]: screening results staff look up by their code;
-//! - [`error`]: the one error type, answered as `{"error": "…"}`.
+//! - [`error`]: the one error type, answered as `{"error": "…"}`;
+//! - [`openapi`]: the OpenAPI document, derived from the handlers and their types, served at
+//!   `/api/v1/openapi.json` (and written out as `docs/openapi.json`).
 //!
-//! [`ROUTES`] lists every route; `docs/openapi.json` documents exactly these (a test checks).
+//! [`ROUTES`] lists every route; the OpenAPI document documents exactly these and every answer
+//! matches its schema (`tests/openapi.rs` checks).
 //! The server takes its listener and its shutdown signal as arguments ([`serve`]), so tests
 //! run it on `127.0.0.1:0`. It must not own the help point: it shares it with the kiosk's
 //! screens, locks it only on blocking threads and never across an await.
@@ -18,6 +21,7 @@ pub mod api;
 pub mod auth;
 pub mod error;
 pub mod live;
+pub mod openapi;
 pub mod pages;
 pub mod results;
 
@@ -59,6 +63,7 @@ pub const ROUTES: &[Route] = &[
     route("GET", "/static/{file}", 200, Access::Public),
     route("GET", "/api/v1/board", 200, Access::Public),
     route("GET", "/api/v1/board/events", 200, Access::Public),
+    route("GET", "/api/v1/openapi.json", 200, Access::Public),
     route("POST", "/api/v1/session", 200, Access::Public),
     route("GET", "/api/v1/session", 200, Access::Public),
     route("DELETE", "/api/v1/session", 204, Access::Staff),
@@ -150,6 +155,7 @@ pub fn router(state: WebState) -> Router {
         .route("/static/{file}", get(pages::static_file))
         .route("/api/v1/board", get(api::board))
         .route("/api/v1/board/events", get(live::board_events))
+        .route("/api/v1/openapi.json", get(openapi::document_json))
         .route("/api/v1/session", post(auth::sign_in).get(auth::current).delete(auth::sign_out))
         .route("/api/v1/desks", get(api::desks))
         .route("/api/v1/desks/{desk}", get(api::desk))

@@ -8,7 +8,7 @@ use axum::extract::Path;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 
-use super::error::WebError;
+use super::error::{ErrorBody, WebError};
 
 const CONSOLE_HTML: &str = include_str!("static/console.html");
 const BOARD_HTML: &str = include_str!("static/board.html");
@@ -32,17 +32,41 @@ fn file(content_type: &'static str, body: &'static str) -> Response {
     response
 }
 
-/// `GET /`: the staff console (it asks `/api/v1/session` whether to show sign-in).
+/// The staff console page (it asks GET /api/v1/session whether to show sign-in).
+#[utoipa::path(
+    get,
+    path = "/",
+    tag = "pages",
+    operation_id = "console_page",
+    responses((status = 200, description = "HTML.", content_type = "text/html", body = String)),
+)]
 pub async fn console() -> Response {
     file("text/html; charset=utf-8", CONSOLE_HTML)
 }
 
-/// `GET /board`: the "now serving" board for the TV.
+/// The public "now serving" board page for the TV.
+#[utoipa::path(
+    get,
+    path = "/board",
+    tag = "pages",
+    operation_id = "board_page",
+    responses((status = 200, description = "HTML.", content_type = "text/html", body = String)),
+)]
 pub async fn board() -> Response {
     file("text/html; charset=utf-8", BOARD_HTML)
 }
 
-/// `GET /static/{file}`.
+/// A script or style file of the pages.
+#[utoipa::path(
+    get,
+    path = "/static/{file}",
+    tag = "pages",
+    params(("file" = String, Path, description = "console.js, board.js or style.css.")),
+    responses(
+        (status = 200, description = "The file.", content((String = "text/javascript"), (String = "text/css"))),
+        (status = 404, description = "No such file.", body = ErrorBody),
+    ),
+)]
 pub async fn static_file(Path(name): Path<String>) -> Result<Response, WebError> {
     STATIC_FILES
         .iter()

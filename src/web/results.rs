@@ -2,7 +2,7 @@
 //! stands for, with the measurements per exercise, the level per DigComp competence (with its
 //! Dutch name) and the suggested referral.
 //!
-//! It owns the JSON shape of a result (see `docs/openapi.json`). It must not score anything:
+//! It owns the JSON shape of a result and its place in the OpenAPI document. It must not score anything:
 //! the levels and the referral were decided by `screening` when the result was recorded.
 
 use axum::Json;
@@ -10,47 +10,61 @@ use axum::extract::{FromRequestParts, Path, State};
 use axum::http::request::Parts;
 use jiff::Timestamp;
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use super::WebState;
 use super::api::with_help_point;
 use super::auth::Staff;
-use super::error::WebError;
+use super::error::{ErrorBody, WebError};
+use super::openapi::schemas;
 use crate::config::Config;
 use crate::screening::{self, ItemEnding, Level, Referral, ScreeningDetail};
 
 /// A screening result as staff see it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Screening)]
 pub struct ScreeningView {
-    /// As shown to the learner: `K7M-4PX`.
+    /// The result code as shown to the learner, e.g. K7M-4PX.
     code: String,
     started_at: Timestamp,
     ended_at: Timestamp,
-    /// When it ended, in the help point's time: `30-11-2026 10:42`.
+    /// When it ended, in the help point's time zone: DD-MM-YYYY HH:MM.
     ended_local: String,
+    /// The language the learner chose, e.g. ar.
     language: String,
     /// The language in its own script.
     language_name: String,
     /// False when the learner walked away before the end.
     finished: bool,
+    #[schema(value_type = schemas::Referral)]
     referral: Referral,
+    /// One per DigComp competence the exercises are tagged with, by code.
     competences: Vec<CompetenceView>,
+    /// One per exercise, in the order they were offered.
     items: Vec<ItemView>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Competence)]
 pub struct CompetenceView {
+    /// DigComp code, e.g. 2.1.
     code: String,
     /// The competence's name in Dutch.
     name: String,
+    #[schema(value_type = schemas::Level)]
     level: Level,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Item)]
 pub struct ItemView {
     item_id: String,
     version: u32,
+    /// DigComp codes of the competences this exercise shows.
     digcomp: Vec<String>,
+    #[schema(value_type = schemas::ItemEnding)]
     ending: ItemEnding,
+    #[schema(value_type = schemas::Level)]
     level: Level,
     steps_done: u32,
     steps_total: u32,
@@ -129,7 +143,22 @@ impl<S: Send + Sync> FromRequestParts<S> for ResultCode {
     }
 }
 
-/// `GET /api/v1/screening/{code}`: any signed-in desk or API token may look a result up.
+/// A screening result, by the code the learner got.
+///
+/// Any desk's session, or an API token. The code is read in any case, with or without the dash.
+#[utoipa::path(
+    get,
+    path = "/api/v1/screening/{code}",
+    tag = "screening",
+    params(("code" = String, Path, description = "The result code, e.g. K7M-4PX or k7m4px.")),
+    security(("session" = []), ("bearer" = [])),
+    responses(
+        (status = 200, description = "The result: per exercise, per competence, and the suggested referral.", body = ScreeningView),
+        (status = 400, description = "Not a result code.", body = ErrorBody),
+        (status = 401, description = "No session or API token, or a wrong one.", body = ErrorBody),
+        (status = 404, description = "No screening has this code.", body = ErrorBody),
+    ),
+)]
 pub async fn screening(
     State(state): State<WebState>,
     _staff: Staff,

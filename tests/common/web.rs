@@ -24,6 +24,14 @@ pub struct WebServer {
 /// Starts the server for the sample help point on a Monday morning within its opening hours;
 /// `adjust` may change the config first.
 pub async fn start_web(adjust: impl FnOnce(&mut Config)) -> WebServer {
+    start_web_with(adjust, |state| state).await
+}
+
+/// [`start_web`], with `state` adding to the server's state (e.g. a reporter's status).
+pub async fn start_web_with(
+    adjust: impl FnOnce(&mut Config),
+    state: impl FnOnce(WebState) -> WebState,
+) -> WebServer {
     let dir = tempfile::tempdir().unwrap();
     let mut config = Config::sample();
     config.kiosk.data_dir = dir.path().to_path_buf();
@@ -34,7 +42,7 @@ pub async fn start_web(adjust: impl FnOnce(&mut Config)) -> WebServer {
     help_point.set_learning_rules(learning_rules(&config));
     let owner = HelpPointOwner::start(help_point).unwrap();
     let help_point = owner.handle();
-    let state = WebState::new(help_point.clone(), Arc::new(config));
+    let state = state(WebState::new(help_point.clone(), Arc::new(config)));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
