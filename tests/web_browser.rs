@@ -13,7 +13,7 @@ use common::browser::{Browser, Chromedriver, wait_for};
 use jiff::SignedDuration;
 
 /// Under `target/tmp/`.
-const SCREENSHOTS: &str = "web-screenshots";
+const SCREENSHOTS: &str = concat!(env!("CARGO_TARGET_TMPDIR"), "/web-screenshots");
 
 // ---- the server ------------------------------------------------------------------------------
 

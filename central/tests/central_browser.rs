@@ -20,7 +20,7 @@ use serde_json::{Value, json};
 
 const PASSWORD: &str = "correct horse battery staple";
 /// Under `target/tmp/`.
-const SCREENSHOTS: &str = "screenshots/central";
+const SCREENSHOTS: &str = concat!(env!("CARGO_TARGET_TMPDIR"), "/screenshots/central");
 
 // ---- a realistic day -------------------------------------------------------------------------
 

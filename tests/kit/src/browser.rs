@@ -1,6 +1,7 @@
 //! A real browser for the tests: starts Debian's chromedriver, which starts headless Chromium,
 //! and drives it with the W3C WebDriver protocol (JSON over HTTP, from reqwest). The staff
-//! console and board (`tests/web_browser.rs`) use it; loket-central's dashboard test has a copy.
+//! console and board (`tests/web_browser.rs`) and loket-central's dashboard
+//! (`central/tests/central_browser.rs`) use it.
 //!
 //! Needs the Debian packages `chromium` and `chromium-driver` (`.ci/install-deps` installs
 //! them); without them the test fails and says so, it never skips.
@@ -96,7 +97,7 @@ pub struct Browser {
 
 impl Browser {
     /// A new headless Chromium in [`LANGUAGE`] whose page gets `width` × `height` CSS pixels;
-    /// its screenshots go to `screenshots`, a folder under `target/tmp/`.
+    /// its screenshots go to the folder `screenshots` (the tests name one under `target/tmp/`).
     pub async fn open(
         driver: &Chromedriver,
         name: &'static str,
@@ -104,7 +105,7 @@ impl Browser {
         height: u32,
         screenshots: &str,
     ) -> Browser {
-        let http = loket::tls::client().build().unwrap();
+        let http = loket_protocol::tls::client().build().unwrap();
         let ready = Instant::now() + Duration::from_secs(10);
         loop {
             if let Ok(response) = http.get(format!("{}/status", driver.url())).send().await {
@@ -142,7 +143,7 @@ impl Browser {
             http,
             base: format!("{}/session/{id}", driver.url()),
             name,
-            screenshots: Path::new(env!("CARGO_TARGET_TMPDIR")).join(screenshots),
+            screenshots: PathBuf::from(screenshots),
             _profile: profile,
         };
         browser.viewport(width, height).await;
