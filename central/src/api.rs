@@ -3,7 +3,8 @@
 //!
 //! It owns the token check (SHA-256 looked up in the store: it runs on every request, so not
 //! Argon2 — the token is 32 random bytes, not a password) and the protocol's status codes.
-//! It must not interpret an event: [`super::events`] does.
+//! It must not interpret an event: [`super::events`] does. Each handler's `#[utoipa::path]` is its
+//! entry in the OpenAPI document ([`super::openapi`]), next to the code that gives those answers.
 
 use axum::Json;
 use axum::extract::{FromRequestParts, State};
@@ -15,7 +16,9 @@ use super::CentralState;
 use super::error::{Body, CentralError};
 use super::events::read_event;
 use super::store::{FileKind, KioskHealth, token_hash};
-use loket_protocol::report::{BatchReceipt, EventBatch, Heartbeat, HeartbeatReply, MAX_BATCH_EVENTS};
+use loket_protocol::report::{
+    BatchReceipt, ErrorBody, EventBatch, Heartbeat, HeartbeatReply, MAX_BATCH_EVENTS,
+};
 
 /// The kiosk a request's bearer token was made for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,7 +51,26 @@ fn parse<T: serde::de::DeserializeOwned>(body: &[u8], what: &str) -> Result<T, C
     serde_json::from_slice(body).map_err(|e| CentralError::BadRequest(format!("not a valid {what}: {e}")))
 }
 
-/// `POST /api/v1/events`
+/// Stores a batch of outbox events.
+///
+/// Idempotent by event id: the receipt names every id now held (stored by this request, or
+/// already before) and those refused for good, with a reason. At most 1000 events a batch.
+#[utoipa::path(
+    post,
+    path = "/api/v1/events",
+    tag = "kiosk",
+    security(("kioskToken" = [])),
+    request_body = EventBatch,
+    responses(
+        (status = 200, description = "What became of every event.", body = BatchReceipt),
+        (status = 400, description = "Not an event batch, or more than 1000 events; the reason is in `error`.", body = ErrorBody),
+        (status = 401, description = "No kiosk token, or a wrong or revoked one.", body = ErrorBody),
+        (status = 403, description = "The batch names another kiosk than its token.", body = ErrorBody),
+        (status = 413, description = "The body is larger than 8 MiB.", body = ErrorBody),
+        (status = 500, description = "The central system failed; try again later.", body = ErrorBody,
+            headers(("Retry-After" = u32, description = "Seconds to wait."))),
+    ),
+)]
 pub async fn events(
     State(state): State<CentralState>,
     kiosk: Kiosk,
@@ -90,7 +112,26 @@ pub async fn events(
     Ok(Json(receipt))
 }
 
-/// `POST /api/v1/heartbeat`
+/// The kiosk's state now (last value wins).
+///
+/// Answered with the central system's clock and the ETags of the settings and content pack meant
+/// for this kiosk, so it pulls them only when they changed.
+#[utoipa::path(
+    post,
+    path = "/api/v1/heartbeat",
+    tag = "kiosk",
+    security(("kioskToken" = [])),
+    request_body = Heartbeat,
+    responses(
+        (status = 200, description = "Stored.", body = HeartbeatReply),
+        (status = 400, description = "Not a heartbeat; the reason is in `error`.", body = ErrorBody),
+        (status = 401, description = "No kiosk token, or a wrong or revoked one.", body = ErrorBody),
+        (status = 403, description = "The heartbeat names another kiosk than its token.", body = ErrorBody),
+        (status = 413, description = "The body is larger than 8 MiB.", body = ErrorBody),
+        (status = 500, description = "The central system failed; try again later.", body = ErrorBody,
+            headers(("Retry-After" = u32, description = "Seconds to wait."))),
+    ),
+)]
 pub async fn heartbeat(
     State(state): State<CentralState>,
     kiosk: Kiosk,
@@ -167,7 +208,26 @@ async fn pull(
         .into_response())
 }
 
-/// `GET /api/v1/kiosk/settings`
+/// The settings (a `loket.toml`) meant for this kiosk: its own, else the default.
+///
+/// Pulled with `If-None-Match`: `304` when the kiosk already has them.
+#[utoipa::path(
+    get,
+    path = "/api/v1/kiosk/settings",
+    tag = "kiosk",
+    security(("kioskToken" = [])),
+    params(("If-None-Match" = Option<String>, Header, description = "The ETag the kiosk holds, or `*`.")),
+    responses(
+        (status = 200, description = "The settings.", content_type = "application/toml", body = String,
+            headers(("ETag" = String, description = "Send it back as If-None-Match."))),
+        (status = 304, description = "Unchanged since the ETag sent.",
+            headers(("ETag" = String))),
+        (status = 401, description = "No kiosk token, or a wrong or revoked one.", body = ErrorBody),
+        (status = 404, description = "There are no settings for this kiosk.", body = ErrorBody),
+        (status = 500, description = "The central system failed; try again later.", body = ErrorBody,
+            headers(("Retry-After" = u32, description = "Seconds to wait."))),
+    ),
+)]
 pub async fn settings(
     State(state): State<CentralState>,
     kiosk: Kiosk,
@@ -176,7 +236,27 @@ pub async fn settings(
     pull(state, kiosk, headers, FileKind::Settings).await
 }
 
-/// `GET /api/v1/kiosk/content`
+/// The content pack (a tar archive of a content folder) meant for this kiosk: its own, else the
+/// default.
+///
+/// Pulled with `If-None-Match`: `304` when the kiosk already has it.
+#[utoipa::path(
+    get,
+    path = "/api/v1/kiosk/content",
+    tag = "kiosk",
+    security(("kioskToken" = [])),
+    params(("If-None-Match" = Option<String>, Header, description = "The ETag the kiosk holds, or `*`.")),
+    responses(
+        (status = 200, description = "The content pack.", content_type = "application/x-tar", body = super::openapi::TarArchive,
+            headers(("ETag" = String, description = "Send it back as If-None-Match."))),
+        (status = 304, description = "Unchanged since the ETag sent.",
+            headers(("ETag" = String))),
+        (status = 401, description = "No kiosk token, or a wrong or revoked one.", body = ErrorBody),
+        (status = 404, description = "There is no content pack for this kiosk.", body = ErrorBody),
+        (status = 500, description = "The central system failed; try again later.", body = ErrorBody,
+            headers(("Retry-After" = u32, description = "Seconds to wait."))),
+    ),
+)]
 pub async fn content(
     State(state): State<CentralState>,
     kiosk: Kiosk,

@@ -12,10 +12,12 @@
 //!   signing in and out; [`layout`]: the frame of every page; [`pages`]: the dashboard and the
 //!   admin pages; [`error`]: the one error type. Arrows: `login` and `pages` use `layout` and
 //!   `admin`, `layout` uses `admin`; `admin` uses none of them;
+//! - [`openapi`]: the OpenAPI document, derived from the handlers and served at
+//!   `/api/v1/openapi.json`;
 //! - [`tls`]: the HTTPS listener; [`cli`]: the `loket-central` command line.
 //!
-//! [`ROUTES`] lists every route; `docs/openapi.json` documents exactly these (a test
-//! checks). [`serve`] takes its listener, store, clock and shutdown as arguments, so tests run
+//! [`ROUTES`] lists every route; the OpenAPI document (and `docs/openapi.json`, its copy)
+//! documents exactly these (a test checks). [`serve`] takes its listener, store, clock and shutdown as arguments, so tests run
 //! the real server on `127.0.0.1:0` over SQLite in a temp dir or a throwaway PostgreSQL.
 
 pub mod admin;
@@ -27,6 +29,7 @@ pub mod events;
 pub mod figures;
 pub mod layout;
 pub mod login;
+pub mod openapi;
 pub mod pages;
 pub mod postgres;
 pub mod sqlite;
@@ -69,6 +72,7 @@ pub type Route = loket_protocol::routes::Route<Access>;
 /// Every route [`router`] serves.
 pub const ROUTES: &[Route] = &[
     route("GET", "/health", 200, Access::Public),
+    route("GET", openapi::DOCUMENT_PATH, 200, Access::Public),
     route("POST", EVENTS_PATH, 200, Access::Kiosk),
     route("POST", HEARTBEAT_PATH, 200, Access::Kiosk),
     route("GET", SETTINGS_PATH, 200, Access::Kiosk),
@@ -164,14 +168,33 @@ async fn safety_headers(mut response: Response) -> Response {
     response
 }
 
-async fn health() -> axum::Json<serde_json::Value> {
-    axum::Json(serde_json::json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION") }))
+/// The answer to `GET /health`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct Health {
+    /// `ok` while the server answers.
+    pub status: String,
+    /// loket-central's version.
+    pub version: String,
+}
+
+/// Liveness.
+///
+/// For a monitor or a load balancer: it touches neither the store nor a session.
+#[utoipa::path(
+    get,
+    path = "/health",
+    tag = "about",
+    responses((status = 200, description = "The server answers.", body = Health)),
+)]
+pub async fn health() -> axum::Json<Health> {
+    axum::Json(Health { status: "ok".into(), version: env!("CARGO_PKG_VERSION").into() })
 }
 
 /// All routes of [`ROUTES`], wired to their handlers.
 pub fn router(state: CentralState) -> Router {
     Router::new()
         .route("/health", get(health))
+        .route(openapi::DOCUMENT_PATH, get(openapi::document_json))
         .route(EVENTS_PATH, post(api::events))
         .route(HEARTBEAT_PATH, post(api::heartbeat))
         .route(SETTINGS_PATH, get(api::settings))

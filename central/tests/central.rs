@@ -1,6 +1,7 @@
 //! `loket-central` end to end: the real server on 127.0.0.1:0 and real HTTP (reqwest), over
 //! SQLite in a temp dir and over a throwaway PostgreSQL cluster — every test runs on both
-//! (`both_backends!`). Also: the OpenAPI document lists exactly the routes, and HTTPS works.
+//! (`both_backends!`). Also: HTTPS works, and the command line starts it. (The OpenAPI document
+//! and the answers' schemas: `tests/openapi.rs`.)
 
 mod common;
 
@@ -9,7 +10,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 
 use jiff::{SignedDuration, Timestamp};
 use loket_central::store::{CentralStore, FileKind};
-use loket_central::{InProcess, ROUTES, Settings};
+use loket_central::{InProcess, Settings};
 use loket_protocol::clock::ManualClock;
 use loket_protocol::report::{
     BatchReceipt, EventBatch, Heartbeat, HeartbeatReply, MAX_BATCH_EVENTS, MAX_BODY_BYTES, OutboxHealth,
@@ -719,7 +720,7 @@ both_backends!(
     the_dashboard_shows_the_days_figures,
 );
 
-// ---- the command line, HTTPS and the OpenAPI document ---------------------------------------------------------
+// ---- the command line and HTTPS ---------------------------------------------------------
 
 #[tokio::test]
 async fn the_server_speaks_https_itself() {
@@ -741,70 +742,6 @@ async fn the_server_speaks_https_itself() {
     assert_eq!(response.status(), StatusCode::OK);
     let plain = format!("http://127.0.0.1:{}/health", server.addr.port());
     assert!(client().get(&plain).send().await.is_err(), "no plain HTTP on the TLS port");
-}
-
-fn document() -> Value {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/openapi.json")).unwrap();
-    serde_json::from_str(&text).expect("docs/openapi.json is JSON")
-}
-
-const METHODS: &[&str] = &["get", "put", "post", "delete", "options", "head", "patch", "trace"];
-
-#[test]
-fn the_openapi_document_lists_exactly_the_routes() {
-    let doc = document();
-    assert_eq!(doc["openapi"], "3.1.0");
-    let mut documented = std::collections::BTreeSet::new();
-    for (path, item) in doc["paths"].as_object().expect("paths") {
-        for (method, _) in item.as_object().unwrap().iter().filter(|(k, _)| METHODS.contains(&k.as_str())) {
-            documented.insert((method.to_uppercase(), path.clone()));
-        }
-    }
-    let served: std::collections::BTreeSet<(String, String)> =
-        ROUTES.iter().map(|r| (r.method.to_owned(), r.path.to_owned())).collect();
-    assert_eq!(served.len(), ROUTES.len(), "ROUTES has no duplicates");
-    let missing: Vec<_> = served.difference(&documented).collect();
-    let extra: Vec<_> = documented.difference(&served).collect();
-    assert!(missing.is_empty() && extra.is_empty(), "not documented: {missing:?}; not served: {extra:?}");
-    for route in ROUTES {
-        let op = &doc["paths"][route.path][route.method.to_lowercase()];
-        let responses = op["responses"].as_object().unwrap_or_else(|| panic!("{route:?} has responses"));
-        // 303 is a success for a form's POST, and "sign in first" for an admin page's GET.
-        let successes: Vec<&String> = responses
-            .keys()
-            .filter(|k| k.starts_with('2') || (*k == "303" && route.method == "POST"))
-            .collect();
-        assert_eq!(successes, [&route.success.to_string()], "{route:?}: its one success status");
-        if route.access != loket_central::Access::Public {
-            let without = if route.method == "GET" && route.access == loket_central::Access::Admin {
-                "303"
-            } else {
-                "401"
-            };
-            assert!(responses.contains_key(without), "{route:?} documents {without} without credentials");
-            assert!(op["security"].is_array(), "{route:?} documents its security");
-        }
-    }
-    let mut refs = Vec::new();
-    collect_refs(&doc, &mut refs);
-    for r in refs {
-        assert!(doc.pointer(r.trim_start_matches('#')).is_some(), "{r} resolves");
-    }
-}
-
-fn collect_refs<'a>(value: &'a Value, out: &mut Vec<&'a str>) {
-    match value {
-        Value::Object(map) => {
-            for (key, v) in map {
-                match (key.as_str(), v) {
-                    ("$ref", Value::String(r)) => out.push(r),
-                    _ => collect_refs(v, out),
-                }
-            }
-        }
-        Value::Array(items) => items.iter().for_each(|v| collect_refs(v, out)),
-        _ => {}
-    }
 }
 
 /// Kills the child (a `loket-central` this test started) when dropped, also on failure.

@@ -1,5 +1,7 @@
 //! The report protocol between a kiosk and `loket-central`: the JSON shapes both sides speak,
-//! the paths and the limits. `central/docs/openapi.json` documents the same (a test checks).
+//! the paths and the limits. With the `openapi` feature each wire type is also a `ToSchema`, from
+//! which loket-central's OpenAPI document takes its schemas (`central/docs/openapi.json` is that
+//! document written out).
 //!
 //! - `POST /api/v1/events` — a [`EventBatch`] of outbox events; the answer, a [`BatchReceipt`],
 //!   names every id the central system now holds (stored now, or already before: storing an id
@@ -43,6 +45,7 @@ pub const MAX_CONTENT_BYTES: usize = 64 * 1024 * 1024;
 
 /// One outbox event on the wire.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct WireEvent {
     /// Unique over all kiosks and all time (a UUID); the idempotency key.
@@ -59,12 +62,14 @@ pub struct WireEvent {
     pub clock_synced: bool,
     /// The kiosk's boot (Linux `boot_id`) when the event was recorded.
     pub boot_id: String,
-    /// The event itself, as the kiosk recorded it.
+    /// The event itself, as the kiosk recorded it: a JSON object.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub body: serde_json::Value,
 }
 
 /// `POST /api/v1/events`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct EventBatch {
     /// The sending kiosk (`site.kiosk_id`); must be the kiosk its token was made for.
@@ -79,6 +84,7 @@ pub struct EventBatch {
 /// An event the central system will never store, and why (e.g. an id that is not a UUID). The
 /// kiosk keeps it aside and counts it in its heartbeat rather than sending it again.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Refused {
     pub id: String,
@@ -87,6 +93,7 @@ pub struct Refused {
 
 /// The answer to a batch.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct BatchReceipt {
     /// Ids stored by this request.
@@ -100,6 +107,7 @@ pub struct BatchReceipt {
 
 /// The printer as the heartbeat reports it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PrinterHealth {
     /// `ready`, `no_paper`, `not_answering`, `fault`, or `unknown` before the first print.
@@ -111,6 +119,7 @@ pub struct PrinterHealth {
 
 /// The kiosk's outbox as the heartbeat reports it.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct OutboxHealth {
     /// Events recorded and not yet acknowledged.
@@ -127,6 +136,7 @@ pub struct OutboxHealth {
 
 /// `POST /api/v1/heartbeat`: the kiosk's state now (last value wins).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Heartbeat {
     pub kiosk: String,
@@ -155,6 +165,7 @@ pub struct Heartbeat {
 
 /// The answer to a heartbeat.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct HeartbeatReply {
     /// The central system's clock.
@@ -167,6 +178,7 @@ pub struct HeartbeatReply {
 
 /// A JSON error answer from the central system: `{"error": "…"}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
     pub error: String,
 }
