@@ -1,5 +1,5 @@
 //! Who may see the dashboard: the signed-in admins' sessions (a cookie, HttpOnly,
-//! SameSite=Strict), the CSRF token on every POST, and reading a posted form. Signing in (the
+//! SameSite=Strict), the CSRF token on every POST, and reading a posted form (axum's `Form`). Signing in (the
 //! password, the rate limit shared with the staff console,
 //! [`loket_protocol::sign_in::SignInLimiter`]) is [`super::login`]'s.
 //!
@@ -10,10 +10,14 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use axum::extract::{ConnectInfo, FromRequestParts};
-use axum::http::Method;
+use axum::Form;
+use axum::extract::rejection::FormRejection;
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
 
 use super::CentralState;
 use super::error::CentralError;
@@ -26,6 +30,8 @@ pub const SESSION_COOKIE: &str = "loket_central_session";
 /// The form field (or header, for uploads by script) carrying the CSRF token.
 pub const CSRF_FIELD: &str = "csrf";
 pub const CSRF_HEADER: &str = "x-csrf-token";
+/// The content type of a posted form.
+const FORM_TYPE: &str = "application/x-www-form-urlencoded";
 /// A session ends this long after sign-in.
 pub const SESSION_LIFETIME: Duration = Duration::from_secs(12 * 60 * 60);
 
@@ -108,9 +114,10 @@ impl FromRequestParts<CentralState> for Admin {
 }
 
 impl Admin {
-    /// Checks the CSRF token sent with a POST: the form's field, else the header.
-    pub fn check_csrf(&self, form: Option<&HashMap<String, String>>) -> Result<(), CentralError> {
-        let sent = form.and_then(|f| f.get(CSRF_FIELD)).map(String::as_str).or(self.header_csrf.as_deref());
+    /// Checks the CSRF token sent with a POST: the form's field (`None` when the form has none,
+    /// or there is no form), else the header.
+    pub fn check_csrf(&self, form: Option<&str>) -> Result<(), CentralError> {
+        let sent = form.or(self.header_csrf.as_deref());
         match sent {
             Some(token) if same_secret(token, &self.csrf) => Ok(()),
             Some(_) => {
@@ -139,51 +146,129 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
     }
 }
 
-/// Parses an `application/x-www-form-urlencoded` body.
-pub fn form(body: &[u8]) -> Result<HashMap<String, String>, CentralError> {
-    let text =
-        std::str::from_utf8(body).map_err(|_| CentralError::BadRequest("the form is not UTF-8".into()))?;
-    let mut out = HashMap::new();
-    for pair in text.split('&').filter(|p| !p.is_empty()) {
-        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-        out.insert(decode(name)?, decode(value)?);
+/// A posted `application/x-www-form-urlencoded` form, read by axum's [`axum::Form`] into `T`.
+///
+/// A form sent without a content type is read as one, as before (scripts and tests post
+/// `name=…&password=…` bare). A form that cannot be read is a 400 with the reason (a 413 when it
+/// is over the route's size limit), as `{"error": "…"}` like every other refusal. Fields the
+/// form does not name are ignored, as they always were: the forms' structs say which they read.
+pub struct PostedForm<T>(pub T);
+
+impl<T, S> FromRequest<S> for PostedForm<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = CentralError;
+
+    async fn from_request(mut req: Request, state: &S) -> Result<PostedForm<T>, CentralError> {
+        if !req.headers().contains_key(header::CONTENT_TYPE) {
+            req.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(FORM_TYPE));
+        }
+        // axum's Form reads a broken encoding leniently (as browsers send nothing like it); a
+        // form that is not what a browser sends is refused with the reason instead.
+        let content_type = req.headers().get(header::CONTENT_TYPE).cloned();
+        let method = req.method().clone();
+        let body = match axum::body::Bytes::from_request(req, state).await {
+            Ok(body) => body,
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                return Err(CentralError::TooLarge(format!(
+                    "the request body is too large: {}",
+                    e.body_text()
+                )));
+            }
+            Err(e) => {
+                return Err(CentralError::BadRequest(format!("cannot read the form: {}", e.body_text())));
+            }
+        };
+        if let Err(why) = well_encoded(&body) {
+            return Err(CentralError::BadRequest(format!("cannot read the form: {why}")));
+        }
+        let mut req = Request::new(axum::body::Body::from(body));
+        *req.method_mut() = method;
+        if let Some(content_type) = content_type {
+            req.headers_mut().insert(header::CONTENT_TYPE, content_type);
+        }
+        match Form::<T>::from_request(req, state).await {
+            Ok(Form(fields)) => Ok(PostedForm(fields)),
+            Err(FormRejection::InvalidFormContentType(_)) => {
+                Err(CentralError::BadRequest(format!("the form must be sent as {FORM_TYPE}")))
+            }
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                Err(CentralError::TooLarge(format!("the request body is too large: {}", e.body_text())))
+            }
+            Err(e) => Err(CentralError::BadRequest(format!("cannot read the form: {}", e.body_text()))),
+        }
     }
-    Ok(out)
 }
 
-fn decode(text: &str) -> Result<String, CentralError> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' => {
-                let hex = text.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(h, 16).ok());
-                out.push(
-                    hex.ok_or_else(|| CentralError::BadRequest("a form field is badly encoded".into()))?,
-                );
-                i += 2;
-            }
-            b => out.push(b),
-        }
-        i += 1;
+/// Whether `body` is a form as a browser encodes it: every `%` followed by two hex digits, and
+/// the decoded text UTF-8.
+fn well_encoded(body: &[u8]) -> Result<(), &'static str> {
+    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
+    let mut decoded = Vec::with_capacity(body.len());
+    let mut bytes = body.iter().copied();
+    while let Some(b) = bytes.next() {
+        decoded.push(match b {
+            b'%' => match (bytes.next().and_then(hex), bytes.next().and_then(hex)) {
+                (Some(high), Some(low)) => high * 16 + low,
+                _ => return Err("a % is not followed by two hex digits"),
+            },
+            b => b,
+        });
     }
-    String::from_utf8(out).map_err(|_| CentralError::BadRequest("a form field is not UTF-8".into()))
+    std::str::from_utf8(&decoded).map(|_| ()).map_err(|_| "the text is not UTF-8")
+}
+
+/// A form that carries only the CSRF token (sign-out, revoking a token).
+#[derive(Debug, Default, Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    pub csrf: Option<String>,
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn forms_decode_plus_and_percent() {
-        let f = form(b"name=a+b&site=Gent%2C%20Zuid&empty=&x").unwrap();
-        assert_eq!(f["name"], "a b");
-        assert_eq!(f["site"], "Gent, Zuid");
-        assert_eq!(f["empty"], "");
-        assert_eq!(f["x"], "");
-        assert!(form(b"a=%zz").is_err());
-        assert!(form(b"a=%e9").is_err(), "not UTF-8");
+    #[derive(Debug, Deserialize)]
+    struct Fields {
+        name: String,
+        site: String,
+        #[serde(default)]
+        empty: String,
+        #[serde(default)]
+        missing: Option<String>,
+    }
+
+    async fn post<T: DeserializeOwned>(
+        content_type: Option<&str>,
+        body: &'static str,
+    ) -> Result<T, CentralError> {
+        let mut request = Request::builder().method("POST").uri("/");
+        if let Some(c) = content_type {
+            request = request.header(header::CONTENT_TYPE, c);
+        }
+        let request = request.body(axum::body::Body::from(body)).unwrap();
+        PostedForm::<T>::from_request(request, &()).await.map(|PostedForm(f)| f)
+    }
+
+    #[tokio::test]
+    async fn forms_decode_plus_and_percent() {
+        let f: Fields = post(Some(FORM_TYPE), "name=a+b&site=Gent%2C%20Zuid&empty=&x").await.unwrap();
+        assert_eq!(f.name, "a b");
+        assert_eq!(f.site, "Gent, Zuid");
+        assert_eq!(f.empty, "");
+        assert_eq!(f.missing, None);
+        let bare: Fields = post(None, "name=a&site=b").await.unwrap();
+        assert_eq!((bare.name.as_str(), bare.site.as_str()), ("a", "b"), "no content type: read as a form");
+        let missing = post::<Fields>(Some(FORM_TYPE), "name=a").await.unwrap_err();
+        assert!(matches!(&missing, CentralError::BadRequest(m) if m.contains("site")), "{missing:?}");
+        for broken in ["name=%zz&site=b", "name=%4&site=b", "name=%ff&site=b"] {
+            let refused = post::<Fields>(Some(FORM_TYPE), broken).await.unwrap_err();
+            assert!(matches!(&refused, CentralError::BadRequest(m) if m.contains("cannot read")), "{broken}");
+        }
+        let json = post::<Fields>(Some("application/json"), "{}").await.unwrap_err();
+        assert!(matches!(&json, CentralError::BadRequest(m) if m.contains("urlencoded")), "{json:?}");
     }
 }

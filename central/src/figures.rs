@@ -1,11 +1,12 @@
 //! The dashboard's reading of the stored figures, in the staff's words: a kiosk's warnings,
-//! the CSV export, the bar chart of visitors per hour, and HTML escaping.
+//! the CSV export, and the bar chart of visitors per hour (an SVG maud template).
 //!
 //! Pure: no I/O; the time is an argument. It must not query the store.
 
 use std::fmt::Write;
 
 use jiff::Timestamp;
+use maud::{Markup, html};
 
 use super::store::{LearningFigures, ServiceFigures};
 use loket_protocol::report::Heartbeat;
@@ -84,22 +85,6 @@ pub fn minutes(seconds: f64) -> String {
     format!("{:.1}", seconds / 60.0).replace('.', ",")
 }
 
-/// Escapes text for HTML.
-pub fn html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// One CSV field, quoted when it must be (RFC 4180); a leading `=`, `+`, `-` or `@` is
 /// prefixed with `'` so a spreadsheet does not run it as a formula.
 pub fn csv_field(text: &str) -> String {
@@ -152,51 +137,39 @@ pub fn csv(services: &[ServiceFigures], learning: &[LearningFigures]) -> String 
 
 /// Visitors per hour as an inline SVG bar chart, from the first to the last hour with
 /// visitors (at least 8:00–17:00), with the count above each bar.
-pub fn hour_chart(hours: &[u64; 24]) -> String {
+pub fn hour_chart(hours: &[u64; 24]) -> Markup {
     let busy: Vec<usize> = (0..24).filter(|h| hours[*h] > 0).collect();
     let first = busy.first().copied().unwrap_or(8).min(8);
     let last = busy.last().copied().unwrap_or(17).max(17);
     let max = hours.iter().copied().max().unwrap_or(0).max(1);
     let (bar, gap, height, top, bottom) = (34usize, 10usize, 120usize, 22usize, 24usize);
     let width = (last - first + 1) * (bar + gap) + gap;
-    let mut svg = format!(
-        "<svg class=\"chart\" viewBox=\"0 0 {width} {}\" role=\"img\" aria-label=\"Bezoekers per uur\" \
-         xmlns=\"http://www.w3.org/2000/svg\">",
-        height + top + bottom
-    );
-    let _ = write!(
-        svg,
-        "<line x1=\"0\" y1=\"{y}\" x2=\"{width}\" y2=\"{y}\" stroke=\"#9aa5b1\" stroke-width=\"1\"/>",
-        y = top + height
-    );
-    for (i, h) in (first..=last).enumerate() {
-        let n = hours[h];
-        let x = gap + i * (bar + gap);
-        let bar_height = (n as usize * height) / max as usize;
-        let y = top + height - bar_height;
-        let _ = write!(
-            svg,
-            "<g><title>{h}:00–{next}:00: {n} bezoekers</title>\
-             <rect x=\"{x}\" y=\"{y}\" width=\"{bar}\" height=\"{bar_height}\" rx=\"3\" fill=\"#1f6feb\"/>",
-            next = h + 1
-        );
-        if n > 0 {
-            let _ = write!(
-                svg,
-                "<text x=\"{cx}\" y=\"{ty}\" text-anchor=\"middle\" font-size=\"16\" font-weight=\"600\" fill=\"#1c2733\">{n}</text>",
-                cx = x + bar / 2,
-                ty = y.saturating_sub(5)
-            );
+    let base = top + height;
+    // SVG elements are closed explicitly (`<rect …></rect>`): inside HTML, SVG is foreign
+    // content, where an element left open would swallow the ones after it.
+    html! {
+        svg class="chart" viewBox={ "0 0 " (width) " " (height + top + bottom) } role="img"
+            aria-label="Bezoekers per uur" xmlns="http://www.w3.org/2000/svg" {
+            line x1="0" y1=(base) x2=(width) y2=(base) stroke="#9aa5b1" stroke-width="1" {}
+            @for (i, h) in (first..=last).enumerate() {
+                @let n = hours[h];
+                @let x = gap + i * (bar + gap);
+                @let bar_height = (n as usize * height) / max as usize;
+                @let y = base - bar_height;
+                g {
+                    title { (h) ":00–" (h + 1) ":00: " (n) " bezoekers" }
+                    rect x=(x) y=(y) width=(bar) height=(bar_height) rx="3" fill="#1f6feb" {}
+                    @if n > 0 {
+                        text x=(x + bar / 2) y=(y.saturating_sub(5)) text-anchor="middle" font-size="16"
+                            font-weight="600" fill="#1c2733" { (n) }
+                    }
+                    text x=(x + bar / 2) y=(base + 19) text-anchor="middle" font-size="15" fill="#52606d" {
+                        (h) "u"
+                    }
+                }
+            }
         }
-        let _ = write!(
-            svg,
-            "<text x=\"{cx}\" y=\"{ly}\" text-anchor=\"middle\" font-size=\"15\" fill=\"#52606d\">{h}u</text></g>",
-            cx = x + bar / 2,
-            ly = top + height + 19
-        );
     }
-    svg.push_str("</svg>");
-    svg
 }
 
 #[cfg(test)]
@@ -276,7 +249,7 @@ mod tests {
         let mut hours = [0; 24];
         hours[9] = 4;
         hours[10] = 2;
-        let svg = hour_chart(&hours);
+        let svg = hour_chart(&hours).into_string();
         assert_eq!(svg.matches("<rect").count(), 10, "8u..17u");
         assert!(svg.contains("9:00–10:00: 4 bezoekers"));
     }

@@ -1,11 +1,13 @@
 //! The frame of every page: the style sheet (inline, no CDN) and the bar with the menu and the
-//! sign-out button. The sign-in page and the admin pages are drawn inside it.
+//! sign-out button. The sign-in page and the admin pages are drawn inside it, as maud templates
+//! that escape every value they are given.
 //!
 //! It owns the look shared by all pages; it must not know what a page shows nor who is signed in
 //! beyond the CSRF token its sign-out form carries.
 
+use maud::{DOCTYPE, Markup, PreEscaped, html};
+
 use super::admin::CSRF_FIELD;
-use super::figures::html;
 
 const CSS: &str = r#"
 *{box-sizing:border-box}
@@ -66,30 +68,36 @@ code.token{display:block;word-break:break-all;font-size:1rem;background:#fff;pad
 @media (max-width:600px){main{padding:.6rem}.card{padding:.8rem}.tile .n{font-size:1.5rem}table{font-size:.85rem}th,td{padding:.4rem .3rem}h1{font-size:1.3rem}th{white-space:normal}}
 "#;
 
-/// A page: the bar with the menu (when signed in) and `body`.
-pub fn layout(title: &str, nav: Option<(&str, &str)>, body: &str) -> String {
-    let menu = match nav {
-        None => String::new(),
-        Some((current, csrf)) => {
-            let link = |href: &str, label: &str| {
-                let mark = if href == current { " aria-current=\"page\"" } else { "" };
-                format!("<a href=\"{href}\"{mark}>{label}</a>")
-            };
-            format!(
-                "{}{}{}<form method=\"post\" action=\"/logout\"><input type=\"hidden\" name=\"{CSRF_FIELD}\" \
-                 value=\"{}\"><button type=\"submit\">Afmelden</button></form>",
-                link("/", "Overzicht"),
-                link("/tokens", "Kiosksleutels"),
-                link("/files", "Instellingen en inhoud"),
-                html(csrf)
-            )
-        }
+/// A page: the bar with the menu (when signed in: the current path and the CSRF token its
+/// sign-out form carries) and `body`.
+pub fn layout(title: &str, nav: Option<(&str, &str)>, body: Markup) -> Markup {
+    let link = |href: &'static str, label: &'static str, current: &str| {
+        html! { a href=(href) aria-current=[(href == current).then_some("page")] { (label) } }
     };
-    format!(
-        "<!doctype html><html lang=\"nl\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{} · Loket centraal</title><style>{CSS}</style></head><body>\
-         <header class=\"top\"><span class=\"brand\">Loket centraal</span>{menu}</header><main>{body}</main></body></html>",
-        html(title)
-    )
+    html! {
+        (DOCTYPE)
+        html lang="nl" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " · Loket centraal" }
+                style { (PreEscaped(CSS)) }
+            }
+            body {
+                header class="top" {
+                    span class="brand" { "Loket centraal" }
+                    @if let Some((current, csrf)) = nav {
+                        (link("/", "Overzicht", current))
+                        (link("/tokens", "Kiosksleutels", current))
+                        (link("/files", "Instellingen en inhoud", current))
+                        form method="post" action="/logout" {
+                            input type="hidden" name=(CSRF_FIELD) value=(csrf);
+                            button type="submit" { "Afmelden" }
+                        }
+                    }
+                }
+                main { (body) }
+            }
+        }
+    }
 }

@@ -8,34 +8,52 @@ use std::time::Instant;
 
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use loket_protocol::secret;
+use maud::{Markup, html};
+use serde::Deserialize;
 
 use super::CentralState;
-use super::admin::{Admin, ClientIp, SESSION_COOKIE, SESSION_LIFETIME, form};
-use super::error::{Body, CentralError};
-use super::figures::html;
+use super::admin::{Admin, ClientIp, CsrfForm, PostedForm, SESSION_COOKIE, SESSION_LIFETIME};
+use super::error::CentralError;
 use super::layout::layout;
 
-fn login_html(message: Option<&str>) -> String {
-    let message =
-        message.map(|m| format!("<p class=\"alert\" role=\"alert\">{}</p>", html(m))).unwrap_or_default();
+fn login_html(message: Option<&str>) -> Markup {
     layout(
         "Aanmelden",
         None,
-        &format!(
-            "<section class=\"card narrow\"><h1>Loket centraal</h1><p>Meld je aan om de cijfers en de kiosken te zien.</p>{message}
-<form method=\"post\" action=\"/login\" class=\"stack\">
-<label>Naam <input name=\"name\" autocomplete=\"username\" required value=\"admin\"></label>
-<label>Wachtwoord <input name=\"password\" type=\"password\" autocomplete=\"current-password\" required autofocus></label>
-<button type=\"submit\">Aanmelden</button></form></section>"
-        ),
+        html! {
+            section class="card narrow" {
+                h1 { "Loket centraal" }
+                p { "Meld je aan om de cijfers en de kiosken te zien." }
+                @if let Some(m) = message {
+                    p class="alert" role="alert" { (m) }
+                }
+                form method="post" action="/login" class="stack" {
+                    label { "Naam " input name="name" autocomplete="username" required value="admin"; }
+                    label {
+                        "Wachtwoord "
+                        input name="password" type="password" autocomplete="current-password" required autofocus;
+                    }
+                    button type="submit" { "Aanmelden" }
+                }
+            }
+        },
     )
 }
 
+/// The sign-in form's fields; a missing one is empty (and so does not sign in).
+#[derive(Debug, Deserialize)]
+pub struct SignInForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    password: String,
+}
+
 /// `GET /login`
-pub async fn login_page() -> Html<String> {
-    Html(login_html(None))
+pub async fn login_page() -> Markup {
+    login_html(None)
 }
 
 /// `POST /login`: name and password as a form; a session cookie and a redirect to the
@@ -43,21 +61,19 @@ pub async fn login_page() -> Html<String> {
 pub async fn sign_in(
     State(state): State<CentralState>,
     ClientIp(ip): ClientIp,
-    Body(body): Body,
+    fields: Result<PostedForm<SignInForm>, CentralError>,
 ) -> Response {
-    let fields = match form(&body) {
-        Ok(f) => f,
+    let SignInForm { name, password } = match fields {
+        Ok(PostedForm(f)) => f,
         Err(e) => return e.into_response(),
     };
-    let name = fields.get("name").cloned().unwrap_or_default();
-    let password = fields.get("password").cloned().unwrap_or_default();
     if let Err(wait) = state.limiter.begin(&format!("admin:{name}"), ip, Instant::now()) {
         let mut response = (
             StatusCode::TOO_MANY_REQUESTS,
-            Html(login_html(Some(&format!(
+            login_html(Some(&format!(
                 "Te veel mislukte pogingen. Probeer opnieuw over {} seconden.",
                 wait.as_secs()
-            )))),
+            ))),
         )
             .into_response();
         response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(wait.as_secs().max(1)));
@@ -86,8 +102,9 @@ pub async fn sign_in(
             log::info!("central: {name} signed in");
             response
         }
-        Ok(false) => (StatusCode::UNAUTHORIZED, Html(login_html(Some("Naam of wachtwoord klopt niet."))))
-            .into_response(),
+        Ok(false) => {
+            (StatusCode::UNAUTHORIZED, login_html(Some("Naam of wachtwoord klopt niet."))).into_response()
+        }
         Err(e) => e.into_response(),
     }
 }
@@ -96,9 +113,9 @@ pub async fn sign_in(
 pub async fn sign_out(
     State(state): State<CentralState>,
     admin: Admin,
-    Body(body): Body,
+    PostedForm(form): PostedForm<CsrfForm>,
 ) -> Result<Response, CentralError> {
-    admin.check_csrf(Some(&form(&body)?))?;
+    admin.check_csrf(form.csrf.as_deref())?;
     state.sessions.close(&admin.session);
     let mut response = Redirect::to("/login").into_response();
     response.headers_mut().insert(

@@ -1,29 +1,31 @@
 //! The admin pages, server-rendered Dutch HTML with inline CSS (no CDN, one small script for
 //! uploading a content pack): the dashboard with the day's figures and the kiosks' health, the
-//! CSV export, kiosk tokens, and the settings and content kiosks pull.
+//! CSV export, kiosk tokens, and the settings and content kiosks pull. Every page is a maud
+//! template, checked at compile time, that escapes every value it shows; forms are read by
+//! axum's `Form` into the structs below.
 //!
 //! It owns the pages' wording and layout. Figures come from the store, their reading from
 //! [`super::figures`]; it must not compute figures itself beyond adding them up.
 
-use std::collections::{BTreeMap, HashMap};
-use std::fmt::Write;
+use std::collections::BTreeMap;
 
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use jiff::civil::Date;
+use maud::{Markup, PreEscaped, html};
 use serde::Deserialize;
 
 use super::CentralState;
-use super::admin::{Admin, CSRF_FIELD, form};
+use super::admin::{Admin, CSRF_FIELD, CsrfForm, PostedForm};
 use super::error::{Body, CentralError};
-use super::figures::{csv, duration_words, hour_chart, html, minutes, warnings};
+use super::figures::{csv, duration_words, hour_chart, minutes, warnings};
 use super::layout::layout;
 use super::store::{FileKind, Period, ServiceFigures, token_hash};
 use loket_protocol::report::{Heartbeat, MAX_BODY_BYTES, MAX_CONTENT_BYTES};
 
-fn hidden_csrf(admin: &Admin) -> String {
-    format!("<input type=\"hidden\" name=\"{CSRF_FIELD}\" value=\"{}\">", html(&admin.csrf))
+fn hidden_csrf(admin: &Admin) -> Markup {
+    html! { input type="hidden" name=(CSRF_FIELD) value=(admin.csrf); }
 }
 
 #[derive(Debug, Deserialize)]
@@ -66,7 +68,7 @@ pub async fn dashboard(
     State(state): State<CentralState>,
     admin: Admin,
     Query(query): Query<DayQuery>,
-) -> Result<Html<String>, CentralError> {
+) -> Result<Markup, CentralError> {
     let now = state.clock.now();
     let today = now.to_zoned(state.settings.time_zone.clone()).date();
     let day = parse_day(query.day.as_deref(), today)?;
@@ -85,97 +87,110 @@ pub async fn dashboard(
         })
         .await?;
 
-    let mut body = String::new();
-    let site_q = site.as_deref().map(|s| format!("&amp;site={}", html(&url_encode(s)))).unwrap_or_default();
-    let options: String = std::iter::once(("".to_owned(), "Alle vestigingen".to_owned()))
-        .chain(sites.iter().map(|s| (s.clone(), s.clone())))
-        .map(|(value, label)| {
-            let selected = if site.as_deref().unwrap_or("") == value { " selected" } else { "" };
-            format!("<option value=\"{}\"{selected}>{}</option>", html(&value), html(&label))
-        })
-        .collect();
+    let site_q = site.as_deref().map(|s| format!("&site={}", url_encode(s))).unwrap_or_default();
+    let choices =
+        std::iter::once(("", "Alle vestigingen")).chain(sites.iter().map(|s| (s.as_str(), s.as_str())));
     let (prev, next) = (day.yesterday().unwrap_or(day), day.tomorrow().unwrap_or(day));
-    let _ = write!(
-        body,
-        "<h1>Overzicht van {}</h1>\
-         <form class=\"card filters\" method=\"get\" action=\"/\">\
-         <label>Dag <input type=\"date\" name=\"day\" value=\"{day}\"></label>\
-         <label>Vestiging <select name=\"site\">{options}</select></label>\
-         <button type=\"submit\">Toon</button>\
-         <span class=\"daynav\"><a href=\"/?day={prev}{site_q}\">← vorige dag</a>\
-         <a href=\"/?day={today}{site_q}\">vandaag</a><a href=\"/?day={next}{site_q}\">volgende dag →</a>\
-         <a class=\"button\" href=\"/export.csv?from={day}&amp;to={day}{site_q}\">CSV</a></span></form>",
-        html(&dutch_date(day)),
-    );
 
     let all: Vec<&ServiceFigures> = services.iter().collect();
     let t = total(&all);
     let tutorials: (u64, u64) =
         learning.iter().fold((0, 0), |a, l| (a.0 + l.tutorials_started, a.1 + l.tutorials_completed));
     let screenings: u64 = learning.iter().map(|l| l.screenings_completed).sum();
-    let tile = |n: String, label: &str| {
-        format!("<div class=\"tile\"><div class=\"n\">{n}</div><div class=\"l\">{label}</div></div>")
-    };
-    body.push_str("<div class=\"tiles\">");
-    body.push_str(&tile(t.visitors.to_string(), "bezoekers"));
-    body.push_str(&tile(t.served.to_string(), "geholpen"));
-    body.push_str(&tile(t.no_shows.to_string(), "niet gekomen"));
-    body.push_str(&tile(wait_text(t.average_wait_seconds), "gemiddelde wachttijd"));
-    body.push_str(&tile(wait_text(t.longest_wait_seconds.map(|s| s as f64)), "langste wachttijd"));
-    body.push_str(&tile(format!("{} / {}", tutorials.1, tutorials.0), "tutorials voltooid / gestart"));
-    body.push_str(&tile(screenings.to_string(), "screenings voltooid"));
-    body.push_str("</div>");
-
-    let _ = write!(
-        body,
-        "<section class=\"card\"><h2>Bezoekers per uur</h2>{}</section>",
-        if t.visitors == 0 {
-            "<p class=\"muted\">Geen bezoekers op deze dag.</p>".into()
-        } else {
-            hour_chart(&hours)
-        }
-    );
+    let tiles = [
+        (t.visitors.to_string(), "bezoekers"),
+        (t.served.to_string(), "geholpen"),
+        (t.no_shows.to_string(), "niet gekomen"),
+        (wait_text(t.average_wait_seconds), "gemiddelde wachttijd"),
+        (wait_text(t.longest_wait_seconds.map(|s| s as f64)), "langste wachttijd"),
+        (format!("{} / {}", tutorials.1, tutorials.0), "tutorials voltooid / gestart"),
+        (screenings.to_string(), "screenings voltooid"),
+    ];
 
     // Per service, summed over the sites shown.
     let mut per_service: BTreeMap<&str, Vec<&ServiceFigures>> = BTreeMap::new();
     for f in &services {
         per_service.entry(f.service.as_str()).or_default().push(f);
     }
-    body.push_str(
-        "<section class=\"card\"><h2>Per dienst</h2><div class=\"scroll\"><table><thead><tr><th>Dienst</th>\
-         <th class=\"num\">Bezoekers</th><th class=\"num\">Geholpen</th><th class=\"num\">Niet gekomen</th>\
-         <th class=\"num\">Gem. wacht</th><th class=\"num\">Langste wacht</th></tr></thead><tbody>",
-    );
-    if per_service.is_empty() {
-        body.push_str("<tr><td colspan=\"6\" class=\"muted\">Nog geen tickets op deze dag.</td></tr>");
-    }
-    for (service, rows) in &per_service {
-        let s = total(rows);
-        let _ = write!(
-            body,
-            "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
-             <td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
-            html(service),
-            s.visitors,
-            s.served,
-            s.no_shows,
-            wait_text(s.average_wait_seconds),
-            wait_text(s.longest_wait_seconds.map(|x| x as f64))
-        );
-    }
-    body.push_str("</tbody></table></div></section>");
 
-    body.push_str(&levels_section(&levels));
-    body.push_str(&kiosks_table(&state, &health, &tokens, site.as_deref(), now));
-    Ok(Html(layout("Overzicht", Some(("/", &admin.csrf)), &body)))
+    let body = html! {
+        h1 { "Overzicht van " (dutch_date(day)) }
+        form class="card filters" method="get" action="/" {
+            label { "Dag " input type="date" name="day" value=(day); }
+            label {
+                "Vestiging "
+                select name="site" {
+                    @for (value, label) in choices {
+                        option value=(value) selected[site.as_deref().unwrap_or("") == value] { (label) }
+                    }
+                }
+            }
+            button type="submit" { "Toon" }
+            span class="daynav" {
+                a href={ "/?day=" (prev) (site_q) } { "← vorige dag" }
+                a href={ "/?day=" (today) (site_q) } { "vandaag" }
+                a href={ "/?day=" (next) (site_q) } { "volgende dag →" }
+                a class="button" href={ "/export.csv?from=" (day) "&to=" (day) (site_q) } { "CSV" }
+            }
+        }
+        div class="tiles" {
+            @for (n, label) in &tiles {
+                div class="tile" { div class="n" { (n) } div class="l" { (label) } }
+            }
+        }
+        section class="card" {
+            h2 { "Bezoekers per uur" }
+            @if t.visitors == 0 {
+                p class="muted" { "Geen bezoekers op deze dag." }
+            } @else {
+                (hour_chart(&hours))
+            }
+        }
+        section class="card" {
+            h2 { "Per dienst" }
+            div class="scroll" {
+                table {
+                    thead {
+                        tr {
+                            th { "Dienst" }
+                            th class="num" { "Bezoekers" }
+                            th class="num" { "Geholpen" }
+                            th class="num" { "Niet gekomen" }
+                            th class="num" { "Gem. wacht" }
+                            th class="num" { "Langste wacht" }
+                        }
+                    }
+                    tbody {
+                        @if per_service.is_empty() {
+                            tr { td colspan="6" class="muted" { "Nog geen tickets op deze dag." } }
+                        }
+                        @for (service, rows) in &per_service {
+                            @let s = total(rows);
+                            tr {
+                                td { (service) }
+                                td class="num" { (s.visitors) }
+                                td class="num" { (s.served) }
+                                td class="num" { (s.no_shows) }
+                                td class="num" { (wait_text(s.average_wait_seconds)) }
+                                td class="num" { (wait_text(s.longest_wait_seconds.map(|x| x as f64))) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        (levels_section(&levels))
+        (kiosks_table(&state, &health, &tokens, site.as_deref(), now))
+    };
+    Ok(layout("Overzicht", Some(("/", &admin.csrf)), body))
 }
 
 /// The levels of the day's completed screenings: a stacked bar per competence.
-fn levels_section(levels: &[(String, String, u64)]) -> String {
+fn levels_section(levels: &[(String, String, u64)]) -> Markup {
     const LEVELS: [(&str, &str); 3] =
         [("on_own", "zelfstandig"), ("with_help", "met hulp"), ("not_yet", "nog niet")];
     if levels.is_empty() {
-        return String::new();
+        return html! {};
     }
     let mut per_competence: BTreeMap<&str, [u64; 3]> = BTreeMap::new();
     for (competence, level, n) in levels {
@@ -183,35 +198,31 @@ fn levels_section(levels: &[(String, String, u64)]) -> String {
             per_competence.entry(competence.as_str()).or_default()[i] += n;
         }
     }
-    let legend: String = LEVELS
-        .iter()
-        .map(|(name, label)| {
-            format!("<span class=\"key\"><span class=\"swatch {name}\"></span>{label}</span>")
-        })
-        .collect();
-    let mut out = format!(
-        "<section class=\"card\"><h2>Screenings: niveau per competentie</h2><p class=\"legend\">{legend}</p>"
-    );
-    for (competence, counts) in &per_competence {
-        let total: u64 = counts.iter().sum::<u64>().max(1);
-        let _ = write!(
-            out,
-            "<div class=\"level-row\"><span class=\"code\">{}</span><div class=\"bar\">",
-            html(competence)
-        );
-        for ((name, label), n) in LEVELS.iter().zip(counts) {
-            if *n > 0 {
-                let _ = write!(
-                    out,
-                    "<span class=\"{name}\" style=\"width:{:.1}%\" title=\"{label}: {n}\">{n}</span>",
-                    *n as f64 * 100.0 / total as f64
-                );
+    html! {
+        section class="card" {
+            h2 { "Screenings: niveau per competentie" }
+            p class="legend" {
+                @for (name, label) in LEVELS {
+                    span class="key" { span class={ "swatch " (name) } {} (label) }
+                }
+            }
+            @for (competence, counts) in &per_competence {
+                @let total: u64 = counts.iter().sum::<u64>().max(1);
+                div class="level-row" {
+                    span class="code" { (competence) }
+                    div class="bar" {
+                        @for ((name, label), n) in LEVELS.iter().zip(counts) {
+                            @if *n > 0 {
+                                span class=(name)
+                                    style={ "width:" (format!("{:.1}", *n as f64 * 100.0 / total as f64)) "%" }
+                                    title={ (label) ": " (n) } { (n) }
+                            }
+                        }
+                    }
+                }
             }
         }
-        out.push_str("</div></div>");
     }
-    out.push_str("</section>");
-    out
 }
 
 fn kiosks_table(
@@ -220,7 +231,7 @@ fn kiosks_table(
     tokens: &[super::store::TokenInfo],
     site: Option<&str>,
     now: jiff::Timestamp,
-) -> String {
+) -> Markup {
     // Every kiosk with a live token or a heartbeat.
     let mut kiosks: BTreeMap<(String, String), Option<&super::store::KioskHealth>> = BTreeMap::new();
     for t in tokens.iter().filter(|t| t.revoked_at.is_none()) {
@@ -230,81 +241,127 @@ fn kiosks_table(
         kiosks.retain(|(_, k), v| !(k == &h.kiosk && v.is_none()));
         kiosks.insert((h.site.clone(), h.kiosk.clone()), Some(h));
     }
-    let mut out = String::from(
-        "<section class=\"card\" id=\"kiosks\"><h2>Kiosken</h2><div class=\"scroll\"><table><thead><tr>\
-         <th>Kiosk</th><th>Waarschuwingen</th><th>Laatst gezien</th><th>Printer</th><th class=\"num\">Achterstand</th>\
-         <th class=\"num\">Weggegooid</th><th class=\"num\">Schijf vrij</th><th class=\"num\">Temp.</th>\
-         <th>Klok</th><th>Versie</th><th class=\"num\">Aan sinds</th></tr></thead><tbody>",
-    );
-    if kiosks.is_empty() {
-        out.push_str(
-            "<tr><td colspan=\"11\" class=\"muted\">Nog geen kiosken. Maak een kiosksleutel aan.</td></tr>",
-        );
-    }
-    for ((kiosk_site, kiosk), h) in &kiosks {
-        if site.is_some_and(|s| s != kiosk_site) {
-            continue;
-        }
-        let received = h.and_then(|h| h.received_at.parse::<jiff::Timestamp>().ok());
-        let beat: Option<Heartbeat> = h.and_then(|h| serde_json::from_str(&h.body).ok());
-        let w = warnings(beat.as_ref(), received, now, state.settings.stale_minutes);
-        let warn = if w.is_empty() {
-            "<span class=\"ok\">in orde</span>".to_owned()
-        } else {
-            w.iter().map(|w| format!("<span class=\"warn\">{}</span>", html(w))).collect()
-        };
-        let seen = received.map_or("nooit".into(), |at| {
-            let ago = now.duration_since(at).as_secs().max(0) / 60;
-            let local = at.to_zoned(state.settings.time_zone.clone());
-            let when =
-                if ago < 1 { "zojuist".to_owned() } else { format!("{} geleden", duration_words(ago)) };
-            format!("{when}<br><span class=\"muted\">{}</span>", local.strftime("%d-%m %H:%M"))
-        });
-        let _ = write!(
-            out,
-            "<tr><td class=\"nowrap\"><strong>{}</strong><br><span class=\"muted\">{}</span></td><td>{warn}</td><td>{seen}</td>",
-            html(kiosk),
-            html(kiosk_site)
-        );
-        match &beat {
-            None => out.push_str("<td>–</td><td class=\"num\">–</td><td class=\"num\">–</td><td class=\"num\">–</td><td class=\"num\">–</td><td>–</td><td>–</td><td class=\"num\">–</td></tr>"),
-            Some(b) => {
-                let printer = match (b.printer.state.as_str(), b.printer.paper.as_str()) {
-                    (_, "out") | ("no_paper", _) => "papier op".to_owned(),
-                    ("ready", _) => "klaar".to_owned(),
-                    ("not_answering", _) => "antwoordt niet".to_owned(),
-                    ("fault", _) => "storing".to_owned(),
-                    (other, _) => other.to_owned(),
-                };
-                let oldest = b.outbox.oldest_unsent_at.map_or(String::new(), |o| {
-                    let ago = b.sent_at.duration_since(o).as_secs().max(0) / 60;
-                    format!("<br><span class=\"muted\">oudste {}</span>", duration_words(ago))
-                });
-                let dropped: u64 = b.outbox.dropped.values().sum();
-                let disk = b.disk_free_bytes.map_or("–".into(), |d| format!("{:.1} GB", d as f64 / 1e9).replace('.', ","));
-                let temp = b.cpu_temperature_celsius.map_or("–".into(), |t| format!("{t:.0} °C"));
-                let clock = if b.clock_synced { "gelijk" } else { "niet gelijk" };
-                let up = duration_words(i64::try_from(b.uptime_seconds / 60).unwrap_or(i64::MAX));
-                let _ = write!(
-                    out,
-                    "<td>{}</td><td class=\"num\">{}{oldest}</td><td class=\"num\">{dropped}</td><td class=\"num\">{disk}</td>\
-                     <td class=\"num\">{temp}</td><td>{clock}</td><td>{}</td><td class=\"num\">{up}</td></tr>",
-                    html(&printer),
-                    b.outbox.backlog,
-                    html(&b.version)
-                );
+    let shown = kiosks.iter().filter(|((kiosk_site, _), _)| site.is_none_or(|s| s == kiosk_site));
+    html! {
+        section class="card" id="kiosks" {
+            h2 { "Kiosken" }
+            div class="scroll" {
+                table {
+                    thead {
+                        tr {
+                            th { "Kiosk" }
+                            th { "Waarschuwingen" }
+                            th { "Laatst gezien" }
+                            th { "Printer" }
+                            th class="num" { "Achterstand" }
+                            th class="num" { "Weggegooid" }
+                            th class="num" { "Schijf vrij" }
+                            th class="num" { "Temp." }
+                            th { "Klok" }
+                            th { "Versie" }
+                            th class="num" { "Aan sinds" }
+                        }
+                    }
+                    tbody {
+                        @if kiosks.is_empty() {
+                            tr {
+                                td colspan="11" class="muted" { "Nog geen kiosken. Maak een kiosksleutel aan." }
+                            }
+                        }
+                        @for ((kiosk_site, kiosk), h) in shown {
+                            (kiosk_row(state, kiosk, kiosk_site, *h, now))
+                        }
+                    }
+                }
             }
         }
     }
-    out.push_str("</tbody></table></div></section>");
-    out
+}
+
+/// One kiosk's row: its warnings, when it was last seen and its last heartbeat's readings.
+fn kiosk_row(
+    state: &CentralState,
+    kiosk: &str,
+    kiosk_site: &str,
+    h: Option<&super::store::KioskHealth>,
+    now: jiff::Timestamp,
+) -> Markup {
+    let received = h.and_then(|h| h.received_at.parse::<jiff::Timestamp>().ok());
+    let beat: Option<Heartbeat> = h.and_then(|h| serde_json::from_str(&h.body).ok());
+    let w = warnings(beat.as_ref(), received, now, state.settings.stale_minutes);
+    html! {
+        tr {
+            td class="nowrap" { strong { (kiosk) } br; span class="muted" { (kiosk_site) } }
+            td {
+                @if w.is_empty() {
+                    span class="ok" { "in orde" }
+                }
+                @for w in &w {
+                    span class="warn" { (w) }
+                }
+            }
+            td {
+                @match received {
+                    None => { "nooit" }
+                    Some(at) => {
+                        @let ago = now.duration_since(at).as_secs().max(0) / 60;
+                        @if ago < 1 { "zojuist" } @else { (duration_words(ago)) " geleden" }
+                        br;
+                        span class="muted" {
+                            (at.to_zoned(state.settings.time_zone.clone()).strftime("%d-%m %H:%M"))
+                        }
+                    }
+                }
+            }
+            @match &beat {
+                None => {
+                    td { "–" }
+                    td class="num" { "–" }
+                    td class="num" { "–" }
+                    td class="num" { "–" }
+                    td class="num" { "–" }
+                    td { "–" }
+                    td { "–" }
+                    td class="num" { "–" }
+                }
+                Some(b) => {
+                    @let printer = match (b.printer.state.as_str(), b.printer.paper.as_str()) {
+                        (_, "out") | ("no_paper", _) => "papier op",
+                        ("ready", _) => "klaar",
+                        ("not_answering", _) => "antwoordt niet",
+                        ("fault", _) => "storing",
+                        (other, _) => other,
+                    };
+                    @let dropped: u64 = b.outbox.dropped.values().sum();
+                    @let disk = b.disk_free_bytes
+                        .map_or("–".into(), |d| format!("{:.1} GB", d as f64 / 1e9).replace('.', ","));
+                    @let temp = b.cpu_temperature_celsius.map_or("–".into(), |t| format!("{t:.0} °C"));
+                    td { (printer) }
+                    td class="num" {
+                        (b.outbox.backlog)
+                        @if let Some(oldest) = b.outbox.oldest_unsent_at {
+                            @let ago = b.sent_at.duration_since(oldest).as_secs().max(0) / 60;
+                            br;
+                            span class="muted" { "oudste " (duration_words(ago)) }
+                        }
+                    }
+                    td class="num" { (dropped) }
+                    td class="num" { (disk) }
+                    td class="num" { (temp) }
+                    td { @if b.clock_synced { "gelijk" } @else { "niet gelijk" } }
+                    td { (b.version) }
+                    td class="num" { (duration_words(i64::try_from(b.uptime_seconds / 60).unwrap_or(i64::MAX))) }
+                }
+            }
+        }
+    }
 }
 
 /// A stored RFC 3339 time as local `30-11-2026 16:10` (or as stored, if it does not parse).
 fn local_time(stored: &str, zone: &jiff::tz::TimeZone) -> String {
     match stored.parse::<jiff::Timestamp>() {
         Ok(at) => at.to_zoned(zone.clone()).strftime("%d-%m-%Y %H:%M").to_string(),
-        Err(_) => html(stored),
+        Err(_) => stored.to_owned(),
     }
 }
 
@@ -380,62 +437,69 @@ fn tokens_page(
     created: Option<(&str, &str)>,
     problem: Option<&str>,
     zone: &jiff::tz::TimeZone,
-) -> String {
-    let mut body = String::from("<h1>Kiosksleutels</h1>");
-    if let Some((kiosk, token)) = created {
-        let _ = write!(
-            body,
-            "<section class=\"notice\" role=\"status\"><strong>Nieuwe sleutel voor {}.</strong> \
-             Zet hem nu in de instellingen van de kiosk: hij wordt maar één keer getoond.\
-             <code class=\"token\" id=\"new-token\">{}</code></section><p></p>",
-            html(kiosk),
-            html(token)
-        );
-    }
-    if let Some(p) = problem {
-        let _ = write!(body, "<p class=\"alert\" role=\"alert\">{}</p>", html(p));
-    }
-    let _ = write!(
-        body,
-        "<section class=\"card\"><h2>Nieuwe sleutel</h2><form method=\"post\" action=\"/tokens\" class=\"filters\">{}\
-         <label>Kiosk <input name=\"kiosk\" required placeholder=\"digilabo-1\" pattern=\"[A-Za-z0-9._-]+\"></label>\
-         <label>Vestiging <input name=\"site\" required placeholder=\"Gent Zuid\"></label>\
-         <button type=\"submit\">Sleutel maken</button></form></section>",
-        hidden_csrf(admin)
-    );
-    body.push_str(
-        "<section class=\"card\"><h2>Sleutels</h2><div class=\"scroll\"><table><thead><tr><th>Kiosk</th>\
-         <th>Gemaakt</th><th>Status</th></tr></thead><tbody>",
-    );
-    if tokens.is_empty() {
-        body.push_str("<tr><td colspan=\"3\" class=\"muted\">Nog geen sleutels.</td></tr>");
-    }
-    for t in tokens {
-        let status = match &t.revoked_at {
-            Some(at) => format!("<span class=\"muted\">ingetrokken {}</span>", local_time(at, zone)),
-            None => format!(
-                "<form method=\"post\" action=\"/tokens/{}/revoke\" class=\"inline\">{}<span class=\"ok\">actief</span> \
-                 <button class=\"danger small\" type=\"submit\">Intrekken</button></form>",
-                t.id,
-                hidden_csrf(admin)
-            ),
-        };
-        let _ = write!(
-            body,
-            "<tr><td class=\"nowrap\"><strong>{}</strong><br><span class=\"muted\">{}</span></td><td>{}</td><td>{status}</td></tr>",
-            html(&t.kiosk),
-            html(&t.site),
-            local_time(&t.created_at, zone)
-        );
-    }
-    body.push_str("</tbody></table></div></section>");
-    layout("Kiosksleutels", Some(("/tokens", &admin.csrf)), &body)
+) -> Markup {
+    let body = html! {
+        h1 { "Kiosksleutels" }
+        @if let Some((kiosk, token)) = created {
+            section class="notice" role="status" {
+                strong { "Nieuwe sleutel voor " (kiosk) "." }
+                " Zet hem nu in de instellingen van de kiosk: hij wordt maar één keer getoond."
+                code class="token" id="new-token" { (token) }
+            }
+            p {}
+        }
+        @if let Some(p) = problem {
+            p class="alert" role="alert" { (p) }
+        }
+        section class="card" {
+            h2 { "Nieuwe sleutel" }
+            form method="post" action="/tokens" class="filters" {
+                (hidden_csrf(admin))
+                label { "Kiosk " input name="kiosk" required placeholder="digilabo-1" pattern="[A-Za-z0-9._-]+"; }
+                label { "Vestiging " input name="site" required placeholder="Gent Zuid"; }
+                button type="submit" { "Sleutel maken" }
+            }
+        }
+        section class="card" {
+            h2 { "Sleutels" }
+            div class="scroll" {
+                table {
+                    thead { tr { th { "Kiosk" } th { "Gemaakt" } th { "Status" } } }
+                    tbody {
+                        @if tokens.is_empty() {
+                            tr { td colspan="3" class="muted" { "Nog geen sleutels." } }
+                        }
+                        @for t in tokens {
+                            tr {
+                                td class="nowrap" { strong { (t.kiosk) } br; span class="muted" { (t.site) } }
+                                td { (local_time(&t.created_at, zone)) }
+                                td {
+                                    @match &t.revoked_at {
+                                        Some(at) => { span class="muted" { "ingetrokken " (local_time(at, zone)) } }
+                                        None => {
+                                            form method="post" action={ "/tokens/" (t.id) "/revoke" } class="inline" {
+                                                (hidden_csrf(admin))
+                                                span class="ok" { "actief" }
+                                                " "
+                                                button class="danger small" type="submit" { "Intrekken" }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    layout("Kiosksleutels", Some(("/tokens", &admin.csrf)), body)
 }
 
 /// `GET /tokens`
-pub async fn tokens(State(state): State<CentralState>, admin: Admin) -> Result<Html<String>, CentralError> {
+pub async fn tokens(State(state): State<CentralState>, admin: Admin) -> Result<Markup, CentralError> {
     let tokens = state.with_store(|s| s.tokens()).await?;
-    Ok(Html(tokens_page(&admin, &tokens, None, None, &state.settings.time_zone)))
+    Ok(tokens_page(&admin, &tokens, None, None, &state.settings.time_zone))
 }
 
 /// Whether a kiosk id is one the kiosk's config takes: letters, digits, `.`, `_`, `-`.
@@ -455,22 +519,32 @@ pub fn new_kiosk_token(
     Ok((id, token))
 }
 
+/// The form that makes a kiosk token; a missing field is empty (and refused with the form).
+#[derive(Debug, Deserialize)]
+pub struct TokenForm {
+    #[serde(default)]
+    csrf: Option<String>,
+    #[serde(default)]
+    kiosk: String,
+    #[serde(default)]
+    site: String,
+}
+
 /// `POST /tokens`: kiosk and site as a form; the page with the new token, shown once.
 pub async fn create_token(
     State(state): State<CentralState>,
     admin: Admin,
-    Body(body): Body,
+    PostedForm(form): PostedForm<TokenForm>,
 ) -> Result<Response, CentralError> {
-    let fields = form(&body)?;
-    admin.check_csrf(Some(&fields))?;
-    let kiosk = fields.get("kiosk").map(|s| s.trim().to_owned()).unwrap_or_default();
-    let site = fields.get("site").map(|s| s.trim().to_owned()).unwrap_or_default();
+    admin.check_csrf(form.csrf.as_deref())?;
+    let kiosk = form.kiosk.trim().to_owned();
+    let site = form.site.trim().to_owned();
     if !valid_kiosk_id(&kiosk) || site.is_empty() || site.len() > 100 {
         let tokens = state.with_store(|s| s.tokens()).await?;
         let problem = "Geef een kiosknaam (letters, cijfers, . _ -) en een vestiging.";
         return Ok((
             axum::http::StatusCode::BAD_REQUEST,
-            Html(tokens_page(&admin, &tokens, None, Some(problem), &state.settings.time_zone)),
+            tokens_page(&admin, &tokens, None, Some(problem), &state.settings.time_zone),
         )
             .into_response());
     }
@@ -483,8 +557,7 @@ pub async fn create_token(
         })
         .await?;
     log::info!("central: {} made a token for kiosk {kiosk} at {site}", admin.name);
-    Ok(Html(tokens_page(&admin, &tokens, Some((&kiosk, &token)), None, &state.settings.time_zone))
-        .into_response())
+    Ok(tokens_page(&admin, &tokens, Some((&kiosk, &token)), None, &state.settings.time_zone).into_response())
 }
 
 /// `POST /tokens/{id}/revoke`
@@ -492,9 +565,9 @@ pub async fn revoke_token(
     State(state): State<CentralState>,
     admin: Admin,
     Path(id): Path<String>,
-    Body(body): Body,
+    PostedForm(form): PostedForm<CsrfForm>,
 ) -> Result<Redirect, CentralError> {
-    admin.check_csrf(Some(&form(&body)?))?;
+    admin.check_csrf(form.csrf.as_deref())?;
     let id: i64 =
         id.parse().map_err(|_| CentralError::BadRequest(format!("token id {id:?} is not a number")))?;
     let at = state.clock.now().to_string();
@@ -520,60 +593,85 @@ document.getElementById('content-form').addEventListener('submit', async (e) => 
 "#;
 
 /// `GET /files`: the settings and content packs kiosks pull, and forms to change them.
-pub async fn files(State(state): State<CentralState>, admin: Admin) -> Result<Html<String>, CentralError> {
+pub async fn files(State(state): State<CentralState>, admin: Admin) -> Result<Markup, CentralError> {
     let (files, tokens) = state.with_store(|s| Ok((s.files()?, s.tokens()?))).await?;
-    let mut body = String::from(
-        "<h1>Instellingen en inhoud</h1><p class=\"muted\">Een kiosk haalt zijn eigen bestand op, anders dat voor alle kiosken.</p>",
-    );
-    body.push_str(
-        "<section class=\"card\"><h2>Nu klaargezet</h2><div class=\"scroll\"><table><thead><tr><th>Voor</th><th>Soort</th>\
-         <th class=\"num\">Grootte</th><th>Gewijzigd</th><th>ETag</th><th></th></tr></thead><tbody>",
-    );
-    if files.is_empty() {
-        body.push_str("<tr><td colspan=\"6\" class=\"muted\">Nog niets klaargezet.</td></tr>");
-    }
-    for f in &files {
-        let who = f.kiosk.as_deref().unwrap_or("alle kiosken");
-        let kind = if f.kind == "content" { "inhoudspakket" } else { "instellingen" };
-        let _ = write!(
-            body,
-            "<tr><td>{}</td><td>{kind}</td><td class=\"num\">{} kB</td><td>{}</td><td><code>{}</code></td><td>\
-             <form method=\"post\" action=\"/files/delete\">{}<input type=\"hidden\" name=\"kind\" value=\"{}\">\
-             <input type=\"hidden\" name=\"kiosk\" value=\"{}\"><button class=\"danger\" type=\"submit\">Verwijderen</button></form></td></tr>",
-            html(who),
-            f.size.div_ceil(1024),
-            local_time(&f.updated_at, &state.settings.time_zone),
-            html(f.etag.get(1..13).unwrap_or(&f.etag)),
-            hidden_csrf(&admin),
-            f.kind,
-            html(f.kiosk.as_deref().unwrap_or(""))
-        );
-    }
-    body.push_str("</tbody></table></div></section>");
+    let zone = &state.settings.time_zone;
     let mut kiosks: Vec<&str> = tokens.iter().map(|t| t.kiosk.as_str()).collect();
     kiosks.sort_unstable();
     kiosks.dedup();
-    let options: String = std::iter::once("<option value=\"\">alle kiosken</option>".to_owned())
-        .chain(kiosks.iter().map(|k| format!("<option value=\"{0}\">{0}</option>", html(k))))
-        .collect();
-    let _ = write!(
-        body,
-        "<section class=\"card\"><h2>Instellingen (loket.toml)</h2><form method=\"post\" action=\"/files/settings\" class=\"stack\">{}\
-         <label>Voor <select name=\"kiosk\">{options}</select></label>\
-         <label>Inhoud <textarea name=\"toml\" required spellcheck=\"false\"></textarea></label>\
-         <button type=\"submit\">Opslaan</button></form></section>\
-         <section class=\"card\"><h2>Inhoudspakket (tar)</h2><form id=\"content-form\" class=\"stack\">{}\
-         <label>Voor <select name=\"kiosk\">{options}</select></label>\
-         <label>Bestand <input type=\"file\" name=\"pack\" accept=\".tar,application/x-tar\"></label>\
-         <button type=\"submit\">Uploaden</button><p id=\"content-result\" role=\"status\"></p></form></section>\
-         <script>{UPLOAD_SCRIPT}</script>",
-        hidden_csrf(&admin),
-        hidden_csrf(&admin)
-    );
-    Ok(Html(layout("Instellingen en inhoud", Some(("/files", &admin.csrf)), &body)))
+    let options = html! {
+        option value="" { "alle kiosken" }
+        @for k in &kiosks {
+            option value=(k) { (k) }
+        }
+    };
+    let body = html! {
+        h1 { "Instellingen en inhoud" }
+        p class="muted" { "Een kiosk haalt zijn eigen bestand op, anders dat voor alle kiosken." }
+        section class="card" {
+            h2 { "Nu klaargezet" }
+            div class="scroll" {
+                table {
+                    thead {
+                        tr {
+                            th { "Voor" }
+                            th { "Soort" }
+                            th class="num" { "Grootte" }
+                            th { "Gewijzigd" }
+                            th { "ETag" }
+                            th {}
+                        }
+                    }
+                    tbody {
+                        @if files.is_empty() {
+                            tr { td colspan="6" class="muted" { "Nog niets klaargezet." } }
+                        }
+                        @for f in &files {
+                            tr {
+                                td { (f.kiosk.as_deref().unwrap_or("alle kiosken")) }
+                                td { @if f.kind == "content" { "inhoudspakket" } @else { "instellingen" } }
+                                td class="num" { (f.size.div_ceil(1024)) " kB" }
+                                td { (local_time(&f.updated_at, zone)) }
+                                td { code { (f.etag.get(1..13).unwrap_or(&f.etag)) } }
+                                td {
+                                    form method="post" action="/files/delete" {
+                                        (hidden_csrf(&admin))
+                                        input type="hidden" name="kind" value=(f.kind);
+                                        input type="hidden" name="kiosk" value=(f.kiosk.as_deref().unwrap_or(""));
+                                        button class="danger" type="submit" { "Verwijderen" }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        section class="card" {
+            h2 { "Instellingen (loket.toml)" }
+            form method="post" action="/files/settings" class="stack" {
+                (hidden_csrf(&admin))
+                label { "Voor " select name="kiosk" { (options) } }
+                label { "Inhoud " textarea name="toml" required spellcheck="false" {} }
+                button type="submit" { "Opslaan" }
+            }
+        }
+        section class="card" {
+            h2 { "Inhoudspakket (tar)" }
+            form id="content-form" class="stack" {
+                (hidden_csrf(&admin))
+                label { "Voor " select name="kiosk" { (options) } }
+                label { "Bestand " input type="file" name="pack" accept=".tar,application/x-tar"; }
+                button type="submit" { "Uploaden" }
+                p id="content-result" role="status" {}
+            }
+        }
+        script { (PreEscaped(UPLOAD_SCRIPT)) }
+    };
+    Ok(layout("Instellingen en inhoud", Some(("/files", &admin.csrf)), body))
 }
 
-fn kiosk_field(value: Option<&String>) -> Result<Option<String>, CentralError> {
+fn kiosk_field(value: Option<&str>) -> Result<Option<String>, CentralError> {
     match value.map(|v| v.trim()).filter(|v| !v.is_empty()) {
         None => Ok(None),
         Some(k) if valid_kiosk_id(k) => Ok(Some(k.to_owned())),
@@ -581,16 +679,26 @@ fn kiosk_field(value: Option<&String>) -> Result<Option<String>, CentralError> {
     }
 }
 
+/// The settings form: the kiosk (empty for all) and its `loket.toml`.
+#[derive(Debug, Deserialize)]
+pub struct SettingsForm {
+    #[serde(default)]
+    csrf: Option<String>,
+    #[serde(default)]
+    kiosk: Option<String>,
+    #[serde(default)]
+    toml: String,
+}
+
 /// `POST /files/settings`: a `loket.toml` from a form (field `toml`, `kiosk` empty for all).
 pub async fn upload_settings(
     State(state): State<CentralState>,
     admin: Admin,
-    Body(body): Body,
+    PostedForm(form): PostedForm<SettingsForm>,
 ) -> Result<Redirect, CentralError> {
-    let fields = form(&body)?;
-    admin.check_csrf(Some(&fields))?;
-    let kiosk = kiosk_field(fields.get("kiosk"))?;
-    let text = fields.get("toml").cloned().unwrap_or_default().replace("\r\n", "\n");
+    admin.check_csrf(form.csrf.as_deref())?;
+    let kiosk = kiosk_field(form.kiosk.as_deref())?;
+    let text = form.toml.replace("\r\n", "\n");
     if text.len() > MAX_BODY_BYTES {
         return Err(CentralError::TooLarge("the settings are too large".into()));
     }
@@ -632,7 +740,7 @@ pub async fn upload_content(
     Body(body): Body,
 ) -> Result<axum::Json<serde_json::Value>, CentralError> {
     admin.check_csrf(None)?;
-    let kiosk = kiosk_field(query.kiosk.as_ref())?;
+    let kiosk = kiosk_field(query.kiosk.as_deref())?;
     if body.len() > MAX_CONTENT_BYTES {
         return Err(CentralError::TooLarge(format!("a content pack is at most {MAX_CONTENT_BYTES} bytes")));
     }
@@ -642,22 +750,32 @@ pub async fn upload_content(
     Ok(axum::Json(serde_json::json!({ "etag": etag })))
 }
 
+/// The form that takes a file away: its kind and kiosk (empty for all).
+#[derive(Debug, Deserialize)]
+pub struct DeleteForm {
+    #[serde(default)]
+    csrf: Option<String>,
+    #[serde(default)]
+    kind: Option<String>,
+    #[serde(default)]
+    kiosk: Option<String>,
+}
+
 /// `POST /files/delete`: form fields `kind` and `kiosk`.
 pub async fn delete_file(
     State(state): State<CentralState>,
     admin: Admin,
-    Body(body): Body,
+    PostedForm(form): PostedForm<DeleteForm>,
 ) -> Result<Redirect, CentralError> {
-    let fields: HashMap<String, String> = form(&body)?;
-    admin.check_csrf(Some(&fields))?;
-    let kind = match fields.get("kind").map(String::as_str) {
+    admin.check_csrf(form.csrf.as_deref())?;
+    let kind = match form.kind.as_deref() {
         Some("settings") => FileKind::Settings,
         Some("content") => FileKind::Content,
         other => {
             return Err(CentralError::BadRequest(format!("kind {other:?} is neither settings nor content")));
         }
     };
-    let kiosk = kiosk_field(fields.get("kiosk"))?;
+    let kiosk = kiosk_field(form.kiosk.as_deref())?;
     state.with_store(move |s| s.delete_file(kind, kiosk.as_deref())).await?;
     Ok(Redirect::to("/files"))
 }

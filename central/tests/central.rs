@@ -628,6 +628,43 @@ async fn the_dashboard_shows_the_days_figures(db: Db) {
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
 }
 
+/// Names that kiosks, sites and stored files bring in from outside are shown as text on every
+/// admin page, never run: in element text and in attribute values alike.
+async fn hostile_names_are_escaped_on_the_dashboard_and_admin_pages(db: Db) {
+    const KIOSK: &str = "<script>alert(1)</script>";
+    const SITE: &str = "\"><img src=x onerror=alert(2)>";
+    const PROBLEM: &str = "<script>alert(3)</script>";
+    let c = start(db).await;
+    let token = c.token(KIOSK, SITE).await;
+    let mut beat = heartbeat(KIOSK, SITE);
+    beat.problems = vec![PROBLEM.into()];
+    beat.version = "<b>0.1.0</b>".into();
+    let response = c.post_json(loket_protocol::report::HEARTBEAT_PATH, Some(&token), &beat).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    c.send(&token, &batch(KIOSK, morning())).await;
+    let store = c.server.store.clone();
+    tokio::task::spawn_blocking(move || store.put_file(FileKind::Settings, Some(KIOSK), b"a = 1", NOW))
+        .await
+        .unwrap()
+        .unwrap();
+    let session = c.sign_in().await;
+    let site_q: String = SITE.bytes().map(|b| format!("%{b:02X}")).collect();
+    for path in ["/".to_owned(), format!("/?day=2026-11-30&site={site_q}"), "/tokens".into(), "/files".into()]
+    {
+        let page = c.page(&session, &path).await;
+        for raw in [KIOSK, SITE, PROBLEM, "<script>alert", "<img", "<b>"] {
+            assert!(!page.contains(raw), "{path} shows {raw:?} unescaped:\n{page}");
+        }
+        assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "{path}: the kiosk, as text");
+    }
+    let dashboard = c.page(&session, "/").await;
+    assert!(dashboard.contains("&quot;&gt;&lt;img src=x onerror=alert(2)&gt;"), "the site, as text");
+    assert!(dashboard.contains("&lt;script&gt;alert(3)&lt;/script&gt;"), "the kiosk's problem, as text");
+    assert!(dashboard.contains("&lt;b&gt;0.1.0&lt;/b&gt;"), "the version, as text");
+    let files = c.page(&session, "/files").await;
+    assert!(files.contains("name=\"kiosk\" value=\"&lt;script&gt;alert(1)&lt;/script&gt;\""), "{files}");
+}
+
 async fn the_store_keeps_its_promises(db: Db) {
     let c = start(db).await;
     let store = c.server.store.clone();
@@ -718,6 +755,7 @@ both_backends!(
     admin_pages_need_a_session_and_changes_a_csrf_token,
     repeated_wrong_passwords_are_slowed_down,
     the_dashboard_shows_the_days_figures,
+    hostile_names_are_escaped_on_the_dashboard_and_admin_pages,
 );
 
 // ---- the command line and HTTPS ---------------------------------------------------------
