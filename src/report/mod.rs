@@ -12,8 +12,8 @@
 //!
 //! The reporter runs on tokio (its own thread in the kiosk, any runtime in tests) with its own
 //! [`Store`] connection to the same SQLite file (WAL); every store call runs in
-//! `spawn_blocking`. It never touches the help point's lock, so the screens never wait on the
-//! network. Its whole state is the outbox, so it picks up where it was after a reboot.
+//! `spawn_blocking`. It never sends the help point's owner a command (it only hears that
+//! something was committed), so neither the screens nor the desks ever wait on the network. Its whole state is the outbox, so it picks up where it was after a reboot.
 //!
 //! Delivery: events go in batches of `report.batch_events`, oldest first; an event is marked
 //! sent only when its id comes back in the receipt's `stored` or `duplicate`; `refused` ones
