@@ -130,26 +130,10 @@ fn the_openapi_document_lists_exactly_the_routes() {
     }
 }
 
-fn refs<'a>(value: &'a Value, out: &mut Vec<&'a str>) {
-    match value {
-        Value::Object(map) => {
-            for (key, v) in map {
-                match (key.as_str(), v) {
-                    ("$ref", Value::String(r)) => out.push(r),
-                    _ => refs(v, out),
-                }
-            }
-        }
-        Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
-        _ => {}
-    }
-}
-
 #[test]
 fn every_reference_resolves() {
     let doc = document();
-    let mut found = Vec::new();
-    refs(&doc, &mut found);
+    let found = loket_testkit::openapi::refs(&doc);
     assert!(!found.is_empty());
     for r in found {
         let pointer = r.strip_prefix('#').unwrap_or_else(|| panic!("local reference: {r}"));
@@ -165,21 +149,6 @@ struct Contract {
     checked: Mutex<BTreeSet<(String, String, u16)>>,
 }
 
-/// `schema` made strict for checking: no object may carry a property its schema does not
-/// name, so an answer field the document forgot fails too.
-fn strict(schema: &mut Value) {
-    match schema {
-        Value::Object(map) => {
-            if map.contains_key("properties") && !map.contains_key("additionalProperties") {
-                map.insert("unevaluatedProperties".into(), Value::Bool(false));
-            }
-            map.values_mut().for_each(strict);
-        }
-        Value::Array(items) => items.iter_mut().for_each(strict),
-        _ => {}
-    }
-}
-
 impl Contract {
     fn new() -> Contract {
         Contract { doc: document(), checked: Mutex::default() }
@@ -187,24 +156,11 @@ impl Contract {
 
     /// A validator for `schema` (a part of the document), its references resolved in it.
     fn validator(&self, schema: &Value) -> jsonschema::Validator {
-        let mut root = schema.clone();
-        let mut components = self.doc["components"].clone();
-        strict(&mut root);
-        strict(&mut components);
-        let object = root.as_object_mut().expect("a schema object");
-        object.insert("components".into(), components);
-        jsonschema::draft202012::new(&root).unwrap_or_else(|e| panic!("{schema} compiles: {e}"))
+        loket_testkit::openapi::validator(&self.doc, schema)
     }
 
     fn check_against(&self, what: &str, schema: &Value, body: &Value) {
-        let validator = self.validator(schema);
-        let errors: Vec<String> =
-            validator.iter_errors(body).map(|e| format!("{} at {}", e, e.instance_path())).collect();
-        assert!(
-            errors.is_empty(),
-            "{what}: the answer does not match its schema:\n{}\n{body:#}",
-            errors.join("\n")
-        );
+        loket_testkit::openapi::assert_matches(&self.doc, what, schema, body);
     }
 
     /// The documented response of `method path` with `status`.
