@@ -8,6 +8,7 @@
 //! - [`sign_in`]: the sign-in rate limit both servers apply, and the cookie reader;
 //! - [`routes`]: the route table type each server's OpenAPI test checks its document against;
 //! - [`tls`]: the one choice of TLS (rustls with ring) for every client and server;
+//! - [`i18n`]: the translation catalogue (`lang/*/LC_MESSAGES/loket.po`) for words made outside Slint;
 //! - [`clock`]: the clock port (the real clock and one set by hand for tests);
 //! - [`journal_log`]: log lines with journal priorities when stderr is the journal.
 //!
@@ -16,6 +17,7 @@
 //! `loket::secret`, `loket::tls`, `loket::clock`, `loket::journal_log`).
 
 pub mod clock;
+pub mod i18n;
 pub mod journal_log;
 pub mod learning;
 pub mod report;
