@@ -86,9 +86,8 @@ impl ServiceFile {
             format!("{{ {} }}", codes.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", "))
         };
         // A visitor who picked a language never sees the button in another one.
-        let required = ["en", site.local_language.as_str()]
-            .into_iter()
-            .chain(site.languages.iter().map(String::as_str));
+        let required =
+            ["en", site.local_language.as_str()].into_iter().chain(site.languages.iter().map(String::as_str));
         for required in required {
             if !self.names.contains_key(required) {
                 return Err(invalid(
