@@ -288,6 +288,7 @@ fn tigrinya_arabic_and_ukrainian_have_ink_in_the_real_window() {
     for ((label, _), place) in names.iter().zip(&places) {
         let expected = headless.ink_in(*place);
         let drawn = shot.ink_in(*place);
+        eprintln!("{label:?} in {place:?}: {drawn} ink pixels in the window, {expected} headless");
         if drawn < MIN_INK {
             wrong.push(format!("{label:?}: {drawn} ink pixels in the window in {place:?}: not drawn"));
         }
