@@ -296,6 +296,21 @@ mod tests {
     }
 
     #[test]
+    fn loket_central_names_the_languages_as_the_console_does() {
+        assert_eq!(loket_central::languages::codes().count(), crate::languages::all().len());
+        for staff in ["nl", "fr", "en"] {
+            for info in crate::languages::all() {
+                assert_eq!(
+                    loket_central::languages::for_staff(staff, info.code),
+                    visitor_language(staff, info.code),
+                    "{staff}: {}",
+                    info.code
+                );
+            }
+        }
+    }
+
+    #[test]
     fn every_word_of_the_pages_is_translated_into_dutch_and_french() {
         for staff in ["nl", "fr"] {
             for (key, english) in console("en").into_iter().chain(board("en")) {
