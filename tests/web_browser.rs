@@ -124,7 +124,10 @@ async fn a_desk_calls_a_visitor_and_the_board_shows_it_at_once() {
         }
     })
     .await;
-    assert!(console.text("#waiting").await.contains("العربية"), "the language in its own script");
+    assert!(
+        console.text("#waiting").await.contains("Arabisch (العربية)"),
+        "the language in the staff's language, then in its own script"
+    );
 
     // The call: the console and the board both show it within a second.
     console.click("#call-next").await;
@@ -211,7 +214,7 @@ async fn a_desk_calls_a_visitor_and_the_board_shows_it_at_once() {
     for expected in [
         "Digisessie in groep (Meet/Zoom en e-mail)",
         "30-11-2026 10:42",
-        "العربية",
+        "Arabisch (العربية)",
         "✓ zelfstandig\n5.2",
         "◐ met hulp\n2.1 Interageren via digitale technologieën",
         "✗ nog niet\n4.2 Beschermen van persoonsgegevens en privacy",
