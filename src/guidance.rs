@@ -192,6 +192,15 @@ impl Utterance {
         self.values.iter().find(|(n, _)| *n == name).map(|(_, v)| v)
     }
 
+    /// Whether the catalogue has the phrase in the utterance's language (English is the source).
+    pub fn translated(&self) -> bool {
+        self.phrase == Phrase::Name
+            || self.language == "en"
+            || loket_protocol::i18n::Catalogue::bundled()
+                .message(&self.language, self.phrase.msgid())
+                .is_some()
+    }
+
     /// The words, in the utterance's language, for a text-to-speech voice.
     pub fn text(&self) -> String {
         let values: Vec<(&str, String)> = self.values.iter().map(|(n, v)| (*n, v.text())).collect();
@@ -335,6 +344,16 @@ impl Voices {
             }
         }
         if espeak_voice(&utterance.language).is_none() {
+            return Err(SpeechError::NoVoice(utterance.language.clone()));
+        }
+        // English words read with another language's voice would be no help: a phrase not yet
+        // translated is left out (names are the visitor's own words).
+        if !utterance.translated() {
+            log::debug!(
+                "\"{}\" is not translated into {}: not spoken",
+                utterance.phrase.msgid(),
+                utterance.language
+            );
             return Err(SpeechError::NoVoice(utterance.language.clone()));
         }
         self.speaker.say(&utterance.text(), &utterance.language)
@@ -509,8 +528,14 @@ mod tests {
             assert!(matches!(err, SpeechError::NoVoice(l) if l == language));
         }
         assert!(simulated.said().is_empty(), "{:?}", simulated.said());
-        voices.say(&Utterance::new("prs", Phrase::TouchYourLanguage)).unwrap();
-        assert_eq!(simulated.said()[0].0, "prs", "Dari with the Persian voice, said as Dari");
+        voices.say(&script::language_name("prs", "دری")).unwrap();
+        assert_eq!(simulated.said()[0], ("prs".to_owned(), "دری".to_owned()), "Dari with the Persian voice");
+        // No English words with a Dutch voice: a phrase without its translation is left out.
+        let untranslated = Utterance::new("nl", Phrase::TouchYourLanguage);
+        assert!(untranslated.translated());
+        let mut english_only = untranslated.clone();
+        english_only.language = "xx-nowhere".into();
+        assert!(!english_only.translated());
     }
 
     #[test]

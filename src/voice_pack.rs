@@ -274,7 +274,7 @@ impl VoicePack {
         }
         if (21..100).contains(&n) {
             let (tens, units) = (format!("numbers/{}.wav", n / 10 * 10), format!("numbers/{}.wav", n % 10));
-            if n % 10 != 0 && self.clips.contains_key(&tens) && self.clips.contains_key(&units) {
+            if !n.is_multiple_of(10) && self.clips.contains_key(&tens) && self.clips.contains_key(&units) {
                 return vec![tens, units];
             }
         }
