@@ -6,7 +6,10 @@
 //! `espeak-ng` program run as a child process with a time limit) and its simulated side
 //! ([`SimulatedSpeaker`]), and the [`Announcer`] thread that speaks calls one after the other
 //! without ever blocking whoever calls. It must not decide who is called or read the queue:
-//! it is told the ticket code, the desk's name and the ticket's language.
+//! it is told the ticket code, the desk's name and the ticket's language. The visitor screens'
+//! guidance ([`crate::guidance`]) speaks through the same [`Speaker`] port, which also plays a
+//! voice pack's composed clips ([`Speaker::play_wav`]) and can be cut off by the next screen
+//! ([`Speaker::interrupt_with`]).
 //!
 //! # Hardware and setup
 //! * Debian package `espeak-ng` (it brings `espeak-ng-data`); the kiosk's setup installs it.
