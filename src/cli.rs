@@ -1,5 +1,5 @@
-//! The `loket` command line: `run`, `check`, `content check` and `--version`, with exit codes a
-//! technician can act on.
+//! The `loket` command line: `run`, `check`, `content check`, `voice check`, `voice script`
+//! and `--version`, with exit codes a technician can act on.
 //!
 //! Exit codes: 0 all is well; 2 the config (or a command-line value) is wrong — the message
 //! names the key and the value; 1 anything else, such as a store that cannot be opened.
@@ -64,6 +64,32 @@ enum Command {
         #[command(subcommand)]
         command: ContentCommand,
     },
+    /// Work with voice packs (recorded clips for languages espeak-ng cannot speak).
+    Voice {
+        #[command(subcommand)]
+        command: VoiceCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum VoiceCommand {
+    /// Check voice packs: per language, the phrases covered and missing, and every clip that
+    /// cannot be used; exit 0 if every clip is usable, 2 if not.
+    Check {
+        /// One language's folder (with pack.toml), or the folder of all packs.
+        dir: PathBuf,
+        /// The config whose services' names are checked [default: the embedded sample config].
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+    },
+    /// Print the clips to record for a language, with the words to say, and its pack.toml.
+    Script {
+        /// The language's code, e.g. ti.
+        language: String,
+        /// The config whose services are named [default: the embedded sample config].
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -123,6 +149,12 @@ pub fn main() -> ExitCode {
         Command::HashPin => hash_pin(),
         Command::NewApiToken => new_api_token(),
         Command::Content { command: ContentCommand::Check { dir } } => content_check(&dir),
+        Command::Voice { command: VoiceCommand::Check { dir, config } } => {
+            voice_check(&dir, config.as_deref())
+        }
+        Command::Voice { command: VoiceCommand::Script { language, config } } => {
+            voice_script(&language, config.as_deref())
+        }
     };
     match result {
         Ok(code) => code,
@@ -233,6 +265,69 @@ fn content_check(dir: &Path) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::from(2))
         }
     }
+}
+
+fn voice_check(dir: &Path, config: Option<&Path>) -> anyhow::Result<ExitCode> {
+    let config = load_config(config)?;
+    let services: Vec<&str> = config.services.iter().map(|s| s.id.as_str()).collect();
+    let packs: Vec<(String, PathBuf)> = if dir.join("pack.toml").is_file() {
+        let name = dir.canonicalize().unwrap_or_else(|_| dir.to_owned());
+        let language = name.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        vec![(language, dir.to_owned())]
+    } else {
+        let entries = std::fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))?;
+        let mut packs: Vec<(String, PathBuf)> = entries
+            .flatten()
+            .filter(|e| e.path().join("pack.toml").is_file())
+            .map(|e| (e.file_name().to_string_lossy().into_owned(), e.path()))
+            .collect();
+        packs.sort();
+        packs
+    };
+    if packs.is_empty() {
+        eprintln!("loket: {}: no pack.toml here nor in its folders", dir.display());
+        return Ok(ExitCode::from(2));
+    }
+    let mut errors = 0;
+    for (language, path) in packs {
+        let report = crate::voice_pack::check_pack(&path, &language, &services);
+        let total = report.covered.len() + report.missing.len();
+        println!("{language}: {} of {total} phrases covered", report.covered.len());
+        for phrase in &report.covered {
+            println!("  covered: {phrase:?}");
+        }
+        for (phrase, lacking) in &report.missing {
+            println!("  missing: {phrase:?} (lacks {})", lacking.join(", "));
+        }
+        for clip in &report.missing_clips {
+            println!("  missing clip: {clip}");
+        }
+        for warning in &report.warnings {
+            println!("  warning: {warning}");
+        }
+        for error in &report.errors {
+            println!("  error: {error}");
+        }
+        errors += report.errors.len();
+    }
+    if errors > 0 {
+        let noun = if errors == 1 { "clip or file" } else { "clips or files" };
+        eprintln!("loket: {errors} {noun} cannot be used; the kiosk refuses a pack until they are fixed");
+        return Ok(ExitCode::from(2));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn voice_script(language: &str, config: Option<&Path>) -> anyhow::Result<ExitCode> {
+    let config = load_config(config)?;
+    let Some(known) = crate::languages::language(language) else {
+        eprintln!("loket: {language:?} is not a language the kiosk knows");
+        return Ok(ExitCode::from(2));
+    };
+    let services: Vec<(String, String)> =
+        config.services.iter().map(|s| (s.id.clone(), s.name(language).to_owned())).collect();
+    print!("{}", crate::voice_pack::recording_script(language, known.autonym, &services));
+    Ok(ExitCode::SUCCESS)
 }
 
 fn hash_pin() -> anyhow::Result<ExitCode> {

@@ -15,6 +15,8 @@
 //!   [`stop_signal`] (SIGTERM finishes the ticket being printed and closes the store).
 //! - [`maintenance`]: the nightly tidy-up of the store (figures kept, old detail deleted).
 //! - [`after_hours`]: the closed message and the dark screen outside the opening hours.
+//! - [`speech`], [`guidance`], [`voice_pack`]: calls, lesson steps and every visitor screen
+//!   spoken aloud, with espeak-ng or a help point's recorded clips.
 //! - [`cli`]: the `loket` command line; `main.rs` only calls it.
 //! - [`protocol`], [`secret`], [`tls`], [`clock`], [`journal_log`]: shared with `loket-central`,
 //!   the central system the kiosks report to (crate `loket-protocol`; `loket-central` is its own
@@ -27,6 +29,7 @@ pub mod cli;
 pub mod config;
 pub mod content;
 pub mod desk_buttons;
+pub mod guidance;
 pub mod help_point;
 pub mod languages;
 pub mod lesson;
@@ -45,6 +48,7 @@ pub mod stop_signal;
 pub mod store;
 pub mod ui;
 pub mod visit;
+pub mod voice_pack;
 pub mod watchdog;
 pub mod web;
 pub mod xapi;

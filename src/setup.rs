@@ -48,6 +48,8 @@ pub struct KioskParts {
     pub content: Option<Arc<Pack>>,
     /// Reads lesson instructions aloud.
     pub reader: Option<crate::speech::Reader>,
+    /// Speaks the visitor screens' guidance.
+    pub guide: Option<crate::guidance::Guide>,
 }
 
 /// Opens everything a kiosk needs, as its config says.
@@ -107,6 +109,7 @@ pub fn kiosk_parts(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Kios
     let reader = Reader::start(reader_voice)
         .map_err(|e| log::error!("lesson instructions will not be read aloud: {e}"))
         .ok();
+    let guide = start_guide(&config, simulated_speech.as_ref());
     let content = load_content(&config);
     let peripherals = Peripherals {
         _announcer: start_announcer(&config, &help_point, speaker),
@@ -129,7 +132,24 @@ pub fn kiosk_parts(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Kios
         logo,
         content,
         reader,
+        guide,
     })
+}
+
+/// The voice of the visitor screens: its own speaker (it may speak while a call is announced),
+/// with the help point's voice packs.
+fn start_guide(config: &Config, simulated: Option<&SimulatedSpeaker>) -> Option<crate::guidance::Guide> {
+    let speaker: Box<dyn Speaker> = match simulated {
+        Some(simulated) => Box::new(simulated.clone()),
+        None => Box::new(EspeakSpeaker::new()),
+    };
+    let packs = match &config.spoken_guidance.voice_packs {
+        Some(dir) => crate::voice_pack::load_all(dir),
+        None => Default::default(),
+    };
+    crate::guidance::Guide::start(crate::guidance::Voices::new(speaker, packs))
+        .map_err(|e| log::error!("the screens will not be spoken: {e}"))
+        .ok()
 }
 
 /// Loads the content pack of `learning.content_dir`. A broken or missing pack is logged with

@@ -6,7 +6,10 @@
 //! `espeak-ng` program run as a child process with a time limit) and its simulated side
 //! ([`SimulatedSpeaker`]), and the [`Announcer`] thread that speaks calls one after the other
 //! without ever blocking whoever calls. It must not decide who is called or read the queue:
-//! it is told the ticket code, the desk's name and the ticket's language.
+//! it is told the ticket code, the desk's name and the ticket's language. The visitor screens'
+//! guidance ([`crate::guidance`]) speaks through the same [`Speaker`] port, which also plays a
+//! voice pack's composed clips ([`Speaker::play_wav`]) and can be cut off by the next screen
+//! ([`Speaker::interrupt_with`]).
 //!
 //! # Hardware and setup
 //! * Debian package `espeak-ng` (it brings `espeak-ng-data`); the kiosk's setup installs it.
@@ -84,6 +87,24 @@ pub trait Speaker: Send {
     fn play(&mut self, wav: &Path) -> Result<(), SpeechError> {
         Err(SpeechError::NoVoice(format!("a recording ({})", wav.display())))
     }
+
+    /// Plays a WAV composed in memory (a voice pack's clips), which says something in
+    /// `language`. By default: written to a file of this process, then [`Speaker::play`].
+    fn play_wav(&mut self, wav: &[u8], language: &str) -> Result<(), SpeechError> {
+        let file = std::env::temp_dir().join(format!("loket-voice-{}-{language}.wav", std::process::id()));
+        std::fs::write(&file, wav).map_err(|e| SpeechError::Failed {
+            program: PathBuf::from("aplay"),
+            status: "not played".into(),
+            stderr: format!("cannot write {}: {e}", file.display()),
+        })?;
+        self.play(&file)
+    }
+
+    /// From now on, stops what is being said as soon as `flag` is set (a new screen's words
+    /// cut off the old ones). A speaker that cannot stop finishes the sentence.
+    fn interrupt_with(&mut self, flag: Arc<AtomicBool>) {
+        let _ = flag;
+    }
 }
 
 /// The call chime as a WAV file: two rising tones (660 Hz, then 880 Hz) with soft edges,
@@ -152,6 +173,8 @@ pub struct EspeakSpeaker {
     timeout: Duration,
     output_dir: Option<PathBuf>,
     spoken: u64,
+    /// Set by whoever wants the current sentence stopped.
+    interrupt: Option<Arc<AtomicBool>>,
 }
 
 impl Default for EspeakSpeaker {
@@ -169,6 +192,7 @@ impl EspeakSpeaker {
             timeout: DEFAULT_TIMEOUT,
             output_dir: None,
             spoken: 0,
+            interrupt: None,
         }
     }
 
@@ -218,7 +242,12 @@ impl Speaker for EspeakSpeaker {
     fn say(&mut self, text: &str, language: &str) -> Result<(), SpeechError> {
         let voice = espeak_voice(language).ok_or_else(|| SpeechError::NoVoice(language.to_owned()))?;
         self.spoken += 1;
-        run_with_timeout(self.command(text, voice, language), &self.program, self.timeout)
+        run_with_timeout(
+            self.command(text, voice, language),
+            &self.program,
+            self.timeout,
+            self.interrupt.as_deref(),
+        )
     }
 
     /// Plays the chime with `aplay` (Debian package alsa-utils); into the output folder instead
@@ -241,7 +270,7 @@ impl Speaker for EspeakSpeaker {
         let player = PathBuf::from("aplay");
         let mut command = Command::new(&player);
         command.arg("-q").arg(&file);
-        run_with_timeout(command, &player, self.timeout)
+        run_with_timeout(command, &player, self.timeout, None)
     }
 
     /// Plays `wav` with `aplay`; with an output folder set, copies it there instead.
@@ -258,13 +287,44 @@ impl Speaker for EspeakSpeaker {
         }
         let mut command = Command::new(&player);
         command.arg("-q").arg(wav);
-        run_with_timeout(command, &player, self.timeout)
+        run_with_timeout(command, &player, self.timeout, self.interrupt.as_deref())
+    }
+
+    /// With an output folder set, writes the WAV there as `voice-<n>-<language>.wav`;
+    /// otherwise plays it with `aplay`.
+    fn play_wav(&mut self, wav: &[u8], language: &str) -> Result<(), SpeechError> {
+        self.spoken += 1;
+        let file = match &self.output_dir {
+            Some(dir) => dir.join(format!("voice-{}-{language}.wav", self.spoken)),
+            None => std::env::temp_dir().join(format!("loket-voice-{}.wav", std::process::id())),
+        };
+        std::fs::write(&file, wav).map_err(|e| SpeechError::Failed {
+            program: PathBuf::from("aplay"),
+            status: "not played".into(),
+            stderr: format!("cannot write {}: {e}", file.display()),
+        })?;
+        if self.output_dir.is_some() {
+            return Ok(());
+        }
+        let player = PathBuf::from("aplay");
+        let mut command = Command::new(&player);
+        command.arg("-q").arg(&file);
+        run_with_timeout(command, &player, self.timeout, self.interrupt.as_deref())
+    }
+
+    fn interrupt_with(&mut self, flag: Arc<AtomicBool>) {
+        self.interrupt = Some(flag);
     }
 }
 
-/// Runs `command` with no input or output, killing it after `limit`. Keeps the start of its
-/// error output for the message.
-fn run_with_timeout(mut command: Command, program: &Path, limit: Duration) -> Result<(), SpeechError> {
+/// Runs `command` with no input or output, killing it after `limit`, or as soon as `interrupt`
+/// is set (then it counts as done). Keeps the start of its error output for the message.
+fn run_with_timeout(
+    mut command: Command,
+    program: &Path,
+    limit: Duration,
+    interrupt: Option<&AtomicBool>,
+) -> Result<(), SpeechError> {
     let mut child = command
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -276,6 +336,11 @@ fn run_with_timeout(mut command: Command, program: &Path, limit: Duration) -> Re
     let status: ExitStatus = loop {
         match child.try_wait() {
             Ok(Some(status)) => break status,
+            Ok(None) if interrupt.is_some_and(|i| i.load(Ordering::SeqCst)) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Ok(());
+            }
             Ok(None) if Instant::now() >= deadline => {
                 let _ = child.kill();
                 let _ = child.wait();
@@ -388,6 +453,22 @@ impl Speaker for SimulatedSpeaker {
     /// Recorded as ("file", the path).
     fn play(&mut self, wav: &Path) -> Result<(), SpeechError> {
         self.record(("file".to_owned(), wav.display().to_string()));
+        Ok(())
+    }
+
+    /// Recorded as (language, "[recorded clips, N ms]").
+    fn play_wav(&mut self, wav: &[u8], language: &str) -> Result<(), SpeechError> {
+        let millis = match crate::voice_pack::read_wav(wav) {
+            Ok(clip) => clip.samples.len() as u64 * 1000 / u64::from(clip.rate),
+            Err(e) => {
+                return Err(SpeechError::Failed {
+                    program: "simulated".into(),
+                    status: e,
+                    stderr: String::new(),
+                });
+            }
+        };
+        self.record((language.to_owned(), format!("[recorded clips, {millis} ms]")));
         Ok(())
     }
 }

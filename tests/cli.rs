@@ -334,3 +334,92 @@ fn a_missing_content_pack_is_logged_with_its_path() {
     );
     assert!(line.contains("ERROR"), "{line}");
 }
+
+/// A test clip for a voice pack: a tone at `level` of full scale (tones, never a voice).
+fn tone_wav(hz: f32, level: f32) -> Vec<u8> {
+    let samples: Vec<i16> = (0..4000)
+        .map(|i| (level * (2.0 * std::f32::consts::PI * hz * i as f32 / 16_000.0).sin() * 32767.0) as i16)
+        .collect();
+    loket::voice_pack::wav_bytes(&samples, 16_000)
+}
+
+/// A Somali pack that says the ticket's number and nothing else: every digit and letter, the
+/// language's name, "Your number is {code}." and the e-mail service.
+fn small_pack(root: &std::path::Path) -> std::path::PathBuf {
+    let dir = root.join("so");
+    let put = |name: &str, bytes: &[u8]| {
+        let path = dir.join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, bytes).unwrap();
+    };
+    put("pack.toml", b"[phrases]\n\"Your number is {code}.\" = [\"phrases/number.wav\", \"{code}\"]\n");
+    put("phrases/number.wav", &tone_wav(440.0, 0.4));
+    put("language.wav", &tone_wav(480.0, 0.4));
+    put("services/email.wav", &tone_wav(520.0, 0.4));
+    for d in 0..10 {
+        put(&format!("digits/{d}.wav"), &tone_wav(300.0 + d as f32 * 10.0, 0.4));
+    }
+    for c in 'A'..='Z' {
+        put(&format!("letters/{c}.wav"), &tone_wav(600.0 + (c as u8 - b'A') as f32 * 10.0, 0.4));
+    }
+    dir
+}
+
+#[test]
+fn voice_check_lists_what_a_pack_covers_and_lacks() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = small_pack(root.path());
+    let out = loket().args(["voice", "check"]).arg(&dir).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    let total = loket::guidance::Phrase::ALL.len() - 1;
+    assert!(stdout.starts_with(&format!("so: 1 of {total} phrases covered\n")), "{stdout}");
+    assert!(stdout.contains("  covered: \"Your number is {code}.\"\n"), "{stdout}");
+    assert!(
+        stdout.contains("  missing: \"Touch your language.\" (lacks pack.toml: \"Touch your language.\")")
+    );
+    assert!(stdout.contains("  missing clip: services/appointment.wav\n"), "{stdout}");
+    assert!(!stdout.contains("missing clip: digits/"), "{stdout}");
+    assert!(!stdout.contains("error:"), "{stdout}");
+    // The folder of all packs works too.
+    let all = loket().args(["voice", "check"]).arg(root.path()).output().unwrap();
+    assert!(all.status.success());
+    assert_eq!(String::from_utf8_lossy(&all.stdout), stdout);
+}
+
+#[test]
+fn voice_check_refuses_unusable_clips_and_exits_2() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = small_pack(root.path());
+    std::fs::write(dir.join("digits/4.wav"), tone_wav(300.0, 0.005)).unwrap();
+    std::fs::write(dir.join("digits/5.wav"), tone_wav(300.0, 1.2)).unwrap();
+    std::fs::write(dir.join("digits/6.wav"), b"ID3 an mp3 file").unwrap();
+    let mut other_rate = tone_wav(300.0, 0.4);
+    other_rate[24..28].copy_from_slice(&22_050u32.to_le_bytes());
+    std::fs::write(dir.join("digits/7.wav"), other_rate).unwrap();
+    let out = loket().args(["voice", "check"]).arg(&dir).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(2), "{stdout}");
+    let errors: Vec<&str> = stdout.lines().filter(|l| l.starts_with("  error: ")).collect();
+    assert_eq!(errors.len(), 4, "{stdout}");
+    assert!(errors[0].contains("digits/4.wav: too quiet"), "{}", errors[0]);
+    assert!(errors[1].contains("digits/5.wav: clipped"), "{}", errors[1]);
+    assert!(errors[2].contains("digits/6.wav: not a WAV file of 16-bit PCM mono: no RIFF/WAVE header"));
+    assert!(errors[3].contains("digits/7.wav: recorded at 22050 Hz, the rest of the pack at 16000 Hz"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("4 clips or files cannot be used"));
+    // A pack that is not usable is not read into a kiosk either.
+    assert_eq!(loket::voice_pack::VoicePack::load(&dir, "so").unwrap_err().len(), 4);
+}
+
+#[test]
+fn voice_script_prints_the_clips_to_record_in_the_language() {
+    let out = loket().args(["voice", "script", "fr"]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(stdout.contains("language.wav\tFrançais\n"), "{stdout}");
+    assert!(stdout.contains("services/email.wav\tE-mail\n"), "{stdout}");
+    assert!(stdout.contains("phrases/your-number-is-1.wav\tVotre numéro est\n"), "{stdout}");
+    assert!(stdout.contains("\"Your number is {code}.\" = [\"phrases/your-number-is-1.wav\", \"{code}\"]"));
+    let unknown = loket().args(["voice", "script", "xx"]).output().unwrap();
+    assert_eq!(unknown.status.code(), Some(2));
+}

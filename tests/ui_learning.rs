@@ -79,7 +79,13 @@ fn a_learner_completes_a_tutorial_in_french_with_hints_after_wrong_taps() {
     assert_eq!(lesson.get_say().as_str(), tutorial.strings["fr"].steps["s01"].say.as_deref().unwrap());
     // The instruction is read aloud in French as the step comes on screen.
     let first_say = tutorial.strings["fr"].steps["s01"].say.clone().unwrap();
-    assert!(said(&k.kiosk, 1).contains(&("fr".to_owned(), first_say.clone())));
+    // (The screens before it speak too: wait until the instruction is among what was said.)
+    let instruction = ("fr".to_owned(), first_say.clone());
+    let mut count = 1;
+    while !said(&k.kiosk, count).contains(&instruction) && count < 40 {
+        count += 1;
+    }
+    assert!(said(&k.kiosk, count).contains(&instruction));
 
     for (i, step) in tutorial.steps.iter().enumerate() {
         assert_eq!(lesson.get_step(), i as i32 + 1, "step {}", step.id);

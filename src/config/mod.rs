@@ -50,7 +50,7 @@ pub use queue::QueueSettings;
 pub use report::Report;
 pub use services::{PICTOGRAMS, Service};
 pub use site::{DEFAULT_KIOSK_ID, Site};
-pub use speech::Speech;
+pub use speech::{Speech, SpokenGuidance};
 pub use ticket::TicketSettings;
 pub use web::{ApiToken, Web};
 
@@ -133,6 +133,8 @@ pub struct Config {
     pub printer: Printer,
     pub ticket: TicketSettings,
     pub speech: Speech,
+    /// `[speech]`'s spoken guidance on the visitor screens and the voice packs.
+    pub spoken_guidance: SpokenGuidance,
     pub web: Web,
     pub hours: OpeningHours,
     pub learning: Learning,
@@ -310,7 +312,7 @@ impl ConfigFile {
         let queue = self.queue.validate()?;
         let printer = self.printer.validate()?;
         let ticket = self.ticket.validate()?;
-        let speech = self.speech.validate()?;
+        let (speech, spoken_guidance) = self.speech.validate()?;
         let web = self.web.validate()?;
         let hours = self.hours.validate()?;
         let learning = self.learning.validate()?;
@@ -374,6 +376,7 @@ impl ConfigFile {
             printer,
             ticket,
             speech,
+            spoken_guidance,
             web,
             hours,
             learning,

@@ -22,6 +22,9 @@ pub(super) fn connect(window: &AppWindow, shared: &Rc<Shared>) {
             log::info!("closed: the screen was touched, the message is back");
             shared.show();
         }
+        if let Some(window) = shared.window.upgrade() {
+            super::spoken::closed_touched(&window, &shared);
+        }
     });
 }
 

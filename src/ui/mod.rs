@@ -15,6 +15,7 @@ pub mod inbox;
 mod learn;
 mod now_serving;
 mod services;
+mod spoken;
 mod ticket;
 mod welcome;
 
@@ -94,6 +95,14 @@ struct Shared {
     /// Which visitor language the closed message is in, and for how long it has been.
     closed_language: std::cell::Cell<usize>,
     closed_for: std::cell::Cell<Duration>,
+    /// Speaks the visitor screens ([`spoken`]); `None` when it could not start.
+    guide: Option<crate::guidance::Guide>,
+    /// The screen whose words were last handed to the guide.
+    spoken_screen: std::cell::Cell<Option<Screen>>,
+    /// Whether "are you still there?" was said since it came up.
+    still_there_spoken: std::cell::Cell<bool>,
+    /// The name of the language button just touched, said before the next screen's words.
+    touched_language: RefCell<Option<crate::guidance::Utterance>>,
 }
 
 impl Kiosk {
@@ -145,6 +154,10 @@ impl Kiosk {
             backlight_on: std::cell::Cell::new(None),
             closed_language: std::cell::Cell::new(0),
             closed_for: std::cell::Cell::new(Duration::ZERO),
+            guide: parts.guide,
+            spoken_screen: std::cell::Cell::new(None),
+            still_there_spoken: std::cell::Cell::new(false),
+            touched_language: RefCell::new(None),
         });
         let ui: Arc<dyn UiThread> = match &manual {
             Some(manual) => Arc::new(manual.clone()),
@@ -172,6 +185,14 @@ impl Kiosk {
         now_serving::connect(window, &shared);
         learn::connect(window, &shared);
         closed::connect(window, &shared);
+
+        let listening = shared.clone();
+        window.global::<KioskAdapter>().on_listen_again(move || {
+            listening.visit.borrow_mut().touched();
+            if let Some(window) = listening.window.upgrade() {
+                spoken::listen_again(&window, &listening);
+            }
+        });
 
         let still_there = shared.clone();
         window.global::<StillThereAdapter>().on_still_here(move || {
@@ -320,7 +341,7 @@ impl Shared {
         let screen = self.visit.borrow().screen();
         select_language(&window, &language);
         let kiosk = window.global::<KioskAdapter>();
-        kiosk.set_screen(match screen {
+        let shown = match screen {
             VisitScreen::Welcome if self.closed() => Screen::Closed,
             VisitScreen::Welcome => Screen::Welcome,
             VisitScreen::Services => Screen::Services,
@@ -329,13 +350,15 @@ impl Shared {
             VisitScreen::ScreeningIntro => Screen::ScreeningIntro,
             VisitScreen::Lesson => Screen::Lesson,
             VisitScreen::LessonDone => Screen::LessonDone,
-        });
+        };
+        kiosk.set_screen(shown);
         if screen == VisitScreen::Services {
             services::fill(&window, &self.config, &language);
         }
         learn::fill(&window, self, screen, &language);
         closed::fill(&window, self);
         self.show_countdowns();
+        spoken::screen_shown(&window, self, shown);
     }
 
     fn show_countdowns(&self) {
@@ -349,6 +372,9 @@ impl Shared {
             }
             None => still_there.set_shown(false),
         }
+        drop(visit);
+        spoken::still_there_shown(&window, self, still_there.get_shown());
+        let visit = self.visit.borrow();
         window.global::<crate::TicketAdapter>().set_seconds_left(visit.ticket_countdown() as i32);
     }
 }

@@ -1,5 +1,6 @@
 //! The welcome screen: the offered languages, each in its own script, and a greeting that
-//! changes language every few seconds.
+//! changes language every few seconds. A touched button says the language's name (see
+//! [`super::spoken`]).
 
 use std::rc::Rc;
 
@@ -22,6 +23,7 @@ pub(super) fn connect(window: &AppWindow, shared: &Rc<Shared>) {
 
     let shared = shared.clone();
     adapter.on_choose_language(move |code: SharedString| {
+        super::spoken::language_touched(&shared, &code);
         shared.visit.borrow_mut().choose_language(&code);
         shared.show();
     });
