@@ -154,9 +154,20 @@ impl HelpPoint {
 
     /// A visitor takes a ticket. When this returns, the ticket is in the store.
     pub fn take_ticket(&mut self, service: &str, language: &str) -> Result<IssuedTicket, ActionError> {
+        self.take_ticket_with_code(service, language, None)
+    }
+
+    /// A learner takes a ticket from the screening's result screen: the result code goes on
+    /// the ticket, for the desk.
+    pub fn take_ticket_with_code(
+        &mut self,
+        service: &str,
+        language: &str,
+        screening_code: Option<&str>,
+    ) -> Result<IssuedTicket, ActionError> {
         let mut issued = None;
         self.act(|q, now| {
-            let (ticket, events) = q.issue(service, language, now)?;
+            let (ticket, events) = q.issue_with_code(service, language, screening_code, now)?;
             issued = Some(ticket);
             Ok(events)
         })?;

@@ -528,7 +528,7 @@ fn an_answer_that_differs_from_its_schema_is_caught() {
     let ticket = json!({
         "id": 1, "code": "E-001", "service": "email", "service_name": "E-mail", "language": "nl",
         "language_name": "Nederlands", "state": "waiting", "desk": null,
-        "issued_at": "2026-11-30T09:30:00Z", "waiting_minutes": 0
+        "issued_at": "2026-11-30T09:30:00Z", "waiting_minutes": 0, "screening_code": null
     });
     let schema = json!({ "$ref": "#/components/schemas/Ticket" });
     assert!(contract.validator(&schema).is_valid(&ticket), "the sample ticket is valid");

@@ -301,3 +301,110 @@ fn hints_come_with_time_in_a_tutorial() {
     tap(&k.window, &text("en", "Back"));
     assert_eq!(lesson.get_step(), 1);
 }
+
+/// Does the whole screening as a learner who knows the way, in the language on screen.
+fn do_the_screening(k: &Running, pack: &Pack) {
+    for item in &pack.screening {
+        for step in &item.steps {
+            solve(&k.window, step);
+        }
+    }
+    assert_eq!(screen(&k.window), Screen::LessonDone);
+    k.kiosk.catch_up();
+}
+
+#[test]
+fn the_screenings_result_stays_is_read_aloud_and_brings_the_learner_to_the_desk_with_the_code() {
+    let k = start();
+    let pack = pack();
+    tap(&k.window, "Français");
+    tap(&k.window, &text("fr", "Check your digital skills"));
+    tap(&k.window, &text("fr", "Start"));
+    do_the_screening(&k, &pack);
+    let done = k.window.global::<LessonDoneAdapter>();
+    let code = done.get_code().to_string();
+    assert_eq!(code.len(), 7, "{code}");
+
+    // The code is read aloud in French, one character at a time.
+    let spelled = loket::screening::spelled_code(&code);
+    let intro = text("fr", "Thank you! Show this code at the desk:");
+    let heard = said(&k.kiosk, 1);
+    let reading = heard.iter().rev().find(|(_, t)| t.contains(&spelled)).expect("the code is read aloud");
+    assert_eq!(reading.0, "fr");
+    assert!(reading.1.starts_with(&intro), "{reading:?}");
+
+    // Longer than a visitor's choice screen waits: the code is still there.
+    let sample = Config::sample();
+    wait(u64::from(sample.kiosk.idle_timeout_seconds + sample.kiosk.countdown_seconds) + 5);
+    assert_eq!(screen(&k.window), Screen::LessonDone, "the result stays with the learning timeout");
+    assert_eq!(done.get_code().as_str(), code);
+
+    // "Listen again" reads it once more.
+    let before = k.kiosk.said().unwrap().len();
+    tap(&k.window, &text("fr", "Listen again"));
+    let again = said(&k.kiosk, before + 1);
+    assert!(again[before..].iter().any(|(l, t)| l == "fr" && t.contains(&spelled)), "{again:?}");
+
+    // A ticket for the desk, with the code on it.
+    tap(&k.window, &text("fr", "Take a ticket for the desk"));
+    k.kiosk.catch_up();
+    assert_eq!(screen(&k.window), Screen::Ticket);
+    let (service, language, stored_code): (String, String, Option<String>) = db(k.dir.path())
+        .query_row("SELECT service, language, screening_code FROM ticket", [], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
+        .unwrap();
+    assert_eq!(stored_code.as_deref(), Some(code.as_str()));
+    assert_eq!(language, "fr");
+    assert!(sample.services.iter().any(|s| s.id == service), "{service}");
+}
+
+#[test]
+fn the_screenings_result_goes_back_to_the_start_after_the_learning_timeout() {
+    let k = start();
+    let pack = pack();
+    tap(&k.window, "Nederlands");
+    tap(&k.window, &text("nl", "Check your digital skills"));
+    tap(&k.window, &text("nl", "Start"));
+    do_the_screening(&k, &pack);
+    let sample = Config::sample();
+    wait(u64::from(sample.learning.idle_timeout_seconds + sample.kiosk.countdown_seconds) + 1);
+    assert_eq!(screen(&k.window), Screen::Welcome);
+    assert_eq!(
+        db(k.dir.path()).query_row("SELECT count(*) FROM ticket", [], |r| r.get::<_, i64>(0)).unwrap(),
+        0
+    );
+}
+
+#[test]
+fn the_stop_cross_asks_before_a_lesson_is_left() {
+    let k = start();
+    tap(&k.window, "العربية");
+    tap(&k.window, &text("ar", "Learn step by step"));
+    let pack = pack();
+    let tutorial = &pack.tutorials[0];
+    tap(&k.window, &tutorial.strings["ar"].title);
+    solve(&k.window, &tutorial.steps[0]);
+    let lesson = k.window.global::<LessonAdapter>();
+    let step = lesson.get_step();
+
+    tap(&k.window, &text("ar", "Stop"));
+    assert!(lesson.get_confirm_stop(), "Stop this lesson?");
+    assert!(loket_has_text(&k.window, &text("ar", "Stop this lesson?")));
+    tap(&k.window, &text("ar", "No"));
+    assert_eq!((screen(&k.window), lesson.get_step()), (Screen::Lesson, step), "no: the lesson goes on");
+    assert!(!lesson.get_confirm_stop());
+
+    tap(&k.window, &text("ar", "Stop"));
+    tap(&k.window, &text("ar", "Yes"));
+    assert_eq!(screen(&k.window), Screen::Services, "yes: back to the services, in Arabic");
+    k.kiosk.catch_up();
+    let completed: bool =
+        db(k.dir.path()).query_row("SELECT completed FROM tutorial_run", [], |r| r.get(0)).unwrap();
+    assert!(!completed, "the stopped lesson is recorded as not finished");
+}
+
+/// Whether some element on the window carries `label` as its text.
+fn loket_has_text(window: &AppWindow, label: &str) -> bool {
+    i_slint_backend_testing::ElementHandle::find_by_accessible_label(window, label).next().is_some()
+}

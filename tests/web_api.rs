@@ -152,8 +152,10 @@ async fn a_desk_goes_through_the_whole_call_cycle() {
         "desk",
         "issued_at",
         "waiting_minutes",
+        "screening_code",
     ];
     assert_eq!(keys, want.into_iter().collect());
+    assert_eq!(called["screening_code"], Value::Null, "a ticket from the services screen has none");
     assert_eq!(called["id"], first);
     assert_eq!(called["code"], "E-001");
     assert_eq!(called["service_name"], "E-mail");
@@ -704,6 +706,29 @@ async fn staff_look_a_screening_result_up_by_its_code() {
     let (status, message) = error_of(s.get(&format!("/api/v1/screening/{}", record.code)).await).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert!(!message.contains(&record.code));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_ticket_from_the_screenings_result_shows_its_code_to_the_desk() {
+    let s = start().await;
+    let record = record_screening(&s);
+    let code = record.code.clone();
+    let id = s
+        .help_point
+        .run(move |hp| hp.take_ticket_with_code("email", "ti", Some(&code)))
+        .unwrap()
+        .unwrap()
+        .ticket
+        .id
+        .0;
+    let desk = s.sign_in("desk-1").await;
+    let view = s.view(&desk).await;
+    let waiting = view["waiting"].as_array().unwrap();
+    let ticket = waiting.iter().find(|t| t["id"] == id).unwrap();
+    assert_eq!(ticket["screening_code"], record.code.as_str());
+    let (status, body) = s.act(&desk, "call-next", json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["called"]["screening_code"], record.code.as_str(), "and once called");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

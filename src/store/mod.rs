@@ -199,6 +199,8 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         value  INTEGER NOT NULL,
         PRIMARY KEY (day, figure, key)
     ) WITHOUT ROWID;",
+    // 6: the screening's result code on a ticket taken from the screening's result screen
+    "ALTER TABLE ticket ADD COLUMN screening_code TEXT;",
 ];
 
 /// The kiosk's SQLite store.

@@ -2,7 +2,8 @@
 //! tutorial step or a screening task) and the end screen ("well done", or the screening's
 //! result with its code). It fills their adapters from the content pack and the [`Lesson`] in
 //! progress, reads the instruction aloud, and hands finished runs to the help point to be
-//! scored and stored.
+//! scored and stored. On the screening's result it reads the code aloud and can take a queue
+//! ticket for the desk with the code on it.
 //!
 //! It must not hold lesson or scoring rules: `lesson` decides what a tap means, `screening`
 //! what a result is worth.
@@ -42,6 +43,16 @@ pub(super) struct Learning {
     clock: Cell<Duration>,
     feedback_left: Cell<Duration>,
     images: RefCell<HashMap<PathBuf, Image>>,
+    /// The screening result on screen, once stored: what "take a ticket" needs.
+    result: RefCell<Option<DeskResult>>,
+}
+
+/// A stored screening result, as the result screen offers it to the desk.
+#[derive(Debug, Clone)]
+struct DeskResult {
+    code: String,
+    /// The service a ticket from the result screen is for; `None`: no ticket offered.
+    service: Option<String>,
 }
 
 /// A tutorial or the screening, in progress.
@@ -75,6 +86,7 @@ impl Learning {
             clock: Cell::new(Duration::ZERO),
             feedback_left: Cell::new(Duration::ZERO),
             images: RefCell::new(HashMap::new()),
+            result: RefCell::new(None),
         }
     }
 
@@ -184,6 +196,9 @@ pub(super) fn connect(window: &AppWindow, shared: &Rc<Shared>) {
     });
     let s = shared.clone();
     lesson.on_stop(move || {
+        if let Some(window) = s.window.upgrade() {
+            window.global::<LessonAdapter>().set_confirm_stop(false);
+        }
         stop(&s);
         s.visit.borrow_mut().back_to_services();
         s.show();
@@ -197,6 +212,13 @@ pub(super) fn connect(window: &AppWindow, shared: &Rc<Shared>) {
         s.visit.borrow_mut().go_to(VisitScreen::Catalogue);
         s.show();
     });
+    let s = shared.clone();
+    done.on_listen(move || {
+        s.visit.borrow_mut().touched();
+        read_result_aloud(&s);
+    });
+    let s = shared.clone();
+    done.on_take_ticket(move || take_ticket_for_desk(&s));
     let s = shared.clone();
     done.on_finish(move || {
         s.visit.borrow_mut().back_to_welcome();
@@ -216,6 +238,7 @@ pub(super) fn fill(window: &AppWindow, shared: &Shared, screen: VisitScreen, lan
             let intro = window.global::<ScreeningIntroAdapter>();
             intro.set_tasks(items.len() as i32);
             intro.set_minutes(items.iter().map(|i| i.estimated_minutes).sum::<u32>() as i32);
+            intro.set_reported(shared.config.report.central_url.is_some());
         }
         VisitScreen::Lesson => fill_lesson(window, shared),
         _ => {}
@@ -244,6 +267,10 @@ pub(super) fn tick(shared: &Shared, elapsed: Duration) {
 
 /// The kiosk went back to the start during a run: it is recorded as left.
 pub(super) fn walked_away(shared: &Shared) {
+    if let Some(window) = shared.window.upgrade() {
+        window.global::<LessonAdapter>().set_confirm_stop(false);
+    }
+    shared.learning.result.replace(None);
     stop(shared);
 }
 
@@ -315,6 +342,9 @@ fn start_tutorial(shared: &Rc<Shared>, id: &str) {
     *shared.learning.run.borrow_mut() =
         Some(Run::Tutorial { lesson, language: shared.language(), started_at });
     shared.learning.feedback_left.set(Duration::ZERO);
+    if let Some(window) = shared.window.upgrade() {
+        window.global::<LessonAdapter>().set_confirm_stop(false);
+    }
     shared.visit.borrow_mut().go_to(VisitScreen::Lesson);
     shared.show();
     read_aloud(shared);
@@ -332,6 +362,9 @@ fn start_screening(shared: &Rc<Shared>) {
     *shared.learning.run.borrow_mut() =
         Some(Run::Screening { screening, language: shared.language(), started_at });
     shared.learning.feedback_left.set(Duration::ZERO);
+    if let Some(window) = shared.window.upgrade() {
+        window.global::<LessonAdapter>().set_confirm_stop(false);
+    }
     shared.visit.borrow_mut().go_to(VisitScreen::Lesson);
     shared.show();
     read_aloud(shared);
@@ -420,6 +453,9 @@ fn finish(shared: &Rc<Shared>, run: Run) {
             done.set_screening(true);
             done.set_saving(true);
             done.set_not_stored(false);
+            done.set_ticket_asked(false);
+            done.set_ticket_offered(false);
+            shared.learning.result.replace(None);
             done.set_code(SharedString::new());
             done.set_can_already(ModelRc::default());
             done.set_practise(ModelRc::default());
@@ -464,6 +500,12 @@ pub(super) fn screening_recorded(
         Ok(record) => {
             done.set_not_stored(false);
             done.set_code(record.code.as_str().into());
+            let service = crate::screening::desk_service(&shared.config.services, &record.referral);
+            done.set_ticket_offered(service.is_some());
+            shared
+                .learning
+                .result
+                .replace(Some(DeskResult { code: record.code.clone(), service: service.map(str::to_owned) }));
             let already = named(|l| l == Level::OnOwn, &record.items);
             let practise = named(|l| l != Level::OnOwn, &record.items);
             done.set_can_already(ModelRc::new(VecModel::from(already)));
@@ -482,6 +524,7 @@ pub(super) fn screening_recorded(
                 .map(|t| tile(shared, t, language))
                 .collect();
             done.set_suggestions(ModelRc::new(VecModel::from(suggestions)));
+            read_result_aloud(shared);
         }
         Err(e) => {
             log::error!("a finished screening could not be stored: {e}");
@@ -527,6 +570,50 @@ fn record_tutorial(
     });
     if let Err(e) = sent {
         log::error!("tutorial {} not stored: {e}", activity.id);
+    }
+}
+
+/// Reads the screening's result aloud: the sentence above the code, then the code one
+/// character at a time. In the language the screen shows the sentence in: the learner's when
+/// the kiosk has its screen texts, else English (as on screen), never passed off as theirs.
+fn read_result_aloud(shared: &Shared) {
+    let Some(reader) = &shared.learning.reader else { return };
+    let Some(result) = shared.learning.result.borrow().clone() else { return };
+    let Some(window) = shared.window.upgrade() else { return };
+    let language = shared.language();
+    let shown_in =
+        if slint::select_bundled_translation(&language).is_ok() { language } else { "en".to_owned() };
+    let intro = window.global::<LessonDoneAdapter>().get_spoken_intro();
+    let text = format!("{intro} {}.", crate::screening::spelled_code(&result.code));
+    reader.read(Reading { text, language: shown_in, recording: None });
+}
+
+/// "Take a ticket for the desk": a queue ticket with the result code on it, then the ticket
+/// screen as after a tap on a service.
+fn take_ticket_for_desk(shared: &Rc<Shared>) {
+    let Some(window) = shared.window.upgrade() else { return };
+    let done = window.global::<LessonDoneAdapter>();
+    let Some(DeskResult { code, service: Some(service) }) = shared.learning.result.borrow().clone() else {
+        return;
+    };
+    if done.get_ticket_asked() {
+        return;
+    }
+    done.set_ticket_asked(true);
+    shared.visit.borrow_mut().touched();
+    let Some(inbox) = shared.inbox.borrow().clone() else { return };
+    let language = shared.language();
+    let asked_in = language.clone();
+    let sent = shared.help_point.then(
+        move |hp| {
+            hp.take_ticket_with_code(&service, &asked_in, Some(&code))
+                .map_err(|e| format!("no ticket for {service} from the screening's result: {e}"))
+        },
+        move |issued| inbox.post(super::News::TicketTaken { language, issued }),
+    );
+    if let Err(e) = sent {
+        log::error!("no ticket from the screening's result: {e}");
+        done.set_ticket_asked(false);
     }
 }
 

@@ -48,6 +48,7 @@ pub fn has_button(window: &AppWindow, label: &str) -> bool {
 }
 
 /// `english` as the screen shows it in `lang` (the English source text when `lang` is "en").
+/// A draft marked `fuzzy` is not shown (Slint bundles reviewed translations only): English.
 pub fn text(lang: &str, english: &str) -> String {
     if lang == "en" {
         return english.to_owned();
@@ -55,7 +56,16 @@ pub fn text(lang: &str, english: &str) -> String {
     let po = std::fs::read_to_string(format!("lang/{lang}/LC_MESSAGES/loket.po")).unwrap();
     let wanted = format!("msgid {english:?}");
     let mut lines = po.lines();
+    let mut fuzzy = false;
     while let Some(line) = lines.next() {
+        if line.starts_with("#,") {
+            fuzzy = line.contains("fuzzy");
+        } else if line.is_empty() {
+            fuzzy = false;
+        }
+        if line == wanted && fuzzy {
+            return english.to_owned();
+        }
         if line == wanted {
             let translated = lines.next().and_then(|l| l.strip_prefix("msgstr ")).unwrap();
             return translated.trim_matches('"').replace("\\\"", "\"");

@@ -229,6 +229,7 @@
       lang.lang = t.language;
       lang.dir = "auto";
       info.append(lang);
+      if (t.screening_code) info.append(screeningButton(t.screening_code));
       li.append(info);
       li.append(el("span", "minutes", minutes(t.waiting_minutes)));
       const b = el("button", "secondary call-one", "Roep");
@@ -265,6 +266,28 @@
     lang.textContent = t.language_name;
     lang.lang = t.language;
     $("current-wait").textContent = minutes(t.waiting_minutes) + " gewacht";
+    const screening = $("current-screening");
+    screening.hidden = !t.screening_code;
+    if (t.screening_code) {
+      screening.textContent = "Screening " + t.screening_code;
+      screening.onclick = () => lookUp(t.screening_code);
+    }
+  }
+
+  // A ticket taken from the screening's result screen carries its result code: one click
+  // shows the result in the lookup below.
+  function screeningButton(code) {
+    const b = el("button", "secondary screening-code", "Screening " + code);
+    b.type = "button";
+    b.setAttribute("aria-label", "Screeningresultaat " + code + " opzoeken");
+    b.addEventListener("click", () => lookUp(code));
+    return b;
+  }
+
+  function lookUp(code) {
+    $("lookup-code").value = code;
+    $("lookup-form").requestSubmit();
+    $("lookup").scrollIntoView({ behavior: "smooth" });
   }
 
   // ---- actions -----------------------------------------------------------------------
