@@ -232,3 +232,19 @@ fn the_library_keeps_the_last_good_pack() {
     assert_eq!(library.pack().dir, newer);
     assert_eq!(library.pack().tutorials.iter().find(|t| t.id == "t02-email").unwrap().version, 2);
 }
+
+#[test]
+fn boxes_on_a_step_that_is_not_typed_or_too_many_are_refused() {
+    let file = "screening/x01-touch-warmup/item.toml";
+    let (_temp, pack) = broken(file, |t| t.replace("boxes = 4", "boxes = 40"));
+    let problem = only_problem(&pack);
+    assert_eq!(problem.line, Some(line_of(&pack, file, "boxes = 40")));
+    assert!(problem.message.contains("boxes = 40: must be 2 to 12"), "{problem}");
+
+    let file = "tutorials/t02-email/tutorial.toml";
+    let (_temp, pack) =
+        broken(file, |t| t.replacen("hint_after_s = 20\n", "hint_after_s = 20\nboxes = 4\n", 1));
+    let problem = only_problem(&pack);
+    assert_eq!(problem.line, Some(line_of(&pack, file, "boxes = 4")));
+    assert!(problem.message.contains("boxes is only for a type step"), "{problem}");
+}

@@ -683,14 +683,21 @@ fn fill_lesson(window: &AppWindow, shared: &Shared) {
         adapter.set_mark_w(r.w as f32);
         adapter.set_mark_h(r.h as f32);
     }
-    adapter.set_field(step.field.is_some());
-    if let Some(r) = step.field {
+    let field = lesson.field_text();
+    adapter.set_field(field.is_some());
+    if let Some(field) = &field {
+        let r = field.field;
         adapter.set_field_x(r.x as f32);
         adapter.set_field_y(r.y as f32);
         adapter.set_field_w(r.w as f32);
         adapter.set_field_h(r.h as f32);
+        adapter.set_field_cursor(field.typing);
+        adapter.set_field_boxes(field.boxes.unwrap_or(0) as i32);
     }
-    adapter.set_typed(lesson.typed().into());
+    let shown = field.map(|f| f.text).unwrap_or_default();
+    let chars: Vec<SharedString> = shown.chars().map(|c| c.to_string().into()).collect();
+    adapter.set_field_chars(ModelRc::new(VecModel::from(chars)));
+    adapter.set_typed(shown.into());
     adapter.set_can_next(lesson.can_go_next());
     adapter.set_can_back(lesson.can_go_back());
     adapter.set_can_skip(lesson.can_skip());

@@ -93,8 +93,16 @@ pub fn tap_rect(window: &AppWindow, rect: Rect) {
     tap_screen(window, rect.x as f32 + rect.w as f32 / 2.0, rect.y as f32 + rect.h as f32 / 2.0);
 }
 
+/// `rect` of the mock screen as window pixels: (left, top, right, bottom).
+pub fn on_window(window: &AppWindow, rect: Rect) -> (f32, f32, f32, f32) {
+    let ((x, y), scale) = screen_place(window);
+    let left = x + rect.x as f32 * scale;
+    let top = y + rect.y as f32 * scale;
+    (left, top, left + rect.w as f32 * scale, top + rect.h as f32 * scale)
+}
+
 /// Where the mock screen is on the window, and window pixels per screen pixel.
-fn screen_place(window: &AppWindow) -> ((f32, f32), f32) {
+pub fn screen_place(window: &AppWindow) -> ((f32, f32), f32) {
     let screen = ["en", "nl", "fr", "ar"]
         .iter()
         .find_map(|lang| {
