@@ -453,6 +453,7 @@ mod tests {
         use crate::screening::ItemEnding::{Completed, NotReached};
         ScreeningRun {
             language: "ar".into(),
+            instructions_language: None,
             started_at: hp.now(),
             ended_at: hp.now(),
             finished: false,
@@ -537,6 +538,7 @@ mod tests {
             version: 1,
             digcomp: vec!["5.2".into()],
             language: "ti".into(),
+            instructions_language: None,
             started_at: hp.now(),
             ended_at: hp.now(),
             completed: true,

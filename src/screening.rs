@@ -143,6 +143,10 @@ pub struct Referral {
 pub struct ScreeningRun {
     /// The language the learner chose.
     pub language: String,
+    /// The language the instructions were shown (and read) in when it was not `language`, even
+    /// for part of the run: the content pack lacks the learner's language and fell back. `None`:
+    /// every instruction was in the learner's language.
+    pub instructions_language: Option<String>,
     pub started_at: Timestamp,
     pub ended_at: Timestamp,
     /// False when the learner walked away before the end.
@@ -170,6 +174,9 @@ pub struct TutorialRun {
     pub version: u32,
     pub digcomp: Vec<String>,
     pub language: String,
+    /// The language the tutorial's words were shown in when it was not `language` (the pack
+    /// lacks the learner's language); `None`: in the learner's language.
+    pub instructions_language: Option<String>,
     pub started_at: Timestamp,
     pub ended_at: Timestamp,
     /// The learner reached the end.
@@ -331,6 +338,10 @@ pub struct ScreeningDetail {
     /// The result code as shown, e.g. `K7M-4PX`.
     pub code: String,
     pub language: String,
+    /// The language the instructions were shown (and read) in when it was not `language`, even
+    /// for part of the run: the content pack lacks the learner's language and fell back. `None`:
+    /// every instruction was in the learner's language.
+    pub instructions_language: Option<String>,
     pub started_at: Timestamp,
     pub ended_at: Timestamp,
     pub finished: bool,

@@ -330,6 +330,7 @@ fn record_screening(server: &Server) -> String {
     let now = server.web.help_point.now();
     let run = ScreeningRun {
         language: "ar".into(),
+        instructions_language: None,
         started_at: now.checked_sub(SignedDuration::from_mins(6)).unwrap(),
         ended_at: now,
         finished: true,

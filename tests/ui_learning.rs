@@ -408,3 +408,90 @@ fn the_stop_cross_asks_before_a_lesson_is_left() {
 fn loket_has_text(window: &AppWindow, label: &str) -> bool {
     i_slint_backend_testing::ElementHandle::find_by_accessible_label(window, label).next().is_some()
 }
+
+/// [`start`] with a copy of the content pack where only `t01-touchscreen` speaks Ukrainian.
+fn start_with_some_ukrainian() -> Running {
+    i_slint_backend_testing::init_no_event_loop();
+    let dir = tempfile::tempdir().unwrap();
+    let content = dir.path().join("content");
+    copy_dir(Path::new("content"), &content);
+    let words = content.join("tutorials/t01-touchscreen/strings");
+    std::fs::copy(words.join("en.toml"), words.join("uk.toml")).unwrap();
+    let mut config = Config::sample();
+    config.kiosk.data_dir = dir.path().to_path_buf();
+    config.learning.content_dir = content;
+    config.speech = loket::config::Speech::Simulated;
+    let clock = Arc::new(ManualClock::new("2026-11-30T09:30:00Z".parse().unwrap()));
+    let parts = loket::setup::kiosk_parts(config, clock).unwrap();
+    let help_point = parts.help_point.clone();
+    let window = AppWindow::new().unwrap();
+    window.window().set_size(slint::PhysicalSize::new(800, 480));
+    let kiosk = Kiosk::wire_without_event_loop(&window, parts);
+    window.show().unwrap();
+    Running { window, kiosk, dir, help_point }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+fn catalogue_ids(window: &AppWindow) -> Vec<String> {
+    window.global::<loket::CatalogueAdapter>().get_tutorials().iter().map(|t| t.id.to_string()).collect()
+}
+
+#[test]
+fn tutorials_are_offered_in_the_visitors_language_or_all_when_none_has_it() {
+    let k = start_with_some_ukrainian();
+    let all: Vec<String> = pack().tutorials.iter().map(|t| t.id.clone()).collect();
+    tap(&k.window, "Українська");
+    tap(&k.window, "Learn step by step");
+    assert_eq!(catalogue_ids(&k.window), ["t01-touchscreen"], "only the tutorial that speaks Ukrainian");
+    tap(&k.window, "Back");
+    tap(&k.window, "Back");
+    tap(&k.window, "ትግርኛ");
+    tap(&k.window, "Learn step by step");
+    assert_eq!(catalogue_ids(&k.window), all, "no tutorial speaks Tigrinya: all of them, in Dutch");
+}
+
+#[test]
+fn the_result_says_the_instructions_were_in_dutch_when_the_pack_lacks_the_learners_language() {
+    let k = start();
+    let pack = pack();
+    tap(&k.window, "ትግርኛ");
+    tap(&k.window, "Check your digital skills");
+    tap(&k.window, "Start");
+    do_the_screening(&k, &pack);
+    let code = k.window.global::<LessonDoneAdapter>().get_code().to_string();
+    let detail = k.help_point.run(move |hp| hp.store().screening_by_code(&code)).unwrap().unwrap().unwrap();
+    assert_eq!((detail.language.as_str(), detail.instructions_language.as_deref()), ("ti", Some("nl")));
+    let statement: String = db(k.dir.path())
+        .query_row("SELECT body FROM outbox WHERE type LIKE 'xapi%' ORDER BY seq DESC LIMIT 1", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert!(statement.contains("/ext/instructions_language\":\"nl\""), "{statement}");
+
+    // A tutorial in French has all its words in French: nothing to say.
+    tap(&k.window, "Done");
+    tap(&k.window, "Français");
+    tap(&k.window, &text("fr", "Learn step by step"));
+    let tutorial = &pack.tutorials[0];
+    tap(&k.window, &tutorial.strings["fr"].title);
+    for step in &tutorial.steps {
+        solve(&k.window, step);
+    }
+    k.kiosk.catch_up();
+    let shown_in: Option<String> = db(k.dir.path())
+        .query_row("SELECT instructions_language FROM tutorial_run", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(shown_in, None);
+}

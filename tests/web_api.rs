@@ -630,6 +630,7 @@ fn record_screening(server: &Server) -> loket::screening::ScreeningRecord {
     let now = server.help_point.now();
     let run = ScreeningRun {
         language: "ar".into(),
+        instructions_language: None,
         started_at: now.checked_sub(SignedDuration::from_mins(6)).unwrap(),
         ended_at: now,
         finished: true,
@@ -655,6 +656,7 @@ async fn staff_look_a_screening_result_up_by_its_code() {
     assert_eq!(body["code"], record.code.as_str());
     assert_eq!(body["language"], "ar");
     assert_eq!(body["language_name"], "العربية");
+    assert_eq!(body["instructions_language"], Value::Null, "the pack has Arabic");
     assert_eq!(body["finished"], true);
     assert_eq!(body["ended_local"], "30-11-2026 10:30", "local time in Brussels");
     assert_eq!(body["referral"], json!({"outcome": record.referral.outcome, "label": record.referral.label}));
@@ -748,6 +750,7 @@ async fn todays_figures_count_screenings_and_tutorials() {
             version: 1,
             digcomp: vec!["2.1".into()],
             language: "fr".into(),
+            instructions_language: None,
             started_at: now,
             ended_at: now,
             completed: true,

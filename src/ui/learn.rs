@@ -286,6 +286,7 @@ fn stop(shared: &Shared) {
         Run::Screening { mut screening, language, started_at } => {
             let items = screening.walked_away(now);
             let run = ScreeningRun {
+                instructions_language: screening_shown_in(shared, &language),
                 language,
                 started_at,
                 ended_at: shared.help_point.now(),
@@ -310,6 +311,25 @@ fn words<'a>(activity: &'a Activity, language: &str) -> Option<&'a Strings> {
     [language, "nl", "en"].iter().find_map(|l| activity.strings.get(*l)).or(activity.strings.values().next())
 }
 
+/// The language `activity`'s instructions are shown in when it is not `language` (the pack
+/// lacks it, for the activity or one of its steps), else `None`.
+fn shown_in(activity: &Activity, language: &str) -> Option<String> {
+    let own = activity.strings.get(language);
+    let complete = own
+        .is_some_and(|w| activity.steps.iter().all(|s| w.steps.get(&s.id).is_some_and(|t| t.say.is_some())));
+    if complete {
+        return None;
+    }
+    // A step without its words in the language falls back to Dutch (see `fill_lesson`).
+    let fallback = ["nl", "en"].into_iter().find(|l| activity.strings.contains_key(*l));
+    Some(fallback.map_or_else(|| activity.strings.keys().next().cloned().unwrap_or_default(), str::to_owned))
+}
+
+/// The first language other than `language` the screening's exercises were shown in, if any.
+fn screening_shown_in(shared: &Shared, language: &str) -> Option<String> {
+    shared.learning.pack.iter().flat_map(|p| &p.screening).find_map(|a| shown_in(a, language))
+}
+
 fn title(activity: &Activity, language: &str) -> String {
     words(activity, language).map_or_else(|| activity.id.clone(), |w| w.title.clone())
 }
@@ -324,9 +344,14 @@ fn tile(shared: &Shared, activity: &Activity, language: &str) -> TutorialTile {
     }
 }
 
+/// The catalogue offers the tutorials that have the visitor's language; when none has it, all
+/// of them (in Dutch, else English), and the run records the language they were shown in.
 fn fill_catalogue(window: &AppWindow, shared: &Shared, language: &str) {
-    let tiles: Vec<TutorialTile> =
-        shared.learning.pack.iter().flat_map(|p| &p.tutorials).map(|t| tile(shared, t, language)).collect();
+    let tutorials: Vec<&Activity> = shared.learning.pack.iter().flat_map(|p| &p.tutorials).collect();
+    let in_language: Vec<&Activity> =
+        tutorials.iter().copied().filter(|t| t.strings.contains_key(language)).collect();
+    let offered = if in_language.is_empty() { tutorials } else { in_language };
+    let tiles: Vec<TutorialTile> = offered.into_iter().map(|t| tile(shared, t, language)).collect();
     window.global::<CatalogueAdapter>().set_tutorials(ModelRc::new(VecModel::from(tiles)));
 }
 
@@ -443,6 +468,7 @@ fn finish(shared: &Rc<Shared>, run: Run) {
             let items = screening.results().to_vec();
             let run = ScreeningRun {
                 language: language.clone(),
+                instructions_language: screening_shown_in(shared, &language),
                 started_at,
                 ended_at: shared.help_point.now(),
                 finished: true,
@@ -553,6 +579,7 @@ fn record_tutorial(
         tutorial_id: activity.id.clone(),
         version: activity.version,
         digcomp: activity.digcomp.clone(),
+        instructions_language: shown_in(activity, &language),
         language,
         started_at,
         ended_at: shared.help_point.now(),

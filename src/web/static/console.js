@@ -384,6 +384,12 @@
     lang.textContent = r.language_name;
     lang.lang = r.language;
     $("lookup-unfinished").hidden = r.finished;
+    // The pack lacked the learner's language: say in which language the tasks were explained.
+    const instructions = $("lookup-instructions");
+    instructions.hidden = !r.instructions_language;
+    instructions.textContent = r.instructions_language
+      ? "Uitleg getoond in: " + r.instructions_language_name + " (niet de taal van de bezoeker)"
+      : "";
     $("lookup-referral").textContent = r.referral.label;
     $("lookup-competences").replaceChildren(...r.competences.map((c) => {
       const li = el("li");
