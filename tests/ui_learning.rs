@@ -16,7 +16,7 @@ use loket::{AppWindow, Feedback, KioskAdapter, LessonAdapter, LessonDoneAdapter,
 use slint::{ComponentHandle, Model};
 
 mod common;
-use common::ui::{solve, tap, tap_rect, tap_screen, text, type_text};
+use common::ui::{solve, tap, tap_beside_target, tap_rect, text, type_text};
 
 struct Running {
     window: AppWindow,
@@ -86,7 +86,7 @@ fn a_learner_completes_a_tutorial_in_french_with_hints_after_wrong_taps() {
         if i == 1 {
             // A wrong tap first: "try again" and the hint words; a second: the spot is marked.
             assert_eq!(step.kind, StepKind::Tap);
-            tap_screen(&k.window, 2.0, 630.0);
+            tap_beside_target(&k.window, step);
             assert_eq!(lesson.get_step(), 2, "a wrong tap does not move on");
             assert_eq!(lesson.get_feedback(), Feedback::TryAgain);
             assert_eq!(lesson.get_hint_level(), 1);
@@ -95,7 +95,7 @@ fn a_learner_completes_a_tutorial_in_french_with_hints_after_wrong_taps() {
                 tutorial.strings["fr"].steps["s02"].hint.as_deref().unwrap()
             );
             assert!(!lesson.get_mark());
-            tap_screen(&k.window, 2.0, 630.0);
+            tap_beside_target(&k.window, step);
             assert!(lesson.get_mark(), "the right spot is marked after two wrong taps");
             let target = step.target.unwrap();
             assert_eq!((lesson.get_mark_x(), lesson.get_mark_w()), (target.x as f32, target.w as f32));
@@ -164,7 +164,7 @@ fn a_learner_does_the_screening_with_a_mix_of_right_wrong_and_risky_taps() {
             // Shown the way on the first step: three wrong taps, then "next".
             "x03-wifi" => {
                 for _ in 0..3 {
-                    tap_screen(&k.window, 2.0, 2.0);
+                    tap_beside_target(&k.window, &item.steps[0]);
                 }
                 assert_eq!(lesson.get_hint_level(), 3);
                 tap(&k.window, &text("ar", "Next"));
@@ -174,7 +174,7 @@ fn a_learner_does_the_screening_with_a_mix_of_right_wrong_and_risky_taps() {
             }
             // One slip on the first step: still "on their own" (one wrong tap is allowed).
             "x04-mail-reply" => {
-                tap_screen(&k.window, 2.0, 630.0);
+                tap_beside_target(&k.window, &item.steps[0]);
                 assert_eq!(lesson.get_hint_level(), 0, "a first slip brings no hint in the screening");
                 for step in &item.steps {
                     solve(&k.window, step);
@@ -195,8 +195,8 @@ fn a_learner_does_the_screening_with_a_mix_of_right_wrong_and_risky_taps() {
             }
             // Two wrong taps: the hint words, then done: "with help".
             "x08-search-ad" => {
-                tap_screen(&k.window, 2.0, 2.0);
-                tap_screen(&k.window, 2.0, 2.0);
+                tap_beside_target(&k.window, &item.steps[0]);
+                tap_beside_target(&k.window, &item.steps[0]);
                 assert_eq!(lesson.get_hint_level(), 1);
                 for step in &item.steps {
                     solve(&k.window, step);
@@ -328,7 +328,14 @@ fn the_screenings_result_stays_is_read_aloud_and_brings_the_learner_to_the_desk_
     // The code is read aloud in French, one character at a time.
     let spelled = loket::screening::spelled_code(&code);
     let intro = text("fr", "Thank you! Show this code at the desk:");
-    let heard = said(&k.kiosk, 1);
+    let mut heard = Vec::new();
+    for _ in 0..50 {
+        heard = k.kiosk.said().unwrap();
+        if heard.iter().any(|(_, t)| t.contains(&spelled)) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
     let reading = heard.iter().rev().find(|(_, t)| t.contains(&spelled)).expect("the code is read aloud");
     assert_eq!(reading.0, "fr");
     assert!(reading.1.starts_with(&intro), "{reading:?}");

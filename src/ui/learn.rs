@@ -34,6 +34,14 @@ const FEEDBACK: Duration = Duration::from_millis(1500);
 /// Suggested tutorials on the screening's result screen, at most.
 const SUGGESTIONS: usize = 3;
 
+/// The smallest text on a mock screen, in window pixels (WCAG's readable minimum for a kiosk
+/// read at arm's length), and the smallest target (WCAG 2.5.5).
+pub const READABLE_TEXT_PX: f32 = 12.0;
+pub const TOUCH_TARGET_PX: f32 = 44.0;
+
+/// The most the phone is zoomed (beyond that a lesson's pictures need redrawing).
+const MOST_ZOOM: f32 = 2.0;
+
 /// What the learning screens share: the pack, the voice and the run in progress.
 pub(super) struct Learning {
     pack: Option<Arc<Pack>>,
@@ -43,6 +51,8 @@ pub(super) struct Learning {
     clock: Cell<Duration>,
     feedback_left: Cell<Duration>,
     images: RefCell<HashMap<PathBuf, Image>>,
+    /// The smallest text on each mock screen read so far, in its own pixels.
+    smallest_text: RefCell<HashMap<PathBuf, Option<f32>>>,
     /// The screening result on screen, once stored: what "take a ticket" needs.
     result: RefCell<Option<DeskResult>>,
 }
@@ -86,6 +96,7 @@ impl Learning {
             clock: Cell::new(Duration::ZERO),
             feedback_left: Cell::new(Duration::ZERO),
             images: RefCell::new(HashMap::new()),
+            smallest_text: RefCell::new(HashMap::new()),
             result: RefCell::new(None),
         }
     }
@@ -97,6 +108,29 @@ impl Learning {
 
     fn now(&self) -> Duration {
         self.clock.get()
+    }
+
+    /// Window pixels per mock-screen pixel that `activity` needs at least: its smallest text
+    /// at [`READABLE_TEXT_PX`], its smallest target at [`TOUCH_TARGET_PX`]. One zoom for the
+    /// whole lesson, so the phone does not jump between steps.
+    fn readable_scale(&self, activity: &Activity) -> f32 {
+        let mut cache = self.smallest_text.borrow_mut();
+        let mut needed: f32 = 0.0;
+        for step in &activity.steps {
+            let text = *cache.entry(step.screen.clone()).or_insert_with(|| {
+                std::fs::read_to_string(&step.screen)
+                    .ok()
+                    .and_then(|svg| crate::content::image::smallest_text(&svg))
+            });
+            if let Some(size) = text.filter(|s| *s > 0.0) {
+                needed = needed.max(READABLE_TEXT_PX / size);
+            }
+            if let Some(target) = step.target {
+                let side = target.w.min(target.h).max(1) as f32;
+                needed = needed.max(TOUCH_TARGET_PX / side);
+            }
+        }
+        needed.min(MOST_ZOOM)
     }
 
     fn image(&self, path: &Path) -> Image {
@@ -693,6 +727,11 @@ fn fill_lesson(window: &AppWindow, shared: &Shared) {
     adapter.set_screen(shared.learning.image(&step.screen));
     adapter.set_screen_width(step.screen_size.width as f32);
     adapter.set_screen_height(step.screen_size.height as f32);
+    adapter.set_readable_scale(shared.learning.readable_scale(activity));
+    // The part of the picture the step is about, kept in view on a zoomed phone.
+    let focus = step.target.or(step.field).or(step.highlight).or(lesson.marked_spot());
+    adapter.set_focus_y(focus.map_or(0.0, |r| r.y as f32));
+    adapter.set_focus_h(focus.map_or(0.0, |r| r.h as f32));
     adapter.set_say(say.unwrap_or_default().into());
     adapter.set_hint(hint.unwrap_or_default().into());
     adapter.set_hint_level(lesson.hint_level().into());

@@ -88,6 +88,29 @@ pub fn tap_screen(window: &AppWindow, x: f32, y: f32) {
         .dispatch_event(WindowEvent::PointerReleased { position: at, button: PointerEventButton::Left });
 }
 
+/// A wrong tap, as a learner near the right spot would make: just beside `step`'s target (left,
+/// right, above or below it), outside its risky spots, so it is on the part of a zoomed phone
+/// the screen shows.
+pub fn tap_beside_target(window: &AppWindow, step: &Step) {
+    let t = step.target.expect("a tap step");
+    let (x, y, w, h) = (t.x as f32, t.y as f32, t.w as f32, t.h as f32);
+    let width = step.screen_size.width as f32;
+    let candidates = [
+        (x - 6.0, y + h / 2.0),
+        (x + w + 6.0, y + h / 2.0),
+        (x + w / 2.0, y - 6.0),
+        (x + w / 2.0, y + h + 6.0),
+    ];
+    let inside = |r: &Rect, (px, py): (f32, f32)| {
+        px >= r.x as f32 && px < (r.x + r.w) as f32 && py >= r.y as f32 && py < (r.y + r.h) as f32
+    };
+    let (px, py) = candidates
+        .into_iter()
+        .find(|p| p.0 >= 1.0 && p.0 < width - 1.0 && p.1 >= 1.0 && !step.avoid.iter().any(|r| inside(r, *p)))
+        .expect("a spot beside the target");
+    tap_screen(window, px, py);
+}
+
 /// A tap in the middle of `rect` on the mock screen.
 pub fn tap_rect(window: &AppWindow, rect: Rect) {
     tap_screen(window, rect.x as f32 + rect.w as f32 / 2.0, rect.y as f32 + rect.h as f32 / 2.0);
