@@ -248,3 +248,21 @@ fn boxes_on_a_step_that_is_not_typed_or_too_many_are_refused() {
     assert_eq!(problem.line, Some(line_of(&pack, file, "boxes = 4")));
     assert!(problem.message.contains("boxes is only for a type step"), "{problem}");
 }
+
+#[test]
+fn the_dutch_words_of_the_lessons_say_je_never_u() {
+    let mut found = Vec::new();
+    for kind in ["tutorials", "screening"] {
+        for activity in std::fs::read_dir(starter().join(kind)).unwrap() {
+            let path = activity.unwrap().path().join("strings/nl.toml");
+            let text = std::fs::read_to_string(&path).unwrap();
+            for (n, line) in text.lines().enumerate() {
+                let words = line.split(|c: char| !c.is_alphabetic());
+                if words.into_iter().any(|w| matches!(w, "u" | "U" | "uw" | "Uw" | "uzelf")) {
+                    found.push(format!("{}:{}: {line}", path.display(), n + 1));
+                }
+            }
+        }
+    }
+    assert!(found.is_empty(), "the kiosk speaks to learners with je:\n{}", found.join("\n"));
+}
