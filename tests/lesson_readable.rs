@@ -10,7 +10,7 @@ use std::sync::Arc;
 use i_slint_backend_testing::ElementHandle;
 use loket::clock::ManualClock;
 use loket::config::Config;
-use loket::content::{Activity, StepKind};
+use loket::content::Activity;
 use loket::ui::Kiosk;
 use loket::{AppWindow, LessonAdapter};
 use slint::ComponentHandle;
@@ -92,14 +92,16 @@ fn check(window: &AppWindow, activity: &Activity, problems: &mut Vec<String>, me
                 problems.push(format!("{} {}: target {side:.1} px on its short side", activity.id, step.id));
             }
         }
+        // The instruction keeps at least 40% of the width beside the phone.
+        let phone_w = step.screen_size.width as f32 * scale;
+        if phone_w > 800.0 * 0.6 {
+            problems.push(format!("{} {}: the phone takes {phone_w:.0} of 800 px", activity.id, step.id));
+        }
         let before = (lesson.get_step(), lesson.get_task());
         solve(window, step);
         if i + 1 < activity.steps.len() && (lesson.get_step(), lesson.get_task()) == before {
             problems.push(format!("{} {}: a tap on the target did not land", activity.id, step.id));
             return;
-        }
-        if step.kind == StepKind::Show {
-            continue;
         }
     }
 }

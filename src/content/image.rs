@@ -118,17 +118,19 @@ pub fn smallest_text(svg: &str) -> Option<f32> {
         let tag = &rest[..end];
         rest = &rest[end.min(rest.len())..];
         let self_closing = tag.ends_with('/');
-        let name: String = tag.chars().take_while(|c| !c.is_whitespace() && *c != '/' && *c != '>').collect();
+        let closing = tag.starts_with('/');
+        let name: String =
+            tag.trim_start_matches('/').chars().take_while(|c| !c.is_whitespace() && *c != '/').collect();
         let font = attribute(tag, "font-size").and_then(|v| v.trim_end_matches("px").parse::<f32>().ok());
         match name.as_str() {
+            "svg" | "g" if closing => {
+                open.pop();
+            }
             "svg" | "g" if !self_closing => {
                 let scale = attribute(tag, "transform").map_or(1.0, scale_of);
                 open.push((font, scale));
             }
-            "/svg" | "/g" => {
-                open.pop();
-            }
-            "text" => {
+            "text" if !closing => {
                 let inherited = open.iter().rev().find_map(|(f, _)| *f).unwrap_or(16.0);
                 let scale: f32 = open.iter().map(|(_, s)| s).product();
                 let size = font.unwrap_or(inherited) * scale;
@@ -157,9 +159,12 @@ mod tests {
     #[test]
     fn the_smallest_text_counts_inherited_sizes_and_group_scales() {
         let svg = r#"<svg xmlns="http://www.w3.org/2000/svg" font-size="14"><text x="1">a</text>
-            <g transform="translate(3,4) scale(0.5)"><text font-size="20">b</text></g>
+            <g transform="translate(3,4) scale(0.5)"><text font-size="30">b</text></g>
+            <g transform="scale(0.5)"><g font-size="26"><text>d</text></g></g>
             <text font-size="13">c</text><rect width="2" height="2"/></svg>"#;
-        assert_eq!(smallest_text(svg), Some(10.0));
+        assert_eq!(smallest_text(svg), Some(13.0), "a group's scale ends with the group");
+        let inside = r#"<svg><g transform="scale(0.5)"><text font-size="20">b</text></g></svg>"#;
+        assert_eq!(smallest_text(inside), Some(10.0));
         assert_eq!(smallest_text(r#"<svg><text>x</text></svg>"#), Some(16.0));
         assert_eq!(smallest_text(r#"<svg><rect/></svg>"#), None);
     }
