@@ -164,6 +164,7 @@ fn screening(started_at: Timestamp) -> ScreeningRun {
     let ids = ["x01-touch-warmup", "x02-find-the-app", "x03-form", "x04-mail-reply", "x05-video-call"];
     ScreeningRun {
         language: "nl".into(),
+        instructions_language: None,
         started_at,
         ended_at: started_at.checked_add(SignedDuration::from_mins(12)).expect("a time"),
         finished: true,
@@ -177,6 +178,7 @@ fn tutorial(started_at: Timestamp) -> TutorialRun {
         version: 1,
         digcomp: vec!["2.1".into()],
         language: "nl".into(),
+        instructions_language: None,
         started_at,
         ended_at: started_at.checked_add(SignedDuration::from_mins(6)).expect("a time"),
         completed: true,

@@ -154,9 +154,20 @@ impl HelpPoint {
 
     /// A visitor takes a ticket. When this returns, the ticket is in the store.
     pub fn take_ticket(&mut self, service: &str, language: &str) -> Result<IssuedTicket, ActionError> {
+        self.take_ticket_with_code(service, language, None)
+    }
+
+    /// A learner takes a ticket from the screening's result screen: the result code goes on
+    /// the ticket, for the desk.
+    pub fn take_ticket_with_code(
+        &mut self,
+        service: &str,
+        language: &str,
+        screening_code: Option<&str>,
+    ) -> Result<IssuedTicket, ActionError> {
         let mut issued = None;
         self.act(|q, now| {
-            let (ticket, events) = q.issue(service, language, now)?;
+            let (ticket, events) = q.issue_with_code(service, language, screening_code, now)?;
             issued = Some(ticket);
             Ok(events)
         })?;
@@ -442,6 +453,7 @@ mod tests {
         use crate::screening::ItemEnding::{Completed, NotReached};
         ScreeningRun {
             language: "ar".into(),
+            instructions_language: None,
             started_at: hp.now(),
             ended_at: hp.now(),
             finished: false,
@@ -526,6 +538,7 @@ mod tests {
             version: 1,
             digcomp: vec!["5.2".into()],
             language: "ti".into(),
+            instructions_language: None,
             started_at: hp.now(),
             ended_at: hp.now(),
             completed: true,

@@ -96,6 +96,20 @@ pub struct Lesson {
     started: Duration,
     ended: Option<(ItemEnding, Duration)>,
     typed: String,
+    /// The answer of the last type step left, with its step: later steps on the same screen
+    /// picture keep showing it (the typed "ok" stays in the mail while it is sent).
+    answer: Option<(usize, String)>,
+}
+
+/// Text to draw in a step's field: what is being typed, or what was typed on that screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldText {
+    pub field: Rect,
+    pub text: String,
+    /// Typing goes on here: the cursor shows.
+    pub typing: bool,
+    /// The field's boxes, one character each (see [`crate::content::Step::boxes`]).
+    pub boxes: Option<u32>,
 }
 
 impl Lesson {
@@ -111,6 +125,7 @@ impl Lesson {
             started: now,
             ended: None,
             typed: String::new(),
+            answer: None,
         };
         lesson.enter(0, now);
         lesson
@@ -155,6 +170,29 @@ impl Lesson {
     /// The text typed so far on a type step.
     pub fn typed(&self) -> &str {
         &self.typed
+    }
+
+    /// What the mock screen's field shows: on a type step the text typed so far; on a later
+    /// step with the same screen picture, the answer typed there.
+    pub fn field_text(&self) -> Option<FieldText> {
+        let step = self.step();
+        if step.kind == StepKind::Type {
+            return step.field.map(|field| FieldText {
+                field,
+                text: self.typed.clone(),
+                typing: true,
+                boxes: step.boxes,
+            });
+        }
+        let (index, text) = self.answer.as_ref()?;
+        let typed_on = self.activity.steps.get(*index)?;
+        (*index < self.index && typed_on.screen == step.screen).then_some(())?;
+        typed_on.field.map(|field| FieldText {
+            field,
+            text: text.clone(),
+            typing: false,
+            boxes: typed_on.boxes,
+        })
     }
 
     /// Whether "next" is offered: on a show step, and once the kiosk has shown the way.
@@ -371,6 +409,9 @@ impl Lesson {
     }
 
     fn enter(&mut self, index: usize, now: Duration) {
+        if self.step().kind == StepKind::Type && !self.typed.is_empty() {
+            self.answer = Some((self.index, self.typed.clone()));
+        }
         self.index = index;
         self.reached = self.reached.max(index + 1);
         let progress = self.current_mut();
@@ -528,6 +569,7 @@ mod tests {
             max_wrong_taps: Some(3),
             accept: if kind == StepKind::Type { vec!["OK".into(), "oké".into()] } else { vec![] },
             keyboard: Keyboard::Letters,
+            boxes: None,
         }
     }
 
@@ -636,6 +678,24 @@ mod tests {
         assert!(!lesson.tick(3600 * S));
         assert_eq!(lesson.hint_level(), 2);
         assert!(!lesson.can_go_next());
+    }
+
+    #[test]
+    fn a_typed_answer_stays_in_its_field_on_the_next_steps_of_the_same_screen() {
+        let mut steps = activity(&[StepKind::Type, StepKind::Tap, StepKind::Tap]).as_ref().clone();
+        steps.steps[2].screen = PathBuf::from("img/sent.svg");
+        let mut lesson = Lesson::start(Arc::new(steps), Mode::Tutorial, S);
+        for key in ["o", "k"] {
+            lesson.key(Key::Text(key.into()), S);
+        }
+        let field = rect(10, 300, 340, 60);
+        let typing = FieldText { field, text: "ok".into(), typing: true, boxes: None };
+        assert_eq!(lesson.field_text(), Some(typing));
+        assert_eq!(lesson.key(Key::Enter, S), KeyOutcome::Right);
+        let sending = FieldText { field, text: "ok".into(), typing: false, boxes: None };
+        assert_eq!(lesson.field_text(), Some(sending), "the send step still shows the answer");
+        lesson.tap(120.0, 120.0, S);
+        assert_eq!(lesson.field_text(), None, "another screen has no such field");
     }
 
     #[test]

@@ -246,6 +246,7 @@ mod tests {
         };
         let run = ScreeningRun {
             language: "nl".into(),
+            instructions_language: None,
             started_at: "2026-08-03T08:00:00Z".parse().unwrap(),
             ended_at: "2026-08-03T08:20:00Z".parse().unwrap(),
             finished: true,

@@ -31,6 +31,7 @@ pub fn slip(config: &Config, issued: &IssuedTicket, language: &str, logo: Option
         visitor_labels: visitor.then(|| labels(language)),
         qr_url: config.ticket.qr_url_for(&ticket.code()),
         native_qr: config.ticket.native_qr,
+        screening_code: ticket.screening_code.clone(),
     }
 }
 
@@ -120,6 +121,7 @@ mod tests {
             called_at: None,
             finished_at: None,
             recalls: 0,
+            screening_code: None,
         };
         let wait = Some(WaitEstimate { low_minutes: 10, high_minutes: 20 });
         let issued = IssuedTicket { ticket, position: Position { people_ahead: 3, wait } };

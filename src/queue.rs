@@ -82,6 +82,12 @@ pub struct Ticket {
     pub finished_at: Option<Timestamp>,
     /// How many times the ticket was called again after the first call.
     pub recalls: u32,
+    /// The screening's result code, when the ticket was taken from the screening's result
+    /// screen: the desk sees it and knows what the visitor can already do. It stays on the
+    /// kiosk (the central system has the result under this code already, and linking it to a
+    /// queue visit there is nobody's need), so it is left out of the ticket's JSON.
+    #[serde(skip)]
+    pub screening_code: Option<String>,
 }
 
 impl Ticket {
@@ -371,6 +377,18 @@ impl Queue {
         language: &str,
         now: Timestamp,
     ) -> Result<(Ticket, Vec<Event>), QueueError> {
+        self.issue_with_code(service, language, None, now)
+    }
+
+    /// [`Queue::issue`] for a learner who comes from the screening's result screen, with the
+    /// result code on the ticket.
+    pub fn issue_with_code(
+        &mut self,
+        service: &str,
+        language: &str,
+        screening_code: Option<&str>,
+        now: Timestamp,
+    ) -> Result<(Ticket, Vec<Event>), QueueError> {
         let rule = self
             .rules
             .services
@@ -398,6 +416,7 @@ impl Queue {
             called_at: None,
             finished_at: None,
             recalls: 0,
+            screening_code: screening_code.map(str::to_owned),
         };
         self.tickets.insert(ticket.id, ticket.clone());
         events.push(Event { at: now, kind: EventKind::TicketIssued { ticket: ticket.clone() } });

@@ -143,6 +143,10 @@ pub struct Referral {
 pub struct ScreeningRun {
     /// The language the learner chose.
     pub language: String,
+    /// The language the instructions were shown (and read) in when it was not `language`, even
+    /// for part of the run: the content pack lacks the learner's language and fell back. `None`:
+    /// every instruction was in the learner's language.
+    pub instructions_language: Option<String>,
     pub started_at: Timestamp,
     pub ended_at: Timestamp,
     /// False when the learner walked away before the end.
@@ -170,6 +174,9 @@ pub struct TutorialRun {
     pub version: u32,
     pub digcomp: Vec<String>,
     pub language: String,
+    /// The language the tutorial's words were shown in when it was not `language` (the pack
+    /// lacks the learner's language); `None`: in the learner's language.
+    pub instructions_language: Option<String>,
     pub started_at: Timestamp,
     pub ended_at: Timestamp,
     /// The learner reached the end.
@@ -331,6 +338,10 @@ pub struct ScreeningDetail {
     /// The result code as shown, e.g. `K7M-4PX`.
     pub code: String,
     pub language: String,
+    /// The language the instructions were shown (and read) in when it was not `language`, even
+    /// for part of the run: the content pack lacks the learner's language and fell back. `None`:
+    /// every instruction was in the learner's language.
+    pub instructions_language: Option<String>,
     pub started_at: Timestamp,
     pub ended_at: Timestamp,
     pub finished: bool,
@@ -406,9 +417,48 @@ pub fn normalize_code(typed: &str) -> Option<String> {
     Some(format!("{}-{}", &upper[..3], &upper[3..]))
 }
 
+/// A result code as it is read aloud: one character at a time, the two halves apart
+/// (`K7M-4PX` → `K 7 M, 4 P X`), so a speech engine spells it rather than reading a word.
+pub fn spelled_code(code: &str) -> String {
+    code.split('-')
+        .map(|half| half.chars().map(String::from).collect::<Vec<_>>().join(" "))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The service a learner queues for from the screening's result screen: the one named like
+/// the referral's outcome (a help point can name a referral after the service that gives
+/// it), else the first about online lessons, else the first service. `None` without services.
+pub fn desk_service<'a>(services: &'a [crate::config::Service], referral: &Referral) -> Option<&'a str> {
+    services
+        .iter()
+        .find(|s| s.id == referral.outcome)
+        .or_else(|| services.iter().find(|s| s.pictogram == "online-lesson"))
+        .or_else(|| services.first())
+        .map(|s| s.id.as_str())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_result_code_is_spelled_character_by_character() {
+        assert_eq!(spelled_code("K7M-4PX"), "K 7 M, 4 P X");
+        assert_eq!(spelled_code("ABC"), "A B C");
+    }
+
+    #[test]
+    fn the_desk_service_follows_the_referral_then_online_lessons_then_the_first() {
+        let services = crate::config::Config::sample().services;
+        let refer = |outcome: &str| Referral { outcome: outcome.into(), label: String::new() };
+        assert_eq!(desk_service(&services, &refer("tablet")), Some("tablet"));
+        let lessons = services.iter().find(|s| s.pictogram == "online-lesson").unwrap();
+        assert_eq!(desk_service(&services, &refer("one-to-one")), Some(lessons.id.as_str()));
+        let without: Vec<_> = services.iter().filter(|s| s.pictogram != "online-lesson").cloned().collect();
+        assert_eq!(desk_service(&without, &refer("one-to-one")), Some(without[0].id.as_str()));
+        assert_eq!(desk_service(&[], &refer("one-to-one")), None);
+    }
 
     fn step(done: bool, wrong_taps: u32, risky_taps: u32, hint_level: u8) -> StepResult {
         StepResult {

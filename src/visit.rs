@@ -181,9 +181,14 @@ impl Visit {
         Some(whole_seconds_up(left))
     }
 
-    /// How long the screen on show waits for a touch before asking.
+    /// How long the screen on show waits for a touch before asking. A lesson and its end
+    /// screen wait as long as learning takes: the screening's result code must stay up while
+    /// the learner copies it or walks to the desk.
     fn idle(&self) -> Duration {
-        if self.screen == Screen::Lesson { self.timeouts.learning_idle } else { self.timeouts.idle }
+        match self.screen {
+            Screen::Lesson | Screen::LessonDone => self.timeouts.learning_idle,
+            _ => self.timeouts.idle,
+        }
     }
 
     /// On the ticket screen: the whole seconds left before going back to welcome.
@@ -221,6 +226,23 @@ mod tests {
         assert_eq!(v.still_there_countdown(), Some(10));
         assert!(v.tick(10 * S));
         assert_eq!((v.screen(), v.language()), (Screen::Welcome, None));
+    }
+
+    #[test]
+    fn the_screenings_result_stays_as_long_as_a_lesson_step() {
+        let mut v = visit();
+        v.choose_language("ti");
+        v.go_to(Screen::LessonDone);
+        v.tick(119 * S);
+        assert_eq!(
+            (v.screen(), v.still_there_countdown()),
+            (Screen::LessonDone, None),
+            "not the 30 s of a choice"
+        );
+        v.tick(S);
+        assert_eq!(v.still_there_countdown(), Some(10));
+        assert!(v.tick(10 * S));
+        assert_eq!(v.screen(), Screen::Welcome);
     }
 
     #[test]

@@ -179,6 +179,10 @@ pub fn screening_statements(
     {
         context_ext.push(("digcomp_version", json!(first.digcomp_version)));
     }
+    // The pack lacked the learner's language: the instructions were in this one.
+    if let Some(shown_in) = &run.instructions_language {
+        context_ext.push(("instructions_language", json!(shown_in)));
+    }
     let ran_ms = run.ended_at.duration_since(run.started_at).as_millis().max(0);
     statements.push(profile.statement(
         new_id(),
@@ -249,11 +253,16 @@ pub fn tutorial_statement(profile: &Profile<'_>, run: &TutorialRun, session: Uui
         json!({
             "registration": session.to_string(),
             "language": run.language,
-            "extensions": profile.extensions(vec![
-                ("kiosk_id", json!(profile.kiosk_id)),
-                ("content_version", json!(run.version)),
-                ("digcomp", json!(run.digcomp)),
-            ]),
+            "extensions": profile.extensions(
+                [
+                    ("kiosk_id", json!(profile.kiosk_id)),
+                    ("content_version", json!(run.version)),
+                    ("digcomp", json!(run.digcomp)),
+                ]
+                .into_iter()
+                .chain(run.instructions_language.as_ref().map(|l| ("instructions_language", json!(l))))
+                .collect(),
+            ),
         }),
     )
 }
@@ -304,6 +313,7 @@ mod tests {
     fn run() -> ScreeningRun {
         ScreeningRun {
             language: "ar".into(),
+            instructions_language: None,
             started_at: "2026-11-30T09:40:00Z".parse().unwrap(),
             ended_at: "2026-11-30T09:41:00Z".parse().unwrap(),
             finished: false,
@@ -399,6 +409,32 @@ mod tests {
     }
 
     #[test]
+    fn instructions_in_another_language_are_said_in_the_screening_statement() {
+        let mut run = run();
+        run.language = "ti".into();
+        run.instructions_language = Some("nl".into());
+        let scores = score(&run.items, 1);
+        let referral = Referral { outcome: "one-to-one".into(), label: String::new() };
+        let profile = Profile { base: BASE, kiosk_id: "k", time_zone: &brussels() };
+        let last = screening_statements(
+            &profile,
+            &run,
+            "K7M-4PX",
+            &scores,
+            &referral,
+            Uuid::from_u128(7),
+            &mut ids(),
+        )
+        .pop()
+        .unwrap()
+        .json;
+        assert_eq!(last["context"]["language"], "ti", "the learner's language");
+        assert_eq!(last["context"]["extensions"][format!("{BASE}/ext/instructions_language")], "nl");
+        let plain = statements().pop().unwrap().json;
+        assert!(plain["context"]["extensions"].get(format!("{BASE}/ext/instructions_language")).is_none());
+    }
+
+    #[test]
     fn the_screening_statement_has_levels_and_the_referral_outcome() {
         let last = statements().pop().unwrap().json;
         assert_eq!(last["object"]["definition"]["type"], ASSESSMENT);
@@ -460,6 +496,7 @@ mod tests {
             version: 2,
             digcomp: vec!["2.1".into()],
             language: "uk".into(),
+            instructions_language: None,
             started_at: "2026-11-30T10:00:00Z".parse().unwrap(),
             ended_at: "2026-11-30T10:05:30.5Z".parse().unwrap(),
             completed: true,

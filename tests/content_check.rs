@@ -236,3 +236,37 @@ fn the_library_keeps_the_last_good_pack() {
     assert_eq!(library.pack().dir, newer);
     assert_eq!(library.pack().tutorials.iter().find(|t| t.id == "t02-email").unwrap().version, 2);
 }
+
+#[test]
+fn boxes_on_a_step_that_is_not_typed_or_too_many_are_refused() {
+    let file = "screening/x01-touch-warmup/item.toml";
+    let (_temp, pack) = broken(file, |t| t.replace("boxes = 4", "boxes = 40"));
+    let problem = only_problem(&pack);
+    assert_eq!(problem.line, Some(line_of(&pack, file, "boxes = 40")));
+    assert!(problem.message.contains("boxes = 40: must be 2 to 12"), "{problem}");
+
+    let file = "tutorials/t02-email/tutorial.toml";
+    let (_temp, pack) =
+        broken(file, |t| t.replacen("hint_after_s = 20\n", "hint_after_s = 20\nboxes = 4\n", 1));
+    let problem = only_problem(&pack);
+    assert_eq!(problem.line, Some(line_of(&pack, file, "boxes = 4")));
+    assert!(problem.message.contains("boxes is only for a type step"), "{problem}");
+}
+
+#[test]
+fn the_dutch_words_of_the_lessons_say_je_never_u() {
+    let mut found = Vec::new();
+    for kind in ["tutorials", "screening"] {
+        for activity in std::fs::read_dir(starter().join(kind)).unwrap() {
+            let path = activity.unwrap().path().join("strings/nl.toml");
+            let text = std::fs::read_to_string(&path).unwrap();
+            for (n, line) in text.lines().enumerate() {
+                let words = line.split(|c: char| !c.is_alphabetic());
+                if words.into_iter().any(|w| matches!(w, "u" | "U" | "uw" | "Uw" | "uzelf")) {
+                    found.push(format!("{}:{}: {line}", path.display(), n + 1));
+                }
+            }
+        }
+    }
+    assert!(found.is_empty(), "the kiosk speaks to learners with je:\n{}", found.join("\n"));
+}

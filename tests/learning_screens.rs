@@ -86,8 +86,8 @@ fn the_learning_screens_in_dutch_and_arabic() {
                         shot(&format!("{}-s{}", tutorial.id, i + 1));
                         if step.kind == StepKind::Tap {
                             // Two wrong taps: the hint words, then the spot pulsing.
-                            common::ui::tap_screen(&window, 1.0, 1.0);
-                            common::ui::tap_screen(&window, 1.0, 1.0);
+                            common::ui::tap_beside_target(&window, step);
+                            common::ui::tap_beside_target(&window, step);
                             shot(&format!("{}-s{}-hint", tutorial.id, i + 1));
                         }
                     }
@@ -109,8 +109,8 @@ fn the_learning_screens_in_dutch_and_arabic() {
                 for (i, step) in item.steps.iter().enumerate() {
                     shot(&format!("screening-{}-s{}", item.id, i + 1));
                     // Half of the tasks done well, the others with a wrong tap first.
-                    if n % 2 == 1 && step.kind != StepKind::Type {
-                        common::ui::tap_screen(&window, 1.0, 1.0);
+                    if n % 2 == 1 && step.target.is_some() {
+                        common::ui::tap_beside_target(&window, step);
                     }
                     common::ui::solve(&window, step);
                 }

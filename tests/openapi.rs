@@ -330,6 +330,7 @@ fn record_screening(server: &Server) -> String {
     let now = server.web.help_point.now();
     let run = ScreeningRun {
         language: "ar".into(),
+        instructions_language: None,
         started_at: now.checked_sub(SignedDuration::from_mins(6)).unwrap(),
         ended_at: now,
         finished: true,
@@ -528,7 +529,7 @@ fn an_answer_that_differs_from_its_schema_is_caught() {
     let ticket = json!({
         "id": 1, "code": "E-001", "service": "email", "service_name": "E-mail", "language": "nl",
         "language_name": "Nederlands", "state": "waiting", "desk": null,
-        "issued_at": "2026-11-30T09:30:00Z", "waiting_minutes": 0
+        "issued_at": "2026-11-30T09:30:00Z", "waiting_minutes": 0, "screening_code": null
     });
     let schema = json!({ "$ref": "#/components/schemas/Ticket" });
     assert!(contract.validator(&schema).is_valid(&ticket), "the sample ticket is valid");

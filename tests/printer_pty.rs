@@ -324,6 +324,7 @@ fn slip() -> TicketSlip {
         visitor_labels: None,
         qr_url: None,
         native_qr: false,
+        screening_code: None,
     }
 }
 

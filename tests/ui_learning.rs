@@ -16,7 +16,7 @@ use loket::{AppWindow, Feedback, KioskAdapter, LessonAdapter, LessonDoneAdapter,
 use slint::{ComponentHandle, Model};
 
 mod common;
-use common::ui::{solve, tap, tap_rect, tap_screen, text, type_text};
+use common::ui::{solve, tap, tap_beside_target, tap_rect, text, type_text};
 
 struct Running {
     window: AppWindow,
@@ -92,7 +92,7 @@ fn a_learner_completes_a_tutorial_in_french_with_hints_after_wrong_taps() {
         if i == 1 {
             // A wrong tap first: "try again" and the hint words; a second: the spot is marked.
             assert_eq!(step.kind, StepKind::Tap);
-            tap_screen(&k.window, 2.0, 630.0);
+            tap_beside_target(&k.window, step);
             assert_eq!(lesson.get_step(), 2, "a wrong tap does not move on");
             assert_eq!(lesson.get_feedback(), Feedback::TryAgain);
             assert_eq!(lesson.get_hint_level(), 1);
@@ -101,7 +101,7 @@ fn a_learner_completes_a_tutorial_in_french_with_hints_after_wrong_taps() {
                 tutorial.strings["fr"].steps["s02"].hint.as_deref().unwrap()
             );
             assert!(!lesson.get_mark());
-            tap_screen(&k.window, 2.0, 630.0);
+            tap_beside_target(&k.window, step);
             assert!(lesson.get_mark(), "the right spot is marked after two wrong taps");
             let target = step.target.unwrap();
             assert_eq!((lesson.get_mark_x(), lesson.get_mark_w()), (target.x as f32, target.w as f32));
@@ -170,7 +170,7 @@ fn a_learner_does_the_screening_with_a_mix_of_right_wrong_and_risky_taps() {
             // Shown the way on the first step: three wrong taps, then "next".
             "x03-wifi" => {
                 for _ in 0..3 {
-                    tap_screen(&k.window, 2.0, 2.0);
+                    tap_beside_target(&k.window, &item.steps[0]);
                 }
                 assert_eq!(lesson.get_hint_level(), 3);
                 tap(&k.window, &text("ar", "Next"));
@@ -180,7 +180,7 @@ fn a_learner_does_the_screening_with_a_mix_of_right_wrong_and_risky_taps() {
             }
             // One slip on the first step: still "on their own" (one wrong tap is allowed).
             "x04-mail-reply" => {
-                tap_screen(&k.window, 2.0, 630.0);
+                tap_beside_target(&k.window, &item.steps[0]);
                 assert_eq!(lesson.get_hint_level(), 0, "a first slip brings no hint in the screening");
                 for step in &item.steps {
                     solve(&k.window, step);
@@ -201,8 +201,8 @@ fn a_learner_does_the_screening_with_a_mix_of_right_wrong_and_risky_taps() {
             }
             // Two wrong taps: the hint words, then done: "with help".
             "x08-search-ad" => {
-                tap_screen(&k.window, 2.0, 2.0);
-                tap_screen(&k.window, 2.0, 2.0);
+                tap_beside_target(&k.window, &item.steps[0]);
+                tap_beside_target(&k.window, &item.steps[0]);
                 assert_eq!(lesson.get_hint_level(), 1);
                 for step in &item.steps {
                     solve(&k.window, step);
@@ -306,4 +306,205 @@ fn hints_come_with_time_in_a_tutorial() {
     // Back goes to the step before (tutorials only).
     tap(&k.window, &text("en", "Back"));
     assert_eq!(lesson.get_step(), 1);
+}
+
+/// Does the whole screening as a learner who knows the way, in the language on screen.
+fn do_the_screening(k: &Running, pack: &Pack) {
+    for item in &pack.screening {
+        for step in &item.steps {
+            solve(&k.window, step);
+        }
+    }
+    assert_eq!(screen(&k.window), Screen::LessonDone);
+    k.kiosk.catch_up();
+}
+
+#[test]
+fn the_screenings_result_stays_is_read_aloud_and_brings_the_learner_to_the_desk_with_the_code() {
+    let k = start();
+    let pack = pack();
+    tap(&k.window, "Français");
+    tap(&k.window, &text("fr", "Check your digital skills"));
+    tap(&k.window, &text("fr", "Start"));
+    do_the_screening(&k, &pack);
+    let done = k.window.global::<LessonDoneAdapter>();
+    let code = done.get_code().to_string();
+    assert_eq!(code.len(), 7, "{code}");
+
+    // The code is read aloud in French, one character at a time.
+    let spelled = loket::screening::spelled_code(&code);
+    let intro = text("fr", "Thank you! Show this code at the desk:");
+    let mut heard = Vec::new();
+    for _ in 0..50 {
+        heard = k.kiosk.said().unwrap();
+        if heard.iter().any(|(_, t)| t.contains(&spelled)) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let reading = heard.iter().rev().find(|(_, t)| t.contains(&spelled)).expect("the code is read aloud");
+    assert_eq!(reading.0, "fr");
+    assert!(reading.1.starts_with(&intro), "{reading:?}");
+
+    // Longer than a visitor's choice screen waits: the code is still there.
+    let sample = Config::sample();
+    wait(u64::from(sample.kiosk.idle_timeout_seconds + sample.kiosk.countdown_seconds) + 5);
+    assert_eq!(screen(&k.window), Screen::LessonDone, "the result stays with the learning timeout");
+    assert_eq!(done.get_code().as_str(), code);
+
+    // "Listen again" reads it once more.
+    let before = k.kiosk.said().unwrap().len();
+    tap(&k.window, &text("fr", "Listen again"));
+    let again = said(&k.kiosk, before + 1);
+    assert!(again[before..].iter().any(|(l, t)| l == "fr" && t.contains(&spelled)), "{again:?}");
+
+    // A ticket for the desk, with the code on it.
+    tap(&k.window, &text("fr", "Take a ticket for the desk"));
+    k.kiosk.catch_up();
+    assert_eq!(screen(&k.window), Screen::Ticket);
+    let (service, language, stored_code): (String, String, Option<String>) = db(k.dir.path())
+        .query_row("SELECT service, language, screening_code FROM ticket", [], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
+        .unwrap();
+    assert_eq!(stored_code.as_deref(), Some(code.as_str()));
+    assert_eq!(language, "fr");
+    assert!(sample.services.iter().any(|s| s.id == service), "{service}");
+}
+
+#[test]
+fn the_screenings_result_goes_back_to_the_start_after_the_learning_timeout() {
+    let k = start();
+    let pack = pack();
+    tap(&k.window, "Nederlands");
+    tap(&k.window, &text("nl", "Check your digital skills"));
+    tap(&k.window, &text("nl", "Start"));
+    do_the_screening(&k, &pack);
+    let sample = Config::sample();
+    wait(u64::from(sample.learning.idle_timeout_seconds + sample.kiosk.countdown_seconds) + 1);
+    assert_eq!(screen(&k.window), Screen::Welcome);
+    assert_eq!(
+        db(k.dir.path()).query_row("SELECT count(*) FROM ticket", [], |r| r.get::<_, i64>(0)).unwrap(),
+        0
+    );
+}
+
+#[test]
+fn the_stop_cross_asks_before_a_lesson_is_left() {
+    let k = start();
+    tap(&k.window, "العربية");
+    tap(&k.window, &text("ar", "Learn step by step"));
+    let pack = pack();
+    let tutorial = &pack.tutorials[0];
+    tap(&k.window, &tutorial.strings["ar"].title);
+    solve(&k.window, &tutorial.steps[0]);
+    let lesson = k.window.global::<LessonAdapter>();
+    let step = lesson.get_step();
+
+    tap(&k.window, &text("ar", "Stop"));
+    assert!(lesson.get_confirm_stop(), "Stop this lesson?");
+    assert!(loket_has_text(&k.window, &text("ar", "Stop this lesson?")));
+    tap(&k.window, &text("ar", "No"));
+    assert_eq!((screen(&k.window), lesson.get_step()), (Screen::Lesson, step), "no: the lesson goes on");
+    assert!(!lesson.get_confirm_stop());
+
+    tap(&k.window, &text("ar", "Stop"));
+    tap(&k.window, &text("ar", "Yes"));
+    assert_eq!(screen(&k.window), Screen::Services, "yes: back to the services, in Arabic");
+    k.kiosk.catch_up();
+    let completed: bool =
+        db(k.dir.path()).query_row("SELECT completed FROM tutorial_run", [], |r| r.get(0)).unwrap();
+    assert!(!completed, "the stopped lesson is recorded as not finished");
+}
+
+/// Whether some element on the window carries `label` as its text.
+fn loket_has_text(window: &AppWindow, label: &str) -> bool {
+    i_slint_backend_testing::ElementHandle::find_by_accessible_label(window, label).next().is_some()
+}
+
+/// [`start`] with a copy of the content pack where only `t01-touchscreen` speaks Ukrainian.
+fn start_with_some_ukrainian() -> Running {
+    i_slint_backend_testing::init_no_event_loop();
+    let dir = tempfile::tempdir().unwrap();
+    let content = dir.path().join("content");
+    copy_dir(Path::new("content"), &content);
+    let words = content.join("tutorials/t01-touchscreen/strings");
+    std::fs::copy(words.join("en.toml"), words.join("uk.toml")).unwrap();
+    let mut config = Config::sample();
+    config.kiosk.data_dir = dir.path().to_path_buf();
+    config.learning.content_dir = content;
+    config.speech = loket::config::Speech::Simulated;
+    let clock = Arc::new(ManualClock::new("2026-11-30T09:30:00Z".parse().unwrap()));
+    let parts = loket::setup::kiosk_parts(config, clock).unwrap();
+    let help_point = parts.help_point.clone();
+    let window = AppWindow::new().unwrap();
+    window.window().set_size(slint::PhysicalSize::new(800, 480));
+    let kiosk = Kiosk::wire_without_event_loop(&window, parts);
+    window.show().unwrap();
+    Running { window, kiosk, dir, help_point }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+fn catalogue_ids(window: &AppWindow) -> Vec<String> {
+    window.global::<loket::CatalogueAdapter>().get_tutorials().iter().map(|t| t.id.to_string()).collect()
+}
+
+#[test]
+fn tutorials_are_offered_in_the_visitors_language_or_all_when_none_has_it() {
+    let k = start_with_some_ukrainian();
+    let all: Vec<String> = pack().tutorials.iter().map(|t| t.id.clone()).collect();
+    tap(&k.window, "Українська");
+    tap(&k.window, "Learn step by step");
+    assert_eq!(catalogue_ids(&k.window), ["t01-touchscreen"], "only the tutorial that speaks Ukrainian");
+    tap(&k.window, "Back");
+    tap(&k.window, "Back");
+    tap(&k.window, "ትግርኛ");
+    tap(&k.window, "Learn step by step");
+    assert_eq!(catalogue_ids(&k.window), all, "no tutorial speaks Tigrinya: all of them, in Dutch");
+}
+
+#[test]
+fn the_result_says_the_instructions_were_in_dutch_when_the_pack_lacks_the_learners_language() {
+    let k = start();
+    let pack = pack();
+    tap(&k.window, "ትግርኛ");
+    tap(&k.window, "Check your digital skills");
+    tap(&k.window, "Start");
+    do_the_screening(&k, &pack);
+    let code = k.window.global::<LessonDoneAdapter>().get_code().to_string();
+    let detail = k.help_point.run(move |hp| hp.store().screening_by_code(&code)).unwrap().unwrap().unwrap();
+    assert_eq!((detail.language.as_str(), detail.instructions_language.as_deref()), ("ti", Some("nl")));
+    let statement: String = db(k.dir.path())
+        .query_row("SELECT body FROM outbox WHERE type LIKE 'xapi%' ORDER BY seq DESC LIMIT 1", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert!(statement.contains("/ext/instructions_language\":\"nl\""), "{statement}");
+
+    // A tutorial in French has all its words in French: nothing to say.
+    tap(&k.window, "Done");
+    tap(&k.window, "Français");
+    tap(&k.window, &text("fr", "Learn step by step"));
+    let tutorial = &pack.tutorials[0];
+    tap(&k.window, &tutorial.strings["fr"].title);
+    for step in &tutorial.steps {
+        solve(&k.window, step);
+    }
+    k.kiosk.catch_up();
+    let shown_in: Option<String> = db(k.dir.path())
+        .query_row("SELECT instructions_language FROM tutorial_run", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(shown_in, None);
 }

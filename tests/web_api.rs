@@ -152,8 +152,10 @@ async fn a_desk_goes_through_the_whole_call_cycle() {
         "desk",
         "issued_at",
         "waiting_minutes",
+        "screening_code",
     ];
     assert_eq!(keys, want.into_iter().collect());
+    assert_eq!(called["screening_code"], Value::Null, "a ticket from the services screen has none");
     assert_eq!(called["id"], first);
     assert_eq!(called["code"], "E-001");
     assert_eq!(called["service_name"], "E-mail");
@@ -628,6 +630,7 @@ fn record_screening(server: &Server) -> loket::screening::ScreeningRecord {
     let now = server.help_point.now();
     let run = ScreeningRun {
         language: "ar".into(),
+        instructions_language: None,
         started_at: now.checked_sub(SignedDuration::from_mins(6)).unwrap(),
         ended_at: now,
         finished: true,
@@ -653,6 +656,7 @@ async fn staff_look_a_screening_result_up_by_its_code() {
     assert_eq!(body["code"], record.code.as_str());
     assert_eq!(body["language"], "ar");
     assert_eq!(body["language_name"], "العربية");
+    assert_eq!(body["instructions_language"], Value::Null, "the pack has Arabic");
     assert_eq!(body["finished"], true);
     assert_eq!(body["ended_local"], "30-11-2026 10:30", "local time in Brussels");
     assert_eq!(body["referral"], json!({"outcome": record.referral.outcome, "label": record.referral.label}));
@@ -707,6 +711,29 @@ async fn staff_look_a_screening_result_up_by_its_code() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_ticket_from_the_screenings_result_shows_its_code_to_the_desk() {
+    let s = start().await;
+    let record = record_screening(&s);
+    let code = record.code.clone();
+    let id = s
+        .help_point
+        .run(move |hp| hp.take_ticket_with_code("email", "ti", Some(&code)))
+        .unwrap()
+        .unwrap()
+        .ticket
+        .id
+        .0;
+    let desk = s.sign_in("desk-1").await;
+    let view = s.view(&desk).await;
+    let waiting = view["waiting"].as_array().unwrap();
+    let ticket = waiting.iter().find(|t| t["id"] == id).unwrap();
+    assert_eq!(ticket["screening_code"], record.code.as_str());
+    let (status, body) = s.act(&desk, "call-next", json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["called"]["screening_code"], record.code.as_str(), "and once called");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn todays_figures_count_screenings_and_tutorials() {
     let s = start().await;
     let desk = s.sign_in("desk-1").await;
@@ -723,6 +750,7 @@ async fn todays_figures_count_screenings_and_tutorials() {
             version: 1,
             digcomp: vec!["2.1".into()],
             language: "fr".into(),
+            instructions_language: None,
             started_at: now,
             ended_at: now,
             completed: true,

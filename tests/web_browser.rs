@@ -54,6 +54,7 @@ impl Server {
         let now = self.help_point.now();
         let run = ScreeningRun {
             language: "ar".into(),
+            instructions_language: None,
             started_at: now.checked_sub(SignedDuration::from_mins(9)).unwrap(),
             ended_at: now,
             finished: true,

@@ -1,6 +1,8 @@
 //! The size of a mock screen or screenshot, read from the file itself: a PNG's header (through
-//! the `png` crate) or an SVG's root `width`/`height` (or its `viewBox`). This module only
-//! measures; it must not decode pixels, render SVG, or panic on a broken file.
+//! the `png` crate) or an SVG's root `width`/`height` (or its `viewBox`), and the smallest text
+//! an SVG draws (its `font-size`s, through any `scale()` of enclosing groups), so the lesson
+//! screen can zoom until that text is readable. This module only measures; it must not decode
+//! pixels, render SVG, or panic on a broken file.
 
 use std::path::Path;
 
@@ -101,8 +103,72 @@ fn attribute<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
     None
 }
 
+/// The smallest text an SVG draws, in its own pixels: each `<text>`'s `font-size` (or the one
+/// it inherits from an enclosing `<g>` or `<svg>`, else 16), times the `scale()` of enclosing
+/// groups. `None` when it draws no text. A plain scan of the tags: good for the pack's mock
+/// screens, not a full SVG reader.
+pub fn smallest_text(svg: &str) -> Option<f32> {
+    // (font-size, scale) of each open <svg> or <g>.
+    let mut open: Vec<(Option<f32>, f32)> = Vec::new();
+    let mut smallest: Option<f32> = None;
+    let mut rest = svg;
+    while let Some(at) = rest.find('<') {
+        rest = &rest[at + 1..];
+        let end = rest.find('>').unwrap_or(rest.len());
+        let tag = &rest[..end];
+        rest = &rest[end.min(rest.len())..];
+        let self_closing = tag.ends_with('/');
+        let closing = tag.starts_with('/');
+        let name: String =
+            tag.trim_start_matches('/').chars().take_while(|c| !c.is_whitespace() && *c != '/').collect();
+        let font = attribute(tag, "font-size").and_then(|v| v.trim_end_matches("px").parse::<f32>().ok());
+        match name.as_str() {
+            "svg" | "g" if closing => {
+                open.pop();
+            }
+            "svg" | "g" if !self_closing => {
+                let scale = attribute(tag, "transform").map_or(1.0, scale_of);
+                open.push((font, scale));
+            }
+            "text" if !closing => {
+                let inherited = open.iter().rev().find_map(|(f, _)| *f).unwrap_or(16.0);
+                let scale: f32 = open.iter().map(|(_, s)| s).product();
+                let size = font.unwrap_or(inherited) * scale;
+                smallest = Some(smallest.map_or(size, |s: f32| s.min(size)));
+            }
+            _ => {}
+        }
+    }
+    smallest
+}
+
+/// The scale factor of a `transform` (the smaller one of `scale(x y)`), 1 without `scale`.
+fn scale_of(transform: &str) -> f32 {
+    let Some(at) = transform.find("scale(") else { return 1.0 };
+    let inner = transform[at + 6..].split(')').next().unwrap_or("");
+    let factors: Vec<f32> =
+        inner.split([',', ' ']).filter(|s| !s.is_empty()).filter_map(|s| s.parse().ok()).collect();
+    factors
+        .into_iter()
+        .fold(None, |m: Option<f32>, f| Some(m.map_or(f.abs(), |m| m.min(f.abs()))))
+        .unwrap_or(1.0)
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_smallest_text_counts_inherited_sizes_and_group_scales() {
+        let svg = r#"<svg xmlns="http://www.w3.org/2000/svg" font-size="14"><text x="1">a</text>
+            <g transform="translate(3,4) scale(0.5)"><text font-size="30">b</text></g>
+            <g transform="scale(0.5)"><g font-size="26"><text>d</text></g></g>
+            <text font-size="13">c</text><rect width="2" height="2"/></svg>"#;
+        assert_eq!(smallest_text(svg), Some(13.0), "a group's scale ends with the group");
+        let inside = r#"<svg><g transform="scale(0.5)"><text font-size="20">b</text></g></svg>"#;
+        assert_eq!(smallest_text(inside), Some(10.0));
+        assert_eq!(smallest_text(r#"<svg><text>x</text></svg>"#), Some(16.0));
+        assert_eq!(smallest_text(r#"<svg><rect/></svg>"#), None);
+    }
+
     use super::*;
 
     #[test]

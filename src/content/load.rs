@@ -293,6 +293,17 @@ fn check_step(
         },
     };
 
+    let boxes = raw.boxes.as_ref().map(|b| (*b.get_ref(), line_at(text, b.span())));
+    if let Some((count, line)) = boxes {
+        if kind != StepKind::Type {
+            problem(Some(line), format!("step {id:?}: boxes is only for a type step"));
+            ok = false;
+        } else if !(2..=12).contains(&count) {
+            problem(Some(line), format!("step {id:?}: boxes = {count}: must be 2 to 12"));
+            ok = false;
+        }
+    }
+
     let screen_name = raw.screen.get_ref();
     let relative = Path::new(screen_name);
     let Some(screen) = inside_folder(dir, screen_name) else {
@@ -351,6 +362,7 @@ fn check_step(
         max_wrong_taps: raw.max_wrong_taps,
         accept: raw.accept.clone(),
         keyboard,
+        boxes: boxes.map(|(count, _)| count),
     })
 }
 

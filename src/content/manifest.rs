@@ -53,6 +53,8 @@ pub(super) struct RawStep {
     pub accept: Vec<String>,
     #[serde(default)]
     pub keyboard: Option<Spanned<String>>,
+    #[serde(default)]
+    pub boxes: Option<Spanned<u32>>,
 }
 
 /// A syntax or schema error from toml: the line it is on (if toml knows) and a short message.

@@ -136,6 +136,9 @@ pub struct Step {
     pub accept: Vec<String>,
     /// The on-screen keyboard of a type step.
     pub keyboard: Keyboard,
+    /// A type step whose field is a row of this many boxes, one character each (a code):
+    /// the field is split evenly and each typed character drawn in its own box.
+    pub boxes: Option<u32>,
 }
 
 /// The on-screen keyboard a type step shows.

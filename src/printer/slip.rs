@@ -84,6 +84,9 @@ pub struct TicketSlip {
     /// firmware knows it and older units print its bytes as garbage. Keep it
     /// `false` unless a test print on the unit showed a code.
     pub native_qr: bool,
+    /// The screening's result code when the ticket was taken from the screening's result
+    /// screen ("K7M-4PX"), printed under the wait for the desk; `None` on other tickets.
+    pub screening_code: Option<String>,
 }
 
 /// Fixed words on the ticket, in the site's language.
@@ -136,6 +139,8 @@ pub enum SlipPart {
     /// [`SlipLabels::wait`] of [`TicketSlip::visitor_labels`].
     WaitVisitor,
     QrCode,
+    /// [`TicketSlip::screening_code`].
+    ScreeningCode,
     IssuedAt,
     Footer,
 }
@@ -222,6 +227,14 @@ pub fn encode_ticket(slip: &TicketSlip) -> EncodedSlip {
         t.translation(SlipPart::WaitVisitor, &wait_text(v, slip.wait_minutes), &wait);
     }
     t.p.line("");
+
+    // "Code" reads the same in the site's languages so far; the word table may take it later.
+    if let Some(code) = &slip.screening_code {
+        t.p.bold(true);
+        t.lines(SlipPart::ScreeningCode, &format!("Code: {code}"), 1, normal.bold());
+        t.p.bold(false);
+        t.p.line("");
+    }
 
     if let Some(url) = slip.qr_url.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
         t.qr_code(url, slip.native_qr);
@@ -465,6 +478,7 @@ pub(crate) mod tests {
             visitor_labels: None,
             qr_url: None,
             native_qr: false,
+            screening_code: None,
         }
     }
 
@@ -618,6 +632,13 @@ pub(crate) mod tests {
         assert!(contains(&out.bytes, b"Wachttijd: 10-20 min\n"));
         let unknown = encode_ticket(&TicketSlip { wait_minutes: None, ..sample() });
         assert!(contains(&unknown.bytes, b"Wachttijd: onbekend\n"));
+    }
+
+    #[test]
+    fn a_screening_code_is_printed_only_when_the_ticket_has_one() {
+        let with = encode_ticket(&TicketSlip { screening_code: Some("K7M-4PX".into()), ..sample() });
+        assert!(contains(&with.bytes, b"Code: K7M-4PX\n"));
+        assert!(!contains(&encode_ticket(&sample()).bytes, b"Code:"));
     }
 
     #[test]

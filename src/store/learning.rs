@@ -52,8 +52,9 @@ impl Store {
             return Ok(false);
         }
         tx.execute(
-            "INSERT INTO screening (code, day, language, started_at, ended_at, finished, referral, referral_label)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            "INSERT INTO screening (code, day, language, started_at, ended_at, finished, referral, referral_label,
+                                    instructions_language)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             params![
                 new.code,
                 new.day.to_string(),
@@ -63,6 +64,7 @@ impl Store {
                 run.finished,
                 new.referral.outcome,
                 new.referral.label,
+                run.instructions_language,
             ],
         )?;
         let id = tx.last_insert_rowid();
@@ -113,8 +115,9 @@ impl Store {
         let tx = self.conn.transaction()?;
         tx.execute(
             "INSERT INTO tutorial_run (session, day, tutorial_id, version, digcomp, language, started_at,
-                                       ended_at, completed, steps_done, steps_total, hints, wrong_taps)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                                       ended_at, completed, steps_done, steps_total, hints, wrong_taps,
+                                       instructions_language)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
             params![
                 session,
                 day.to_string(),
@@ -129,6 +132,7 @@ impl Store {
                 run.steps_total,
                 run.hints,
                 run.wrong_taps,
+                run.instructions_language,
             ],
         )?;
         write_statement(&tx, &mut outbox, statement)?;
@@ -145,7 +149,8 @@ impl Store {
         let row = self
             .conn
             .query_row(
-                "SELECT id, language, started_at, ended_at, finished, referral, referral_label
+                "SELECT id, language, started_at, ended_at, finished, referral, referral_label,
+                        instructions_language
                    FROM screening WHERE code = ?1",
                 [&code],
                 |r| {
@@ -157,11 +162,13 @@ impl Store {
                         r.get::<_, bool>(4)?,
                         r.get::<_, String>(5)?,
                         r.get::<_, String>(6)?,
+                        r.get::<_, Option<String>>(7)?,
                     ))
                 },
             )
             .optional()?;
-        let Some((id, language, started_at, ended_at, finished, outcome, label)) = row else {
+        let Some((id, language, started_at, ended_at, finished, outcome, label, instructions_language)) = row
+        else {
             return Ok(None);
         };
         let mut stmt = self.conn.prepare(
@@ -212,6 +219,7 @@ impl Store {
             ended_at: parse_time(&ended_at)?,
             code,
             language,
+            instructions_language,
             finished,
             items,
             competences,
@@ -280,6 +288,8 @@ mod tests {
         };
         ScreeningRun {
             language: "uk".into(),
+            // The pack has no Ukrainian: the instructions were in Dutch.
+            instructions_language: Some("nl".into()),
             started_at: at(10, 0),
             ended_at: at(10, 12),
             finished: true,
@@ -324,6 +334,7 @@ mod tests {
             (detail.language.as_str(), detail.started_at, detail.ended_at),
             ("uk", run.started_at, run.ended_at)
         );
+        assert_eq!(detail.instructions_language.as_deref(), Some("nl"), "kept with the result");
         assert!(detail.finished);
         assert_eq!(
             detail.items,
@@ -377,6 +388,7 @@ mod tests {
             version: 1,
             digcomp: vec!["2.1".into()],
             language: "fr".into(),
+            instructions_language: None,
             started_at: at(11, 0),
             ended_at: at(11, 6),
             completed: false,

@@ -199,6 +199,11 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         value  INTEGER NOT NULL,
         PRIMARY KEY (day, figure, key)
     ) WITHOUT ROWID;",
+    // 6: the screening's result code on a ticket taken from the screening's result screen
+    "ALTER TABLE ticket ADD COLUMN screening_code TEXT;",
+    // 7: the language a run's instructions were shown in, when the pack lacked the learner's
+    "ALTER TABLE screening ADD COLUMN instructions_language TEXT;
+    ALTER TABLE tutorial_run ADD COLUMN instructions_language TEXT;",
 ];
 
 /// The kiosk's SQLite store.

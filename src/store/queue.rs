@@ -37,7 +37,7 @@ impl Store {
     pub fn snapshot(&self, recent_services: usize) -> Result<Snapshot, StoreError> {
         let mut stmt = self.conn.prepare(
             "SELECT id, service_day, prefix, number, issued_service, service, language, issued_at,
-                    state, desk, outcome, called_at, finished_at, recalls
+                    state, desk, outcome, called_at, finished_at, recalls, screening_code
                FROM ticket
               WHERE state IN ('waiting', 'called')
                  OR service_day = (SELECT MAX(service_day) FROM ticket)
@@ -97,7 +97,7 @@ impl Store {
             .conn
             .query_row(
                 "SELECT id, service_day, prefix, number, issued_service, service, language, issued_at,
-                        state, desk, outcome, called_at, finished_at, recalls
+                        state, desk, outcome, called_at, finished_at, recalls, screening_code
                    FROM ticket WHERE id = ?1",
                 [id.0],
                 read_ticket,
@@ -148,8 +148,9 @@ fn write_ticket(tx: &Transaction<'_>, t: &Ticket, new: bool) -> Result<(), Store
     if new {
         tx.execute(
             "INSERT INTO ticket (id, service_day, prefix, number, issued_service, service, language,
-                                 issued_at, state, desk, outcome, called_at, finished_at, recalls)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                                 issued_at, state, desk, outcome, called_at, finished_at, recalls,
+                                 screening_code)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
             params![
                 t.id.0,
                 t.service_day.to_string(),
@@ -165,6 +166,7 @@ fn write_ticket(tx: &Transaction<'_>, t: &Ticket, new: bool) -> Result<(), Store
                 t.called_at.map(|x| x.to_string()),
                 t.finished_at.map(|x| x.to_string()),
                 t.recalls,
+                t.screening_code,
             ],
         )?;
         return Ok(());
@@ -201,8 +203,8 @@ fn read_ticket(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
     let outcome: Option<String> = r.get(10)?;
     let called_at: Option<String> = r.get(11)?;
     let finished_at: Option<String> = r.get(12)?;
-    let (prefix, number, issued_service, service, language, recalls) =
-        (r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(13)?);
+    let (prefix, number, issued_service, service, language, recalls, screening_code) =
+        (r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(13)?, r.get(14)?);
     Ok((|| {
         let need_desk = || {
             desk.clone().ok_or_else(|| StoreError::Damaged(format!("ticket {id} is {state} without a desk")))
@@ -228,6 +230,7 @@ fn read_ticket(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
             called_at: called_at.as_deref().map(parse_time).transpose()?,
             finished_at: finished_at.as_deref().map(parse_time).transpose()?,
             recalls,
+            screening_code,
         })
     })())
 }
@@ -261,6 +264,33 @@ mod tests {
         assert_eq!(again.current_ticket("desk-1").unwrap().code(), "E-001");
         assert_eq!(again.recent_calls(3).len(), 1);
         assert_eq!(store.outbox_backlog().unwrap(), 5);
+    }
+
+    #[test]
+    fn a_screening_code_on_a_ticket_is_kept_but_not_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("loket.sqlite");
+        let mut store = Store::open(&path).unwrap();
+        let mut q = Queue::new(rules());
+        let (with_code, events) = q.issue_with_code("email", "ti", Some("K7M-4PX"), at(9, 0)).unwrap();
+        store.record(&events).unwrap();
+        let (without, events) = q.issue("email", "nl", at(9, 1)).unwrap();
+        store.record(&events).unwrap();
+        drop(store);
+
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.ticket(with_code.id).unwrap().unwrap().screening_code.as_deref(), Some("K7M-4PX"));
+        assert_eq!(store.ticket(without.id).unwrap().unwrap().screening_code, None);
+        let again = Queue::resume(rules(), store.snapshot(5).unwrap());
+        assert_eq!(again.tickets().find(|t| t.id == with_code.id), Some(&with_code), "kept over a restart");
+        let body: String = store
+            .conn
+            .query_row("SELECT body FROM outbox WHERE type = 'ticket_issued' ORDER BY seq LIMIT 1", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert!(body.contains(r#""language":"ti""#), "the first ticket's event: {body}");
+        assert!(!body.contains("K7M-4PX"), "the code stays on the kiosk: {body}");
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! tutorial step or a screening task) and the end screen ("well done", or the screening's
 //! result with its code). It fills their adapters from the content pack and the [`Lesson`] in
 //! progress, reads the instruction aloud, and hands finished runs to the help point to be
-//! scored and stored.
+//! scored and stored. On the screening's result it reads the code aloud and can take a queue
+//! ticket for the desk with the code on it.
 //!
 //! It must not hold lesson or scoring rules: `lesson` decides what a tap means, `screening`
 //! what a result is worth.
@@ -33,6 +34,14 @@ const FEEDBACK: Duration = Duration::from_millis(1500);
 /// Suggested tutorials on the screening's result screen, at most.
 const SUGGESTIONS: usize = 3;
 
+/// The smallest text on a mock screen, in window pixels (WCAG's readable minimum for a kiosk
+/// read at arm's length), and the smallest target (WCAG 2.5.5).
+pub const READABLE_TEXT_PX: f32 = 12.0;
+pub const TOUCH_TARGET_PX: f32 = 44.0;
+
+/// The most the phone is zoomed (beyond that a lesson's pictures need redrawing).
+const MOST_ZOOM: f32 = 2.0;
+
 /// What the learning screens share: the pack, the voice and the run in progress.
 pub(super) struct Learning {
     pack: Option<Arc<Pack>>,
@@ -42,6 +51,18 @@ pub(super) struct Learning {
     clock: Cell<Duration>,
     feedback_left: Cell<Duration>,
     images: RefCell<HashMap<PathBuf, Image>>,
+    /// The smallest text on each mock screen read so far, in its own pixels.
+    smallest_text: RefCell<HashMap<PathBuf, Option<f32>>>,
+    /// The screening result on screen, once stored: what "take a ticket" needs.
+    result: RefCell<Option<DeskResult>>,
+}
+
+/// A stored screening result, as the result screen offers it to the desk.
+#[derive(Debug, Clone)]
+struct DeskResult {
+    code: String,
+    /// The service a ticket from the result screen is for; `None`: no ticket offered.
+    service: Option<String>,
 }
 
 /// A tutorial or the screening, in progress.
@@ -75,6 +96,8 @@ impl Learning {
             clock: Cell::new(Duration::ZERO),
             feedback_left: Cell::new(Duration::ZERO),
             images: RefCell::new(HashMap::new()),
+            smallest_text: RefCell::new(HashMap::new()),
+            result: RefCell::new(None),
         }
     }
 
@@ -85,6 +108,29 @@ impl Learning {
 
     fn now(&self) -> Duration {
         self.clock.get()
+    }
+
+    /// Window pixels per mock-screen pixel that `activity` needs at least: its smallest text
+    /// at [`READABLE_TEXT_PX`], its smallest target at [`TOUCH_TARGET_PX`]. One zoom for the
+    /// whole lesson, so the phone does not jump between steps.
+    fn readable_scale(&self, activity: &Activity) -> f32 {
+        let mut cache = self.smallest_text.borrow_mut();
+        let mut needed: f32 = 0.0;
+        for step in &activity.steps {
+            let text = *cache.entry(step.screen.clone()).or_insert_with(|| {
+                std::fs::read_to_string(&step.screen)
+                    .ok()
+                    .and_then(|svg| crate::content::image::smallest_text(&svg))
+            });
+            if let Some(size) = text.filter(|s| *s > 0.0) {
+                needed = needed.max(READABLE_TEXT_PX / size);
+            }
+            if let Some(target) = step.target {
+                let side = target.w.min(target.h).max(1) as f32;
+                needed = needed.max(TOUCH_TARGET_PX / side);
+            }
+        }
+        needed.min(MOST_ZOOM)
     }
 
     fn image(&self, path: &Path) -> Image {
@@ -184,6 +230,9 @@ pub(super) fn connect(window: &AppWindow, shared: &Rc<Shared>) {
     });
     let s = shared.clone();
     lesson.on_stop(move || {
+        if let Some(window) = s.window.upgrade() {
+            window.global::<LessonAdapter>().set_confirm_stop(false);
+        }
         stop(&s);
         s.visit.borrow_mut().back_to_services();
         s.show();
@@ -197,6 +246,13 @@ pub(super) fn connect(window: &AppWindow, shared: &Rc<Shared>) {
         s.visit.borrow_mut().go_to(VisitScreen::Catalogue);
         s.show();
     });
+    let s = shared.clone();
+    done.on_listen(move || {
+        s.visit.borrow_mut().touched();
+        read_result_aloud(&s);
+    });
+    let s = shared.clone();
+    done.on_take_ticket(move || take_ticket_for_desk(&s));
     let s = shared.clone();
     done.on_finish(move || {
         s.visit.borrow_mut().back_to_welcome();
@@ -216,6 +272,7 @@ pub(super) fn fill(window: &AppWindow, shared: &Shared, screen: VisitScreen, lan
             let intro = window.global::<ScreeningIntroAdapter>();
             intro.set_tasks(items.len() as i32);
             intro.set_minutes(items.iter().map(|i| i.estimated_minutes).sum::<u32>() as i32);
+            intro.set_reported(shared.config.report.central_url.is_some());
         }
         VisitScreen::Lesson => fill_lesson(window, shared),
         _ => {}
@@ -244,6 +301,10 @@ pub(super) fn tick(shared: &Shared, elapsed: Duration) {
 
 /// The kiosk went back to the start during a run: it is recorded as left.
 pub(super) fn walked_away(shared: &Shared) {
+    if let Some(window) = shared.window.upgrade() {
+        window.global::<LessonAdapter>().set_confirm_stop(false);
+    }
+    shared.learning.result.replace(None);
     stop(shared);
 }
 
@@ -259,6 +320,7 @@ fn stop(shared: &Shared) {
         Run::Screening { mut screening, language, started_at } => {
             let items = screening.walked_away(now);
             let run = ScreeningRun {
+                instructions_language: screening_shown_in(shared, &language),
                 language,
                 started_at,
                 ended_at: shared.help_point.now(),
@@ -283,6 +345,25 @@ fn words<'a>(activity: &'a Activity, language: &str) -> Option<&'a Strings> {
     [language, "nl", "en"].iter().find_map(|l| activity.strings.get(*l)).or(activity.strings.values().next())
 }
 
+/// The language `activity`'s instructions are shown in when it is not `language` (the pack
+/// lacks it, for the activity or one of its steps), else `None`.
+fn shown_in(activity: &Activity, language: &str) -> Option<String> {
+    let own = activity.strings.get(language);
+    let complete = own
+        .is_some_and(|w| activity.steps.iter().all(|s| w.steps.get(&s.id).is_some_and(|t| t.say.is_some())));
+    if complete {
+        return None;
+    }
+    // A step without its words in the language falls back to Dutch (see `fill_lesson`).
+    let fallback = ["nl", "en"].into_iter().find(|l| activity.strings.contains_key(*l));
+    Some(fallback.map_or_else(|| activity.strings.keys().next().cloned().unwrap_or_default(), str::to_owned))
+}
+
+/// The first language other than `language` the screening's exercises were shown in, if any.
+fn screening_shown_in(shared: &Shared, language: &str) -> Option<String> {
+    shared.learning.pack.iter().flat_map(|p| &p.screening).find_map(|a| shown_in(a, language))
+}
+
 fn title(activity: &Activity, language: &str) -> String {
     words(activity, language).map_or_else(|| activity.id.clone(), |w| w.title.clone())
 }
@@ -297,9 +378,14 @@ fn tile(shared: &Shared, activity: &Activity, language: &str) -> TutorialTile {
     }
 }
 
+/// The catalogue offers the tutorials that have the visitor's language; when none has it, all
+/// of them (in Dutch, else English), and the run records the language they were shown in.
 fn fill_catalogue(window: &AppWindow, shared: &Shared, language: &str) {
-    let tiles: Vec<TutorialTile> =
-        shared.learning.pack.iter().flat_map(|p| &p.tutorials).map(|t| tile(shared, t, language)).collect();
+    let tutorials: Vec<&Activity> = shared.learning.pack.iter().flat_map(|p| &p.tutorials).collect();
+    let in_language: Vec<&Activity> =
+        tutorials.iter().copied().filter(|t| t.strings.contains_key(language)).collect();
+    let offered = if in_language.is_empty() { tutorials } else { in_language };
+    let tiles: Vec<TutorialTile> = offered.into_iter().map(|t| tile(shared, t, language)).collect();
     window.global::<CatalogueAdapter>().set_tutorials(ModelRc::new(VecModel::from(tiles)));
 }
 
@@ -315,6 +401,9 @@ fn start_tutorial(shared: &Rc<Shared>, id: &str) {
     *shared.learning.run.borrow_mut() =
         Some(Run::Tutorial { lesson, language: shared.language(), started_at });
     shared.learning.feedback_left.set(Duration::ZERO);
+    if let Some(window) = shared.window.upgrade() {
+        window.global::<LessonAdapter>().set_confirm_stop(false);
+    }
     shared.visit.borrow_mut().go_to(VisitScreen::Lesson);
     shared.show();
     read_aloud(shared);
@@ -332,6 +421,9 @@ fn start_screening(shared: &Rc<Shared>) {
     *shared.learning.run.borrow_mut() =
         Some(Run::Screening { screening, language: shared.language(), started_at });
     shared.learning.feedback_left.set(Duration::ZERO);
+    if let Some(window) = shared.window.upgrade() {
+        window.global::<LessonAdapter>().set_confirm_stop(false);
+    }
     shared.visit.borrow_mut().go_to(VisitScreen::Lesson);
     shared.show();
     read_aloud(shared);
@@ -410,6 +502,7 @@ fn finish(shared: &Rc<Shared>, run: Run) {
             let items = screening.results().to_vec();
             let run = ScreeningRun {
                 language: language.clone(),
+                instructions_language: screening_shown_in(shared, &language),
                 started_at,
                 ended_at: shared.help_point.now(),
                 finished: true,
@@ -420,6 +513,9 @@ fn finish(shared: &Rc<Shared>, run: Run) {
             done.set_screening(true);
             done.set_saving(true);
             done.set_not_stored(false);
+            done.set_ticket_asked(false);
+            done.set_ticket_offered(false);
+            shared.learning.result.replace(None);
             done.set_code(SharedString::new());
             done.set_can_already(ModelRc::default());
             done.set_practise(ModelRc::default());
@@ -464,6 +560,12 @@ pub(super) fn screening_recorded(
         Ok(record) => {
             done.set_not_stored(false);
             done.set_code(record.code.as_str().into());
+            let service = crate::screening::desk_service(&shared.config.services, &record.referral);
+            done.set_ticket_offered(service.is_some());
+            shared
+                .learning
+                .result
+                .replace(Some(DeskResult { code: record.code.clone(), service: service.map(str::to_owned) }));
             let already = named(|l| l == Level::OnOwn, &record.items);
             let practise = named(|l| l != Level::OnOwn, &record.items);
             done.set_can_already(ModelRc::new(VecModel::from(already)));
@@ -482,6 +584,7 @@ pub(super) fn screening_recorded(
                 .map(|t| tile(shared, t, language))
                 .collect();
             done.set_suggestions(ModelRc::new(VecModel::from(suggestions)));
+            read_result_aloud(shared);
         }
         Err(e) => {
             log::error!("a finished screening could not be stored: {e}");
@@ -510,6 +613,7 @@ fn record_tutorial(
         tutorial_id: activity.id.clone(),
         version: activity.version,
         digcomp: activity.digcomp.clone(),
+        instructions_language: shown_in(activity, &language),
         language,
         started_at,
         ended_at: shared.help_point.now(),
@@ -527,6 +631,50 @@ fn record_tutorial(
     });
     if let Err(e) = sent {
         log::error!("tutorial {} not stored: {e}", activity.id);
+    }
+}
+
+/// Reads the screening's result aloud: the sentence above the code, then the code one
+/// character at a time. In the language the screen shows the sentence in: the learner's when
+/// the kiosk has its screen texts, else English (as on screen), never passed off as theirs.
+fn read_result_aloud(shared: &Shared) {
+    let Some(reader) = &shared.learning.reader else { return };
+    let Some(result) = shared.learning.result.borrow().clone() else { return };
+    let Some(window) = shared.window.upgrade() else { return };
+    let language = shared.language();
+    let shown_in =
+        if slint::select_bundled_translation(&language).is_ok() { language } else { "en".to_owned() };
+    let intro = window.global::<LessonDoneAdapter>().get_spoken_intro();
+    let text = format!("{intro} {}.", crate::screening::spelled_code(&result.code));
+    reader.read(Reading { text, language: shown_in, recording: None });
+}
+
+/// "Take a ticket for the desk": a queue ticket with the result code on it, then the ticket
+/// screen as after a tap on a service.
+fn take_ticket_for_desk(shared: &Rc<Shared>) {
+    let Some(window) = shared.window.upgrade() else { return };
+    let done = window.global::<LessonDoneAdapter>();
+    let Some(DeskResult { code, service: Some(service) }) = shared.learning.result.borrow().clone() else {
+        return;
+    };
+    if done.get_ticket_asked() {
+        return;
+    }
+    done.set_ticket_asked(true);
+    shared.visit.borrow_mut().touched();
+    let Some(inbox) = shared.inbox.borrow().clone() else { return };
+    let language = shared.language();
+    let asked_in = language.clone();
+    let sent = shared.help_point.then(
+        move |hp| {
+            hp.take_ticket_with_code(&service, &asked_in, Some(&code))
+                .map_err(|e| format!("no ticket for {service} from the screening's result: {e}"))
+        },
+        move |issued| inbox.post(super::News::TicketTaken { language, issued }),
+    );
+    if let Err(e) = sent {
+        log::error!("no ticket from the screening's result: {e}");
+        done.set_ticket_asked(false);
     }
 }
 
@@ -579,6 +727,11 @@ fn fill_lesson(window: &AppWindow, shared: &Shared) {
     adapter.set_screen(shared.learning.image(&step.screen));
     adapter.set_screen_width(step.screen_size.width as f32);
     adapter.set_screen_height(step.screen_size.height as f32);
+    adapter.set_readable_scale(shared.learning.readable_scale(activity));
+    // The part of the picture the step is about, kept in view on a zoomed phone.
+    let focus = step.target.or(step.field).or(step.highlight).or(lesson.marked_spot());
+    adapter.set_focus_y(focus.map_or(0.0, |r| r.y as f32));
+    adapter.set_focus_h(focus.map_or(0.0, |r| r.h as f32));
     adapter.set_say(say.unwrap_or_default().into());
     adapter.set_hint(hint.unwrap_or_default().into());
     adapter.set_hint_level(lesson.hint_level().into());
@@ -596,14 +749,21 @@ fn fill_lesson(window: &AppWindow, shared: &Shared) {
         adapter.set_mark_w(r.w as f32);
         adapter.set_mark_h(r.h as f32);
     }
-    adapter.set_field(step.field.is_some());
-    if let Some(r) = step.field {
+    let field = lesson.field_text();
+    adapter.set_field(field.is_some());
+    if let Some(field) = &field {
+        let r = field.field;
         adapter.set_field_x(r.x as f32);
         adapter.set_field_y(r.y as f32);
         adapter.set_field_w(r.w as f32);
         adapter.set_field_h(r.h as f32);
+        adapter.set_field_cursor(field.typing);
+        adapter.set_field_boxes(field.boxes.unwrap_or(0) as i32);
     }
-    adapter.set_typed(lesson.typed().into());
+    let shown = field.map(|f| f.text).unwrap_or_default();
+    let chars: Vec<SharedString> = shown.chars().map(|c| c.to_string().into()).collect();
+    adapter.set_field_chars(ModelRc::new(VecModel::from(chars)));
+    adapter.set_typed(shown.into());
     adapter.set_can_next(lesson.can_go_next());
     adapter.set_can_back(lesson.can_go_back());
     adapter.set_can_skip(lesson.can_skip());

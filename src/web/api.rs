@@ -48,6 +48,10 @@ pub struct TicketView {
     issued_at: Timestamp,
     /// Minutes since issued_at on the help point's clock.
     waiting_minutes: i64,
+    /// The screening's result code, when the visitor took the ticket from the screening's
+    /// result screen: look it up at `/api/v1/screening/{code}`.
+    #[schema(required = true, examples("K7M-4PX"))]
+    screening_code: Option<String>,
 }
 
 impl TicketView {
@@ -69,6 +73,7 @@ impl TicketView {
             desk: ticket.desk().map(str::to_owned),
             issued_at: ticket.issued_at,
             waiting_minutes: now.duration_since(ticket.issued_at).as_mins().max(0),
+            screening_code: ticket.screening_code.clone(),
         }
     }
 }

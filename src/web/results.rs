@@ -34,6 +34,13 @@ pub struct ScreeningView {
     language: String,
     /// The language in its own script.
     language_name: String,
+    /// The language the instructions were shown in when the content pack lacked the learner's
+    /// (e.g. nl), even for part of the screening; null when all were in the learner's language.
+    #[schema(required = true, examples("nl"))]
+    instructions_language: Option<String>,
+    /// That language in its own script; null with it.
+    #[schema(required = true, examples("Nederlands"))]
+    instructions_language_name: Option<String>,
     /// False when the learner walked away before the end.
     finished: bool,
     #[schema(value_type = schemas::Referral)]
@@ -78,8 +85,11 @@ pub struct ItemView {
 
 impl ScreeningView {
     fn of(detail: ScreeningDetail, config: &Config) -> ScreeningView {
-        let language_name = crate::languages::language(&detail.language)
-            .map_or_else(|| detail.language.clone(), |l| l.autonym.to_owned());
+        let name = |code: &str| {
+            crate::languages::language(code).map_or_else(|| code.to_owned(), |l| l.autonym.to_owned())
+        };
+        let language_name = name(&detail.language);
+        let instructions_language_name = detail.instructions_language.as_deref().map(name);
         ScreeningView {
             ended_local: detail
                 .ended_at
@@ -91,6 +101,8 @@ impl ScreeningView {
             ended_at: detail.ended_at,
             language: detail.language,
             language_name,
+            instructions_language: detail.instructions_language,
+            instructions_language_name,
             finished: detail.finished,
             referral: detail.referral,
             competences: detail

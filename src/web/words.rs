@@ -134,6 +134,11 @@ pub fn console(l: &str) -> Vec<Word> {
         // TRANSLATORS: the button that calls one waiting visitor; "Call E-017" for screen readers.
         ("call", tr(l, "Call")),
         ("call_code", tr(l, "Call {code}")),
+        // TRANSLATORS: a button on a ticket taken from the screening's result screen: its result code.
+        ("screening_code", tr(l, "Screening {code}")),
+        ("look_up_screening", tr(l, "Look up screening result {code}")),
+        // TRANSLATORS: the content pack lacked the learner's language, so the tasks were explained in another.
+        ("instructions_shown_in", tr(l, "Instructions shown in: {language} (not the visitor's language)")),
         ("state_waiting", tr(l, "waiting")),
         ("state_called", tr(l, "called")),
         ("state_served", tr(l, "helped")),

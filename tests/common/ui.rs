@@ -48,6 +48,7 @@ pub fn has_button(window: &AppWindow, label: &str) -> bool {
 }
 
 /// `english` as the screen shows it in `lang` (the English source text when `lang` is "en").
+/// A draft marked `fuzzy` is not shown (Slint bundles reviewed translations only): English.
 pub fn text(lang: &str, english: &str) -> String {
     if lang == "en" {
         return english.to_owned();
@@ -55,7 +56,16 @@ pub fn text(lang: &str, english: &str) -> String {
     let po = std::fs::read_to_string(format!("lang/{lang}/LC_MESSAGES/loket.po")).unwrap();
     let wanted = format!("msgid {english:?}");
     let mut lines = po.lines();
+    let mut fuzzy = false;
     while let Some(line) = lines.next() {
+        if line.starts_with("#,") {
+            fuzzy = line.contains("fuzzy");
+        } else if line.is_empty() {
+            fuzzy = false;
+        }
+        if line == wanted && fuzzy {
+            return english.to_owned();
+        }
         if line == wanted {
             let translated = lines.next().and_then(|l| l.strip_prefix("msgstr ")).unwrap();
             return translated.trim_matches('"').replace("\\\"", "\"");
@@ -78,13 +88,44 @@ pub fn tap_screen(window: &AppWindow, x: f32, y: f32) {
         .dispatch_event(WindowEvent::PointerReleased { position: at, button: PointerEventButton::Left });
 }
 
+/// A wrong tap, as a learner near the right spot would make: just beside `step`'s target (left,
+/// right, above or below it), outside its risky spots, so it is on the part of a zoomed phone
+/// the screen shows.
+pub fn tap_beside_target(window: &AppWindow, step: &Step) {
+    let t = step.target.expect("a tap step");
+    let (x, y, w, h) = (t.x as f32, t.y as f32, t.w as f32, t.h as f32);
+    let width = step.screen_size.width as f32;
+    let candidates = [
+        (x - 6.0, y + h / 2.0),
+        (x + w + 6.0, y + h / 2.0),
+        (x + w / 2.0, y - 6.0),
+        (x + w / 2.0, y + h + 6.0),
+    ];
+    let inside = |r: &Rect, (px, py): (f32, f32)| {
+        px >= r.x as f32 && px < (r.x + r.w) as f32 && py >= r.y as f32 && py < (r.y + r.h) as f32
+    };
+    let (px, py) = candidates
+        .into_iter()
+        .find(|p| p.0 >= 1.0 && p.0 < width - 1.0 && p.1 >= 1.0 && !step.avoid.iter().any(|r| inside(r, *p)))
+        .expect("a spot beside the target");
+    tap_screen(window, px, py);
+}
+
 /// A tap in the middle of `rect` on the mock screen.
 pub fn tap_rect(window: &AppWindow, rect: Rect) {
     tap_screen(window, rect.x as f32 + rect.w as f32 / 2.0, rect.y as f32 + rect.h as f32 / 2.0);
 }
 
+/// `rect` of the mock screen as window pixels: (left, top, right, bottom).
+pub fn on_window(window: &AppWindow, rect: Rect) -> (f32, f32, f32, f32) {
+    let ((x, y), scale) = screen_place(window);
+    let left = x + rect.x as f32 * scale;
+    let top = y + rect.y as f32 * scale;
+    (left, top, left + rect.w as f32 * scale, top + rect.h as f32 * scale)
+}
+
 /// Where the mock screen is on the window, and window pixels per screen pixel.
-fn screen_place(window: &AppWindow) -> ((f32, f32), f32) {
+pub fn screen_place(window: &AppWindow) -> ((f32, f32), f32) {
     let screen = ["en", "nl", "fr", "ar"]
         .iter()
         .find_map(|lang| {

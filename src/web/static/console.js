@@ -239,7 +239,10 @@
       li.append(el("span", "code", t.code));
       const info = el("span", "info");
       info.append(el("span", "service", t.service_name));
-      info.append(el("span", "language", languageShown(t)));
+      const lang = el("span", "language", languageShown(t));
+      lang.dir = "auto";
+      info.append(lang);
+      if (t.screening_code) info.append(screeningButton(t.screening_code));
       li.append(info);
       li.append(el("span", "minutes", minutes(t.waiting_minutes)));
       const b = el("button", "secondary call-one", W.call);
@@ -274,6 +277,28 @@
     $("current-service").textContent = t.service_name;
     $("current-language").textContent = languageShown(t);
     $("current-wait").textContent = fill(W.waited, { time: minutes(t.waiting_minutes) });
+    const screening = $("current-screening");
+    screening.hidden = !t.screening_code;
+    if (t.screening_code) {
+      screening.textContent = fill(W.screening_code, { code: t.screening_code });
+      screening.onclick = () => lookUp(t.screening_code);
+    }
+  }
+
+  // A ticket taken from the screening's result screen carries its result code: one click
+  // shows the result in the lookup below.
+  function screeningButton(code) {
+    const b = el("button", "secondary screening-code", fill(W.screening_code, { code }));
+    b.type = "button";
+    b.setAttribute("aria-label", fill(W.look_up_screening, { code }));
+    b.addEventListener("click", () => lookUp(code));
+    return b;
+  }
+
+  function lookUp(code) {
+    $("lookup-code").value = code;
+    $("lookup-form").requestSubmit();
+    $("lookup").scrollIntoView({ behavior: "smooth" });
   }
 
   // ---- actions -----------------------------------------------------------------------
@@ -368,6 +393,14 @@
     $("lookup-when").textContent = r.ended_local;
     $("lookup-language").textContent = languageShown(r);
     $("lookup-unfinished").hidden = r.finished;
+    // The pack lacked the learner's language: say in which language the tasks were explained.
+    const instructions = $("lookup-instructions");
+    instructions.hidden = !r.instructions_language;
+    instructions.textContent = r.instructions_language
+      ? fill(W.instructions_shown_in, {
+          language: W.languages[r.instructions_language] || r.instructions_language_name,
+        })
+      : "";
     $("lookup-referral").textContent = r.referral.label;
     $("lookup-competences").replaceChildren(...r.competences.map((c) => {
       const li = el("li");
