@@ -449,8 +449,8 @@ async fn a_machine_with_an_api_token_issues_tickets() {
             .json(&json!({ "service": service, "language": language }))
     };
     assert_eq!(send("fax", "nl").send().await.unwrap().status(), StatusCode::NOT_FOUND);
-    let (status, message) = error_of(send("email", "es").send().await.unwrap()).await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "Spanish is not offered: {message}");
+    let (status, message) = error_of(send("email", "de").send().await.unwrap()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "German is not offered: {message}");
     let wrong =
         s.http.post(&url).bearer_auth("f".repeat(64)).json(&json!({ "service": "email", "language": "nl" }));
     assert_eq!(wrong.send().await.unwrap().status(), StatusCode::UNAUTHORIZED);

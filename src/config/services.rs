@@ -32,7 +32,7 @@ pub struct Service {
     pub prefix: String,
     /// One of [`PICTOGRAMS`].
     pub pictogram: String,
-    /// Name per language code; always has `"en"` and the site's local language.
+    /// Name per language code; always has `"en"`, the site's local language and every offered one.
     pub names: BTreeMap<String, String>,
 }
 
@@ -85,13 +85,17 @@ impl ServiceFile {
             let codes: Vec<&String> = self.names.keys().collect();
             format!("{{ {} }}", codes.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", "))
         };
-        for required in ["en", site.local_language.as_str()] {
+        // A visitor who picked a language never sees the button in another one.
+        let required =
+            ["en", site.local_language.as_str()].into_iter().chain(site.languages.iter().map(String::as_str));
+        for required in required {
             if !self.names.contains_key(required) {
                 return Err(invalid(
                     at("names"),
                     written(),
                     format!(
-                        "needs a name in {required:?} (English and the site's local_language are required)"
+                        "needs a name in {required:?} (English, the site's local_language and every \
+                         language in site.languages are required)"
                     ),
                 ));
             }
@@ -150,21 +154,27 @@ mod tests {
 
     #[test]
     fn service_name_in_unknown_language() {
-        let message = error(&good_with("en = \"E-mail\" }", "en = \"E-mail\", xx = \"Mail\" }"));
+        let message = error(&good_with("en = \"E-mail\",", "en = \"E-mail\", xx = \"Mail\","));
         assert_names(&message, &["service[0].names.xx = \"Mail\"", "\"xx\" is not a language"]);
     }
 
     #[test]
     fn service_without_local_language_name() {
         let message = error(&good_with("nl = \"E-mail\", ", ""));
-        assert_names(&message, &["service[0].names = { en }", "\"nl\""]);
+        assert_names(&message, &["service[0].names = { ar, en }", "\"nl\""]);
     }
 
     #[test]
     fn service_without_english_name() {
         let message =
-            error(&good_with("names = { nl = \"E-mail\", en = \"E-mail\" }", "names = { nl = \"E-mail\" }"));
-        assert_names(&message, &["service[0].names = { nl }", "\"en\""]);
+            error(&good_with("names = { nl = \"E-mail\", en = \"E-mail\",", "names = { nl = \"E-mail\","));
+        assert_names(&message, &["service[0].names = { ar, nl }", "\"en\""]);
+    }
+
+    #[test]
+    fn service_without_a_name_in_an_offered_language() {
+        let message = error(&good_with("languages = [\"nl\", \"en\"", "languages = [\"nl\", \"en\", \"ps\""));
+        assert_names(&message, &["service[0].names = { ar, en, nl }", "\"ps\"", "site.languages"]);
     }
 
     #[test]
@@ -174,7 +184,8 @@ mod tests {
         assert_eq!(email.name("nl"), "E-mail");
         assert_eq!(email.name("ar"), "البريد الإلكتروني");
         let other = config.service("something-else").unwrap();
-        assert_eq!(other.name("ti"), other.name("en"));
+        assert_eq!(other.name("ti"), "ካልእ ጉዳይ");
+        assert_eq!(other.name("de"), other.name("en"), "a language the site does not offer");
         assert_eq!(other.name("xx"), "Something else");
     }
 

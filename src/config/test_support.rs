@@ -37,13 +37,13 @@ wednesday = ["09:00-12:00"]
 id = "email"
 prefix = "E"
 pictogram = "email"
-names = { nl = "E-mail", en = "E-mail" }
+names = { nl = "E-mail", en = "E-mail", ar = "البريد الإلكتروني" }
 
 [[service]]
 id = "tablet"
 prefix = "T"
 pictogram = "tablet"
-names = { nl = "Tablet lenen", en = "Borrow a tablet" }
+names = { nl = "Tablet lenen", en = "Borrow a tablet", ar = "استعارة جهاز لوحي" }
 
 [[desk]]
 id = "desk-1"
