@@ -742,3 +742,43 @@ async fn todays_figures_count_screenings_and_tutorials() {
     let figures = s.view(&desk).await["figures"].clone();
     assert_eq!(figures["screenings_today"], 0, "a new day");
 }
+
+/// The console and the board come out in the staff's language, `site.local_language`: their
+/// fixed words in the HTML and the words their scripts use in the embedded dictionary, with every
+/// visitor language named for staff ("Tigrinya (ትግርኛ)").
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_pages_speak_the_staff_language() {
+    let http = reqwest::Client::new();
+    let cases = [
+        ("nl", "Aanmelden aan de balie", "Volgende roepen", "Nu aan de beurt", "Tigrinya (ትግርኛ)"),
+        ("fr", "Se connecter à un guichet", "Appeler le suivant", "Appelés", "Tigrigna (ትግርኛ)"),
+        ("en", "Sign in at a desk", "Call the next one", "Now serving", "Tigrinya (ትግርኛ)"),
+    ];
+    for (staff, sign_in, call_next, now_serving, tigrinya) in cases {
+        let web = common::web::start_web(|config| config.site.local_language = staff.into()).await;
+        let console = http.get(format!("{}/", web.base)).send().await.unwrap();
+        assert_eq!(console.status(), StatusCode::OK);
+        let console = console.text().await.unwrap();
+        assert!(console.contains(&format!("<html lang=\"{staff}\"")), "{staff}: {console}");
+        assert!(console.contains(sign_in) && console.contains(call_next), "{staff}: {console}");
+        assert!(!console.contains("{{"), "{staff}: a mark left unfilled");
+        let words = console
+            .split("<script type=\"application/json\" id=\"words\">")
+            .nth(1)
+            .and_then(|rest| rest.split("</script>").next())
+            .unwrap_or_else(|| panic!("{staff}: no words for the script"));
+        let words: Value = serde_json::from_str(words).unwrap();
+        assert_eq!(words["languages"]["ti"], tigrinya, "{staff}");
+        assert_eq!(words["lang"], staff);
+        let board = http.get(format!("{}/board", web.base)).send().await.unwrap().text().await.unwrap();
+        assert!(board.contains(&format!("<title>{now_serving}</title>")), "{staff}: {board}");
+        assert!(board.contains("--autoplay-policy=no-user-gesture-required"), "{staff}: the board's help");
+        assert!(!board.contains("{{"), "{staff}: a mark left unfilled");
+    }
+    // The Dutch that staff read today stays: nothing English on a Dutch page.
+    let web = common::web::start_web(|_| {}).await;
+    let console = http.get(format!("{}/", web.base)).send().await.unwrap().text().await.unwrap();
+    for english in ["Sign in at a desk", "Call the next one", "Nobody is waiting."] {
+        assert!(!console.contains(english), "{english:?} on the Dutch console");
+    }
+}

@@ -124,7 +124,10 @@ async fn a_desk_calls_a_visitor_and_the_board_shows_it_at_once() {
         }
     })
     .await;
-    assert!(console.text("#waiting").await.contains("العربية"), "the language in its own script");
+    assert!(
+        console.text("#waiting").await.contains("Arabisch (العربية)"),
+        "the language in the staff's language, then in its own script"
+    );
 
     // The call: the console and the board both show it within a second.
     console.click("#call-next").await;
@@ -211,7 +214,7 @@ async fn a_desk_calls_a_visitor_and_the_board_shows_it_at_once() {
     for expected in [
         "Digisessie in groep (Meet/Zoom en e-mail)",
         "30-11-2026 10:42",
-        "العربية",
+        "Arabisch (العربية)",
         "✓ zelfstandig\n5.2",
         "◐ met hulp\n2.1 Interageren via digitale technologieën",
         "✗ nog niet\n4.2 Beschermen van persoonsgegevens en privacy",
@@ -310,5 +313,145 @@ async fn a_name_that_looks_like_html_is_shown_as_text() {
         assert_eq!(images, 0, "{}: the name's <img> became an element", browser.name);
     }
     board.close().await;
+    console.close().await;
+}
+
+/// The board's chime on a wall TV: Chromium started with the autoplay flag plays it at the
+/// first call without anyone clicking; a browser without it keeps sound off, and the board then
+/// shows a banner in the staff's language that says how to turn sound on and how to start
+/// Chromium so no click is needed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_board_chimes_without_a_click_on_a_wall_tv_and_asks_for_one_elsewhere() {
+    let server = common::web::start_web(|config| config.site.local_language = "fr".into()).await;
+    let driver = Chromedriver::start();
+    let (tv, desk_pc) = tokio::join!(
+        Browser::open_with(
+            &driver,
+            "wall-tv",
+            1280,
+            720,
+            SCREENSHOTS,
+            &["--autoplay-policy=no-user-gesture-required"]
+        ),
+        Browser::open(&driver, "board-without-flag", 1280, 720, SCREENSHOTS)
+    );
+    for board in [&tv, &desk_pc] {
+        board.goto(&format!("{}/board", server.base)).await;
+        wait_for("the board's event stream is open", Duration::from_secs(5), || async {
+            let live = board.js("return document.body.dataset.live || ''").await;
+            if live == "open" { Ok(()) } else { Err(format!("{}: data-live={live}", board.name)) }
+        })
+        .await;
+    }
+    wait_for("sound on by itself on the wall TV", Duration::from_secs(3), || async {
+        let sound = tv.js("return document.body.dataset.sound || ''").await;
+        if sound == "on" { Ok(()) } else { Err(format!("data-sound={sound}")) }
+    })
+    .await;
+    assert_eq!(tv.text("#sound-banner").await, "", "no banner on the wall TV");
+    assert_eq!(desk_pc.js("return document.body.dataset.sound || ''").await, "blocked");
+    let banner = desk_pc.text("#sound-banner").await;
+    assert!(
+        banner.contains("Cliquez pour activer le son")
+            && banner.contains("--autoplay-policy=no-user-gesture-required"),
+        "the banner, in French, with the flag: {banner:?}"
+    );
+    assert_eq!(tv.text(".board-label").await, "Appelés · Now serving");
+
+    // A call: the TV chimes without a click, the other board could not and still asks.
+    let code = server.take("email", "ti");
+    server.help_point.run(|hp| hp.call_next("desk-1")).unwrap().unwrap();
+    for board in [&tv, &desk_pc] {
+        wait_for("the call on the board", Duration::from_secs(2), || async {
+            let shown = board.text("#board-current").await;
+            if shown.contains(&code) && shown.contains("Balie 1") { Ok(()) } else { Err(shown) }
+        })
+        .await;
+    }
+    let (chimes, _) = wait_for("the chime played on the wall TV", Duration::from_secs(2), || async {
+        let chime = tv.js("return document.body.dataset.chime || ''").await;
+        let chimes = tv.js("return document.body.dataset.chimes || '0'").await;
+        if chime == "played" { Ok(chimes) } else { Err(format!("data-chime={chime}")) }
+    })
+    .await;
+    assert_eq!(chimes, "1");
+    assert_eq!(desk_pc.js("return document.body.dataset.chime || ''").await, "blocked");
+    assert!(desk_pc.text("#sound-on").await.contains("Cliquez"), "the banner stays until a click");
+    desk_pc.screenshot("board-sound-banner-fr.png").await;
+
+    // A click turns the sound on: the banner goes, the next call chimes.
+    desk_pc.click("#sound-on").await;
+    wait_for("the banner goes after the click", Duration::from_secs(2), || async {
+        let shown = desk_pc.text("#sound-banner").await;
+        if shown.is_empty() { Ok(()) } else { Err(shown) }
+    })
+    .await;
+    server.take("email", "nl");
+    server.help_point.run(|hp| hp.call_next("desk-1")).unwrap().unwrap();
+    wait_for("the chime after the click", Duration::from_secs(2), || async {
+        let chime = desk_pc.js("return document.body.dataset.chime || ''").await;
+        if chime == "played" { Ok(()) } else { Err(format!("data-chime={chime}")) }
+    })
+    .await;
+    for board in [&tv, &desk_pc] {
+        let errors = board.errors(&[]).await;
+        assert!(errors.is_empty(), "{}: the page logged errors: {errors:#?}", board.name);
+    }
+    tv.close().await;
+    desk_pc.close().await;
+}
+
+/// The console in the staff's language (French here): its fixed words, the words its script
+/// builds, and a visitor's language named in French beside its own name.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_console_speaks_the_staff_language() {
+    let server = common::web::start_web(|config| config.site.local_language = "fr".into()).await;
+    let code = server.take("email", "ti");
+    let driver = Chromedriver::start();
+    let console = Browser::open(&driver, "console-fr", 1280, 800, SCREENSHOTS).await;
+    console.goto(&format!("{}/", server.base)).await;
+    wait_for("the sign-in form in French", Duration::from_secs(5), || async {
+        let text = console.text("#sign-in-view").await;
+        if text.contains("Se connecter à un guichet") && text.contains("Balie 1") {
+            Ok(())
+        } else {
+            Err(text)
+        }
+    })
+    .await;
+    assert_eq!(console.js("return document.documentElement.lang").await, "fr");
+    console.click("#desk option[value='desk-1']").await;
+    console.type_into("#pin", "0000").await;
+    console.click("#sign-in").await;
+    let (refused, _) = wait_for("the sign-in error", Duration::from_secs(5), || async {
+        let text = console.text("#sign-in-error").await;
+        if text.is_empty() { Err("no error shown".into()) } else { Ok(text) }
+    })
+    .await;
+    assert!(refused.contains("Le guichet ou le code PIN n’est pas correct"), "{refused}");
+    console.type_into("#pin", "2468").await;
+    console.click("#sign-in").await;
+    let (waiting, _) = wait_for("the waiting list", Duration::from_secs(5), || async {
+        let waiting = console.text("#waiting").await;
+        if waiting.contains(&code) { Ok(waiting) } else { Err(waiting) }
+    })
+    .await;
+    assert!(waiting.contains("Tigrigna (ትግርኛ)"), "the language for French staff: {waiting:?}");
+    assert_eq!(console.text("#waiting-count").await, "1 visiteur attend.");
+    console.click("#call-next").await;
+    wait_for("the call, said in French", Duration::from_secs(2), || async {
+        let message = console.text("#message").await;
+        let language = console.text("#current-language").await;
+        if message == format!("{code} appelé.") && language == "Tigrigna (ትግርኛ)" {
+            Ok(())
+        } else {
+            Err(format!("message {message:?}, language {language:?}"))
+        }
+    })
+    .await;
+    assert_eq!(console.text("#call-next").await, "Appeler le suivant");
+    console.screenshot("console-fr.png").await;
+    let errors = console.errors(&["status of 401"]).await;
+    assert!(errors.is_empty(), "the page logged errors: {errors:#?}");
     console.close().await;
 }

@@ -155,6 +155,7 @@ fn serve(args: &Args, config: &CentralConfig, data_dir: &Path) -> anyhow::Result
     }
     let settings = Settings {
         stale_minutes: config.dashboard.stale_minutes,
+        language: config.dashboard.language.clone(),
         time_zone: config.time_zone(),
         secure_cookies: tls.is_some(),
     };

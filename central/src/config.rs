@@ -14,6 +14,8 @@ use serde::Deserialize;
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8470";
 /// Where the data lives when neither the config nor the command line says.
 pub const DEFAULT_DATA_DIR: &str = "./central-data";
+/// The languages the pages are written in, for `dashboard.language`.
+pub const STAFF_LANGUAGES: &[&str] = &["nl", "fr", "en"];
 
 /// Why the config was refused.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -66,6 +68,9 @@ pub struct DashboardConfig {
     /// The time zone the sites are in: an event's local hour and day.
     #[serde(default = "default_timezone")]
     pub timezone: String,
+    /// The staff's language: the pages are shown in it (one of [`STAFF_LANGUAGES`]).
+    #[serde(default = "default_language")]
+    pub language: String,
 }
 
 fn default_stale_minutes() -> u32 {
@@ -76,9 +81,17 @@ fn default_timezone() -> String {
     "Europe/Brussels".into()
 }
 
+fn default_language() -> String {
+    "nl".into()
+}
+
 impl Default for DashboardConfig {
     fn default() -> DashboardConfig {
-        DashboardConfig { stale_minutes: default_stale_minutes(), timezone: default_timezone() }
+        DashboardConfig {
+            stale_minutes: default_stale_minutes(),
+            timezone: default_timezone(),
+            language: default_language(),
+        }
     }
 }
 
@@ -132,6 +145,13 @@ impl CentralConfig {
             value: self.dashboard.timezone.clone(),
             reason: "not a time zone name such as Europe/Brussels".into(),
         })?;
+        if !STAFF_LANGUAGES.contains(&self.dashboard.language.as_str()) {
+            return Err(ConfigError::Invalid {
+                key: "dashboard.language",
+                value: self.dashboard.language.clone(),
+                reason: format!("the pages are written in {} only", STAFF_LANGUAGES.join(", ")),
+            });
+        }
         Ok(())
     }
 
@@ -150,6 +170,26 @@ mod tests {
         let text = include_str!("../config/central.toml");
         let config: CentralConfig = text.parse().unwrap();
         assert_eq!(config.dashboard.stale_minutes, 15);
+        assert_eq!(config.dashboard.language, "nl");
+    }
+
+    #[test]
+    fn the_staff_language_is_dutch_unless_set_and_must_be_one_the_pages_are_written_in() {
+        assert_eq!("".parse::<CentralConfig>().unwrap().dashboard.language, "nl");
+        for language in ["nl", "fr", "en"] {
+            let config: CentralConfig = format!("[dashboard]\nlanguage = \"{language}\"").parse().unwrap();
+            assert_eq!(config.dashboard.language, language);
+        }
+        for bad in ["NL", "de", "", "nederlands"] {
+            let err = format!("[dashboard]\nlanguage = \"{bad}\"")
+                .parse::<CentralConfig>()
+                .unwrap_err()
+                .to_string();
+            assert_eq!(
+                err,
+                format!("dashboard.language = \"{bad}\": the pages are written in nl, fr, en only")
+            );
+        }
     }
 
     #[test]

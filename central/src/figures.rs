@@ -1,11 +1,13 @@
-//! The dashboard's reading of the stored figures, in the staff's words: a kiosk's warnings,
-//! the CSV export, and the bar chart of visitors per hour (an SVG maud template).
+//! The dashboard's reading of the stored figures, in the staff's words and language (`l`, from
+//! `dashboard.language`): a kiosk's warnings, the CSV export, and the bar chart of visitors per
+//! hour (an SVG maud template).
 //!
 //! Pure: no I/O; the time is an argument. It must not query the store.
 
 use std::fmt::Write;
 
 use jiff::Timestamp;
+use loket_protocol::i18n::{fill, tr};
 use maud::{Markup, html};
 
 use super::store::{LearningFigures, ServiceFigures};
@@ -20,8 +22,9 @@ const CLOCK_SKEW_SECONDS: i64 = 120;
 /// Events waiting this long on a kiosk are a warning.
 const OLD_BACKLOG_SECONDS: i64 = 60 * 60;
 
-/// What staff should know about a kiosk, in plain Dutch, most urgent first.
+/// What staff should know about a kiosk, in plain words of the language `l`, most urgent first.
 pub fn warnings(
+    l: &str,
     heartbeat: Option<&Heartbeat>,
     received_at: Option<Timestamp>,
     now: Timestamp,
@@ -29,60 +32,66 @@ pub fn warnings(
 ) -> Vec<String> {
     let mut out = Vec::new();
     match received_at {
-        None => out.push("nog nooit gezien".to_owned()),
+        None => out.push(tr(l, "never seen yet").to_owned()),
         Some(at) => {
             let minutes = now.duration_since(at).as_secs() / 60;
             if minutes >= i64::from(stale_minutes) {
-                out.push(format!("{} niet gezien", duration_words(minutes)));
+                out.push(fill(tr(l, "not seen for {time}"), &[("time", &duration_words(l, minutes))]));
             }
         }
     }
     let Some(h) = heartbeat else { return out };
     if h.printer.paper == "out" || h.printer.state == "no_paper" {
-        out.push("papier op".into());
+        out.push(tr(l, "out of paper").into());
     } else if h.printer.state == "not_answering" {
-        out.push("printer antwoordt niet".into());
+        out.push(tr(l, "printer not answering").into());
     } else if h.printer.state == "fault" {
-        out.push("printerstoring".into());
+        out.push(tr(l, "printer fault").into());
     }
     let skewed =
         received_at.is_some_and(|at| at.duration_since(h.sent_at).as_secs().abs() > CLOCK_SKEW_SECONDS);
     if !h.clock_synced || skewed {
-        out.push("klok niet gelijk".into());
+        out.push(tr(l, "clock not right").into());
     }
     if h.outbox.dropped.values().any(|n| *n > 0) {
-        out.push("gebeurtenissen weggegooid".into());
+        out.push(tr(l, "events thrown away").into());
     }
     if h.under_voltage_now == Some(true) || h.under_voltage_since_boot == Some(true) {
-        out.push("onderspanning".into());
+        out.push(tr(l, "under-voltage").into());
     }
     if h.disk_free_bytes.is_some_and(|b| b < LOW_DISK_BYTES) {
-        out.push("schijf bijna vol".into());
+        out.push(tr(l, "disk almost full").into());
     }
     if h.cpu_temperature_celsius.is_some_and(|t| t >= HOT_CELSIUS) {
-        out.push("te warm".into());
+        out.push(tr(l, "too hot").into());
     }
     if let Some(oldest) = h.outbox.oldest_unsent_at
         && h.sent_at.duration_since(oldest).as_secs() > OLD_BACKLOG_SECONDS
     {
-        out.push("gebeurtenissen blijven liggen".into());
+        out.push(tr(l, "events are piling up").into());
     }
     out.extend(h.problems.iter().cloned());
     out
 }
 
-/// "15 minuten", "2 uur", "3 dagen".
-pub fn duration_words(minutes: i64) -> String {
-    match minutes {
-        m if m < 120 => format!("{m} minuten"),
-        m if m < 48 * 60 => format!("{} uur", m / 60),
-        m => format!("{} dagen", m / (24 * 60)),
-    }
+/// "15 minuten", "2 uur", "3 dagen" (in Dutch).
+pub fn duration_words(l: &str, minutes: i64) -> String {
+    let (template, n) = match minutes {
+        m if m < 120 => (tr(l, "{n} minutes"), m),
+        m if m < 48 * 60 => (tr(l, "{n} hours"), m / 60),
+        m => (tr(l, "{n} days"), m / (24 * 60)),
+    };
+    fill(template, &[("n", &n.to_string())])
 }
 
-/// Seconds as minutes with one decimal, Dutch style: `7,5`.
-pub fn minutes(seconds: f64) -> String {
-    format!("{:.1}", seconds / 60.0).replace('.', ",")
+/// Seconds as minutes with one decimal, as the language `l` writes it: `7,5` (`7.5` in English).
+pub fn minutes(l: &str, seconds: f64) -> String {
+    decimal(l, format!("{:.1}", seconds / 60.0))
+}
+
+/// A number written with a decimal point, with the decimal sign of the language `l`.
+pub fn decimal(l: &str, number: String) -> String {
+    if l == "en" { number } else { number.replace('.', ",") }
 }
 
 /// One CSV field, quoted when it must be (RFC 4180); a leading `=`, `+`, `-` or `@` is
@@ -137,7 +146,7 @@ pub fn csv(services: &[ServiceFigures], learning: &[LearningFigures]) -> String 
 
 /// Visitors per hour as an inline SVG bar chart, from the first to the last hour with
 /// visitors (at least 8:00–17:00), with the count above each bar.
-pub fn hour_chart(hours: &[u64; 24]) -> Markup {
+pub fn hour_chart(l: &str, hours: &[u64; 24]) -> Markup {
     let busy: Vec<usize> = (0..24).filter(|h| hours[*h] > 0).collect();
     let first = busy.first().copied().unwrap_or(8).min(8);
     let last = busy.last().copied().unwrap_or(17).max(17);
@@ -149,7 +158,7 @@ pub fn hour_chart(hours: &[u64; 24]) -> Markup {
     // content, where an element left open would swallow the ones after it.
     html! {
         svg class="chart" viewBox={ "0 0 " (width) " " (height + top + bottom) } role="img"
-            aria-label="Bezoekers per uur" xmlns="http://www.w3.org/2000/svg" {
+            aria-label=(tr(l, "Visitors per hour")) xmlns="http://www.w3.org/2000/svg" {
             line x1="0" y1=(base) x2=(width) y2=(base) stroke="#9aa5b1" stroke-width="1" {}
             @for (i, h) in (first..=last).enumerate() {
                 @let n = hours[h];
@@ -157,14 +166,21 @@ pub fn hour_chart(hours: &[u64; 24]) -> Markup {
                 @let bar_height = (n as usize * height) / max as usize;
                 @let y = base - bar_height;
                 g {
-                    title { (h) ":00–" (h + 1) ":00: " (n) " bezoekers" }
+                    title {
+                        (fill(tr(l, "{from}:00–{to}:00: {n} visitors"), &[
+                            ("from", &h.to_string()),
+                            ("to", &(h + 1).to_string()),
+                            ("n", &n.to_string()),
+                        ]))
+                    }
                     rect x=(x) y=(y) width=(bar) height=(bar_height) rx="3" fill="#1f6feb" {}
                     @if n > 0 {
                         text x=(x + bar / 2) y=(y.saturating_sub(5)) text-anchor="middle" font-size="16"
                             font-weight="600" fill="#1c2733" { (n) }
                     }
                     text x=(x + bar / 2) y=(base + 19) text-anchor="middle" font-size="15" fill="#52606d" {
-                        (h) "u"
+                        // TRANSLATORS: an hour below the bars of the chart, e.g. 9h.
+                        (fill(tr(l, "{hour}h"), &[("hour", &h.to_string())]))
                     }
                 }
             }
@@ -204,7 +220,8 @@ mod tests {
     fn a_healthy_kiosk_seen_just_now_has_no_warnings() {
         let h = heartbeat();
         assert!(
-            warnings(Some(&h), Some(at("2026-11-30T10:00:01Z")), at("2026-11-30T10:05:00Z"), 15).is_empty()
+            warnings("nl", Some(&h), Some(at("2026-11-30T10:00:01Z")), at("2026-11-30T10:05:00Z"), 15)
+                .is_empty()
         );
     }
 
@@ -215,7 +232,7 @@ mod tests {
         h.clock_synced = false;
         h.outbox.dropped.insert("ticket_issued".into(), 3);
         h.under_voltage_since_boot = Some(true);
-        let w = warnings(Some(&h), Some(at("2026-11-30T10:00:00Z")), at("2026-11-30T10:20:00Z"), 15);
+        let w = warnings("nl", Some(&h), Some(at("2026-11-30T10:00:00Z")), at("2026-11-30T10:20:00Z"), 15);
         assert_eq!(
             w,
             [
@@ -226,13 +243,16 @@ mod tests {
                 "onderspanning"
             ]
         );
-        assert_eq!(warnings(None, None, at("2026-11-30T10:20:00Z"), 15), ["nog nooit gezien"]);
+        assert_eq!(warnings("nl", None, None, at("2026-11-30T10:20:00Z"), 15), ["nog nooit gezien"]);
+        assert_eq!(warnings("fr", None, None, at("2026-11-30T10:20:00Z"), 15), ["jamais vu"]);
+        let w = warnings("en", Some(&h), Some(at("2026-11-30T10:00:00Z")), at("2026-11-30T13:20:00Z"), 15);
+        assert_eq!(w[..2], ["not seen for 3 hours", "out of paper"]);
     }
 
     #[test]
     fn a_clock_far_from_ours_is_not_equal_even_when_synchronised() {
         let h = heartbeat();
-        let w = warnings(Some(&h), Some(at("2026-11-30T10:05:00Z")), at("2026-11-30T10:06:00Z"), 15);
+        let w = warnings("nl", Some(&h), Some(at("2026-11-30T10:05:00Z")), at("2026-11-30T10:06:00Z"), 15);
         assert_eq!(w, ["klok niet gelijk"]);
     }
 
@@ -249,8 +269,12 @@ mod tests {
         let mut hours = [0; 24];
         hours[9] = 4;
         hours[10] = 2;
-        let svg = hour_chart(&hours).into_string();
+        let svg = hour_chart("nl", &hours).into_string();
         assert_eq!(svg.matches("<rect").count(), 10, "8u..17u");
         assert!(svg.contains("9:00–10:00: 4 bezoekers"));
+        assert!(svg.contains(">9u<"), "{svg}");
+        let svg = hour_chart("fr", &hours).into_string();
+        assert!(svg.contains("9:00–10:00 : 4 visiteurs") && svg.contains(">9h<"), "{svg}");
+        assert!(svg.contains("aria-label=\"Visiteurs par heure\""), "{svg}");
     }
 }

@@ -2,9 +2,11 @@
 //! sign-out button. The sign-in page and the admin pages are drawn inside it, as maud templates
 //! that escape every value they are given.
 //!
-//! It owns the look shared by all pages; it must not know what a page shows nor who is signed in
-//! beyond the CSRF token its sign-out form carries.
+//! It owns the look shared by all pages and the words of the bar, in the staff's language; it
+//! must not know what a page shows nor who is signed in beyond the CSRF token its sign-out form
+//! carries.
 
+use loket_protocol::i18n::tr;
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use super::admin::CSRF_FIELD;
@@ -68,31 +70,31 @@ code.token{display:block;word-break:break-all;font-size:1rem;background:#fff;pad
 @media (max-width:600px){main{padding:.6rem}.card{padding:.8rem}.tile .n{font-size:1.5rem}table{font-size:.85rem}th,td{padding:.4rem .3rem}h1{font-size:1.3rem}th{white-space:normal}}
 "#;
 
-/// A page: the bar with the menu (when signed in: the current path and the CSRF token its
-/// sign-out form carries) and `body`.
-pub fn layout(title: &str, nav: Option<(&str, &str)>, body: Markup) -> Markup {
+/// A page in the language `l`: the bar with the menu (when signed in: the current path and the
+/// CSRF token its sign-out form carries) and `body`.
+pub fn layout(l: &str, title: &str, nav: Option<(&str, &str)>, body: Markup) -> Markup {
     let link = |href: &'static str, label: &'static str, current: &str| {
         html! { a href=(href) aria-current=[(href == current).then_some("page")] { (label) } }
     };
     html! {
         (DOCTYPE)
-        html lang="nl" {
+        html lang=(l) {
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (title) " · Loket centraal" }
+                title { (title) " · " (tr(l, "Loket central")) }
                 style { (PreEscaped(CSS)) }
             }
             body {
                 header class="top" {
-                    span class="brand" { "Loket centraal" }
+                    span class="brand" { (tr(l, "Loket central")) }
                     @if let Some((current, csrf)) = nav {
-                        (link("/", "Overzicht", current))
-                        (link("/tokens", "Kiosksleutels", current))
-                        (link("/files", "Instellingen en inhoud", current))
+                        (link("/", tr(l, "Overview"), current))
+                        (link("/tokens", tr(l, "Kiosk keys"), current))
+                        (link("/files", tr(l, "Settings and content"), current))
                         form method="post" action="/logout" {
                             input type="hidden" name=(CSRF_FIELD) value=(csrf);
-                            button type="submit" { "Afmelden" }
+                            button type="submit" { (tr(l, "Sign out")) }
                         }
                     }
                 }

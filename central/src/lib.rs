@@ -27,6 +27,7 @@ pub mod config;
 pub mod error;
 pub mod events;
 pub mod figures;
+pub mod languages;
 pub mod layout;
 pub mod login;
 pub mod openapi;
@@ -94,8 +95,10 @@ pub const ROUTES: &[Route] = &[
 /// How the dashboard reads the figures.
 #[derive(Debug, Clone)]
 pub struct Settings {
-    /// A kiosk not heard from for this long is "niet gezien".
+    /// A kiosk not heard from for this long is "not seen".
     pub stale_minutes: u32,
+    /// The staff's language, `dashboard.language`: the pages are shown in it.
+    pub language: String,
     /// The sites' time zone.
     pub time_zone: TimeZone,
     /// The server speaks HTTPS: cookies are `Secure`.
@@ -106,6 +109,7 @@ impl Default for Settings {
     fn default() -> Settings {
         Settings {
             stale_minutes: 15,
+            language: "nl".into(),
             time_zone: TimeZone::get("Europe/Brussels").unwrap_or(TimeZone::UTC),
             secure_cookies: false,
         }

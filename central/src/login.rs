@@ -1,7 +1,7 @@
 //! Signing in and out of the dashboard: the sign-in page, checking a name and password
 //! (Argon2id on a blocking thread, under the sign-in rate limit), and the session cookie.
 //!
-//! It owns the sign-in page's wording. The sessions and the CSRF check are [`super::admin`]'s;
+//! It owns the sign-in page's wording, in the staff's language. The sessions and the CSRF check are [`super::admin`]'s;
 //! it must not log or keep a password.
 
 use std::time::Instant;
@@ -9,6 +9,7 @@ use std::time::Instant;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use loket_protocol::i18n::{fill, tr};
 use loket_protocol::secret;
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -18,24 +19,25 @@ use super::admin::{Admin, ClientIp, CsrfForm, PostedForm, SESSION_COOKIE, SESSIO
 use super::error::CentralError;
 use super::layout::layout;
 
-fn login_html(message: Option<&str>) -> Markup {
+fn login_html(l: &str, message: Option<&str>) -> Markup {
     layout(
-        "Aanmelden",
+        l,
+        tr(l, "Sign in"),
         None,
         html! {
             section class="card narrow" {
-                h1 { "Loket centraal" }
-                p { "Meld je aan om de cijfers en de kiosken te zien." }
+                h1 { (tr(l, "Loket central")) }
+                p { (tr(l, "Sign in to see the figures and the kiosks.")) }
                 @if let Some(m) = message {
                     p class="alert" role="alert" { (m) }
                 }
                 form method="post" action="/login" class="stack" {
-                    label { "Naam " input name="name" autocomplete="username" required value="admin"; }
+                    label { (tr(l, "Name")) " " input name="name" autocomplete="username" required value="admin"; }
                     label {
-                        "Wachtwoord "
+                        (tr(l, "Password")) " "
                         input name="password" type="password" autocomplete="current-password" required autofocus;
                     }
-                    button type="submit" { "Aanmelden" }
+                    button type="submit" { (tr(l, "Sign in")) }
                 }
             }
         },
@@ -52,8 +54,8 @@ pub struct SignInForm {
 }
 
 /// `GET /login`
-pub async fn login_page() -> Markup {
-    login_html(None)
+pub async fn login_page(State(state): State<CentralState>) -> Markup {
+    login_html(&state.settings.language, None)
 }
 
 /// `POST /login`: name and password as a form; a session cookie and a redirect to the
@@ -63,6 +65,7 @@ pub async fn sign_in(
     ClientIp(ip): ClientIp,
     fields: Result<PostedForm<SignInForm>, CentralError>,
 ) -> Response {
+    let l = state.settings.language.clone();
     let SignInForm { name, password } = match fields {
         Ok(PostedForm(f)) => f,
         Err(e) => return e.into_response(),
@@ -70,10 +73,13 @@ pub async fn sign_in(
     if let Err(wait) = state.limiter.begin(&format!("admin:{name}"), ip, Instant::now()) {
         let mut response = (
             StatusCode::TOO_MANY_REQUESTS,
-            login_html(Some(&format!(
-                "Te veel mislukte pogingen. Probeer opnieuw over {} seconden.",
-                wait.as_secs()
-            ))),
+            login_html(
+                &l,
+                Some(&fill(
+                    tr(&l, "Too many failed attempts. Try again in {seconds} seconds."),
+                    &[("seconds", &wait.as_secs().to_string())],
+                )),
+            ),
         )
             .into_response();
         response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(wait.as_secs().max(1)));
@@ -103,7 +109,8 @@ pub async fn sign_in(
             response
         }
         Ok(false) => {
-            (StatusCode::UNAUTHORIZED, login_html(Some("Naam of wachtwoord klopt niet."))).into_response()
+            (StatusCode::UNAUTHORIZED, login_html(&l, Some(tr(&l, "The name or the password is not right."))))
+                .into_response()
         }
         Err(e) => e.into_response(),
     }

@@ -1,10 +1,10 @@
-//! The admin pages, server-rendered Dutch HTML with inline CSS (no CDN, one small script for
+//! The admin pages, server-rendered HTML in the staff's language (`dashboard.language`) with inline CSS (no CDN, one small script for
 //! uploading a content pack): the dashboard with the day's figures and the kiosks' health, the
 //! CSV export, kiosk tokens, and the settings and content kiosks pull. Every page is a maud
 //! template, checked at compile time, that escapes every value it shows; forms are read by
 //! axum's `Form` into the structs below.
 //!
-//! It owns the pages' wording and layout. Figures come from the store, their reading from
+//! It owns the pages' wording (English message ids, translated by the catalogue) and layout. Figures come from the store, their reading from
 //! [`super::figures`]; it must not compute figures itself beyond adding them up.
 
 use std::collections::BTreeMap;
@@ -19,9 +19,10 @@ use serde::Deserialize;
 use super::CentralState;
 use super::admin::{Admin, CSRF_FIELD, CsrfForm, PostedForm};
 use super::error::{Body, CentralError};
-use super::figures::{csv, duration_words, hour_chart, minutes, warnings};
+use super::figures::{csv, decimal, duration_words, hour_chart, minutes, warnings};
 use super::layout::layout;
 use super::store::{FileKind, Period, ServiceFigures, token_hash};
+use loket_protocol::i18n::{fill, tr};
 use loket_protocol::report::{Heartbeat, MAX_BODY_BYTES, MAX_CONTENT_BYTES};
 
 fn hidden_csrf(admin: &Admin) -> Markup {
@@ -43,8 +44,8 @@ fn parse_day(text: Option<&str>, today: Date) -> Result<Date, CentralError> {
     }
 }
 
-fn wait_text(seconds: Option<f64>) -> String {
-    seconds.map_or("–".into(), |s| format!("{} min", minutes(s)))
+fn wait_text(l: &str, seconds: Option<f64>) -> String {
+    seconds.map_or("–".into(), |s| fill(tr(l, "{n} min"), &[("n", &minutes(l, s))]))
 }
 
 /// Adds up the figures of several services (or sites).
@@ -69,12 +70,13 @@ pub async fn dashboard(
     admin: Admin,
     Query(query): Query<DayQuery>,
 ) -> Result<Markup, CentralError> {
+    let l = state.settings.language.as_str();
     let now = state.clock.now();
     let today = now.to_zoned(state.settings.time_zone.clone()).date();
     let day = parse_day(query.day.as_deref(), today)?;
     let site = query.site.filter(|s| !s.is_empty());
     let period = Period { from: day.to_string(), to: day.to_string(), site: site.clone() };
-    let (services, learning, hours, levels, sites, (health, tokens)) = state
+    let (services, learning, hours, levels, sites, (health, tokens, languages)) = state
         .with_store(move |s| {
             Ok((
                 s.service_figures(&period)?,
@@ -82,14 +84,14 @@ pub async fn dashboard(
                 s.visitors_per_hour(&period)?,
                 s.screening_levels(&period)?,
                 s.sites()?,
-                (s.kiosk_health()?, s.tokens()?),
+                (s.kiosk_health()?, s.tokens()?, s.visitors_per_language(&period)?),
             ))
         })
         .await?;
 
     let site_q = site.as_deref().map(|s| format!("&site={}", url_encode(s))).unwrap_or_default();
     let choices =
-        std::iter::once(("", "Alle vestigingen")).chain(sites.iter().map(|s| (s.as_str(), s.as_str())));
+        std::iter::once(("", tr(l, "All sites"))).chain(sites.iter().map(|s| (s.as_str(), s.as_str())));
     let (prev, next) = (day.yesterday().unwrap_or(day), day.tomorrow().unwrap_or(day));
 
     let all: Vec<&ServiceFigures> = services.iter().collect();
@@ -98,13 +100,13 @@ pub async fn dashboard(
         learning.iter().fold((0, 0), |a, l| (a.0 + l.tutorials_started, a.1 + l.tutorials_completed));
     let screenings: u64 = learning.iter().map(|l| l.screenings_completed).sum();
     let tiles = [
-        (t.visitors.to_string(), "bezoekers"),
-        (t.served.to_string(), "geholpen"),
-        (t.no_shows.to_string(), "niet gekomen"),
-        (wait_text(t.average_wait_seconds), "gemiddelde wachttijd"),
-        (wait_text(t.longest_wait_seconds.map(|s| s as f64)), "langste wachttijd"),
-        (format!("{} / {}", tutorials.1, tutorials.0), "tutorials voltooid / gestart"),
-        (screenings.to_string(), "screenings voltooid"),
+        (t.visitors.to_string(), tr(l, "visitors")),
+        (t.served.to_string(), tr(l, "helped")),
+        (t.no_shows.to_string(), tr(l, "did not come")),
+        (wait_text(l, t.average_wait_seconds), tr(l, "average wait")),
+        (wait_text(l, t.longest_wait_seconds.map(|s| s as f64)), tr(l, "longest wait")),
+        (format!("{} / {}", tutorials.1, tutorials.0), tr(l, "tutorials completed / started")),
+        (screenings.to_string(), tr(l, "screenings completed")),
     ];
 
     // Per service, summed over the sites shown.
@@ -114,22 +116,22 @@ pub async fn dashboard(
     }
 
     let body = html! {
-        h1 { "Overzicht van " (dutch_date(day)) }
+        h1 { (fill(tr(l, "Overview of {date}"), &[("date", &long_date(l, day))])) }
         form class="card filters" method="get" action="/" {
-            label { "Dag " input type="date" name="day" value=(day); }
+            label { (tr(l, "Day")) " " input type="date" name="day" value=(day); }
             label {
-                "Vestiging "
+                (tr(l, "Site")) " "
                 select name="site" {
                     @for (value, label) in choices {
                         option value=(value) selected[site.as_deref().unwrap_or("") == value] { (label) }
                     }
                 }
             }
-            button type="submit" { "Toon" }
+            button type="submit" { (tr(l, "Show")) }
             span class="daynav" {
-                a href={ "/?day=" (prev) (site_q) } { "← vorige dag" }
-                a href={ "/?day=" (today) (site_q) } { "vandaag" }
-                a href={ "/?day=" (next) (site_q) } { "volgende dag →" }
+                a href={ "/?day=" (prev) (site_q) } { "← " (tr(l, "previous day")) }
+                a href={ "/?day=" (today) (site_q) } { (tr(l, "today")) }
+                a href={ "/?day=" (next) (site_q) } { (tr(l, "next day")) " →" }
                 a class="button" href={ "/export.csv?from=" (day) "&to=" (day) (site_q) } { "CSV" }
             }
         }
@@ -139,30 +141,30 @@ pub async fn dashboard(
             }
         }
         section class="card" {
-            h2 { "Bezoekers per uur" }
+            h2 { (tr(l, "Visitors per hour")) }
             @if t.visitors == 0 {
-                p class="muted" { "Geen bezoekers op deze dag." }
+                p class="muted" { (tr(l, "No visitors on this day.")) }
             } @else {
-                (hour_chart(&hours))
+                (hour_chart(l, &hours))
             }
         }
         section class="card" {
-            h2 { "Per dienst" }
+            h2 { (tr(l, "Per service")) }
             div class="scroll" {
                 table {
                     thead {
                         tr {
-                            th { "Dienst" }
-                            th class="num" { "Bezoekers" }
-                            th class="num" { "Geholpen" }
-                            th class="num" { "Niet gekomen" }
-                            th class="num" { "Gem. wacht" }
-                            th class="num" { "Langste wacht" }
+                            th { (tr(l, "Service")) }
+                            th class="num" { (tr(l, "Visitors")) }
+                            th class="num" { (tr(l, "Helped")) }
+                            th class="num" { (tr(l, "Did not come")) }
+                            th class="num" { (tr(l, "Avg. wait")) }
+                            th class="num" { (tr(l, "Longest wait")) }
                         }
                     }
                     tbody {
                         @if per_service.is_empty() {
-                            tr { td colspan="6" class="muted" { "Nog geen tickets op deze dag." } }
+                            tr { td colspan="6" class="muted" { (tr(l, "No tickets yet on this day.")) } }
                         }
                         @for (service, rows) in &per_service {
                             @let s = total(rows);
@@ -171,38 +173,67 @@ pub async fn dashboard(
                                 td class="num" { (s.visitors) }
                                 td class="num" { (s.served) }
                                 td class="num" { (s.no_shows) }
-                                td class="num" { (wait_text(s.average_wait_seconds)) }
-                                td class="num" { (wait_text(s.longest_wait_seconds.map(|x| x as f64))) }
+                                td class="num" { (wait_text(l, s.average_wait_seconds)) }
+                                td class="num" { (wait_text(l, s.longest_wait_seconds.map(|x| x as f64))) }
                             }
                         }
                     }
                 }
             }
         }
-        (levels_section(&levels))
+        (languages_section(l, &languages))
+        (levels_section(l, &levels))
         (kiosks_table(&state, &health, &tokens, site.as_deref(), now))
     };
-    Ok(layout("Overzicht", Some(("/", &admin.csrf)), body))
+    Ok(layout(l, tr(l, "Overview"), Some(("/", &admin.csrf)), body))
+}
+
+/// The day's visitors per language, each language named for staff: "Tigrinya (ትግርኛ)".
+fn languages_section(l: &str, languages: &[(String, u64)]) -> Markup {
+    if languages.is_empty() {
+        return html! {};
+    }
+    html! {
+        section class="card" id="languages" {
+            h2 { (tr(l, "Per language")) }
+            div class="scroll" {
+                table {
+                    thead { tr { th { (tr(l, "Language")) } th class="num" { (tr(l, "Visitors")) } } }
+                    tbody {
+                        @for (code, n) in languages {
+                            tr {
+                                td {
+                                    @if code.is_empty() { span class="muted" { (tr(l, "not known")) } }
+                                    @else { (super::languages::for_staff(l, code)) }
+                                }
+                                td class="num" { (n) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// The levels of the day's completed screenings: a stacked bar per competence.
-fn levels_section(levels: &[(String, String, u64)]) -> Markup {
-    const LEVELS: [(&str, &str); 3] =
-        [("on_own", "zelfstandig"), ("with_help", "met hulp"), ("not_yet", "nog niet")];
+fn levels_section(l: &str, levels: &[(String, String, u64)]) -> Markup {
+    let levels_shown: [(&str, &str); 3] =
+        [("on_own", tr(l, "on their own")), ("with_help", tr(l, "with help")), ("not_yet", tr(l, "not yet"))];
     if levels.is_empty() {
         return html! {};
     }
     let mut per_competence: BTreeMap<&str, [u64; 3]> = BTreeMap::new();
     for (competence, level, n) in levels {
-        if let Some(i) = LEVELS.iter().position(|(name, _)| name == level) {
+        if let Some(i) = levels_shown.iter().position(|(name, _)| name == level) {
             per_competence.entry(competence.as_str()).or_default()[i] += n;
         }
     }
     html! {
         section class="card" {
-            h2 { "Screenings: niveau per competentie" }
+            h2 { (tr(l, "Screenings: level per competence")) }
             p class="legend" {
-                @for (name, label) in LEVELS {
+                @for (name, label) in levels_shown {
                     span class="key" { span class={ "swatch " (name) } {} (label) }
                 }
             }
@@ -211,7 +242,7 @@ fn levels_section(levels: &[(String, String, u64)]) -> Markup {
                 div class="level-row" {
                     span class="code" { (competence) }
                     div class="bar" {
-                        @for ((name, label), n) in LEVELS.iter().zip(counts) {
+                        @for ((name, label), n) in levels_shown.iter().zip(counts) {
                             @if *n > 0 {
                                 span class=(name)
                                     style={ "width:" (format!("{:.1}", *n as f64 * 100.0 / total as f64)) "%" }
@@ -232,6 +263,7 @@ fn kiosks_table(
     site: Option<&str>,
     now: jiff::Timestamp,
 ) -> Markup {
+    let l = state.settings.language.as_str();
     // Every kiosk with a live token or a heartbeat.
     let mut kiosks: BTreeMap<(String, String), Option<&super::store::KioskHealth>> = BTreeMap::new();
     for t in tokens.iter().filter(|t| t.revoked_at.is_none()) {
@@ -244,28 +276,28 @@ fn kiosks_table(
     let shown = kiosks.iter().filter(|((kiosk_site, _), _)| site.is_none_or(|s| s == kiosk_site));
     html! {
         section class="card" id="kiosks" {
-            h2 { "Kiosken" }
+            h2 { (tr(l, "Kiosks")) }
             div class="scroll" {
                 table {
                     thead {
                         tr {
-                            th { "Kiosk" }
-                            th { "Waarschuwingen" }
-                            th { "Laatst gezien" }
-                            th { "Printer" }
-                            th class="num" { "Achterstand" }
-                            th class="num" { "Weggegooid" }
-                            th class="num" { "Schijf vrij" }
-                            th class="num" { "Temp." }
-                            th { "Klok" }
-                            th { "Versie" }
-                            th class="num" { "Aan sinds" }
+                            th { (tr(l, "Kiosk")) }
+                            th { (tr(l, "Warnings")) }
+                            th { (tr(l, "Last seen")) }
+                            th { (tr(l, "Printer")) }
+                            th class="num" { (tr(l, "Backlog")) }
+                            th class="num" { (tr(l, "Thrown away")) }
+                            th class="num" { (tr(l, "Disk free")) }
+                            th class="num" { (tr(l, "Temp.")) }
+                            th { (tr(l, "Clock")) }
+                            th { (tr(l, "Version")) }
+                            th class="num" { (tr(l, "On for")) }
                         }
                     }
                     tbody {
                         @if kiosks.is_empty() {
                             tr {
-                                td colspan="11" class="muted" { "Nog geen kiosken. Maak een kiosksleutel aan." }
+                                td colspan="11" class="muted" { (tr(l, "No kiosks yet. Make a kiosk key.")) }
                             }
                         }
                         @for ((kiosk_site, kiosk), h) in shown {
@@ -288,13 +320,14 @@ fn kiosk_row(
 ) -> Markup {
     let received = h.and_then(|h| h.received_at.parse::<jiff::Timestamp>().ok());
     let beat: Option<Heartbeat> = h.and_then(|h| serde_json::from_str(&h.body).ok());
-    let w = warnings(beat.as_ref(), received, now, state.settings.stale_minutes);
+    let l = state.settings.language.as_str();
+    let w = warnings(l, beat.as_ref(), received, now, state.settings.stale_minutes);
     html! {
         tr {
             td class="nowrap" { strong { (kiosk) } br; span class="muted" { (kiosk_site) } }
             td {
                 @if w.is_empty() {
-                    span class="ok" { "in orde" }
+                    span class="ok" { (tr(l, "all right")) }
                 }
                 @for w in &w {
                     span class="warn" { (w) }
@@ -302,10 +335,14 @@ fn kiosk_row(
             }
             td {
                 @match received {
-                    None => { "nooit" }
+                    None => { (tr(l, "never")) }
                     Some(at) => {
                         @let ago = now.duration_since(at).as_secs().max(0) / 60;
-                        @if ago < 1 { "zojuist" } @else { (duration_words(ago)) " geleden" }
+                        @if ago < 1 {
+                            (tr(l, "just now"))
+                        } @else {
+                            (fill(tr(l, "{time} ago"), &[("time", &duration_words(l, ago))]))
+                        }
                         br;
                         span class="muted" {
                             (at.to_zoned(state.settings.time_zone.clone()).strftime("%d-%m %H:%M"))
@@ -326,15 +363,15 @@ fn kiosk_row(
                 }
                 Some(b) => {
                     @let printer = match (b.printer.state.as_str(), b.printer.paper.as_str()) {
-                        (_, "out") | ("no_paper", _) => "papier op",
-                        ("ready", _) => "klaar",
-                        ("not_answering", _) => "antwoordt niet",
-                        ("fault", _) => "storing",
+                        (_, "out") | ("no_paper", _) => tr(l, "out of paper"),
+                        ("ready", _) => tr(l, "ready"),
+                        ("not_answering", _) => tr(l, "not answering"),
+                        ("fault", _) => tr(l, "fault"),
                         (other, _) => other,
                     };
                     @let dropped: u64 = b.outbox.dropped.values().sum();
                     @let disk = b.disk_free_bytes
-                        .map_or("–".into(), |d| format!("{:.1} GB", d as f64 / 1e9).replace('.', ","));
+                        .map_or("–".into(), |d| decimal(l, format!("{:.1} GB", d as f64 / 1e9)));
                     @let temp = b.cpu_temperature_celsius.map_or("–".into(), |t| format!("{t:.0} °C"));
                     td { (printer) }
                     td class="num" {
@@ -342,15 +379,15 @@ fn kiosk_row(
                         @if let Some(oldest) = b.outbox.oldest_unsent_at {
                             @let ago = b.sent_at.duration_since(oldest).as_secs().max(0) / 60;
                             br;
-                            span class="muted" { "oudste " (duration_words(ago)) }
+                            span class="muted" { (fill(tr(l, "oldest {time}"), &[("time", &duration_words(l, ago))])) }
                         }
                     }
                     td class="num" { (dropped) }
                     td class="num" { (disk) }
                     td class="num" { (temp) }
-                    td { @if b.clock_synced { "gelijk" } @else { "niet gelijk" } }
+                    td { @if b.clock_synced { (tr(l, "right")) } @else { (tr(l, "not right")) } }
                     td { (b.version) }
-                    td class="num" { (duration_words(i64::try_from(b.uptime_seconds / 60).unwrap_or(i64::MAX))) }
+                    td class="num" { (duration_words(l, i64::try_from(b.uptime_seconds / 60).unwrap_or(i64::MAX))) }
                 }
             }
         }
@@ -365,25 +402,44 @@ fn local_time(stored: &str, zone: &jiff::tz::TimeZone) -> String {
     }
 }
 
-fn dutch_date(day: Date) -> String {
-    const DAYS: [&str; 7] = ["maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag"];
-    const MONTHS: [&str; 12] = [
-        "januari",
-        "februari",
-        "maart",
-        "april",
-        "mei",
-        "juni",
-        "juli",
-        "augustus",
-        "september",
-        "oktober",
-        "november",
-        "december",
+/// A day in words in the language `l`: "maandag 30 november 2026", "Monday 30 November 2026".
+fn long_date(l: &str, day: Date) -> String {
+    let days = [
+        tr(l, "Monday"),
+        tr(l, "Tuesday"),
+        tr(l, "Wednesday"),
+        tr(l, "Thursday"),
+        tr(l, "Friday"),
+        tr(l, "Saturday"),
+        tr(l, "Sunday"),
     ];
-    let weekday = DAYS[usize::try_from(day.weekday().to_monday_zero_offset()).unwrap_or(0) % 7];
-    let month = MONTHS[usize::try_from(day.month() - 1).unwrap_or(0) % 12];
-    format!("{weekday} {} {month} {}", day.day(), day.year())
+    let months = [
+        tr(l, "January"),
+        tr(l, "February"),
+        tr(l, "March"),
+        tr(l, "April"),
+        tr(l, "May"),
+        tr(l, "June"),
+        tr(l, "July"),
+        tr(l, "August"),
+        tr(l, "September"),
+        tr(l, "October"),
+        tr(l, "November"),
+        tr(l, "December"),
+    ];
+    let weekday = days[usize::try_from(day.weekday().to_monday_zero_offset()).unwrap_or(0) % 7];
+    let month = months[usize::try_from(day.month() - 1).unwrap_or(0) % 12];
+    // TRANSLATORS: the order of a date in words, e.g. "Monday 30 November 2026".
+    let template = tr(l, "{weekday} {day} {month} {year}");
+    fill(
+        template,
+        &[
+            ("weekday", weekday),
+            ("day", &day.day().to_string()),
+            ("month", month),
+            ("year", &day.year().to_string()),
+        ],
+    )
 }
 
 fn url_encode(text: &str) -> String {
@@ -432,6 +488,7 @@ pub async fn export_csv(
 }
 
 fn tokens_page(
+    l: &str,
     admin: &Admin,
     tokens: &[super::store::TokenInfo],
     created: Option<(&str, &str)>,
@@ -439,11 +496,11 @@ fn tokens_page(
     zone: &jiff::tz::TimeZone,
 ) -> Markup {
     let body = html! {
-        h1 { "Kiosksleutels" }
+        h1 { (tr(l, "Kiosk keys")) }
         @if let Some((kiosk, token)) = created {
             section class="notice" role="status" {
-                strong { "Nieuwe sleutel voor " (kiosk) "." }
-                " Zet hem nu in de instellingen van de kiosk: hij wordt maar één keer getoond."
+                strong { (fill(tr(l, "New key for {kiosk}."), &[("kiosk", kiosk)])) }
+                " " (tr(l, "Put it in the kiosk's settings now: it is shown only once."))
                 code class="token" id="new-token" { (token) }
             }
             p {}
@@ -452,22 +509,22 @@ fn tokens_page(
             p class="alert" role="alert" { (p) }
         }
         section class="card" {
-            h2 { "Nieuwe sleutel" }
+            h2 { (tr(l, "New key")) }
             form method="post" action="/tokens" class="filters" {
                 (hidden_csrf(admin))
-                label { "Kiosk " input name="kiosk" required placeholder="digilabo-1" pattern="[A-Za-z0-9._-]+"; }
-                label { "Vestiging " input name="site" required placeholder="Gent Zuid"; }
-                button type="submit" { "Sleutel maken" }
+                label { (tr(l, "Kiosk")) " " input name="kiosk" required placeholder="digilabo-1" pattern="[A-Za-z0-9._-]+"; }
+                label { (tr(l, "Site")) " " input name="site" required placeholder="Gent Zuid"; }
+                button type="submit" { (tr(l, "Make a key")) }
             }
         }
         section class="card" {
-            h2 { "Sleutels" }
+            h2 { (tr(l, "Keys")) }
             div class="scroll" {
                 table {
-                    thead { tr { th { "Kiosk" } th { "Gemaakt" } th { "Status" } } }
+                    thead { tr { th { (tr(l, "Kiosk")) } th { (tr(l, "Made")) } th { (tr(l, "Status")) } } }
                     tbody {
                         @if tokens.is_empty() {
-                            tr { td colspan="3" class="muted" { "Nog geen sleutels." } }
+                            tr { td colspan="3" class="muted" { (tr(l, "No keys yet.")) } }
                         }
                         @for t in tokens {
                             tr {
@@ -475,13 +532,17 @@ fn tokens_page(
                                 td { (local_time(&t.created_at, zone)) }
                                 td {
                                     @match &t.revoked_at {
-                                        Some(at) => { span class="muted" { "ingetrokken " (local_time(at, zone)) } }
+                                        Some(at) => {
+                                            span class="muted" {
+                                                (fill(tr(l, "revoked {time}"), &[("time", &local_time(at, zone))]))
+                                            }
+                                        }
                                         None => {
                                             form method="post" action={ "/tokens/" (t.id) "/revoke" } class="inline" {
                                                 (hidden_csrf(admin))
-                                                span class="ok" { "actief" }
+                                                span class="ok" { (tr(l, "active")) }
                                                 " "
-                                                button class="danger small" type="submit" { "Intrekken" }
+                                                button class="danger small" type="submit" { (tr(l, "Revoke")) }
                                             }
                                         }
                                     }
@@ -493,13 +554,13 @@ fn tokens_page(
             }
         }
     };
-    layout("Kiosksleutels", Some(("/tokens", &admin.csrf)), body)
+    layout(l, tr(l, "Kiosk keys"), Some(("/tokens", &admin.csrf)), body)
 }
 
 /// `GET /tokens`
 pub async fn tokens(State(state): State<CentralState>, admin: Admin) -> Result<Markup, CentralError> {
     let tokens = state.with_store(|s| s.tokens()).await?;
-    Ok(tokens_page(&admin, &tokens, None, None, &state.settings.time_zone))
+    Ok(tokens_page(&state.settings.language, &admin, &tokens, None, None, &state.settings.time_zone))
 }
 
 /// Whether a kiosk id is one the kiosk's config takes: letters, digits, `.`, `_`, `-`.
@@ -541,10 +602,11 @@ pub async fn create_token(
     let site = form.site.trim().to_owned();
     if !valid_kiosk_id(&kiosk) || site.is_empty() || site.len() > 100 {
         let tokens = state.with_store(|s| s.tokens()).await?;
-        let problem = "Geef een kiosknaam (letters, cijfers, . _ -) en een vestiging.";
+        let l = state.settings.language.as_str();
+        let problem = tr(l, "Give a kiosk name (letters, digits, . _ -) and a site.");
         return Ok((
             axum::http::StatusCode::BAD_REQUEST,
-            tokens_page(&admin, &tokens, None, Some(problem), &state.settings.time_zone),
+            tokens_page(l, &admin, &tokens, None, Some(problem), &state.settings.time_zone),
         )
             .into_response());
     }
@@ -557,7 +619,9 @@ pub async fn create_token(
         })
         .await?;
     log::info!("central: {} made a token for kiosk {kiosk} at {site}", admin.name);
-    Ok(tokens_page(&admin, &tokens, Some((&kiosk, &token)), None, &state.settings.time_zone).into_response())
+    let l = state.settings.language.as_str();
+    Ok(tokens_page(l, &admin, &tokens, Some((&kiosk, &token)), None, &state.settings.time_zone)
+        .into_response())
 }
 
 /// `POST /tokens/{id}/revoke`
@@ -578,17 +642,18 @@ pub async fn revoke_token(
     Ok(Redirect::to("/tokens"))
 }
 
+/// Its words come from the page (`data-*` of the form), in the staff's language.
 const UPLOAD_SCRIPT: &str = r#"
 document.getElementById('content-form').addEventListener('submit', async (e) => {
   e.preventDefault();
   const f = e.target, file = f.pack.files[0], out = document.getElementById('content-result');
-  if (!file) { out.textContent = 'Kies eerst een bestand.'; return; }
-  out.textContent = 'Bezig met uploaden…';
+  if (!file) { out.textContent = f.dataset.chooseFile; return; }
+  out.textContent = f.dataset.uploading;
   const kiosk = encodeURIComponent(f.kiosk.value);
   const r = await fetch('/files/content?kiosk=' + kiosk, {method: 'POST', body: file,
     headers: {'x-csrf-token': f.csrf.value, 'content-type': 'application/x-tar'}});
   const j = await r.json().catch(() => ({}));
-  if (r.ok) { location.reload(); } else { out.textContent = 'Niet gelukt: ' + (j.error || r.status); }
+  if (r.ok) { location.reload(); } else { out.textContent = f.dataset.failed.replace('{reason}', j.error || r.status); }
 });
 "#;
 
@@ -596,40 +661,41 @@ document.getElementById('content-form').addEventListener('submit', async (e) => 
 pub async fn files(State(state): State<CentralState>, admin: Admin) -> Result<Markup, CentralError> {
     let (files, tokens) = state.with_store(|s| Ok((s.files()?, s.tokens()?))).await?;
     let zone = &state.settings.time_zone;
+    let l = state.settings.language.as_str();
     let mut kiosks: Vec<&str> = tokens.iter().map(|t| t.kiosk.as_str()).collect();
     kiosks.sort_unstable();
     kiosks.dedup();
     let options = html! {
-        option value="" { "alle kiosken" }
+        option value="" { (tr(l, "all kiosks")) }
         @for k in &kiosks {
             option value=(k) { (k) }
         }
     };
     let body = html! {
-        h1 { "Instellingen en inhoud" }
-        p class="muted" { "Een kiosk haalt zijn eigen bestand op, anders dat voor alle kiosken." }
+        h1 { (tr(l, "Settings and content")) }
+        p class="muted" { (tr(l, "A kiosk fetches its own file, or else the one for all kiosks.")) }
         section class="card" {
-            h2 { "Nu klaargezet" }
+            h2 { (tr(l, "Ready now")) }
             div class="scroll" {
                 table {
                     thead {
                         tr {
-                            th { "Voor" }
-                            th { "Soort" }
-                            th class="num" { "Grootte" }
-                            th { "Gewijzigd" }
+                            th { (tr(l, "For")) }
+                            th { (tr(l, "Kind")) }
+                            th class="num" { (tr(l, "Size")) }
+                            th { (tr(l, "Changed")) }
                             th { "ETag" }
                             th {}
                         }
                     }
                     tbody {
                         @if files.is_empty() {
-                            tr { td colspan="6" class="muted" { "Nog niets klaargezet." } }
+                            tr { td colspan="6" class="muted" { (tr(l, "Nothing ready yet.")) } }
                         }
                         @for f in &files {
                             tr {
-                                td { (f.kiosk.as_deref().unwrap_or("alle kiosken")) }
-                                td { @if f.kind == "content" { "inhoudspakket" } @else { "instellingen" } }
+                                td { (f.kiosk.as_deref().unwrap_or(tr(l, "all kiosks"))) }
+                                td { @if f.kind == "content" { (tr(l, "content pack")) } @else { (tr(l, "settings")) } }
                                 td class="num" { (f.size.div_ceil(1024)) " kB" }
                                 td { (local_time(&f.updated_at, zone)) }
                                 td { code { (f.etag.get(1..13).unwrap_or(&f.etag)) } }
@@ -638,7 +704,7 @@ pub async fn files(State(state): State<CentralState>, admin: Admin) -> Result<Ma
                                         (hidden_csrf(&admin))
                                         input type="hidden" name="kind" value=(f.kind);
                                         input type="hidden" name="kiosk" value=(f.kiosk.as_deref().unwrap_or(""));
-                                        button class="danger" type="submit" { "Verwijderen" }
+                                        button class="danger" type="submit" { (tr(l, "Delete")) }
                                     }
                                 }
                             }
@@ -648,27 +714,30 @@ pub async fn files(State(state): State<CentralState>, admin: Admin) -> Result<Ma
             }
         }
         section class="card" {
-            h2 { "Instellingen (loket.toml)" }
+            h2 { (tr(l, "Settings (loket.toml)")) }
             form method="post" action="/files/settings" class="stack" {
                 (hidden_csrf(&admin))
-                label { "Voor " select name="kiosk" { (options) } }
-                label { "Inhoud " textarea name="toml" required spellcheck="false" {} }
-                button type="submit" { "Opslaan" }
+                label { (tr(l, "For")) " " select name="kiosk" { (options) } }
+                label { (tr(l, "Contents")) " " textarea name="toml" required spellcheck="false" {} }
+                button type="submit" { (tr(l, "Save")) }
             }
         }
         section class="card" {
-            h2 { "Inhoudspakket (tar)" }
-            form id="content-form" class="stack" {
+            h2 { (tr(l, "Content pack (tar)")) }
+            form id="content-form" class="stack"
+                data-choose-file=(tr(l, "Choose a file first."))
+                data-uploading=(tr(l, "Uploading…"))
+                data-failed=(tr(l, "Did not work: {reason}")) {
                 (hidden_csrf(&admin))
-                label { "Voor " select name="kiosk" { (options) } }
-                label { "Bestand " input type="file" name="pack" accept=".tar,application/x-tar"; }
-                button type="submit" { "Uploaden" }
+                label { (tr(l, "For")) " " select name="kiosk" { (options) } }
+                label { (tr(l, "File")) " " input type="file" name="pack" accept=".tar,application/x-tar"; }
+                button type="submit" { (tr(l, "Upload")) }
                 p id="content-result" role="status" {}
             }
         }
         script { (PreEscaped(UPLOAD_SCRIPT)) }
     };
-    Ok(layout("Instellingen en inhoud", Some(("/files", &admin.csrf)), body))
+    Ok(layout(l, tr(l, "Settings and content"), Some(("/files", &admin.csrf)), body))
 }
 
 fn kiosk_field(value: Option<&str>) -> Result<Option<String>, CentralError> {
@@ -785,8 +854,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn dates_read_in_dutch() {
-        assert_eq!(dutch_date("2026-11-30".parse().unwrap()), "maandag 30 november 2026");
+    fn dates_read_in_the_staff_language() {
+        let day = "2026-11-30".parse().unwrap();
+        assert_eq!(long_date("nl", day), "maandag 30 november 2026");
+        assert_eq!(long_date("fr", day), "lundi 30 novembre 2026");
+        assert_eq!(long_date("en", day), "Monday 30 November 2026");
     }
 
     #[test]

@@ -265,6 +265,8 @@ pub trait CentralStore: Send + Sync {
     fn visitors_per_hour(&self, period: &Period) -> Result<[u64; 24], StoreError>;
     /// Completed screenings' levels: (competence, level, how many), by competence and level.
     fn screening_levels(&self, period: &Period) -> Result<Vec<(String, String, u64)>, StoreError>;
+    /// Tickets issued per visitor language (code, count), most first; "" when none was sent.
+    fn visitors_per_language(&self, period: &Period) -> Result<Vec<(String, u64)>, StoreError>;
     /// Every site a token, heartbeat or event names.
     fn sites(&self) -> Result<Vec<String>, StoreError>;
 }
@@ -674,6 +676,14 @@ impl<B: Backend> CentralStore for SqlStore<B> {
             .iter()
             .map(|r| Ok((r.string(0)?, r.string(1)?, r.count(2)?)))
             .collect()
+    }
+
+    fn visitors_per_language(&self, period: &Period) -> Result<Vec<(String, u64)>, StoreError> {
+        let sql = format!(
+            "SELECT COALESCE(language, ''), COUNT(*) FROM event WHERE type = 'ticket_issued' AND {PERIOD}
+              GROUP BY COALESCE(language, '') ORDER BY 2 DESC, 1"
+        );
+        self.query(&sql, &period_params(period))?.iter().map(|r| Ok((r.string(0)?, r.count(1)?))).collect()
     }
 
     fn sites(&self) -> Result<Vec<String>, StoreError> {

@@ -43,6 +43,11 @@ fn client() -> reqwest::Client {
 }
 
 async fn start(db: Db) -> Central {
+    start_with(db, Settings::default()).await
+}
+
+/// [`start`] with other dashboard settings (e.g. the staff's language).
+async fn start_with(db: Db, settings: Settings) -> Central {
     let dir = tempfile::tempdir().unwrap();
     let (store, pg): (Arc<dyn CentralStore>, _) = match db {
         Db::Sqlite => {
@@ -66,7 +71,7 @@ async fn start(db: Db) -> Central {
     .unwrap()
     .unwrap();
     let clock = Arc::new(ManualClock::new(NOW.parse().unwrap()));
-    let server = InProcess::start(store, clock.clone(), Settings::default(), None).await.unwrap();
+    let server = InProcess::start(store, clock.clone(), settings, None).await.unwrap();
     Central { base: server.base_url(), server, clock, http: client(), _dir: dir, _pg: pg }
 }
 
@@ -875,4 +880,68 @@ async fn one_command_starts_it_with_a_first_admin_and_tokens_come_from_the_comma
         std::process::Command::new(exe).args(["--config", "/nonexistent/central.toml"]).output().unwrap();
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("cannot read /nonexistent/central.toml"));
+}
+
+/// The pages come out in the staff's language, `dashboard.language` (Dutch by default): the
+/// sign-in page, the bar, the dashboard with its date, a kiosk's warning and the visitors per
+/// language, named for staff ("Tigrinya (ትግርኛ)"), the keys and files pages.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_pages_speak_the_staff_language() {
+    struct Expected {
+        language: &'static str,
+        sign_in: &'static str,
+        overview: &'static str,
+        never_seen: &'static str,
+        tigrinya: &'static str,
+        keys: &'static str,
+        files: &'static str,
+    }
+    let cases = [
+        Expected {
+            language: "nl",
+            sign_in: "Meld je aan om de cijfers en de kiosken te zien.",
+            overview: "Overzicht van maandag 30 november 2026",
+            never_seen: "nog nooit gezien",
+            tigrinya: "Tigrinya (ትግርኛ)",
+            keys: "Nieuwe sleutel",
+            files: "Inhoudspakket (tar)",
+        },
+        Expected {
+            language: "fr",
+            sign_in: "Connectez-vous pour voir les chiffres et les bornes.",
+            overview: "Vue d’ensemble du lundi 30 novembre 2026",
+            never_seen: "jamais vu",
+            tigrinya: "Tigrigna (ትግርኛ)",
+            keys: "Nouvelle clé",
+            files: "Paquet de contenu (tar)",
+        },
+        Expected {
+            language: "en",
+            sign_in: "Sign in to see the figures and the kiosks.",
+            overview: "Overview of Monday 30 November 2026",
+            never_seen: "never seen yet",
+            tigrinya: "Tigrinya (ትግርኛ)",
+            keys: "New key",
+            files: "Content pack (tar)",
+        },
+    ];
+    for e in cases {
+        let settings = Settings { language: e.language.into(), ..Settings::default() };
+        let c = start_with(Db::Sqlite, settings).await;
+        let login = c.http.get(format!("{}/login", c.base)).send().await.unwrap().text().await.unwrap();
+        assert!(login.contains(&format!("<html lang=\"{}\"", e.language)), "{login}");
+        assert!(login.contains(e.sign_in), "{}: {login}", e.language);
+        let token = c.token("k-1", "Gent").await;
+        let mut issued = ticket_event("ticket_issued", 1, "email", NOW, None, NOW);
+        issued.body["ticket"]["language"] = json!("ti");
+        c.send(&token, &batch("k-1", vec![issued])).await;
+        c.token("k-2", "Gent").await;
+        let session = c.sign_in().await;
+        let dashboard = c.page(&session, "/").await;
+        for expected in [e.overview, e.never_seen, e.tigrinya] {
+            assert!(dashboard.contains(expected), "{}: {expected:?} missing:\n{dashboard}", e.language);
+        }
+        assert!(c.page(&session, "/tokens").await.contains(e.keys), "{}", e.language);
+        assert!(c.page(&session, "/files").await.contains(e.files), "{}", e.language);
+    }
 }

@@ -10,6 +10,7 @@
 //! It must not hold queue rules: it asks the help point and shows what it answers.
 
 mod closed;
+pub mod fonts;
 pub mod inbox;
 mod learn;
 mod now_serving;
@@ -118,6 +119,10 @@ impl Kiosk {
         backlight: Box<dyn crate::after_hours::Backlight>,
         manual: Option<ManualUiThread>,
     ) -> Kiosk {
+        // Before anything is shown: names and greetings in every script with the bundled fonts.
+        if let Err(e) = fonts::use_bundled_fonts() {
+            log::error!("{e}: text in some scripts may not be drawn");
+        }
         let kiosk = &parts.config.kiosk;
         let timeouts = Timeouts {
             idle: kiosk.idle_timeout(),

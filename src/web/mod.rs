@@ -5,7 +5,8 @@
 //! - [`api`]: the JSON routes and the JSON shapes of tickets, calls and desks;
 //! - [`auth`]: desk sessions with CSRF tokens, API tokens, the sign-in rate limit;
 //! - [`live`]: Server-Sent Events fed by the help point's change listener;
-//! - [`pages`]: the static pages from `src/web/static/`;
+//! - [`pages`]: the pages from `src/web/static/`;
+//! - [`words`]: the pages' words in the staff's language (`site.local_language`);
 //! - [`results`]: screening results staff look up by their code;
 //! - [`error`]: the one error type, answered as `{"error": "…"}`;
 //! - [`openapi`]: the OpenAPI document, derived from the handlers and their types, served at
@@ -24,6 +25,7 @@ pub mod live;
 pub mod openapi;
 pub mod pages;
 pub mod results;
+pub mod words;
 
 use std::future::Future;
 use std::net::SocketAddr;

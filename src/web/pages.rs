@@ -1,14 +1,17 @@
 //! The browser pages: the staff console, the public board and their script and style files,
 //! compiled into the binary from `src/web/static/`.
 //!
-//! It owns only serving those files with their content types. It must not build HTML: the
-//! pages are static and fetch everything from the API.
+//! It owns serving those files with their content types, the two pages with their words filled
+//! in the staff's language (`site.local_language`, by [`super::words`]). It must not build
+//! HTML beyond that: the pages fetch everything else from the API.
 
-use axum::extract::Path;
+use axum::extract::{Path, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 
+use super::WebState;
 use super::error::{ErrorBody, WebError};
+use super::words;
 
 const CONSOLE_HTML: &str = include_str!("static/console.html");
 const BOARD_HTML: &str = include_str!("static/board.html");
@@ -32,6 +35,14 @@ fn file(content_type: &'static str, body: &'static str) -> Response {
     response
 }
 
+fn page(html: String) -> Response {
+    let mut response = html.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    response
+}
+
 /// The staff console page (it asks GET /api/v1/session whether to show sign-in).
 #[utoipa::path(
     get,
@@ -40,8 +51,10 @@ fn file(content_type: &'static str, body: &'static str) -> Response {
     operation_id = "console_page",
     responses((status = 200, description = "HTML.", content_type = "text/html", body = String)),
 )]
-pub async fn console() -> Response {
-    file("text/html; charset=utf-8", CONSOLE_HTML)
+pub async fn console(State(state): State<WebState>) -> Response {
+    // In the staff's language, as the board.
+    let staff = &state.config.site.local_language;
+    page(words::page(CONSOLE_HTML, staff, &words::console(staff)))
 }
 
 /// The public "now serving" board page for the TV.
@@ -52,8 +65,9 @@ pub async fn console() -> Response {
     operation_id = "board_page",
     responses((status = 200, description = "HTML.", content_type = "text/html", body = String)),
 )]
-pub async fn board() -> Response {
-    file("text/html; charset=utf-8", BOARD_HTML)
+pub async fn board(State(state): State<WebState>) -> Response {
+    let staff = &state.config.site.local_language;
+    page(words::page(BOARD_HTML, staff, &words::board(staff)))
 }
 
 /// A script or style file of the pages.

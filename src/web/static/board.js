@@ -1,9 +1,20 @@
 // Loket "now serving" board for a TV: the newest call huge, the few before it below.
 // Live over Server-Sent Events, a two-tone chime per call, reconnects by itself.
+// Its words come from the server in the staff's language (the JSON in #words).
+// The chime plays without a click when the browser allows it (Chromium started with
+// --autoplay-policy=no-user-gesture-required, as on a wall TV); otherwise a banner asks for a click.
+// The page tells how the last chime went in <body data-chime="played|blocked|none">, for tests.
 "use strict";
 
 (function () {
   const $ = (id) => document.getElementById(id);
+  const W = JSON.parse($("words").textContent);
+  const LOCALE = document.documentElement.dataset.locale || undefined;
+  function fill(text, values) {
+    return text.replace(/\{(\w+)\}/g, (all, name) => (name in values ? String(values[name]) : all));
+  }
+  // Visitors who read no local language may read English: say it beside the local words.
+  $("board-label-en").hidden = document.documentElement.lang === "en";
   const RECENT = 4; // calls shown below the current one
   let calls = []; // newest first
   let source = null;
@@ -16,15 +27,21 @@
   let audio = null;
   try { audio = AudioCtx ? new AudioCtx() : null; } catch (_) { audio = null; }
 
-  function soundButton() {
-    $("sound-on").hidden = !audio || audio.state === "running";
+  function soundOn() { return !!audio && audio.state === "running"; }
+  function soundBanner() {
+    $("sound-banner").hidden = !audio || soundOn();
+    document.body.dataset.sound = !audio ? "none" : soundOn() ? "on" : "blocked";
   }
   if (audio) {
-    audio.addEventListener("statechange", soundButton);
-    soundButton();
-    const unlock = () => { audio.resume().then(soundButton, soundButton); };
+    audio.addEventListener("statechange", soundBanner);
+    // Try at once: a browser that allows autoplay starts the sound without a click.
+    audio.resume().then(soundBanner, soundBanner);
+    soundBanner();
+    const unlock = () => { audio.resume().then(soundBanner, soundBanner); };
     $("sound-on").addEventListener("click", unlock);
     document.addEventListener("keydown", unlock, { once: true });
+  } else {
+    document.body.dataset.sound = "none";
   }
 
   function tone(freq, start, length) {
@@ -40,11 +57,22 @@
     osc.stop(start + length + 0.05);
   }
 
+  let chimes = 0; // played since the page loaded
   function chime() {
-    if (!audio || audio.state !== "running") return;
+    if (!audio) { document.body.dataset.chime = "none"; return; }
+    if (!soundOn()) {
+      // Blocked by the browser's autoplay rule: ask again, and show the banner.
+      audio.resume().then(soundBanner, soundBanner);
+      document.body.dataset.chime = "blocked";
+      soundBanner();
+      return;
+    }
     const t = audio.currentTime + 0.05;
     tone(784, t, 0.35); // G5
     tone(1047, t + 0.4, 0.5); // C6
+    chimes += 1;
+    document.body.dataset.chime = "played";
+    document.body.dataset.chimes = String(chimes);
   }
 
   // ---- drawing -----------------------------------------------------------------------
@@ -58,19 +86,23 @@
 
   function time(at) {
     const d = new Date(at);
-    return isNaN(d) ? "" : d.toLocaleTimeString("nl-BE", { hour: "2-digit", minute: "2-digit" });
+    return isNaN(d) ? "" : d.toLocaleTimeString(LOCALE, { hour: "2-digit", minute: "2-digit" });
   }
 
   function callLine(call) {
     const line = el("span", "call");
-    line.append(el("span", "code", call.code), el("span", "arrow", " → "), el("span", "desk", call.desk_name));
+    // Screen readers read a sentence in the staff's language instead of the arrow.
+    const shown = el("span", "shown");
+    shown.setAttribute("aria-hidden", "true");
+    shown.append(el("span", "code", call.code), el("span", "arrow", " → "), el("span", "desk", call.desk_name));
+    line.append(shown, el("span", "unseen", fill(W.ticket_to_desk, { code: call.code, desk: call.desk_name })));
     return line;
   }
 
   function render(fresh) {
     const cur = $("board-current");
     if (calls.length === 0) {
-      cur.replaceChildren(el("span", "board-empty", "Even geduld"));
+      cur.replaceChildren(el("span", "board-empty", W.please_wait));
     } else {
       cur.replaceChildren(callLine(calls[0]));
       if (fresh) {
@@ -140,7 +172,7 @@
   }
 
   function clock() {
-    $("board-clock").textContent = new Date().toLocaleTimeString("nl-BE", { hour: "2-digit", minute: "2-digit" });
+    $("board-clock").textContent = new Date().toLocaleTimeString(LOCALE, { hour: "2-digit", minute: "2-digit" });
   }
   clock();
   setInterval(clock, 10000);

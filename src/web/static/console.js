@@ -4,6 +4,17 @@
 
 (function () {
   const $ = (id) => document.getElementById(id);
+  // The words in the staff's language, from the server (site.local_language).
+  const W = JSON.parse($("words").textContent);
+  const LOCALE = document.documentElement.dataset.locale || undefined;
+  // "{code} called." with {code} filled; a placeholder without a value stays as written.
+  function fill(text, values) {
+    return text.replace(/\{(\w+)\}/g, (all, name) => (name in values ? String(values[name]) : all));
+  }
+  // A visitor's language as staff read it, "Tigrinya (ትግርኛ)", for a ticket or a result.
+  function languageShown(t) {
+    return W.languages[t.language] || t.language_name || t.language;
+  }
   let session = null; // {desk, desk_name, csrf_token}
   let view = null; // last GET /api/v1/desks/{desk}
   let events = null; // EventSource
@@ -22,15 +33,15 @@
     if (kind !== "error") messageTimer = setTimeout(() => { m.textContent = ""; m.className = "message"; }, 8000);
   }
 
-  // The server explains in English; staff read Dutch first, the server's reason after it.
+  // The server explains in English; staff read their own language first, the server's reason after it.
   const STATUS = {
-    400: "Dat verzoek klopt niet",
-    401: "U bent afgemeld. Meld opnieuw aan",
-    403: "Dat mag deze balie niet",
-    404: "Niet gevonden",
-    409: "Dat kan nu niet",
-    422: "Die keuze bestaat niet",
-    429: "Te veel pogingen",
+    400: W.status_400,
+    401: W.status_401,
+    403: W.status_403,
+    404: W.status_404,
+    409: W.status_409,
+    422: W.status_422,
+    429: W.status_429,
   };
   async function errorText(res, first) {
     let reason = "";
@@ -38,8 +49,8 @@
       const body = await res.json();
       if (body && body.error) reason = body.error;
     } catch (_) { /* no JSON */ }
-    const dutch = first || STATUS[res.status] || "Er ging iets mis op de server (" + res.status + ")";
-    return reason ? dutch + " (" + reason + ")." : dutch + ".";
+    const own = first || STATUS[res.status] || fill(W.status_other, { status: res.status });
+    return reason ? own + " (" + reason + ")." : own + ".";
   }
 
   // ---- HTTP --------------------------------------------------------------------------
@@ -70,7 +81,7 @@
     $("bar-actions").hidden = true;
     $("desk-name").textContent = "";
     clearLookup();
-    document.title = "Loket – balie";
+    document.title = "Loket – " + W.desk;
     $("sign-in-view").hidden = false;
     fillDesks();
   }
@@ -85,7 +96,7 @@
         for (const d of list.desks) {
           const option = document.createElement("option");
           option.value = d.id;
-          option.textContent = d.can_sign_in ? d.name : d.name + " (geen PIN ingesteld)";
+          option.textContent = d.can_sign_in ? d.name : fill(W.desk_without_pin, { desk: d.name });
           option.disabled = !d.can_sign_in;
           select.appendChild(option);
         }
@@ -116,7 +127,7 @@
     const pin = $("pin").value.trim();
     err.hidden = true;
     if (!desk || !pin) {
-      err.textContent = "Kies de balie en vul de PIN in.";
+      err.textContent = W.choose_desk_and_pin;
       err.hidden = false;
       return;
     }
@@ -128,20 +139,20 @@
         $("pin").value = "";
         const s = await res.json();
         showDesk(s);
-        say("Aangemeld als " + s.desk_name + ".");
+        say(fill(W.signed_in_as, { desk: s.desk_name }));
         $("call-next").focus();
         return;
       }
       const wait = res.headers.get("Retry-After");
-      const text = await errorText(res, res.status === 401 ? "Balie-code of PIN klopt niet"
-        : res.status === 429 ? "Te veel pogingen" + (wait ? ": probeer opnieuw over " + wait + " seconden" : "")
+      const text = await errorText(res, res.status === 401 ? W.wrong_pin
+        : res.status === 429 ? (wait ? fill(W.try_again_in, { seconds: wait }) : W.status_429)
         : undefined);
       err.textContent = text;
       err.hidden = false;
       $("pin").value = "";
       $("pin").focus();
     } catch (_) {
-      err.textContent = "Geen verbinding met de server.";
+      err.textContent = W.no_connection;
       err.hidden = false;
     } finally {
       $("sign-in").disabled = false;
@@ -151,7 +162,7 @@
   $("sign-out").addEventListener("click", async () => {
     try { await api("DELETE", "/api/v1/session"); } catch (_) { /* signed out anyway */ }
     showSignIn();
-    say("Afgemeld.");
+    say(W.signed_out);
   });
 
   // ---- the desk view -----------------------------------------------------------------
@@ -164,13 +175,13 @@
       do {
         again = false;
         const res = await api("GET", deskPath());
-        if (res.status === 401) { showSignIn(); say("U bent afgemeld. Meld opnieuw aan.", "error"); return; }
+        if (res.status === 401) { showSignIn(); say(W.status_401 + ".", "error"); return; }
         if (!res.ok) { say(await errorText(res), "error"); return; }
         view = await res.json();
         render();
       } while (again && session);
     } catch (_) {
-      say("Geen verbinding met de server.", "error");
+      say(W.no_connection, "error");
     } finally {
       loading = false;
     }
@@ -183,9 +194,12 @@
     return e;
   }
 
-  function minutes(n) { return (n || 0) + " min"; }
+  function minutes(n) { return fill(W.minutes, { n: n || 0 }); }
 
-  const STATES = { waiting: "wacht", called: "geroepen", served: "geholpen", no_show: "niet gekomen", expired: "verlopen" };
+  const STATES = {
+    waiting: W.state_waiting, called: W.state_called, served: W.state_served,
+    no_show: W.state_no_show, expired: W.state_expired,
+  };
 
   function fillSelect(select, options, keep) {
     const before = select.value;
@@ -203,14 +217,14 @@
     const v = view;
     const paused = !!v.desk.paused;
     $("desk-name").textContent = v.desk.name;
-    $("pause-toggle").textContent = paused ? "Hervat" : "Pauze";
+    $("pause-toggle").textContent = paused ? W.resume : W.pause;
     $("pause-toggle").setAttribute("aria-pressed", String(paused));
     $("paused-badge").hidden = !paused;
     $("paused-note").hidden = !paused;
     document.body.classList.toggle("paused", paused);
 
     const n = v.waiting.length;
-    $("waiting-count").textContent = n === 0 ? "Niemand wacht." : n === 1 ? "1 bezoeker wacht." : n + " bezoekers wachten.";
+    $("waiting-count").textContent = n === 0 ? W.nobody_waiting : n === 1 ? W.one_waiting : fill(W.many_waiting, { n });
 
     renderCurrent(v.current);
 
@@ -225,15 +239,12 @@
       li.append(el("span", "code", t.code));
       const info = el("span", "info");
       info.append(el("span", "service", t.service_name));
-      const lang = el("span", "language", t.language_name);
-      lang.lang = t.language;
-      lang.dir = "auto";
-      info.append(lang);
+      info.append(el("span", "language", languageShown(t)));
       li.append(info);
       li.append(el("span", "minutes", minutes(t.waiting_minutes)));
-      const b = el("button", "secondary call-one", "Roep");
+      const b = el("button", "secondary call-one", W.call);
       b.type = "button";
-      b.setAttribute("aria-label", "Roep " + t.code);
+      b.setAttribute("aria-label", fill(W.call_code, { code: t.code }));
       b.addEventListener("click", () => act("call", { ticket: t.id }));
       li.append(b);
       return li;
@@ -261,18 +272,16 @@
     $("current-code").textContent = t.code;
     $("current-state").textContent = STATES[t.state] || t.state;
     $("current-service").textContent = t.service_name;
-    const lang = $("current-language");
-    lang.textContent = t.language_name;
-    lang.lang = t.language;
-    $("current-wait").textContent = minutes(t.waiting_minutes) + " gewacht";
+    $("current-language").textContent = languageShown(t);
+    $("current-wait").textContent = fill(W.waited, { time: minutes(t.waiting_minutes) });
   }
 
   // ---- actions -----------------------------------------------------------------------
 
   const DONE = {
-    "no-show": (t) => t.code + " niet gekomen.",
-    "served": (t) => t.code + " geholpen.",
-    "transfer": (t) => t.code + " doorgestuurd naar " + t.service_name + ".",
+    "no-show": (t) => fill(W.done_no_show, { code: t.code }),
+    "served": (t) => fill(W.done_served, { code: t.code }),
+    "transfer": (t) => fill(W.done_transfer, { code: t.code, service: t.service_name }),
   };
 
   let busy = false;
@@ -282,27 +291,27 @@
     document.body.classList.add("busy");
     try {
       const res = await api("POST", deskPath(action), body);
-      if (res.status === 401) { showSignIn(); say("U bent afgemeld. Meld opnieuw aan.", "error"); return; }
+      if (res.status === 401) { showSignIn(); say(W.status_401 + ".", "error"); return; }
       if (!res.ok) { say(await errorText(res), "error"); return; }
       const data = res.status === 204 ? {} : await res.json();
       if (data.called) {
         // Show the call at once; the reload below fills in the rest.
         if (view) { view.current = data.called; renderCurrent(data.called); }
-        say(data.called.code + " geroepen.", "ok");
+        say(fill(W.done_called, { code: data.called.code }), "ok");
         if (action === "call") $("current").scrollIntoView({ block: "nearest" });
       } else if (data.ticket && DONE[action]) {
         say(DONE[action](data.ticket), "ok");
       } else if (typeof data.paused === "boolean") {
-        say(data.paused ? "Pauze." : "Hervat.", "ok");
+        say(data.paused ? W.done_paused : W.done_resumed, "ok");
       }
     } catch (_) {
-      say("Geen verbinding met de server.", "error");
+      say(W.no_connection, "error");
     } finally {
       busy = false;
       document.body.classList.remove("busy");
     }
     await reload();
-    // A "Roep" button disappears with its row: keep the keyboard focus on the page.
+    // A "Call" button disappears with its row: keep the keyboard focus on the page.
     if (session && (!document.activeElement || document.activeElement === document.body)) $("call-next").focus();
   }
 
@@ -317,7 +326,7 @@
   });
   $("transfer").addEventListener("click", () => {
     const service = $("transfer-service").value;
-    if (!service) { say("Kies een dienst om naar door te sturen.", "error"); return; }
+    if (!service) { say(W.choose_service, "error"); return; }
     act("transfer", { service });
   });
   $("pause-toggle").addEventListener("click", () => act(view && view.desk.paused ? "resume" : "pause"));
@@ -325,11 +334,11 @@
   // ---- screening results ---------------------------------------------------------------
 
   const LEVELS = {
-    on_own: ["✓", "zelfstandig"],
-    with_help: ["◐", "met hulp"],
-    not_yet: ["✗", "nog niet"],
+    on_own: ["✓", W.level_on_own],
+    with_help: ["◐", W.level_with_help],
+    not_yet: ["✗", W.level_not_yet],
   };
-  const ENDINGS = { skipped: "overgeslagen", timed_out: "weggegaan", not_reached: "niet bereikt" };
+  const ENDINGS = { skipped: W.ending_skipped, timed_out: W.ending_timed_out, not_reached: W.ending_not_reached };
 
   function levelMark(level) {
     const [mark, text] = LEVELS[level] || ["?", level];
@@ -357,9 +366,7 @@
   function renderResult(r) {
     $("lookup-shown").textContent = r.code;
     $("lookup-when").textContent = r.ended_local;
-    const lang = $("lookup-language");
-    lang.textContent = r.language_name;
-    lang.lang = r.language;
+    $("lookup-language").textContent = languageShown(r);
     $("lookup-unfinished").hidden = r.finished;
     $("lookup-referral").textContent = r.referral.label;
     $("lookup-competences").replaceChildren(...r.competences.map((c) => {
@@ -371,9 +378,9 @@
       const tr = el("tr");
       const reached = i.ending !== "not_reached";
       const done = i.ending === "completed"
-        ? (i.steps_done === i.steps_total ? "ja" : "voorgedaan (" + i.steps_done + "/" + i.steps_total + " stappen)")
+        ? (i.steps_done === i.steps_total ? W.yes : fill(W.shown_how, { done: i.steps_done, total: i.steps_total }))
         : ENDINGS[i.ending] || i.ending;
-      const hints = i.hints === 0 ? "0" : i.hints + " (niveau " + i.max_hint_level + ")";
+      const hints = i.hints === 0 ? "0" : fill(W.hints_level, { hints: i.hints, level: i.max_hint_level });
       const name = el("th", "item", i.item_id);
       name.scope = "row";
       const level = el("td");
@@ -401,17 +408,17 @@
     const err = $("lookup-error");
     $("lookup-result").hidden = true;
     if (!code) {
-      err.textContent = "Vul de code in, bv. K7M-4PX.";
+      err.textContent = W.enter_code;
       err.hidden = false;
       return;
     }
     $("lookup-submit").disabled = true;
     try {
       const res = await api("GET", "/api/v1/screening/" + encodeURIComponent(code));
-      if (res.status === 401) { showSignIn(); say("U bent afgemeld. Meld opnieuw aan.", "error"); return; }
+      if (res.status === 401) { showSignIn(); say(W.status_401 + ".", "error"); return; }
       if (!res.ok) {
-        err.textContent = await errorText(res, res.status === 404 ? "Geen resultaat met deze code"
-          : res.status === 400 ? "Dat is geen resultaatcode: 6 tekens, bv. K7M-4PX" : undefined);
+        err.textContent = await errorText(res, res.status === 404 ? W.no_result
+          : res.status === 400 ? W.not_a_code : undefined);
         err.hidden = false;
         return;
       }
@@ -419,7 +426,7 @@
       // Screenings do not change the queue, so no live event brings today's figures: fetch them.
       reload();
     } catch (_) {
-      err.textContent = "Geen verbinding met de server.";
+      err.textContent = W.no_connection;
       err.hidden = false;
     } finally {
       $("lookup-submit").disabled = false;
@@ -463,17 +470,16 @@
   // ---- reporting to the central system (from /health) ----------------------------------
 
   const REPORT_STATES = {
-    off: "Rapporteren staat uit.",
-    starting: "Wordt gestart…",
-    waiting_for_clock: "Wacht tot de klok gelijkgezet is (NTP) voor er verstuurd wordt.",
-    sending: "Bezig met versturen…",
-    up_to_date: "Alles is verstuurd.",
-    unreachable: "Centraal systeem onbereikbaar",
-    token_refused: "Het centraal systeem weigert de sleutel van deze kiosk: controleer report.token_file.",
+    off: W.report_off,
+    starting: W.report_starting,
+    waiting_for_clock: W.report_waiting_for_clock,
+    sending: W.report_sending,
+    up_to_date: W.report_up_to_date,
+    token_refused: W.report_token_refused,
   };
 
   function when(iso) {
-    return iso ? new Date(iso).toLocaleString("nl-BE") : "—";
+    return iso ? new Date(iso).toLocaleString(LOCALE) : "—";
   }
 
   async function loadReport() {
@@ -483,8 +489,9 @@
       const r = health && health.report;
       $("report").hidden = !r;
       if (!r) return;
-      let text = REPORT_STATES[r.state] || r.message;
-      if (r.state === "unreachable") text += " sinds " + when(r.since) + " (" + r.reason + ").";
+      const text = r.state === "unreachable"
+        ? fill(W.report_unreachable, { since: when(r.since), reason: r.reason })
+        : REPORT_STATES[r.state] || r.message;
       $("report-state").textContent = text;
       $("report-state").className = ["unreachable", "token_refused"].includes(r.state) ? "error" : "";
       $("report-backlog").textContent = String(r.backlog);
@@ -492,8 +499,9 @@
       $("report-refused").textContent = String(r.refused);
       const dropped = Object.entries(r.dropped || {});
       $("report-dropped").hidden = dropped.length === 0;
-      $("report-dropped").textContent = "Niet bewaard (wachtrij vol): " +
-        dropped.map(([type, n]) => type + " " + n).join(", ");
+      $("report-dropped").textContent = fill(W.report_dropped, {
+        list: dropped.map(([type, n]) => type + " " + n).join(", "),
+      });
       const list = $("report-problems");
       list.replaceChildren(...(r.problems || []).map((p) => el("li", "error", p)));
     } catch (_) { /* the connection notice already says so */ }
@@ -509,7 +517,7 @@
       const res = await api("GET", "/api/v1/session");
       if (res.ok) { showDesk(await res.json()); return; }
     } catch (_) {
-      say("Geen verbinding met de server.", "error");
+      say(W.no_connection, "error");
     }
     showSignIn();
   })();

@@ -105,6 +105,18 @@ impl Browser {
         height: u32,
         screenshots: &str,
     ) -> Browser {
+        Browser::open_with(driver, name, width, height, screenshots, &[]).await
+    }
+
+    /// [`Browser::open`], with more Chromium flags (e.g. the autoplay policy of a wall TV).
+    pub async fn open_with(
+        driver: &Chromedriver,
+        name: &'static str,
+        width: u32,
+        height: u32,
+        screenshots: &str,
+        flags: &[&str],
+    ) -> Browser {
         let http = loket_protocol::tls::client().build().unwrap();
         let ready = Instant::now() + Duration::from_secs(10);
         loop {
@@ -118,17 +130,30 @@ impl Browser {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         let profile = tempfile::tempdir().unwrap();
+        let mut args: Vec<String> = [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--hide-scrollbars",
+        ]
+        .map(str::to_owned)
+        .into();
+        args.extend([
+            format!("--lang={LANGUAGE}"),
+            format!("--window-size={width},{height}"),
+            format!("--user-data-dir={}", profile.path().display()),
+        ]);
+        args.extend(flags.iter().map(|f| (*f).to_owned()));
         let capabilities = json!({ "capabilities": { "alwaysMatch": {
             "browserName": "chrome",
             "goog:chromeOptions": {
                 "binary": CHROMIUM,
-                "args": [
-                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                    "--no-first-run", "--hide-scrollbars", format!("--lang={LANGUAGE}"),
-                    format!("--window-size={width},{height}"),
-                    format!("--user-data-dir={}", profile.path().display()),
-                ],
+                "args": args,
             },
             "goog:loggingPrefs": { "browser": "ALL" },
         }}});
