@@ -1,5 +1,6 @@
 //! Bundles the translation catalogue: every `lang/<code>/LC_MESSAGES/loket.po` of the workspace
-//! becomes one entry of a generated table that `i18n` parses at first use.
+//! becomes one entry of a generated table that `i18n` parses at first use, and the template
+//! `lang/loket.pot` (which messages exist, and which are the staff's) comes along.
 //!
 //! The files are read by `include_str!`, so a changed translation rebuilds the crate.
 
@@ -24,6 +25,11 @@ fn main() {
         table.push_str(&format!("    ({code:?}, include_str!({:?})),\n", po.display().to_string()));
     }
     table.push(']');
-    let out = Path::new(&std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("bundled_po.rs");
-    std::fs::write(out, table).expect("OUT_DIR is writable");
+    let out_dir = std::env::var("OUT_DIR").expect("cargo sets OUT_DIR");
+    std::fs::write(Path::new(&out_dir).join("bundled_po.rs"), table).expect("OUT_DIR is writable");
+    let pot = lang.join("loket.pot");
+    println!("cargo:rerun-if-changed={}", pot.display());
+    let template =
+        if pot.is_file() { format!("include_str!({:?})", pot.display().to_string()) } else { "\"\"".into() };
+    std::fs::write(Path::new(&out_dir).join("bundled_pot.rs"), template).expect("OUT_DIR is writable");
 }

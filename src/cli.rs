@@ -221,8 +221,29 @@ fn check(path: Option<&Path>) -> anyhow::Result<ExitCode> {
         config.desks.len(),
         config.site.languages.len(),
     );
+    println!("{}", describe_translations(&config.site));
     println!("{report}");
     Ok(ExitCode::SUCCESS)
+}
+
+/// The offered languages' translations in one line for `loket check`: all are complete (else
+/// the config was refused), so it says how many texts of each are drafts not yet reviewed.
+fn describe_translations(site: &config::Site) -> String {
+    let per_language: Vec<String> = site
+        .translation_drafts()
+        .into_iter()
+        .map(|(code, drafts)| match drafts {
+            0 => code.to_owned(),
+            n => format!("{code} ({n} drafts)"),
+        })
+        .collect();
+    format!(
+        "translations: every visitor text in all {} offered languages, the staff pages in {}; \
+         drafts are not yet reviewed by a native speaker: {}",
+        site.languages.len(),
+        site.local_language,
+        per_language.join(", ")
+    )
 }
 
 /// `[report]` in one line for `loket check`; the token file and CA bundle must be readable.

@@ -1,13 +1,12 @@
 //! What a printed ticket says: the slip for an issued ticket, from the config, in the site's
-//! language and the visitor's, and the fixed words ("your number", "people before you",
-//! "waiting time") in every language the kiosk offers.
-//!
-//! The screens translate through Slint's `.po` files; the printed ticket is made without
-//! Slint, so its few words live here. It must not lay out or send anything: that is `printer`.
+//! language and the visitor's, with the fixed words ("your number", "people before you",
+//! "waiting time") from the translation catalogue (`lang/`, through `i18n::tr`), like the
+//! screens. It must not lay out or send anything: that is `printer`.
 
 use crate::config::Config;
 use crate::help_point::IssuedTicket;
 use crate::printer::{Bitmap, SlipLabels, TicketSlip};
+use loket_protocol::i18n::{fill, tr};
 
 /// The slip for a ticket a visitor took in `language`, with the site's logo if it has one.
 pub fn slip(config: &Config, issued: &IssuedTicket, language: &str, logo: Option<&Bitmap>) -> TicketSlip {
@@ -35,52 +34,18 @@ pub fn slip(config: &Config, issued: &IssuedTicket, language: &str, logo: Option
     }
 }
 
-/// (language, your number, people before you: {}, waiting time: {low}–{high}, unknown wait)
-const WORDS: &[(&str, &str, &str, &str, &str)] = &[
-    ("nl", "Uw nummer", "Voor u: {}", "Wachttijd: {low}–{high} min", "Wachttijd: onbekend"),
-    ("en", "Your number", "People before you: {}", "Waiting time: {low}–{high} min", "Waiting time: unknown"),
-    ("fr", "Votre numéro", "Personnes avant vous : {}", "Attente : {low}–{high} min", "Attente : inconnue"),
-    ("de", "Ihre Nummer", "Vor Ihnen: {}", "Wartezeit: {low}–{high} Min.", "Wartezeit: unbekannt"),
-    ("es", "Su número", "Personas delante: {}", "Espera: {low}–{high} min", "Espera: desconocida"),
-    (
-        "ro",
-        "Numărul dumneavoastră",
-        "Înaintea dvs.: {}",
-        "Așteptare: {low}–{high} min",
-        "Așteptare: necunoscută",
-    ),
-    (
-        "tr",
-        "Numaranız",
-        "Önünüzdeki kişi: {}",
-        "Bekleme süresi: {low}–{high} dk",
-        "Bekleme süresi: bilinmiyor",
-    ),
-    ("ar", "رقمك", "عدد الأشخاص قبلك: {}", "وقت الانتظار: {low}–{high} دقيقة", "وقت الانتظار: غير معروف"),
-    ("fa", "شمارهٔ شما", "نفرات پیش از شما: {}", "زمان انتظار: {low}–{high} دقیقه", "زمان انتظار: نامعلوم"),
-    ("prs", "شمارهٔ شما", "افراد پیش از شما: {}", "وقت انتظار: {low}–{high} دقیقه", "وقت انتظار: نامعلوم"),
-    ("ps", "ستاسو شمېره", "له تاسو مخکې: {}", "د انتظار وخت: {low}–{high} دقیقې", "د انتظار وخت: نامعلوم"),
-    ("uk", "Ваш номер", "Перед вами: {}", "Очікування: {low}–{high} хв", "Очікування: невідомо"),
-    ("ru", "Ваш номер", "Перед вами: {}", "Ожидание: {low}–{high} мин", "Ожидание: неизвестно"),
-    ("ti", "ቁጽርኹም", "ቅድሜኹም ዘለዉ: {}", "ግዜ ምጽባይ: {low}–{high} ደቒቕ", "ግዜ ምጽባይ: ኣይፍለጥን"),
-    (
-        "so",
-        "Lambarkaaga",
-        "Dadka kaa horreeya: {}",
-        "Sugitaanka: {low}–{high} daqiiqo",
-        "Sugitaanka: lama yaqaan",
-    ),
-];
-
-/// The ticket's words in `language`; English for a language without its own.
+/// The ticket's words in `language`, from the translation catalogue; English for a language
+/// without a translation. The printer's layout fills `{}` with the number of people ahead.
 pub fn labels(language: &str) -> SlipLabels {
-    let row = WORDS.iter().find(|w| w.0 == language).or_else(|| WORDS.iter().find(|w| w.0 == "en"));
-    let (_, your_number, people_ahead, wait, wait_unknown) = row.copied().unwrap_or(WORDS[1]);
     SlipLabels {
-        your_number: your_number.into(),
-        people_ahead: people_ahead.into(),
-        wait: wait.into(),
-        wait_unknown: wait_unknown.into(),
+        // TRANSLATORS: printed on the ticket above the ticket's code (E 17), and on screen.
+        your_number: tr(language, "Your number").into(),
+        // TRANSLATORS: printed on the ticket; {count} is how many people wait before the visitor.
+        people_ahead: fill(tr(language, "People before you: {count}"), &[("count", "{}")]),
+        // TRANSLATORS: printed on the ticket; {low} and {high} are minutes, e.g. "10–20 min".
+        wait: tr(language, "Waiting time: {low}–{high} min").into(),
+        // TRANSLATORS: printed on the ticket when no waiting time can be estimated yet.
+        wait_unknown: tr(language, "Waiting time: unknown").into(),
     }
 }
 
@@ -89,17 +54,28 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_language_the_kiosk_knows_has_its_words() {
-        for language in crate::languages::all() {
-            assert!(WORDS.iter().any(|w| w.0 == language.code), "no ticket words for {}", language.code);
+    fn every_language_with_a_catalogue_has_its_own_words() {
+        let english = labels("en");
+        let catalogue = loket_protocol::i18n::Catalogue::bundled();
+        let with_file: Vec<&str> = crate::languages::all()
+            .iter()
+            .map(|l| l.code)
+            .filter(|c| catalogue.translations(c).is_some())
+            .collect();
+        assert!(with_file.len() >= 4, "{with_file:?}");
+        for code in with_file {
+            let words = labels(code);
+            assert_ne!(words.your_number, english.your_number, "{code}");
+            assert_ne!(words.wait_unknown, english.wait_unknown, "{code}");
         }
     }
 
     #[test]
     fn the_placeholders_survive_every_translation() {
-        for (code, _, ahead, wait, _) in WORDS {
-            assert_eq!(ahead.matches("{}").count(), 1, "{code}: {ahead}");
-            assert!(wait.contains("{low}") && wait.contains("{high}"), "{code}: {wait}");
+        for language in crate::languages::all() {
+            let SlipLabels { people_ahead, wait, .. } = labels(language.code);
+            assert_eq!(people_ahead.matches("{}").count(), 1, "{}: {people_ahead}", language.code);
+            assert!(wait.contains("{low}") && wait.contains("{high}"), "{}: {wait}", language.code);
         }
     }
 
@@ -129,7 +105,7 @@ mod tests {
         assert_eq!((slip.code.as_str(), slip.service_local.as_str()), ("E-017", "E-mail"));
         assert_eq!(slip.service_visitor.as_deref(), Some("البريد الإلكتروني"));
         assert_eq!(slip.visitor_labels.unwrap().your_number, "رقمك");
-        assert_eq!(slip.labels.your_number, "Uw nummer");
+        assert_eq!(slip.labels.your_number, "Jouw nummer");
         assert_eq!(slip.qr_url.as_deref(), Some("https://example.org/q/E-017"));
         assert_eq!(slip.issued_at, jiff::civil::date(2026, 11, 30).at(9, 5, 0, 0), "local time");
         let dutch =
@@ -140,6 +116,8 @@ mod tests {
     #[test]
     fn an_unknown_language_gets_english() {
         assert_eq!(labels("xx").your_number, "Your number");
+        assert_eq!(labels("xx").people_ahead, "People before you: {}");
         assert_eq!(labels("ar").your_number, "رقمك");
+        assert_eq!(labels("nl").people_ahead, "Voor jou: {}");
     }
 }

@@ -31,6 +31,31 @@ fn check_accepts_the_sample_config() {
 }
 
 #[test]
+fn check_says_which_offered_languages_are_drafts() {
+    let out = loket().args(["check", "--config", "config/loket.toml"]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    let line = stdout.lines().find(|l| l.starts_with("translations: ")).expect("a translations line");
+    assert!(line.contains("every visitor text in all 14 offered languages"), "{line}");
+    assert!(line.contains("the staff pages in nl"), "{line}");
+    // Each offered language, with how many of its texts the catalogue has as drafts.
+    let catalogue = loket_protocol::i18n::Catalogue::bundled();
+    let template = loket_protocol::i18n::Catalogue::template();
+    let sample = loket::config::Config::sample();
+    let expected: Vec<String> = sample
+        .site
+        .languages
+        .iter()
+        .map(|code| match catalogue.drafts(code, template) {
+            0 => code.clone(),
+            n => format!("{code} ({n} drafts)"),
+        })
+        .collect();
+    assert!(line.ends_with(&format!("native speaker: {}", expected.join(", "))), "{line}");
+    assert!(expected.iter().any(|l| l == "en"), "English is the source, never a draft");
+}
+
+#[test]
 fn check_names_the_bad_key_and_value_and_exits_2() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("bad.toml");
