@@ -476,12 +476,12 @@ fn tutorials_are_offered_in_the_visitors_language_or_all_when_none_has_it() {
     let k = start_with_some_ukrainian();
     let all: Vec<String> = pack().tutorials.iter().map(|t| t.id.clone()).collect();
     tap(&k.window, "Українська");
-    tap(&k.window, "Learn step by step");
+    tap(&k.window, &text("uk", "Learn step by step"));
     assert_eq!(catalogue_ids(&k.window), ["t01-touchscreen"], "only the tutorial that speaks Ukrainian");
-    tap(&k.window, "Back");
-    tap(&k.window, "Back");
+    tap(&k.window, &text("uk", "Back"));
+    tap(&k.window, &text("uk", "Back"));
     tap(&k.window, "ትግርኛ");
-    tap(&k.window, "Learn step by step");
+    tap(&k.window, &text("ti", "Learn step by step"));
     assert_eq!(catalogue_ids(&k.window), all, "no tutorial speaks Tigrinya: all of them, in Dutch");
 }
 
@@ -490,8 +490,8 @@ fn the_result_says_the_instructions_were_in_dutch_when_the_pack_lacks_the_learne
     let k = start_with_some_ukrainian();
     let pack = pack();
     tap(&k.window, "ትግርኛ");
-    tap(&k.window, "Check your digital skills");
-    tap(&k.window, "Start");
+    tap(&k.window, &text("ti", "Check your digital skills"));
+    tap(&k.window, &text("ti", "Start"));
     do_the_screening(&k, &pack);
     let code = k.window.global::<LessonDoneAdapter>().get_code().to_string();
     let detail = k.help_point.run(move |hp| hp.store().screening_by_code(&code)).unwrap().unwrap().unwrap();
@@ -504,7 +504,7 @@ fn the_result_says_the_instructions_were_in_dutch_when_the_pack_lacks_the_learne
     assert!(statement.contains("/ext/instructions_language\":\"nl\""), "{statement}");
 
     // A tutorial in French has all its words in French: nothing to say.
-    tap(&k.window, "Done");
+    tap(&k.window, &text("ti", "Done"));
     tap(&k.window, "Français");
     tap(&k.window, &text("fr", "Learn step by step"));
     let tutorial = &pack.tutorials[0];

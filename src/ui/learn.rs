@@ -560,6 +560,7 @@ pub(super) fn screening_recorded(
         Ok(record) => {
             done.set_not_stored(false);
             done.set_code(record.code.as_str().into());
+            done.set_can_listen(crate::speech::espeak_voice(&shared.language()).is_some());
             let service = crate::screening::desk_service(&shared.config.services, &record.referral);
             done.set_ticket_offered(service.is_some());
             shared
@@ -732,6 +733,13 @@ fn fill_lesson(window: &AppWindow, shared: &Shared) {
     let focus = step.target.or(step.field).or(step.highlight).or(lesson.marked_spot());
     adapter.set_focus_y(focus.map_or(0.0, |r| r.y as f32));
     adapter.set_focus_h(focus.map_or(0.0, |r| r.h as f32));
+    // As `read_step` reads it: in the language of the words shown, from a recording or a voice.
+    let own_words = activity.strings.get(&language).and_then(|w| w.steps.get(&step.id)).is_some();
+    let spoken_in = if own_words { language.as_str() } else { "nl" };
+    adapter.set_can_listen(
+        activity.audio.contains_key(&(spoken_in.to_owned(), step.id.clone()))
+            || crate::speech::espeak_voice(spoken_in).is_some(),
+    );
     adapter.set_say(say.unwrap_or_default().into());
     adapter.set_hint(hint.unwrap_or_default().into());
     adapter.set_hint_level(lesson.hint_level().into());
