@@ -46,6 +46,9 @@ pub fn labels(language: &str) -> SlipLabels {
         wait: tr(language, "Waiting time: {low}–{high} min").into(),
         // TRANSLATORS: printed on the ticket when no waiting time can be estimated yet.
         wait_unknown: tr(language, "Waiting time: unknown").into(),
+        // TRANSLATORS: printed for the desk on a ticket taken from the skills check's result
+        // screen; {code} is the result code, e.g. "K7M-4PX".
+        result_code: fill(tr(language, "Skills check code: {code}"), &[("code", "{}")]),
     }
 }
 
