@@ -221,7 +221,12 @@ impl Store {
         let shown = path.display().to_string();
         let conn =
             Connection::open(path).map_err(|source| StoreError::Open { path: shown.clone(), source })?;
-        Store::setup(conn, &shown)
+        // SQLite reads the file at the first statement: a damaged or foreign file shows up here,
+        // and the message must name it.
+        Store::setup(conn, &shown).map_err(|e| match e {
+            StoreError::Sql(source) => StoreError::Open { path: shown.clone(), source },
+            other => other,
+        })
     }
 
     /// A store in memory, for tests and tools.
@@ -311,6 +316,18 @@ mod tests {
         assert_eq!(mode, "wal");
         let sync: i64 = again.conn.query_row("PRAGMA synchronous", [], |r| r.get(0)).unwrap();
         assert_eq!(sync, 2, "synchronous=FULL");
+    }
+
+    #[test]
+    fn a_file_that_is_not_a_store_is_named_in_the_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("loket.sqlite");
+        std::fs::write(&path, b"this is a text file, not a SQLite database, and long enough to be read")
+            .unwrap();
+        let message = Store::open(&path).err().expect("refused").to_string();
+        assert!(message.contains(&path.display().to_string()), "{message}");
+        assert!(message.contains("not a database"), "{message}");
+        assert!(!message.starts_with("store: store:"), "{message}");
     }
 
     /// The schema as SQLite holds it, spaces aside: (type, name, SQL), by name.
