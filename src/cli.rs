@@ -211,7 +211,8 @@ fn check(path: Option<&Path>) -> anyhow::Result<ExitCode> {
     let store = match store::peek_schema_version(&store_path) {
         Ok(Some(v)) => format!("store {} (schema version {v})", store_path.display()),
         Ok(None) => format!("store {} (not created yet)", store_path.display()),
-        Err(e) => format!("store: {e}"),
+        // A store the kiosk could not open is not a valid set-up: exit 1, naming the file.
+        Err(e) => return Err(e.into()),
     };
     println!(
         "{}: valid — site {:?}, {} services, {} desks, {} languages; {store}",

@@ -219,6 +219,21 @@ fn check_tries_the_ticket_logo() {
     assert!(stderr.contains("ticket.logo") && stderr.contains("no-such-logo.png"), "{stderr}");
 }
 
+#[test]
+fn check_refuses_a_store_that_is_not_a_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("loket.toml");
+    std::fs::copy("config/loket.toml", &path).unwrap();
+    let store = dir.path().join("loket-data/loket.sqlite");
+    std::fs::create_dir_all(store.parent().unwrap()).unwrap();
+    std::fs::write(&store, "not a database, only words, long enough for SQLite to look at them").unwrap();
+    let out = loket().args(["check", "--config"]).arg(&path).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains(&store.display().to_string()) && stderr.contains("not a database"), "{stderr}");
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("valid"), "never 'valid' for a broken store");
+}
+
 /// Waits (up to 20 s) for the store to appear in `dir`, then stops the child; whether it did.
 fn store_appears(mut child: std::process::Child, dir: &std::path::Path) -> bool {
     let store = dir.join("loket.sqlite");

@@ -295,7 +295,11 @@ pub fn peek_schema_version(path: &Path) -> Result<Option<i64>, StoreError> {
     }
     let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
         .map_err(|source| StoreError::Open { path: path.display().to_string(), source })?;
-    Ok(Some(conn.query_row("PRAGMA user_version", [], |r| r.get(0))?))
+    // A file that is not a SQLite database opens; reading it is what fails.
+    let version = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(|source| StoreError::Open { path: path.display().to_string(), source })?;
+    Ok(Some(version))
 }
 
 #[cfg(test)]
