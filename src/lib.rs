@@ -31,7 +31,7 @@ pub mod content;
 pub mod desk_buttons;
 pub mod guidance;
 pub mod help_point;
-pub mod languages;
+pub use loket_protocol::languages;
 pub mod lesson;
 pub mod maintenance;
 pub mod opening_hours;

@@ -23,8 +23,8 @@ const POT: &str = "lang/loket.pot";
 const STAFF_LANGUAGES: &[&str] = &["nl", "fr"];
 
 /// The folders whose texts are read by the staff, not by visitors: the console and the board
-/// (the kiosk's web pages) and loket-central.
-const STAFF_FOLDERS: &[&str] = &["src/web/", "central/src/"];
+/// (the kiosk's web pages), loket-central, and the language names staff read.
+const STAFF_FOLDERS: &[&str] = &["src/web/", "central/src/", "protocol/src/languages.rs"];
 
 fn writing() -> bool {
     std::env::var_os("LOKET_WRITE_POT").is_some_and(|v| v == "1")

@@ -27,7 +27,6 @@ pub mod config;
 pub mod error;
 pub mod events;
 pub mod figures;
-pub mod languages;
 pub mod layout;
 pub mod login;
 pub mod openapi;

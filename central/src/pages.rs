@@ -204,7 +204,7 @@ fn languages_section(l: &str, languages: &[(String, u64)]) -> Markup {
                             tr {
                                 td {
                                     @if code.is_empty() { span class="muted" { (tr(l, "not known")) } }
-                                    @else { (super::languages::for_staff(l, code)) }
+                                    @else { (loket_protocol::languages::for_staff(l, code)) }
                                 }
                                 td class="num" { (n) }
                             }

@@ -9,6 +9,7 @@
 //! - [`routes`]: the route table type each server's OpenAPI test checks its document against;
 //! - [`tls`]: the one choice of TLS (rustls with ring) for every client and server;
 //! - [`i18n`]: the translation catalogue (`lang/*/LC_MESSAGES/loket.po`) for words made outside Slint;
+//! - [`languages`]: the languages a kiosk knows, and how staff read a visitor's language;
 //! - [`clock`]: the clock port (the real clock and one set by hand for tests);
 //! - [`journal_log`]: log lines with journal priorities when stderr is the journal.
 //!
@@ -19,6 +20,7 @@
 pub mod clock;
 pub mod i18n;
 pub mod journal_log;
+pub mod languages;
 pub mod learning;
 pub mod report;
 pub mod routes;

@@ -5,7 +5,7 @@
 //! [`console`] or [`board`] (HTML-escaped) and embeds the same words as a JSON dictionary that the
 //! page's script reads, so a text built in the browser comes from here too. The English texts
 //! are the message ids, written as literals in `tr(language, "...")` calls so the extractor finds
-//! them. [`visitor_language`] names a visitor's language for staff: "Tigrinya (ትግርኛ)".
+//! them. A visitor's language is named for staff by `languages::for_staff`: "Tigrinya (ትግርኛ)".
 //! This module must not decide anything about the queue, nor hold words of the kiosk's screens.
 
 use loket_protocol::i18n::{fill, tr};
@@ -15,41 +15,6 @@ pub type Word = (&'static str, &'static str);
 
 /// The Chromium flags that let a wall TV play the board's chime without a click.
 pub const AUTOPLAY_FLAGS: &str = "--kiosk --autoplay-policy=no-user-gesture-required";
-
-/// The name of the language `code` in the language `staff`, e.g. "Arabisch" for `ar` in `nl`;
-/// none for a code the kiosk does not know.
-pub fn language_name(staff: &str, code: &str) -> Option<&'static str> {
-    Some(match code {
-        "nl" => tr(staff, "Dutch"),
-        "en" => tr(staff, "English"),
-        "fr" => tr(staff, "French"),
-        "de" => tr(staff, "German"),
-        "ar" => tr(staff, "Arabic"),
-        "uk" => tr(staff, "Ukrainian"),
-        "ru" => tr(staff, "Russian"),
-        "tr" => tr(staff, "Turkish"),
-        "fa" => tr(staff, "Persian"),
-        "prs" => tr(staff, "Dari"),
-        "ps" => tr(staff, "Pashto"),
-        "ti" => tr(staff, "Tigrinya"),
-        "so" => tr(staff, "Somali"),
-        "es" => tr(staff, "Spanish"),
-        "ro" => tr(staff, "Romanian"),
-        _ => return None,
-    })
-}
-
-/// A visitor's language as staff read it: its name in the staff's language and, in brackets,
-/// its own name ("Tigrinya (ትግርኛ)", "Arabisch (العربية)"); the name alone when both are the
-/// same ("Nederlands" for Dutch staff), the code itself for a language the kiosk does not know.
-pub fn visitor_language(staff: &str, code: &str) -> String {
-    let autonym = crate::languages::language(code).map(|l| l.autonym);
-    match (language_name(staff, code), autonym) {
-        (Some(name), Some(autonym)) if name == autonym => name.to_owned(),
-        (Some(name), Some(autonym)) => format!("{name} ({autonym})"),
-        _ => code.to_owned(),
-    }
-}
 
 /// The locale the pages format dates and times in: Belgian for the languages of Belgium.
 pub fn locale(staff: &str) -> String {
@@ -221,7 +186,7 @@ fn script_words(staff: &str, words: &[(&str, &str)]) -> String {
         words.iter().copied().map(|(k, v)| (k.to_owned(), serde_json::Value::String(v.to_owned()))).collect();
     let languages = crate::languages::all()
         .iter()
-        .map(|l| (l.code.to_owned(), serde_json::Value::String(visitor_language(staff, l.code))))
+        .map(|l| (l.code.to_owned(), serde_json::Value::String(crate::languages::for_staff(staff, l.code))))
         .collect();
     map.insert("languages".to_owned(), serde_json::Value::Object(languages));
     // `<`, `>` and `&` as JSON escapes: no text can end the script element.
@@ -278,44 +243,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_visitor_language_is_named_in_the_staff_language_with_its_own_name() {
-        assert_eq!(visitor_language("en", "ti"), "Tigrinya (ትግርኛ)");
-        assert_eq!(visitor_language("nl", "ar"), "Arabisch (العربية)");
-        assert_eq!(visitor_language("fr", "ti"), "Tigrigna (ትግርኛ)");
-        assert_eq!(visitor_language("nl", "nl"), "Nederlands", "no name twice");
-        assert_eq!(visitor_language("en", "en"), "English");
-        assert_eq!(visitor_language("nl", "xx"), "xx", "an unknown code is shown as it is");
-    }
-
-    #[test]
-    fn every_known_language_has_a_name_for_staff_in_nl_and_fr() {
-        for info in crate::languages::all() {
-            let english =
-                language_name("en", info.code).unwrap_or_else(|| panic!("{} has no name", info.code));
-            assert_eq!(english, info.english_name, "{}", info.code);
-            for staff in ["nl", "fr"] {
-                let message = loket_protocol::i18n::Catalogue::bundled().message(staff, info.english_name);
-                assert!(message.is_some(), "{} has no name in {staff}", info.english_name);
-            }
-        }
-    }
-
-    #[test]
-    fn loket_central_names_the_languages_as_the_console_does() {
-        assert_eq!(loket_central::languages::codes().count(), crate::languages::all().len());
-        for staff in ["nl", "fr", "en"] {
-            for info in crate::languages::all() {
-                assert_eq!(
-                    loket_central::languages::for_staff(staff, info.code),
-                    visitor_language(staff, info.code),
-                    "{staff}: {}",
-                    info.code
-                );
-            }
-        }
-    }
-
-    #[test]
     fn every_word_of_the_pages_is_translated_into_dutch_and_french() {
         for staff in ["nl", "fr"] {
             for (key, english) in console("en").into_iter().chain(board("en")) {
@@ -347,7 +274,7 @@ mod tests {
         let parsed: serde_json::Value = serde_json::from_str(json).unwrap();
         assert_eq!(parsed["said"], "\"</script>\"");
         assert_eq!(parsed["lang"], "ar");
-        assert_eq!(parsed["languages"]["ti"], visitor_language("ar", "ti").as_str());
+        assert_eq!(parsed["languages"]["ti"], crate::languages::for_staff("ar", "ti").as_str());
         assert!(parsed["languages"]["ti"].as_str().unwrap().ends_with(" (ትግርኛ)"));
     }
 }

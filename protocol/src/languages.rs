@@ -1,8 +1,13 @@
-//! The built-in table of languages the kiosk knows: for each one its code, its name in its own
-//! script (autonym), its English name, its writing direction and a short "Welcome" greeting.
-//! This module only holds fixed facts about languages; it must not hold the kiosk's screen
-//! texts (those live with the translations), read files, or know which languages a site offers
-//! (that is `config::Site::languages`).
+//! The built-in table of languages a kiosk knows: for each one its code, its name in its own
+//! script (autonym), its English name, its writing direction and a short "Welcome" greeting;
+//! and how staff read a visitor's language, on the kiosk's console and on loket-central alike:
+//! its name in the staff's language, then its own ("Tigrinya (ትግርኛ)"), so a desk PC without
+//! an Ethiopic or Arabic font still shows which language it is.
+//! This module only holds fixed facts about languages and those names; it must not hold the
+//! kiosk's screen texts, read files, or know which languages a site offers (that is the kiosk's
+//! `config::Site::languages`). Its `tr` calls are staff-page messages (`tests/translations.rs`).
+
+use crate::i18n::tr;
 
 /// Facts about one language the kiosk can offer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,6 +70,40 @@ pub fn language(code: &str) -> Option<&'static LanguageInfo> {
 /// Every language the kiosk knows, in a fixed order.
 pub fn all() -> &'static [LanguageInfo] {
     LANGUAGES
+}
+
+/// The name of the language `code` in the language `staff`, e.g. "Arabisch" for `ar` in `nl`;
+/// none for a code the kiosk does not know.
+pub fn name_for_staff(staff: &str, code: &str) -> Option<&'static str> {
+    Some(match code {
+        "nl" => tr(staff, "Dutch"),
+        "en" => tr(staff, "English"),
+        "fr" => tr(staff, "French"),
+        "de" => tr(staff, "German"),
+        "ar" => tr(staff, "Arabic"),
+        "uk" => tr(staff, "Ukrainian"),
+        "ru" => tr(staff, "Russian"),
+        "tr" => tr(staff, "Turkish"),
+        "fa" => tr(staff, "Persian"),
+        "prs" => tr(staff, "Dari"),
+        "ps" => tr(staff, "Pashto"),
+        "ti" => tr(staff, "Tigrinya"),
+        "so" => tr(staff, "Somali"),
+        "es" => tr(staff, "Spanish"),
+        "ro" => tr(staff, "Romanian"),
+        _ => return None,
+    })
+}
+
+/// A visitor's language as staff read it: its name in the staff's language and, in brackets,
+/// its own name ("Tigrinya (ትግርኛ)", "Arabisch (العربية)"); the name alone when both are the
+/// same ("Nederlands" for Dutch staff), the code itself for a language the kiosk does not know.
+pub fn for_staff(staff: &str, code: &str) -> String {
+    match (name_for_staff(staff, code), language(code).map(|l| l.autonym)) {
+        (Some(name), Some(autonym)) if name == autonym => name.to_owned(),
+        (Some(name), Some(autonym)) => format!("{name} ({autonym})"),
+        _ => code.to_owned(),
+    }
 }
 
 #[cfg(test)]
@@ -155,6 +194,31 @@ mod tests {
         let ethiopic = |c: char| ('\u{1200}'..='\u{137F}').contains(&c);
         for text in [info.autonym, info.greeting] {
             assert!(text.chars().filter(|c| !c.is_whitespace()).all(ethiopic));
+        }
+    }
+
+    #[test]
+    fn a_visitor_language_is_named_in_the_staff_language_with_its_own_name() {
+        assert_eq!(for_staff("en", "ti"), "Tigrinya (ትግርኛ)");
+        assert_eq!(for_staff("nl", "ar"), "Arabisch (العربية)");
+        assert_eq!(for_staff("fr", "ti"), "Tigrigna (ትግርኛ)");
+        assert_eq!(for_staff("fr", "ar"), "Arabe (العربية)");
+        assert_eq!(for_staff("nl", "nl"), "Nederlands", "no name twice");
+        assert_eq!(for_staff("en", "en"), "English");
+        assert_eq!(for_staff("fr", "fr"), "Français");
+        assert_eq!(for_staff("nl", "xx"), "xx", "an unknown code is shown as it is");
+    }
+
+    #[test]
+    fn every_known_language_has_a_name_for_staff_in_nl_and_fr() {
+        for info in all() {
+            let english =
+                name_for_staff("en", info.code).unwrap_or_else(|| panic!("{} has no name", info.code));
+            assert_eq!(english, info.english_name, "{}", info.code);
+            for staff in ["nl", "fr"] {
+                let message = crate::i18n::Catalogue::bundled().message(staff, info.english_name);
+                assert!(message.is_some(), "{} has no name in {staff}", info.english_name);
+            }
         }
     }
 }
