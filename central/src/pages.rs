@@ -22,6 +22,7 @@ use super::error::{Body, CentralError};
 use super::figures::{csv, decimal, duration_words, hour_chart, minutes, warnings};
 use super::layout::layout;
 use super::store::{FileKind, Period, ServiceFigures, token_hash};
+use loket_protocol::content_pack::{PackRefused, check_archive};
 use loket_protocol::i18n::{fill, tr};
 use loket_protocol::report::{Heartbeat, MAX_BODY_BYTES, MAX_CONTENT_BYTES};
 
@@ -778,22 +779,11 @@ pub async fn upload_settings(
     Ok(Redirect::to("/files"))
 }
 
-/// Checks that bytes are a tar archive of plain relative paths.
-pub fn check_tar(bytes: &[u8]) -> Result<usize, String> {
-    let mut archive = tar::Archive::new(bytes);
-    let mut count = 0;
-    for entry in archive.entries().map_err(|e| e.to_string())? {
-        let entry = entry.map_err(|e| format!("not a tar archive: {e}"))?;
-        let path = entry.path().map_err(|e| e.to_string())?.into_owned();
-        if path.is_absolute() || path.components().any(|c| matches!(c, std::path::Component::ParentDir)) {
-            return Err(format!("{} leaves the content folder", path.display()));
-        }
-        count += 1;
-    }
-    if count == 0 {
-        return Err("the archive is empty".into());
-    }
-    Ok(count)
+/// Checks that bytes are a content pack the kiosks will take: a tar archive of plain relative
+/// paths, files and folders only, within the kiosks' limits (the rule is shared with the kiosk,
+/// [`loket_protocol::content_pack`]). The number of files and folders.
+pub fn check_tar(bytes: &[u8]) -> Result<usize, PackRefused> {
+    check_archive(bytes)
 }
 
 #[derive(Debug, Deserialize)]
@@ -878,5 +868,12 @@ mod tests {
         let bytes = builder.into_inner().unwrap();
         assert_eq!(check_tar(&bytes), Ok(1));
         assert!(check_tar(b"definitely not a tar archive, just some text").is_err());
+        let mut builder = tar::Builder::new(Vec::new());
+        let mut link = tar::Header::new_gnu();
+        link.set_entry_type(tar::EntryType::Link);
+        link.set_size(0);
+        builder.append_link(&mut link, "tutorials/a.toml", "etc/passwd").unwrap();
+        let refused = check_tar(&builder.into_inner().unwrap()).unwrap_err().to_string();
+        assert!(refused.starts_with("\"tutorials/a.toml\" is a hard link"), "{refused}");
     }
 }

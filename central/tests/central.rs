@@ -554,6 +554,60 @@ async fn settings_and_content_are_pulled_by_etag(db: Db) {
     assert_eq!(tag, Some(etag));
 }
 
+/// A tar archive with one plain file, then one link entry (a symbolic or a hard link).
+fn pack_with_link(kind: tar::EntryType, name: &str, target: &str) -> Vec<u8> {
+    let mut builder = tar::Builder::new(Vec::new());
+    let mut header = tar::Header::new_gnu();
+    header.set_size(6);
+    header.set_cksum();
+    builder.append_data(&mut header, "tutorials/x.toml", &b"id=2\n\n"[..]).unwrap();
+    let mut link = tar::Header::new_gnu();
+    link.set_entry_type(kind);
+    link.set_size(0);
+    builder.append_link(&mut link, name, target).unwrap();
+    builder.into_inner().unwrap()
+}
+
+async fn packs_with_links_are_refused_and_the_last_good_pack_stays(db: Db) {
+    let c = start(db).await;
+    let token = c.token("gent-1", "Gent").await;
+    let session = c.sign_in().await;
+    let upload = |body: Vec<u8>| {
+        c.http
+            .post(format!("{}/files/content?kiosk=gent-1", c.base))
+            .header("cookie", &session.cookie)
+            .header("x-csrf-token", &session.csrf)
+            .body(body)
+            .send()
+    };
+    let mut builder = tar::Builder::new(Vec::new());
+    let mut header = tar::Header::new_gnu();
+    header.set_size(6);
+    header.set_cksum();
+    builder.append_data(&mut header, "tutorials/x.toml", &b"id=1\n\n"[..]).unwrap();
+    let good = builder.into_inner().unwrap();
+    assert_eq!(upload(good.clone()).await.unwrap().status(), StatusCode::OK);
+
+    for (kind, name, target, words) in [
+        (tar::EntryType::Symlink, "tutorials/secrets", "/etc", "a symbolic link"),
+        (tar::EntryType::Link, "tutorials/passwd", "etc/passwd", "a hard link"),
+    ] {
+        let response = upload(pack_with_link(kind, name, target)).await.unwrap();
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{words}");
+        let error = error_of(response).await;
+        assert!(error.contains(&format!("\"{name}\" is {words}")), "{error}");
+        let response = c
+            .http
+            .get(format!("{}{}", c.base, loket_protocol::report::CONTENT_PATH))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(response.bytes().await.unwrap().to_vec(), good, "the last good pack stays");
+    }
+}
+
 async fn admin_pages_need_a_session_and_changes_a_csrf_token(db: Db) {
     let c = start(db).await;
     for path in ["/", "/tokens", "/files", "/export.csv"] {
@@ -757,6 +811,7 @@ both_backends!(
     a_heartbeat_is_stored_answered_and_shown,
     a_kiosk_not_seen_for_stale_minutes_is_shown_as_not_seen,
     settings_and_content_are_pulled_by_etag,
+    packs_with_links_are_refused_and_the_last_good_pack_stays,
     admin_pages_need_a_session_and_changes_a_csrf_token,
     repeated_wrong_passwords_are_slowed_down,
     the_dashboard_shows_the_days_figures,

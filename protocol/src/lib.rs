@@ -2,6 +2,7 @@
 //!
 //! Layout
 //! - [`report`]: the report protocol — the JSON shapes both sides speak, the paths, the limits;
+//! - [`content_pack`]: what a content pack's tar archive may hold (no links, no devices, no `..`);
 //! - [`learning`]: the levels a screening scores with, named the same on both sides;
 //! - [`xapi`]: the outbox event type and ADL verbs of the kiosk's xAPI statements;
 //! - [`secret`]: Argon2id hashes of PINs, passwords and tokens, new tokens, constant-time compare;
@@ -18,6 +19,7 @@
 //! `loket::secret`, `loket::tls`, `loket::clock`, `loket::journal_log`).
 
 pub mod clock;
+pub mod content_pack;
 pub mod i18n;
 pub mod journal_log;
 pub mod languages;

@@ -22,17 +22,17 @@
 //! It logs which it uses and why.
 
 use std::io::Read;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
+
+use loket_protocol::content_pack::{PackEntry, PackRefused, check_entry};
 
 use crate::config::Config;
 use crate::content::{REQUIRED_LANGUAGES, load_pack};
 
 /// The largest settings file accepted, in bytes.
 pub const MAX_SETTINGS_BYTES: usize = 1024 * 1024;
-/// The most bytes a content pack may unpack to.
-pub const MAX_UNPACKED_BYTES: u64 = 256 * 1024 * 1024;
-/// The most files and folders a content pack may hold.
-pub const MAX_ENTRIES: usize = 20_000;
+/// The limits of a content pack, shared with loket-central (which refuses the same packs).
+pub use loket_protocol::content_pack::{MAX_ENTRIES, MAX_UNPACKED_BYTES};
 
 /// Why settings or a content pack from the central system were refused.
 #[derive(Debug, thiserror::Error)]
@@ -191,8 +191,9 @@ fn pack_root(dir: &Path) -> PathBuf {
     }
 }
 
-/// Unpacks a tar archive into `dest` (created), refusing absolute paths, `..`, links, devices
-/// and archives beyond the size limits.
+/// Unpacks a tar archive into `dest` (created), by the rule loket-central checks at upload
+/// ([`loket_protocol::content_pack`]): no absolute paths, `..`, links or devices, and nothing
+/// beyond the size limits.
 pub fn unpack(archive: &[u8], dest: &Path) -> Result<(), PullError> {
     let refuse = |why: String| PullError::Content(why);
     std::fs::create_dir_all(dest).map_err(io(dest))?;
@@ -201,46 +202,33 @@ pub fn unpack(archive: &[u8], dest: &Path) -> Result<(), PullError> {
     let entries = tar.entries().map_err(|e| refuse(format!("not a tar archive: {e}")))?;
     for (count, entry) in entries.enumerate() {
         if count >= MAX_ENTRIES {
-            return Err(refuse(format!("more than {MAX_ENTRIES} entries")));
+            return Err(refuse(PackRefused::TooManyEntries.to_string()));
         }
         let mut entry = entry.map_err(|e| refuse(format!("damaged archive: {e}")))?;
         let path = entry.path().map_err(|e| refuse(format!("a bad path: {e}")))?.into_owned();
         let shown = path.display().to_string();
-        let mut relative = PathBuf::new();
-        for part in path.components() {
-            match part {
-                Component::Normal(name) => relative.push(name),
-                Component::CurDir => {}
-                _ => return Err(refuse(format!("{shown:?}: absolute paths and .. are not allowed"))),
+        match check_entry(&path, entry.header().entry_type()).map_err(|e| refuse(e.to_string()))? {
+            PackEntry::Skipped => {}
+            PackEntry::Folder(relative) => {
+                let target = dest.join(&relative);
+                std::fs::create_dir_all(&target).map_err(io(&target))?;
             }
-        }
-        if relative.as_os_str().is_empty() {
-            continue;
-        }
-        let target = dest.join(&relative);
-        let kind = entry.header().entry_type();
-        if kind.is_dir() {
-            std::fs::create_dir_all(&target).map_err(io(&target))?;
-        } else if kind.is_file() {
-            let size = entry.header().size().map_err(|e| refuse(format!("{shown:?}: {e}")))?;
-            total = total.saturating_add(size);
-            if total > MAX_UNPACKED_BYTES {
-                return Err(refuse(format!("unpacks to more than {MAX_UNPACKED_BYTES} bytes")));
+            PackEntry::File(relative) => {
+                let target = dest.join(&relative);
+                let size = entry.header().size().map_err(|e| refuse(format!("{shown:?}: {e}")))?;
+                total = total.saturating_add(size);
+                if total > MAX_UNPACKED_BYTES {
+                    return Err(refuse(PackRefused::TooLarge.to_string()));
+                }
+                if let Some(parent) = target.parent() {
+                    std::fs::create_dir_all(parent).map_err(io(parent))?;
+                }
+                let mut file = std::fs::File::create(&target).map_err(io(&target))?;
+                let copied = std::io::copy(&mut (&mut entry).take(size), &mut file).map_err(io(&target))?;
+                if copied != size {
+                    return Err(refuse(format!("{shown:?} is cut short")));
+                }
             }
-            if let Some(parent) = target.parent() {
-                std::fs::create_dir_all(parent).map_err(io(parent))?;
-            }
-            let mut file = std::fs::File::create(&target).map_err(io(&target))?;
-            let copied = std::io::copy(&mut (&mut entry).take(size), &mut file).map_err(io(&target))?;
-            if copied != size {
-                return Err(refuse(format!("{shown:?} is cut short")));
-            }
-        } else if matches!(kind, tar::EntryType::XGlobalHeader | tar::EntryType::XHeader) {
-            continue;
-        } else {
-            return Err(refuse(format!(
-                "{shown:?}: only files and folders are allowed (no links or devices)"
-            )));
         }
     }
     Ok(())
