@@ -94,15 +94,33 @@ pub fn decimal(l: &str, number: String) -> String {
     if l == "en" { number } else { number.replace('.', ",") }
 }
 
-/// One CSV field, quoted when it must be (RFC 4180); a leading `=`, `+`, `-` or `@` is
-/// prefixed with `'` so a spreadsheet does not run it as a formula.
+/// One text cell of a CSV loket-central writes, quoted when it must be (RFC 4180), and never
+/// read as a formula (OWASP's rule for CSV injection): a cell starting with `=`, `+`, `-`, `@`,
+/// a tab or a carriage return gets a leading `'`, so a spreadsheet shows it as text.
+///
+/// A cell that is a plain number (`-12`, `+3`, `-4.5`: a sign, digits, at most one decimal
+/// point) stays as it is: a spreadsheet reads it as that number and nothing runs. The export's
+/// figures are written as numbers, never through this function, so a negative figure stays a
+/// number.
 pub fn csv_field(text: &str) -> String {
-    let text = if text.starts_with(['=', '+', '-', '@']) { format!("'{text}") } else { text.to_owned() };
+    let text = if text.starts_with(['=', '+', '-', '@', '\t', '\r']) && !is_plain_number(text) {
+        format!("'{text}")
+    } else {
+        text.to_owned()
+    };
     if text.contains([',', '"', '\n', '\r', ';']) {
         format!("\"{}\"", text.replace('"', "\"\""))
     } else {
         text
     }
+}
+
+/// A sign, digits and at most one decimal point with digits on both sides: `-12`, `+3.5`.
+fn is_plain_number(text: &str) -> bool {
+    let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, "1"));
+    let all_digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    all_digits(whole) && all_digits(fraction)
 }
 
 /// The CSV export: one row per site, day and service with the queue's figures, then one row
@@ -262,6 +280,61 @@ mod tests {
         assert_eq!(csv_field("Gent, Zuid"), "\"Gent, Zuid\"");
         assert_eq!(csv_field("zeg \"hoi\""), "\"zeg \"\"hoi\"\"\"");
         assert_eq!(csv_field("=1+1"), "'=1+1");
+    }
+
+    #[test]
+    fn every_cell_a_spreadsheet_would_run_is_text() {
+        assert_eq!(csv_field("+1+cmd|' /C calc'!A0"), "'+1+cmd|' /C calc'!A0");
+        assert_eq!(csv_field("-2+3"), "'-2+3");
+        assert_eq!(csv_field("@SUM(1+1)"), "'@SUM(1+1)");
+        assert_eq!(csv_field("\t=1+1"), "'\t=1+1");
+        assert_eq!(csv_field("\r=1+1"), "\"'\r=1+1\"");
+        assert_eq!(csv_field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(csv_field("-"), "'-");
+        assert_eq!(csv_field("+32 9 123 45 67"), "'+32 9 123 45 67");
+        assert_eq!(csv_field("-1.2.3"), "'-1.2.3");
+        assert_eq!(csv_field("-.5"), "'-.5");
+    }
+
+    #[test]
+    fn plain_numbers_stay_numbers() {
+        for number in ["-12", "+3", "-4.5", "0", "17"] {
+            assert_eq!(csv_field(number), number);
+        }
+    }
+
+    #[test]
+    fn the_export_defuses_names_and_keeps_negative_figures() {
+        let services = [ServiceFigures {
+            site: "\t=cmd|'/C calc'!A0".into(),
+            day: "2026-11-30".into(),
+            service: "@SUM(A1)".into(),
+            visitors: 3,
+            called: 2,
+            average_wait_seconds: Some(-4.0),
+            longest_wait_seconds: Some(-2),
+            served: 1,
+            no_shows: 0,
+        }];
+        let learning = [LearningFigures {
+            site: "-1+1".into(),
+            day: "2026-11-30".into(),
+            tutorials_started: 1,
+            ..LearningFigures::default()
+        }];
+        let text = csv(&services, &learning);
+        let rows: Vec<&str> = text.split("\r\n").collect();
+        assert_eq!(rows[1], "2026-11-30,'\t=cmd|'/C calc'!A0,'@SUM(A1),3,2,1,0,-4,-2,,,,");
+        assert_eq!(rows[2], "2026-11-30,'-1+1,leren,,,,,,,1,0,0,0");
+        for row in &rows[1..3] {
+            for cell in row.split(',').filter(|c| !c.is_empty()) {
+                assert!(
+                    !cell.starts_with(['=', '+', '@', '\t', '\r'])
+                        && (!cell.starts_with('-') || is_plain_number(cell)),
+                    "{cell:?} would run in a spreadsheet"
+                );
+            }
+        }
     }
 
     #[test]
