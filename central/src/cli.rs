@@ -62,7 +62,13 @@ pub const FIRST_ADMIN: &str = "admin";
 /// `<data_dir>/central.sqlite` (the folder is made). Blocking.
 pub fn open_store(config: &CentralConfig, data_dir: &Path) -> anyhow::Result<Arc<dyn CentralStore>> {
     match &config.database.url {
-        Some(url) => Ok(Arc::new(Postgres::open(url).context("cannot open the PostgreSQL database")?)),
+        Some(url) => {
+            let (mode, ca_file) = (config.database.ssl_mode(), config.database.ca_file.as_deref());
+            let store = Postgres::open_with(url, mode, ca_file).with_context(|| {
+                format!("cannot open the PostgreSQL database (sslmode = \"{}\")", mode.name())
+            })?;
+            Ok(Arc::new(store))
+        }
         None => {
             std::fs::create_dir_all(data_dir)
                 .with_context(|| format!("cannot make {}", data_dir.display()))?;

@@ -48,6 +48,145 @@ pub struct CentralConfig {
 pub struct DatabaseConfig {
     /// `postgres://…`; absent: SQLite in `<data_dir>/central.sqlite`.
     pub url: Option<String>,
+    /// TLS to PostgreSQL: `disable`, `require` or `verify-full` (see [`SslMode`]); absent: the
+    /// safe default for the URL's host ([`DatabaseConfig::ssl_mode`]).
+    pub sslmode: Option<String>,
+    /// PEM file with the CA certificates the server's certificate must chain to (`verify-full`);
+    /// absent: the system's roots.
+    pub ca_file: Option<PathBuf>,
+}
+
+/// How the connection to PostgreSQL is protected (`[database] sslmode`), named as libpq does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SslMode {
+    /// Plain TCP, or a Unix socket: for a server on this machine only.
+    Disable,
+    /// TLS or no connection, but the server's certificate is not checked: it keeps the traffic
+    /// from being read on the way, not from a server that pretends to be the database.
+    Require,
+    /// TLS or no connection, and the server's certificate must chain to the CA file (or the
+    /// system's roots) and name the host in the URL.
+    VerifyFull,
+}
+
+impl SslMode {
+    /// The values `sslmode` takes, as written in the config.
+    pub const NAMES: [&'static str; 3] = ["disable", "require", "verify-full"];
+
+    fn from_name(name: &str) -> Option<SslMode> {
+        match name {
+            "disable" => Some(SslMode::Disable),
+            "require" => Some(SslMode::Require),
+            "verify-full" => Some(SslMode::VerifyFull),
+            _ => None,
+        }
+    }
+
+    /// The value as written in the config.
+    pub fn name(self) -> &'static str {
+        match self {
+            SslMode::Disable => "disable",
+            SslMode::Require => "require",
+            SslMode::VerifyFull => "verify-full",
+        }
+    }
+
+    /// The safe default for a database URL: `disable` when every host is a Unix socket or a
+    /// loopback address (`localhost`, `127.0.0.0/8`, `::1`), where the traffic never leaves the
+    /// machine; `verify-full` for any other host.
+    pub fn default_for(url: &str) -> SslMode {
+        match url.parse::<postgres::Config>() {
+            Ok(config) if config.get_hosts().iter().all(is_on_this_machine) => SslMode::Disable,
+            _ => SslMode::VerifyFull,
+        }
+    }
+}
+
+/// A Unix socket, or a loopback host.
+fn is_on_this_machine(host: &postgres::config::Host) -> bool {
+    match host {
+        postgres::config::Host::Unix(_) => true,
+        postgres::config::Host::Tcp(name) => {
+            name.eq_ignore_ascii_case("localhost")
+                || name
+                    .trim_start_matches('[')
+                    .trim_end_matches(']')
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback())
+        }
+    }
+}
+
+impl DatabaseConfig {
+    /// The sslmode in force: as set (checked when the config was read), else
+    /// [`SslMode::default_for`] the URL.
+    pub fn ssl_mode(&self) -> SslMode {
+        match (&self.sslmode, &self.url) {
+            (Some(name), _) => SslMode::from_name(name).unwrap_or(SslMode::VerifyFull),
+            (None, Some(url)) => SslMode::default_for(url),
+            (None, None) => SslMode::Disable,
+        }
+    }
+
+    fn check(&self) -> Result<(), ConfigError> {
+        if let Some(name) = &self.sslmode
+            && SslMode::from_name(name).is_none()
+        {
+            return Err(ConfigError::Invalid {
+                key: "database.sslmode",
+                value: name.clone(),
+                reason: format!("must be one of \"{}\"", SslMode::NAMES.join("\", \"")),
+            });
+        }
+        let Some(url) = &self.url else {
+            if let Some(name) = &self.sslmode {
+                return Err(ConfigError::Invalid {
+                    key: "database.sslmode",
+                    value: name.clone(),
+                    reason: "only for PostgreSQL: set database.url too".into(),
+                });
+            }
+            return Ok(());
+        };
+        let parsed = url.parse::<postgres::Config>().map_err(|e| ConfigError::Invalid {
+            key: "database.url",
+            value: url.clone(),
+            reason: format!("not a PostgreSQL URL: {e}"),
+        })?;
+        if url.split_once('?').is_some_and(|(_, query)| query.split('&').any(|p| p.starts_with("sslmode="))) {
+            return Err(ConfigError::Invalid {
+                key: "database.url",
+                value: url.clone(),
+                reason: "set database.sslmode instead of sslmode= in the URL".into(),
+            });
+        }
+        let mode = self.ssl_mode();
+        if mode != SslMode::Disable
+            && parsed.get_hosts().iter().any(|h| matches!(h, postgres::config::Host::Unix(_)))
+        {
+            return Err(ConfigError::Invalid {
+                key: "database.sslmode",
+                value: mode.name().into(),
+                reason:
+                    "PostgreSQL speaks no TLS over a Unix socket: use \"disable\" (the socket never leaves \
+                         the machine) or a host name"
+                        .into(),
+            });
+        }
+        if let Some(ca_file) = &self.ca_file
+            && mode != SslMode::VerifyFull
+        {
+            return Err(ConfigError::Invalid {
+                key: "database.ca_file",
+                value: ca_file.display().to_string(),
+                reason: format!(
+                    "only used with sslmode = \"verify-full\", but sslmode is \"{}\"",
+                    mode.name()
+                ),
+            });
+        }
+        Ok(())
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -133,6 +272,7 @@ impl CentralConfig {
                 reason: "must start with postgres:// (leave it out to use SQLite in data_dir)".into(),
             });
         }
+        self.database.check()?;
         if self.dashboard.stale_minutes == 0 {
             return Err(ConfigError::Invalid {
                 key: "dashboard.stale_minutes",
@@ -190,6 +330,68 @@ mod tests {
                 format!("dashboard.language = \"{bad}\": the pages are written in nl, fr, en only")
             );
         }
+    }
+
+    fn database(lines: &str) -> Result<CentralConfig, String> {
+        format!("[database]\n{lines}").parse::<CentralConfig>().map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn postgres_on_another_machine_needs_a_verified_certificate_unless_told_otherwise() {
+        for (url, mode) in [
+            ("postgres://loket@db.example.org/central", SslMode::VerifyFull),
+            ("postgres://loket@10.0.0.5:5432/central", SslMode::VerifyFull),
+            ("postgres://loket@localhost/central", SslMode::Disable),
+            ("postgres://loket@127.0.0.1:5433/central", SslMode::Disable),
+            ("postgres://loket@[::1]/central", SslMode::Disable),
+            ("postgres://loket@%2Frun%2Fpostgresql/central", SslMode::Disable),
+        ] {
+            let config = database(&format!("url = \"{url}\"")).unwrap();
+            assert_eq!(config.database.ssl_mode(), mode, "{url}");
+        }
+        for name in SslMode::NAMES {
+            let config =
+                database(&format!("url = \"postgres://db.example.org/c\"\nsslmode = \"{name}\"")).unwrap();
+            assert_eq!(config.database.ssl_mode().name(), name);
+        }
+        let config = database(
+            "url = \"postgres://db.example.org/c\"\nsslmode = \"verify-full\"\nca_file = \"ca.pem\"",
+        )
+        .unwrap();
+        assert_eq!(config.database.ca_file, Some(PathBuf::from("ca.pem")));
+    }
+
+    #[test]
+    fn a_bad_sslmode_or_ca_file_is_refused_by_key_and_value() {
+        let url = "url = \"postgres://db.example.org/c\"";
+        assert_eq!(
+            database(&format!("{url}\nsslmode = \"prefer\"")).unwrap_err(),
+            "database.sslmode = \"prefer\": must be one of \"disable\", \"require\", \"verify-full\""
+        );
+        assert_eq!(
+            database(&format!("{url}\nsslmode = \"Require\"")).unwrap_err(),
+            "database.sslmode = \"Require\": must be one of \"disable\", \"require\", \"verify-full\""
+        );
+        assert_eq!(
+            database("sslmode = \"require\"").unwrap_err(),
+            "database.sslmode = \"require\": only for PostgreSQL: set database.url too"
+        );
+        assert_eq!(
+            database("url = \"postgres://db.example.org/c?sslmode=disable\"").unwrap_err(),
+            "database.url = \"postgres://db.example.org/c?sslmode=disable\": set database.sslmode instead of \
+             sslmode= in the URL"
+        );
+        let err = database("url = \"postgres://%2Frun%2Fpostgresql/c\"\nsslmode = \"require\"").unwrap_err();
+        assert!(
+            err.starts_with("database.sslmode = \"require\": PostgreSQL speaks no TLS over a Unix socket"),
+            "{err}"
+        );
+        assert_eq!(
+            database(&format!("{url}\nsslmode = \"require\"\nca_file = \"ca.pem\"")).unwrap_err(),
+            "database.ca_file = \"ca.pem\": only used with sslmode = \"verify-full\", but sslmode is \"require\""
+        );
+        let err = database("url = \"postgres://localhost/c\"\nca_file = \"ca.pem\"").unwrap_err();
+        assert!(err.ends_with("but sslmode is \"disable\""), "{err}");
     }
 
     #[test]

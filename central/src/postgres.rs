@@ -2,14 +2,22 @@
 //! server.
 //!
 //! It owns the PostgreSQL side of [`super::store::Backend`]: a small pool of synchronous
-//! `postgres` clients (used from blocking threads only), the migrations (a `schema_version`
-//! table) and the translation of [`Sql`] values. The queries live in [`super::store`].
+//! `postgres` clients (used from blocking threads only), the way they connect (plain, or TLS on
+//! rustls as `[database] sslmode` says: [`SslMode`]), the migrations (a `schema_version` table)
+//! and the translation of [`Sql`] values. The queries live in [`super::store`]. With TLS
+//! required it never falls back to plain text: a server without TLS is refused.
 
-use std::sync::Mutex;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
 
 use postgres::types::{ToSql, Type};
 use postgres::{Client, NoTls};
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::{CryptoProvider, verify_tls12_signature, verify_tls13_signature};
+use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
+use tokio_postgres_rustls::MakeRustlsConnect;
 
+use super::config::SslMode;
 use super::store::{Backend, Connection, Row, SCHEMA_V1, SCHEMA_V2, Sql, SqlStore, StoreError};
 
 /// Connections kept open for reuse.
@@ -17,7 +25,8 @@ const POOL_SIZE: usize = 4;
 
 /// A small pool of connections to one database.
 pub struct Postgres {
-    url: String,
+    config: postgres::Config,
+    tls: Option<MakeRustlsConnect>,
     idle: Mutex<Vec<Client>>,
 }
 
@@ -28,7 +37,19 @@ impl From<postgres::Error> for StoreError {
     fn from(e: postgres::Error) -> StoreError {
         StoreError::Database(match e.as_db_error() {
             Some(db) => format!("{}: {}", db.code().code(), db.message()),
-            None => e.to_string(),
+            // The cause too: "error performing TLS handshake: invalid peer certificate: …".
+            None => {
+                let mut message = e.to_string();
+                let mut cause = std::error::Error::source(&e);
+                while let Some(inner) = cause {
+                    let text = inner.to_string();
+                    if !message.ends_with(&text) {
+                        message = format!("{message}: {text}");
+                    }
+                    cause = inner.source();
+                }
+                message
+            }
         })
     }
 }
@@ -38,9 +59,29 @@ const MIGRATIONS: &[&str] = &[SCHEMA_V1, SCHEMA_V2];
 
 impl Postgres {
     /// Connects to `url` (`postgres://user@host:port/db` or `postgres://user@%2Frun%2Fpostgresql/db`)
-    /// and brings the schema up to date. Blocking: not on an async worker.
+    /// with the safe default for its host ([`SslMode::default_for`]: plain to this machine,
+    /// TLS with a certificate checked against the system's roots elsewhere) and brings the
+    /// schema up to date. Blocking: not on an async worker.
     pub fn open(url: &str) -> Result<PostgresStore, StoreError> {
-        let backend = Postgres { url: url.to_owned(), idle: Mutex::new(Vec::new()) };
+        Postgres::open_with(url, SslMode::default_for(url), None)
+    }
+
+    /// [`Postgres::open`] with the TLS of `[database]`: `mode`, and for `verify-full` the PEM file
+    /// of the CA the server's certificate must chain to (`None`: the system's roots).
+    pub fn open_with(url: &str, mode: SslMode, ca_file: Option<&Path>) -> Result<PostgresStore, StoreError> {
+        let mut config: postgres::Config =
+            url.parse().map_err(|e| StoreError::Database(format!("not a PostgreSQL URL: {e}")))?;
+        let tls = match mode {
+            SslMode::Disable => {
+                config.ssl_mode(postgres::config::SslMode::Disable);
+                None
+            }
+            SslMode::Require | SslMode::VerifyFull => {
+                config.ssl_mode(postgres::config::SslMode::Require);
+                Some(MakeRustlsConnect::new(client_config(mode, ca_file)?))
+            }
+        };
+        let backend = Postgres { config, tls, idle: Mutex::new(Vec::new()) };
         let mut client = backend.connect()?;
         let mut tx = client.transaction()?;
         // One migrating process at a time.
@@ -65,7 +106,10 @@ impl Postgres {
     }
 
     fn connect(&self) -> Result<Client, StoreError> {
-        Ok(Client::connect(&self.url, NoTls)?)
+        Ok(match &self.tls {
+            None => self.config.connect(NoTls)?,
+            Some(tls) => self.config.connect(tls.clone())?,
+        })
     }
 
     fn checkout(&self) -> Result<Client, StoreError> {
@@ -84,6 +128,92 @@ impl Postgres {
             drop(idle);
             close(vec![client]);
         }
+    }
+}
+
+/// The rustls client config for `mode` (TLS required): ring, and the server's certificate checked
+/// against `ca_file` or the system's roots (`verify-full`) or not checked (`require`).
+fn client_config(mode: SslMode, ca_file: Option<&Path>) -> Result<rustls::ClientConfig, StoreError> {
+    let provider = loket_protocol::tls::provider();
+    let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| StoreError::Database(format!("TLS: {e}")))?;
+    if mode == SslMode::Require {
+        return Ok(builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(AnyCertificate(provider)))
+            .with_no_client_auth());
+    }
+    let mut roots = rustls::RootCertStore::empty();
+    match ca_file {
+        Some(path) => {
+            use rustls_pki_types::pem::PemObject;
+            let fail = |reason: String| {
+                StoreError::Database(format!("database.ca_file {}: {reason}", path.display()))
+            };
+            let certs = CertificateDer::pem_file_iter(path)
+                .map_err(|e| fail(e.to_string()))?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| fail(e.to_string()))?;
+            if certs.is_empty() {
+                return Err(fail("no certificate in this file".into()));
+            }
+            for cert in certs {
+                roots.add(cert).map_err(|e| fail(e.to_string()))?;
+            }
+        }
+        None => {
+            let found = rustls_native_certs::load_native_certs();
+            roots.add_parsable_certificates(found.certs);
+            if roots.is_empty() {
+                return Err(StoreError::Database(format!(
+                    "sslmode = \"verify-full\" without database.ca_file needs the system's root \
+                     certificates (package ca-certificates), but none were found{}",
+                    found.errors.first().map(|e| format!(": {e}")).unwrap_or_default()
+                )));
+            }
+        }
+    }
+    Ok(builder.with_root_certificates(roots).with_no_client_auth())
+}
+
+/// `sslmode = "require"`: any certificate is taken (the handshake's signatures are still checked,
+/// so the traffic is encrypted to the holder of the certificate's key).
+#[derive(Debug)]
+struct AnyCertificate(Arc<CryptoProvider>);
+
+impl ServerCertVerifier for AnyCertificate {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls12_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls13_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
     }
 }
 

@@ -1,7 +1,8 @@
 //! A throwaway PostgreSQL cluster for the central system's tests: `initdb` into a temp dir,
 //! the server on a free port with its unix socket in that dir, stopped and removed when
 //! dropped. [`postgres_database`] shares one cluster between the tests running at the same
-//! time and gives each its own empty database.
+//! time and gives each its own empty database. [`start_postgres_with_tls`] starts one of its
+//! own that speaks TLS with a certificate the test made, and takes TCP connections only over TLS.
 //!
 //! Needs the Debian package `postgresql` (`.ci/install-deps` installs it); without it the test
 //! fails and says so, it never skips. As root (CI containers), the cluster belongs to the
@@ -103,6 +104,17 @@ pub fn postgres_database() -> (Arc<PgCluster>, String) {
 
 /// Starts a new cluster.
 pub fn start_postgres() -> PgCluster {
+    start(None)
+}
+
+/// Starts a new cluster that speaks TLS with this certificate chain and private key (PEM), and
+/// refuses every TCP connection without TLS (`hostssl` only in `pg_hba.conf`); its Unix socket,
+/// which the kit's `createdb` may use, stays as it is.
+pub fn start_postgres_with_tls(cert_pem: &str, key_pem: &str) -> PgCluster {
+    start(Some((cert_pem, key_pem)))
+}
+
+fn start(tls: Option<(&str, &str)>) -> PgCluster {
     let bin = bin_dir();
     let as_postgres = is_root();
     let dir = tempfile::Builder::new().prefix("loket-pg-").tempdir().unwrap();
@@ -122,6 +134,31 @@ pub fn start_postgres() -> PgCluster {
     let mut init = command(&bin, "initdb", as_postgres);
     init.args(["-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync", "-D"]).arg(&data);
     run(init, "initdb");
+    let mut options = String::new();
+    if let Some((cert_pem, key_pem)) = tls {
+        use std::os::unix::fs::PermissionsExt;
+        let (cert, key) = (data.join("server.crt"), data.join("server.key"));
+        std::fs::write(&cert, cert_pem).unwrap();
+        std::fs::write(&key, key_pem).unwrap();
+        // PostgreSQL refuses a private key that others can read.
+        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+        std::fs::write(
+            data.join("pg_hba.conf"),
+            "local all all trust\n\
+             hostssl all all 127.0.0.1/32 trust\n\
+             hostssl all all ::1/128 trust\n",
+        )
+        .unwrap();
+        if as_postgres {
+            let status = Command::new("chown")
+                .arg("postgres:postgres")
+                .args([&cert, &key, &data.join("pg_hba.conf")])
+                .status()
+                .expect("chown the certificate and key to the postgres user");
+            assert!(status.success(), "chown of the certificate and key to postgres failed");
+        }
+        options = format!(" -c ssl=on -c ssl_cert_file={} -c ssl_key_file={}", cert.display(), key.display());
+    }
     let port = free_port();
     let mut start = command(&bin, "pg_ctl", as_postgres);
     start
@@ -132,7 +169,7 @@ pub fn start_postgres() -> PgCluster {
         .arg("-o")
         .arg(format!(
             "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off \
-             -c full_page_writes=off -c max_connections=50 -c shared_buffers=16MB",
+             -c full_page_writes=off -c max_connections=50 -c shared_buffers=16MB{options}",
             socket.display()
         ))
         .arg("start");
