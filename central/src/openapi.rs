@@ -96,7 +96,7 @@ impl Modify for WaysIn {
     }
 }
 
-/// A content pack: a tar archive of a content folder, plain relative paths only.
+/// A content pack: a tar archive of a content folder, plain relative paths, files and folders only.
 #[derive(utoipa::ToSchema)]
 #[schema(value_type = String, format = Binary)]
 pub struct TarArchive(pub Vec<u8>);
@@ -382,7 +382,8 @@ pub mod pages {
 
     /// Stores a content pack for one kiosk, or the default.
     ///
-    /// The tar archive is the raw body (at most 64 MiB, plain relative paths only); the CSRF
+    /// The tar archive is the raw body (at most 64 MiB, plain relative paths, files and folders
+    /// only: no links or devices); the CSRF
     /// token goes in the X-CSRF-Token header.
     #[utoipa::path(
         post,
@@ -396,7 +397,7 @@ pub mod pages {
         request_body(content = super::TarArchive, content_type = "application/x-tar"),
         responses(
             (status = 200, description = "Stored.", body = StoredPack),
-            (status = 400, description = "Not a usable tar archive, or no valid kiosk.", body = ErrorBody),
+            (status = 400, description = "Not a usable tar archive (the error names the entry and why), or no valid kiosk.", body = ErrorBody),
             (status = 401, description = "Not signed in.", body = ErrorBody),
             (status = 403, description = "A missing or wrong CSRF token.", body = ErrorBody),
             (status = 413, description = "The pack is larger than 64 MiB.", body = ErrorBody),
