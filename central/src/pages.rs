@@ -22,7 +22,6 @@ use super::error::{Body, CentralError};
 use super::figures::{csv, decimal, duration_words, hour_chart, minutes, warnings};
 use super::layout::layout;
 use super::store::{FileKind, Period, ServiceFigures, token_hash};
-use loket_protocol::content_pack::{PackRefused, check_archive};
 use loket_protocol::i18n::{fill, tr};
 use loket_protocol::report::{Heartbeat, MAX_BODY_BYTES, MAX_CONTENT_BYTES};
 
@@ -782,8 +781,8 @@ pub async fn upload_settings(
 /// Checks that bytes are a content pack the kiosks will take: a tar archive of plain relative
 /// paths, files and folders only, within the kiosks' limits (the rule is shared with the kiosk,
 /// [`loket_protocol::content_pack`]). The number of files and folders.
-pub fn check_tar(bytes: &[u8]) -> Result<usize, PackRefused> {
-    check_archive(bytes)
+pub fn check_tar(bytes: &[u8]) -> Result<usize, loket_protocol::content_pack::PackRefused> {
+    loket_protocol::content_pack::check_archive(bytes)
 }
 
 #[derive(Debug, Deserialize)]
