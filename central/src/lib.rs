@@ -14,7 +14,8 @@
 //!   `admin`, `layout` uses `admin`; `admin` uses none of them;
 //! - [`openapi`]: the OpenAPI document, derived from the handlers and served at
 //!   `/api/v1/openapi.json`;
-//! - [`tls`]: the HTTPS listener; [`cli`]: the `loket-central` command line.
+//! - [`tls`]: the HTTPS certificate and the client's address (connections, timeouts and caps are
+//!   `loket_protocol::server`'s); [`cli`]: the `loket-central` command line.
 //!
 //! [`ROUTES`] lists every route; the OpenAPI document (and `docs/openapi.json`, its copy)
 //! documents exactly these (a test checks). [`serve`] takes its listener, store, clock and shutdown as arguments, so tests run
@@ -39,13 +40,14 @@ pub mod tls;
 use std::future::Future;
 use std::sync::Arc;
 
-use axum::Router;
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{ConnectInfo, DefaultBodyLimit};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use axum::routing::{get, post};
+use axum::{Extension, Router};
 use jiff::tz::TimeZone;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_layer::Layer;
 
 use error::{CentralError, INTERNAL_MESSAGE, error_response};
 use loket_protocol::clock::Clock;
@@ -54,6 +56,8 @@ use loket_protocol::report::{
 };
 use loket_protocol::routes::route;
 use store::{CentralStore, StoreError};
+
+pub use loket_protocol::server::ServerLimits;
 
 /// Who may use a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -224,16 +228,35 @@ pub fn router(state: CentralState) -> Router {
 }
 
 /// Serves the central system on `listener` — over HTTPS when `tls` is given — until
-/// `shutdown` completes.
+/// `shutdown` completes, within [`central_limits`].
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: CentralState,
     tls: Option<Arc<rustls::ServerConfig>>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let listener = tls::CentralListener::new(listener, tls);
-    let app = router(state).into_make_service_with_connect_info::<tls::PeerAddr>();
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+    serve_within(listener, state, tls, central_limits(), shutdown).await
+}
+
+/// The kiosk's [`ServerLimits`], but with time for an admin's content pack (up to
+/// [`MAX_CONTENT_BYTES`], 64 MiB) to come in over a slow office line: ten minutes is about
+/// 1 Mbit/s.
+pub fn central_limits() -> ServerLimits {
+    ServerLimits { body_timeout: std::time::Duration::from_secs(600), ..ServerLimits::default() }
+}
+
+/// [`serve`] within `limits`: how long clients (and TLS handshakes) may take and how many
+/// connections they may hold (`loket_protocol::server` applies them).
+pub async fn serve_within(
+    listener: tokio::net::TcpListener,
+    state: CentralState,
+    tls: Option<Arc<rustls::ServerConfig>>,
+    limits: ServerLimits,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = router(state);
+    let per_client = move |addr| Extension(ConnectInfo(tls::PeerAddr(addr))).layer(app.clone());
+    loket_protocol::server::serve(listener, tls, limits, per_client, shutdown).await
 }
 
 /// A central system running in this process, on `127.0.0.1:0`: for tests here and for the

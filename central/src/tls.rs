@@ -1,115 +1,18 @@
-//! The listener the central system serves on: plain TCP, or HTTPS done by the server itself
-//! (tokio-rustls on the ring provider) when `[tls]` is configured, so a small organisation
-//! needs no reverse proxy.
+//! HTTPS done by the server itself (rustls on the ring provider) when `[tls]` is configured, so
+//! a small organisation needs no reverse proxy: the server config from the PEM files, and the
+//! client's address as handlers see it.
 //!
-//! It owns the TLS handshakes: they run in their own tasks with a time limit, so a slow or
-//! silent client cannot hold up other connections. It must not know the routes.
+//! Accepting, the handshakes (with their time limit, so a slow or silent client cannot hold up
+//! other connections) and the connection caps are `loket_protocol::server`'s. It must not know
+//! the routes.
 
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Duration;
 
-use axum::extract::connect_info::Connected;
-use axum::serve::{IncomingStream, Listener};
-use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::net::TcpListener;
-use tokio::sync::mpsc;
-
-/// How long a client may take to finish its TLS handshake.
-const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(15);
-
-/// A byte stream to a client, plain or TLS.
-pub trait ClientStream: AsyncRead + AsyncWrite + Unpin + Send {}
-impl<T: AsyncRead + AsyncWrite + Unpin + Send> ClientStream for T {}
-
-/// The client's address, for the sign-in limit.
+/// The client's address, for the sign-in limit (as `ConnectInfo<PeerAddr>`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PeerAddr(pub SocketAddr);
-
-impl Connected<IncomingStream<'_, CentralListener>> for PeerAddr {
-    fn connect_info(stream: IncomingStream<'_, CentralListener>) -> PeerAddr {
-        PeerAddr(*stream.remote_addr())
-    }
-}
-
-/// Plain TCP, or TLS connections whose handshakes are done.
-pub enum CentralListener {
-    Plain(TcpListener),
-    Tls {
-        local: std::io::Result<SocketAddr>,
-        ready: mpsc::Receiver<(tokio_rustls::server::TlsStream<tokio::net::TcpStream>, SocketAddr)>,
-    },
-}
-
-impl CentralListener {
-    /// Wraps `listener`; with a TLS config, accepting and handshakes start in the background.
-    pub fn new(listener: TcpListener, tls: Option<Arc<rustls::ServerConfig>>) -> CentralListener {
-        let Some(config) = tls else { return CentralListener::Plain(listener) };
-        let local = listener.local_addr();
-        let acceptor = tokio_rustls::TlsAcceptor::from(config);
-        let (send, ready) = mpsc::channel(64);
-        tokio::spawn(async move {
-            loop {
-                let (tcp, addr) = match listener.accept().await {
-                    Ok(accepted) => accepted,
-                    Err(e) => {
-                        log::warn!("central: accept failed: {e}");
-                        tokio::time::sleep(Duration::from_millis(100)).await;
-                        continue;
-                    }
-                };
-                if send.is_closed() {
-                    return;
-                }
-                let (acceptor, send) = (acceptor.clone(), send.clone());
-                tokio::spawn(async move {
-                    match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
-                        Ok(Ok(stream)) => {
-                            let _ = send.send((stream, addr)).await;
-                        }
-                        Ok(Err(e)) => log::debug!("central: TLS handshake with {addr} failed: {e}"),
-                        Err(_) => log::debug!("central: TLS handshake with {addr} timed out"),
-                    }
-                });
-            }
-        });
-        CentralListener::Tls { local, ready }
-    }
-}
-
-impl Listener for CentralListener {
-    type Io = Box<dyn ClientStream>;
-    type Addr = SocketAddr;
-
-    async fn accept(&mut self) -> (Self::Io, SocketAddr) {
-        match self {
-            CentralListener::Plain(listener) => loop {
-                match TcpListener::accept(listener).await {
-                    Ok((stream, addr)) => return (Box::new(stream), addr),
-                    Err(e) => {
-                        log::warn!("central: accept failed: {e}");
-                        tokio::time::sleep(Duration::from_millis(100)).await;
-                    }
-                }
-            },
-            CentralListener::Tls { ready, .. } => match ready.recv().await {
-                Some((stream, addr)) => (Box::new(stream), addr),
-                // The accept task ended: nothing will come any more.
-                None => std::future::pending().await,
-            },
-        }
-    }
-
-    fn local_addr(&self) -> std::io::Result<SocketAddr> {
-        match self {
-            CentralListener::Plain(listener) => listener.local_addr(),
-            CentralListener::Tls { local, .. } => {
-                local.as_ref().map(|a| *a).map_err(|e| std::io::Error::new(e.kind(), e.to_string()))
-            }
-        }
-    }
-}
 
 /// Why the certificate or key could not be used.
 #[derive(Debug, thiserror::Error)]

@@ -7,6 +7,7 @@
 //! - [`xapi`]: the outbox event type and ADL verbs of the kiosk's xAPI statements;
 //! - [`secret`]: Argon2id hashes of PINs, passwords and tokens, new tokens, constant-time compare;
 //! - [`sign_in`]: the sign-in rate limit both servers apply, and the cookie reader;
+//! - [`server`] (feature `server`): how both web servers hold connections — timeouts, caps, TLS;
 //! - [`routes`]: the route table type each server's OpenAPI test checks its document against;
 //! - [`tls`]: the one choice of TLS (rustls with ring) for every client and server;
 //! - [`i18n`]: the translation catalogue (`lang/*/LC_MESSAGES/loket.po`) for words made outside Slint;
@@ -27,6 +28,8 @@ pub mod learning;
 pub mod report;
 pub mod routes;
 pub mod secret;
+#[cfg(feature = "server")]
+pub mod server;
 pub mod sign_in;
 pub mod tls;
 pub mod xapi;

@@ -15,7 +15,8 @@
 //! [`ROUTES`] lists every route; the OpenAPI document documents exactly these and every answer
 //! matches its schema (`tests/openapi.rs` checks).
 //! The server takes its listener and its shutdown signal as arguments ([`serve`]), so tests
-//! run it on `127.0.0.1:0`. It must not own the help point: it shares it with the kiosk's
+//! run it on `127.0.0.1:0`; its connections are held within [`ServerLimits`] (timeouts and
+//! connection caps, [`serve_within`] with shorter ones in tests). It must not own the help point: it shares it with the kiosk's
 //! screens, locks it only on blocking threads and never across an await.
 
 pub mod api;
@@ -31,12 +32,15 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use axum::Router;
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{ConnectInfo, DefaultBodyLimit};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use axum::routing::{get, post};
+use axum::{Extension, Router};
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_layer::Layer;
+
+pub use loket_protocol::server::ServerLimits;
 
 use crate::config::Config;
 use crate::owner::HelpPointHandle;
@@ -180,19 +184,31 @@ pub fn router(state: WebState) -> Router {
         .with_state(state)
 }
 
-/// Serves the web routes on `listener` until `shutdown` completes; open event streams are
-/// ended then, so the server stops promptly.
+/// Serves the web routes on `listener` until `shutdown` completes, within the default
+/// [`ServerLimits`]; open event streams are ended then, so the server stops promptly.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: WebState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    serve_within(listener, state, ServerLimits::default(), shutdown).await
+}
+
+/// [`serve`] within `limits`: how long clients may take and how many connections they may hold
+/// (`loket_protocol::server` applies them). Long-lived event streams are requests in progress,
+/// never idle.
+pub async fn serve_within(
+    listener: tokio::net::TcpListener,
+    state: WebState,
+    limits: ServerLimits,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     let live = state.live.clone();
-    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            live.close();
-        })
-        .await
+    let app = router(state);
+    let per_client = move |addr: SocketAddr| Extension(ConnectInfo(addr)).layer(app.clone());
+    let shutdown = async move {
+        shutdown.await;
+        live.close();
+    };
+    loket_protocol::server::serve(listener, None, limits, per_client, shutdown).await
 }
