@@ -158,6 +158,7 @@ fn serve(args: &Args, config: &CentralConfig, data_dir: &Path) -> anyhow::Result
         language: config.dashboard.language.clone(),
         time_zone: config.time_zone(),
         secure_cookies: tls.is_some(),
+        ..Settings::default()
     };
     let state = CentralState::new(store, Arc::new(SystemClock), settings);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;

@@ -763,6 +763,94 @@ both_backends!(
     hostile_names_are_escaped_on_the_dashboard_and_admin_pages,
 );
 
+// ---- signing in under attack (SQLite: the limits do not depend on the store) ---------------
+
+/// A client whose requests come from `ip` (any 127.x address reaches the server on loopback).
+fn client_from(ip: [u8; 4]) -> reqwest::Client {
+    loket_protocol::tls::client()
+        .redirect(reqwest::redirect::Policy::none())
+        .local_address(std::net::IpAddr::from(ip))
+        .build()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sign_in_limit_stays_bounded_whatever_names_are_sent() {
+    let c = start(Db::Sqlite).await;
+    let url = format!("{}/login", c.base);
+    let long = "n".repeat(16 * 1024);
+    for i in 0..2000 {
+        let response = c.http.post(&url).body(format!("name={i}{long}&password=x")).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "request {i}");
+        if i == 0 {
+            assert!(response.text().await.unwrap().contains("too long"));
+        }
+    }
+    let huge = format!("name={}&password=x", "n".repeat(MAX_BODY_BYTES - 64));
+    let response = c.http.post(&url).body(huge).send().await.unwrap();
+    assert!(
+        [StatusCode::BAD_REQUEST, StatusCode::PAYLOAD_TOO_LARGE].contains(&response.status()),
+        "{}",
+        response.status()
+    );
+    assert_eq!(c.server.sign_in_entries(), 0, "absurd names are refused before they are counted");
+    // Names of a plausible length are counted, each in a bounded entry.
+    for i in 0..20 {
+        let response = c.http.post(&url).body(format!("name=someone-{i}&password=x")).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    }
+    let entries = c.server.sign_in_entries();
+    assert!((20..=40).contains(&entries), "{entries}");
+    c.sign_in().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_passwords_from_other_addresses_do_not_lock_the_admin_out() {
+    let quick = loket_protocol::sign_in::SlowDown {
+        after: 2 * loket_protocol::sign_in::FAILURE_LIMIT,
+        step: std::time::Duration::from_millis(20),
+        max: std::time::Duration::from_millis(100),
+    };
+    let c = start_with(Db::Sqlite, Settings { sign_in: quick, ..Settings::default() }).await;
+    let url = format!("{}/login", c.base);
+    for host in 2..=5 {
+        let other = client_from([127, 0, 0, host]);
+        for _ in 0..loket_protocol::sign_in::FAILURE_LIMIT {
+            let response = other.post(&url).body("name=admin&password=wrong").send().await.unwrap();
+            assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "from 127.0.0.{host}");
+        }
+        let locked = other.post(&url).body("name=admin&password=wrong").send().await.unwrap();
+        assert_eq!(locked.status(), StatusCode::TOO_MANY_REQUESTS, "that address is locked out");
+    }
+    let right = format!("name=admin&password={}", PASSWORD.replace(' ', "+"));
+    let response = client_from([127, 0, 0, 1]).post(&url).body(right).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER, "the admin's own address gets in");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sign_in_posted_from_another_sites_page_is_refused() {
+    let public = "https://central.example.org";
+    let settings =
+        Settings { public_origin: Some(public.into()), language: "en".into(), ..Settings::default() };
+    let c = start_with(Db::Sqlite, settings).await;
+    let url = format!("{}/login", c.base);
+    let right = format!("name=admin&password={}", PASSWORD.replace(' ', "+"));
+    for (name, value) in
+        [("origin", "https://evil.example"), ("sec-fetch-site", "cross-site"), ("origin", "null")]
+    {
+        let response = c.http.post(&url).header(name, value).body(right.clone()).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::FORBIDDEN, "{name}: {value}");
+        assert!(response.headers().get("set-cookie").is_none());
+        let page = response.text().await.unwrap();
+        assert!(page.contains("another site"), "{page}");
+    }
+    for (name, value) in [("origin", c.base.as_str()), ("origin", public), ("sec-fetch-site", "same-origin")]
+    {
+        let response = c.http.post(&url).header(name, value).body(right.clone()).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "{name}: {value}");
+    }
+}
+
 // ---- the command line and HTTPS ---------------------------------------------------------
 
 #[tokio::test]
