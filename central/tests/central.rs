@@ -901,26 +901,37 @@ async fn one_command_starts_it_with_a_first_admin_and_tokens_come_from_the_comma
             .spawn()
             .unwrap(),
     );
-    let stdout = std::io::BufReader::new(child.0.stdout.take().unwrap());
+    let mut stdout = child.0.stdout.take().unwrap();
+    // Everything it prints, read to the end, so it never writes into a closed pipe.
+    let printed = std::thread::spawn(move || {
+        let mut all = String::new();
+        std::io::Read::read_to_string(&mut stdout, &mut all).unwrap();
+        all
+    });
     let stderr = std::io::BufReader::new(child.0.stderr.take().unwrap());
-    let (password, address) = tokio::task::spawn_blocking(move || {
-        let mut stdout = stdout.lines();
-        let lines: Vec<String> = stdout.by_ref().take(5).map(Result::unwrap).collect();
-        // Keep reading, so the server never writes into a closed pipe.
-        std::thread::spawn(move || stdout.for_each(drop));
-        assert!(lines[1].contains("made the admin user 'admin'"), "{lines:?}");
-        let password = lines[2].trim().to_owned();
+    let (logged, address) = tokio::task::spawn_blocking(move || {
         let mut stderr = stderr.lines();
+        let mut logged = Vec::new();
         let address = stderr
             .by_ref()
             .map(Result::unwrap)
+            .inspect(|l| logged.push(l.clone()))
             .find_map(|l| l.split("listening on http://").nth(1).map(str::to_owned))
             .expect("the address it listens on");
         std::thread::spawn(move || stderr.for_each(drop));
-        (password, address)
+        (logged.join("\n"), address)
     })
     .await
     .unwrap();
+    // The password is in a file only the service's user reads; the log names the file.
+    let file = data.join(loket_central::cli::FIRST_PASSWORD_FILE);
+    assert!(logged.contains(&file.display().to_string()) && logged.contains("'admin'"), "{logged}");
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+    let password = std::fs::read_to_string(&file).unwrap().trim().to_owned();
+    assert!(!logged.contains(&password), "the password is not logged");
     assert_eq!(password.len(), 20);
 
     let http = client();
@@ -932,7 +943,7 @@ async fn one_command_starts_it_with_a_first_admin_and_tokens_come_from_the_comma
         .send()
         .await
         .unwrap();
-    assert_eq!(login.status(), StatusCode::SEE_OTHER, "the printed password signs in");
+    assert_eq!(login.status(), StatusCode::SEE_OTHER, "the file's password signs in");
 
     let out = std::process::Command::new(exe)
         .args(["new-kiosk-token", "--kiosk", "gent-1", "--site", "Gent", "--data-dir"])
@@ -963,6 +974,10 @@ async fn one_command_starts_it_with_a_first_admin_and_tokens_come_from_the_comma
         .await
         .unwrap();
     assert_eq!(login.status(), StatusCode::SEE_OTHER, "the new password signs in");
+
+    drop(child);
+    let printed = printed.join().unwrap();
+    assert!(!printed.contains(&password), "the password is not on standard output: {printed}");
 
     let bad =
         std::process::Command::new(exe).args(["--config", "/nonexistent/central.toml"]).output().unwrap();
