@@ -810,3 +810,113 @@ async fn the_pages_speak_the_staff_language() {
         assert!(!console.contains(english), "{english:?} on the Dutch console");
     }
 }
+
+/// A client whose requests come from `ip` (any 127.x address reaches the server on loopback).
+fn client_from(ip: [u8; 4]) -> reqwest::Client {
+    loket::tls::client().local_address(std::net::IpAddr::from(ip)).build().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_in_takes_json_from_the_consoles_own_page_only() {
+    let s = start().await;
+    let url = format!("{}/api/v1/session", s.base);
+    let body = r#"{"desk":"desk-1","pin":"2468"}"#;
+    // A form or a text/plain post, as another site's page can send without asking.
+    for content_type in ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"]
+    {
+        let response =
+            s.http.post(&url).header("content-type", content_type).body(body).send().await.unwrap();
+        assert!(response.headers().get("set-cookie").is_none());
+        let (status, message) = error_of(response).await;
+        assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{content_type}");
+        assert!(message.contains("application/json") && message.contains(content_type), "{message}");
+    }
+    let bare = s.http.post(&url).body(body).send().await.unwrap();
+    assert_eq!(error_of(bare).await.0, StatusCode::UNSUPPORTED_MEDIA_TYPE, "no content type");
+    // A fetch from another site's page, which a browser marks.
+    let json = |extra: (&'static str, &'static str)| {
+        s.http.post(&url).header("content-type", "application/json").header(extra.0, extra.1).body(body)
+    };
+    for header in [("origin", "https://evil.example"), ("sec-fetch-site", "cross-site"), ("origin", "null")] {
+        let response = json(header).send().await.unwrap();
+        assert!(response.headers().get("set-cookie").is_none());
+        let (status, message) = error_of(response).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{header:?}");
+        assert!(message.contains("another site"), "{message}");
+    }
+    // The console's own page.
+    let own = json(("sec-fetch-site", "same-origin")).header("origin", &s.base).send().await.unwrap();
+    assert_eq!(own.status(), StatusCode::OK);
+    let charset = s.http.post(&url).header("content-type", "application/json; charset=utf-8").body(body);
+    assert_eq!(charset.send().await.unwrap().status(), StatusCode::OK);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_pins_from_other_addresses_do_not_lock_the_staff_out() {
+    let quick = loket::web::auth::SlowDown {
+        after: 2 * loket::web::auth::FAILURE_LIMIT,
+        step: Duration::from_millis(20),
+        max: Duration::from_millis(100),
+    };
+    let web = common::web::start_web_with(
+        |_| {},
+        |state| state.with_sign_in_limiter(loket::web::auth::SignInLimiter::new(quick)),
+    )
+    .await;
+    let url = format!("{}/api/v1/session", web.base);
+    let wrong = json!({ "desk": "desk-1", "pin": "0000" });
+    // Five wrong PINs from each of four other addresses.
+    for host in 2..=5 {
+        let other = client_from([127, 0, 0, host]);
+        for _ in 0..loket::web::auth::FAILURE_LIMIT {
+            let response = other.post(&url).json(&wrong).send().await.unwrap();
+            assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "from 127.0.0.{host}");
+        }
+        let locked = other.post(&url).json(&wrong).send().await.unwrap();
+        assert_eq!(locked.status(), StatusCode::TOO_MANY_REQUESTS, "that address is locked out");
+    }
+    // The right PIN from the staff's own address gets in, slowed down, not refused.
+    let staff = client_from([127, 0, 0, 1]);
+    let response = staff.post(&url).json(&json!({ "desk": "desk-1", "pin": "2468" })).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+}
+
+/// A server with one API token (returned), nothing verified yet, as after a restart.
+async fn start_with_token() -> (common::web::WebServer, String) {
+    let token = loket::secret::new_token();
+    let hash = loket::secret::hash(&token).unwrap();
+    let web = common::web::start_web(|config| {
+        config.web.api_tokens.push(ApiToken { name: "second kiosk".into(), token_hash: hash });
+    })
+    .await;
+    (web, token)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_valid_token_is_not_refused_for_wrong_ones_from_its_address_or_another() {
+    let (web, token) = start_with_token().await;
+    let url = format!("{}/api/v1/desks/desk-1", web.base);
+    for host in [2, 1] {
+        let client = client_from([127, 0, 0, host]);
+        for _ in 0..loket::web::auth::FAILURE_LIMIT + 1 {
+            let wrong = loket::secret::new_token();
+            let response = client.get(&url).bearer_auth(&wrong).send().await.unwrap();
+            assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "from 127.0.0.{host}");
+        }
+    }
+    let response = client_from([127, 0, 0, 1]).get(&url).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn valid_tokens_arriving_together_after_a_restart_all_pass() {
+    let (web, token) = start_with_token().await;
+    let http = loket::tls::client().build().unwrap();
+    let url = format!("{}/api/v1/desks/desk-1", web.base);
+    let mut burst = tokio::task::JoinSet::new();
+    for _ in 0..16 {
+        burst.spawn(http.get(&url).bearer_auth(&token).send());
+    }
+    let statuses: Vec<StatusCode> = burst.join_all().await.into_iter().map(|r| r.unwrap().status()).collect();
+    assert_eq!(statuses, vec![StatusCode::OK; 16]);
+}

@@ -3,6 +3,9 @@
 //!
 //! It owns start-up: read the config, open the store, make the first admin, bind, serve until
 //! Ctrl-C or SIGTERM. It must not hold any logic a test would want: that is in the library.
+//! The first admin's password never goes to standard output or the log (the journal keeps
+//! both): it is written to [`FIRST_PASSWORD_FILE`] in the data folder, readable by the
+//! service's user only, and only that file's path is logged.
 
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
@@ -57,6 +60,8 @@ pub enum Command {
 
 /// The name of the admin made on first start.
 pub const FIRST_ADMIN: &str = "admin";
+/// The file in the data folder that holds the first admin's password (mode 0600).
+pub const FIRST_PASSWORD_FILE: &str = "first-admin-password";
 
 /// Opens the store the config asks for: PostgreSQL at `database.url`, else SQLite in
 /// `<data_dir>/central.sqlite` (the folder is made). Blocking.
@@ -86,6 +91,50 @@ pub fn ensure_admin(store: &dyn CentralStore) -> anyhow::Result<Option<String>> 
     let password: String = loket_protocol::secret::new_token().chars().take(20).collect();
     store.set_admin(FIRST_ADMIN, &loket_protocol::secret::hash(&password)?)?;
     Ok(Some(password))
+}
+
+/// Makes the first admin when there is none and writes their password to
+/// `<data_dir>/first-admin-password`, readable by this user only: the file's path, to log.
+pub fn ensure_admin_with_password_file(
+    store: &dyn CentralStore,
+    data_dir: &Path,
+) -> anyhow::Result<Option<PathBuf>> {
+    if store.admin_count()? > 0 {
+        return Ok(None);
+    }
+    std::fs::create_dir_all(data_dir).with_context(|| format!("cannot make {}", data_dir.display()))?;
+    let path = data_dir.join(FIRST_PASSWORD_FILE);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(&path).with_context(|| format!("cannot write {}", path.display()))?;
+    #[cfg(unix)]
+    {
+        // An older file keeps its mode on open: make it the owner's only.
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))
+            .with_context(|| format!("cannot protect {}", path.display()))?;
+    }
+    let Some(password) = ensure_admin(store)? else {
+        return Ok(None);
+    };
+    writeln!(file, "{password}")
+        .and_then(|()| file.sync_all())
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(Some(path))
+}
+
+/// The dashboard's settings from the config; `tls`: the server speaks HTTPS itself.
+pub fn settings(config: &CentralConfig, tls: bool) -> Settings {
+    Settings {
+        stale_minutes: config.dashboard.stale_minutes,
+        language: config.dashboard.language.clone(),
+        time_zone: config.time_zone(),
+        secure_cookies: tls || config.proxy.is_some(),
+        public_origin: config.public_origin(),
+        ..Settings::default()
+    }
 }
 
 fn load(args: &Args) -> anyhow::Result<(CentralConfig, PathBuf)> {
@@ -147,24 +196,14 @@ fn serve(args: &Args, config: &CentralConfig, data_dir: &Path) -> anyhow::Result
         None => None,
     };
     let store = open_store(config, data_dir)?;
-    if let Some(password) = ensure_admin(store.as_ref())? {
-        let mut out = std::io::stdout().lock();
-        writeln!(out, "================================================================")?;
-        writeln!(out, "First start: made the admin user '{FIRST_ADMIN}' with password:")?;
-        writeln!(out, "    {password}")?;
-        writeln!(
-            out,
-            "It is shown only this once. Change it with: loket-central set-password {FIRST_ADMIN}"
-        )?;
-        writeln!(out, "================================================================")?;
-        out.flush()?;
+    if let Some(path) = ensure_admin_with_password_file(store.as_ref(), data_dir)? {
+        log::warn!(
+            "first start: made the admin user '{FIRST_ADMIN}'; its password is in {} (readable by this user \
+             only). Sign in, change it with: loket-central set-password {FIRST_ADMIN}, then delete the file",
+            path.display()
+        );
     }
-    let settings = Settings {
-        stale_minutes: config.dashboard.stale_minutes,
-        language: config.dashboard.language.clone(),
-        time_zone: config.time_zone(),
-        secure_cookies: tls.is_some(),
-    };
+    let settings = settings(config, tls.is_some());
     let state = CentralState::new(store, Arc::new(SystemClock), settings);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async move {
@@ -204,5 +243,40 @@ pub fn main() -> ExitCode {
             eprintln!("loket-central: {e:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_first_password_goes_to_a_file_only_its_user_reads() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Sqlite::open(&dir.path().join("central.sqlite")).unwrap();
+        let data = dir.path().join("data");
+        let path = ensure_admin_with_password_file(&store, &data).unwrap().expect("a first admin");
+        assert_eq!(path, data.join(FIRST_PASSWORD_FILE));
+        let password = std::fs::read_to_string(&path).unwrap();
+        let hash = store.admin_hash(FIRST_ADMIN).unwrap().unwrap();
+        assert!(loket_protocol::secret::verify(password.trim_end(), &hash), "the file's password signs in");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+        }
+        assert_eq!(ensure_admin_with_password_file(&store, &data).unwrap(), None, "only on first start");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), password, "the file is not rewritten");
+    }
+
+    #[test]
+    fn cookies_are_secure_with_tls_or_behind_an_https_proxy() {
+        let plain: CentralConfig = "".parse().unwrap();
+        assert!(!settings(&plain, false).secure_cookies);
+        assert!(settings(&plain, true).secure_cookies);
+        let proxied: CentralConfig = "[proxy]\npublic_url = \"https://central.example.org\"".parse().unwrap();
+        let s = settings(&proxied, false);
+        assert!(s.secure_cookies);
+        assert_eq!(s.public_origin.as_deref(), Some("https://central.example.org"));
     }
 }

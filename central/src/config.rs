@@ -41,6 +41,17 @@ pub struct CentralConfig {
     pub tls: Option<TlsConfig>,
     #[serde(default)]
     pub dashboard: DashboardConfig,
+    /// A reverse proxy in front that speaks HTTPS.
+    pub proxy: Option<ProxyConfig>,
+}
+
+/// `[proxy]`: the server is reached through a reverse proxy that speaks HTTPS.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProxyConfig {
+    /// The address browsers use, `https://…`: the admin cookie is then `Secure`, and a sign-in
+    /// from a page at this origin is the server's own.
+    pub public_url: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Deserialize)]
@@ -280,6 +291,9 @@ impl CentralConfig {
                 reason: "must be at least 1".into(),
             });
         }
+        if let Some(proxy) = &self.proxy {
+            check_public_url(&proxy.public_url)?;
+        }
         jiff::tz::TimeZone::get(&self.dashboard.timezone).map_err(|_| ConfigError::Invalid {
             key: "dashboard.timezone",
             value: self.dashboard.timezone.clone(),
@@ -295,10 +309,35 @@ impl CentralConfig {
         Ok(())
     }
 
+    /// The proxy's public origin (`https://host[:port]`, no trailing slash), when set.
+    pub fn public_origin(&self) -> Option<String> {
+        self.proxy.as_ref().map(|p| p.public_url.trim_end_matches('/').to_owned())
+    }
+
     /// The time zone of the sites (checked when the config was read).
     pub fn time_zone(&self) -> jiff::tz::TimeZone {
         jiff::tz::TimeZone::get(&self.dashboard.timezone).unwrap_or(jiff::tz::TimeZone::UTC)
     }
+}
+
+/// `proxy.public_url` is an `https://` address of a host, with no path beyond `/`.
+fn check_public_url(url: &str) -> Result<(), ConfigError> {
+    let invalid = |reason: &str| ConfigError::Invalid {
+        key: "proxy.public_url",
+        value: url.to_owned(),
+        reason: reason.to_owned(),
+    };
+    let Some(rest) = url.strip_prefix("https://") else {
+        return Err(invalid(
+            "must start with https:// (the proxy speaks HTTPS; leave [proxy] out otherwise)",
+        ));
+    };
+    let host = rest.strip_suffix('/').unwrap_or(rest);
+    let bad_char = |c: char| !(c.is_ascii_alphanumeric() || "-.:[]".contains(c));
+    if host.is_empty() || host.chars().any(bad_char) {
+        return Err(invalid("must be https:// and a host name, such as https://central.example.org"));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -392,6 +431,25 @@ mod tests {
         );
         let err = database("url = \"postgres://localhost/c\"\nca_file = \"ca.pem\"").unwrap_err();
         assert!(err.ends_with("but sslmode is \"disable\""), "{err}");
+    }
+
+    #[test]
+    fn a_proxy_needs_an_https_url_of_a_host() {
+        let config: CentralConfig = "[proxy]\npublic_url = \"https://central.example.org/\"".parse().unwrap();
+        assert_eq!(config.public_origin().as_deref(), Some("https://central.example.org"));
+        assert_eq!("".parse::<CentralConfig>().unwrap().public_origin(), None);
+        for bad in
+            ["http://central.example.org", "central.example.org", "https://", "https://a/b", "https://a b"]
+        {
+            let err = format!("[proxy]\npublic_url = \"{bad}\"").parse::<CentralConfig>().unwrap_err();
+            assert!(
+                matches!(&err, ConfigError::Invalid { key: "proxy.public_url", value, .. } if value == bad),
+                "{bad}: {err}"
+            );
+        }
+        for bad in ["[proxy]\nhttps = true", "[proxy]\npublic_url = true", "[proxy]"] {
+            assert!(matches!(bad.parse::<CentralConfig>(), Err(ConfigError::Syntax(_))), "{bad}");
+        }
     }
 
     #[test]

@@ -104,8 +104,13 @@ pub struct Settings {
     pub language: String,
     /// The sites' time zone.
     pub time_zone: TimeZone,
-    /// The server speaks HTTPS: cookies are `Secure`.
+    /// The server speaks HTTPS, itself or through a proxy (`[proxy] public_url`): cookies are
+    /// `Secure`.
     pub secure_cookies: bool,
+    /// The proxy's public origin (`https://host`), whose pages may sign in besides `Host`'s.
+    pub public_origin: Option<String>,
+    /// How sign-ins slow down when many addresses fail on one admin.
+    pub sign_in: loket_protocol::sign_in::SlowDown,
 }
 
 impl Default for Settings {
@@ -115,6 +120,8 @@ impl Default for Settings {
             language: "nl".into(),
             time_zone: TimeZone::get("Europe/Brussels").unwrap_or(TimeZone::UTC),
             secure_cookies: false,
+            public_origin: None,
+            sign_in: loket_protocol::sign_in::SlowDown::default(),
         }
     }
 }
@@ -133,12 +140,13 @@ pub struct CentralState {
 
 impl CentralState {
     pub fn new(store: Arc<dyn CentralStore>, clock: Arc<dyn Clock>, settings: Settings) -> CentralState {
+        let limiter = Arc::new(loket_protocol::sign_in::SignInLimiter::new(settings.sign_in));
         CentralState {
             store,
             clock,
             settings: Arc::new(settings),
             sessions: Arc::default(),
-            limiter: Arc::default(),
+            limiter,
             hashing: Arc::new(tokio::sync::Semaphore::new(2)),
         }
     }
@@ -265,6 +273,7 @@ pub struct InProcess {
     /// Where it listens: `http://{addr}` (or `https://` when started with TLS).
     pub addr: std::net::SocketAddr,
     pub store: Arc<dyn CentralStore>,
+    limiter: Arc<loket_protocol::sign_in::SignInLimiter>,
     _stop: tokio::sync::oneshot::Sender<()>,
 }
 
@@ -280,6 +289,7 @@ impl InProcess {
         let addr = listener.local_addr()?;
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let state = CentralState::new(store.clone(), clock, settings);
+        let limiter = state.limiter.clone();
         tokio::spawn(async move {
             let shutdown = async {
                 let _ = stopped.await;
@@ -288,7 +298,7 @@ impl InProcess {
                 log::error!("central: {e}");
             }
         });
-        Ok(InProcess { addr, store, _stop: stop })
+        Ok(InProcess { addr, store, limiter, _stop: stop })
     }
 
     /// Starts it over SQLite in `dir` (`central.sqlite`).
@@ -311,6 +321,11 @@ impl InProcess {
         InProcess::start(Arc::new(store), clock, Settings::default(), None)
             .await
             .map_err(|e| StoreError::Database(e.to_string()))
+    }
+
+    /// How many entries the sign-in limiter holds (bounded, whatever clients send).
+    pub fn sign_in_entries(&self) -> usize {
+        self.limiter.entries()
     }
 
     /// `http://127.0.0.1:PORT`

@@ -3,11 +3,18 @@
 //!
 //! It owns the sign-in page's wording, in the staff's language. The sessions and the CSRF check are [`super::admin`]'s;
 //! it must not log or keep a password.
+//!
+//! A sign-in posted from another site's page (login CSRF) is refused by the browser's
+//! `Origin`/`Sec-Fetch-Site`. A name longer than [`MAX_NAME_BYTES`] or a password longer than
+//! [`MAX_PASSWORD_BYTES`] is refused before any count or Argon2 run. An unknown name costs the
+//! same Argon2 work as a known one (against a hash of a random password), so the answer's
+//! timing does not tell which names exist.
 
+use std::sync::OnceLock;
 use std::time::Instant;
 
 use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use loket_protocol::i18n::{fill, tr};
 use loket_protocol::secret;
@@ -53,6 +60,23 @@ pub struct SignInForm {
     password: String,
 }
 
+/// The longest admin name taken (bytes); `set-password` names are short.
+pub const MAX_NAME_BYTES: usize = 64;
+/// The longest password taken (bytes).
+pub const MAX_PASSWORD_BYTES: usize = 1024;
+
+/// A hash of a random password with the same parameters as real ones: an unknown name is
+/// checked against it, so it takes as long as a known one.
+fn no_such_admin() -> &'static str {
+    static HASH: OnceLock<String> = OnceLock::new();
+    HASH.get_or_init(|| secret::hash(&secret::new_token()).unwrap_or_default())
+}
+
+/// The form again with `message`, answered with `status`.
+fn refused(l: &str, status: StatusCode, message: &str) -> Response {
+    (status, login_html(l, Some(message))).into_response()
+}
+
 /// `GET /login`
 pub async fn login_page(State(state): State<CentralState>) -> Markup {
     login_html(&state.settings.language, None)
@@ -63,38 +87,63 @@ pub async fn login_page(State(state): State<CentralState>) -> Markup {
 pub async fn sign_in(
     State(state): State<CentralState>,
     ClientIp(ip): ClientIp,
+    headers: HeaderMap,
     fields: Result<PostedForm<SignInForm>, CentralError>,
 ) -> Response {
     let l = state.settings.language.clone();
+    let own: Vec<&str> = state.settings.public_origin.iter().map(String::as_str).collect();
+    if let Some(why) = loket_protocol::sign_in::cross_site(&headers, &own) {
+        log::warn!("central: sign-in from {ip} {why}");
+        return refused(
+            &l,
+            StatusCode::FORBIDDEN,
+            tr(&l, "This sign-in came from another site. Open the sign-in page itself."),
+        );
+    }
     let SignInForm { name, password } = match fields {
         Ok(PostedForm(f)) => f,
         Err(e) => return e.into_response(),
     };
-    if let Err(wait) = state.limiter.begin(&format!("admin:{name}"), ip, Instant::now()) {
-        let mut response = (
-            StatusCode::TOO_MANY_REQUESTS,
-            login_html(
+    if name.len() > MAX_NAME_BYTES || password.len() > MAX_PASSWORD_BYTES {
+        return CentralError::BadRequest(format!(
+            "the name or the password is too long (at most {MAX_NAME_BYTES} and {MAX_PASSWORD_BYTES} bytes)"
+        ))
+        .into_response();
+    }
+    let started = Instant::now();
+    let target = format!("admin:{name}");
+    let wait = match state.limiter.begin(&target, ip, started) {
+        Ok(wait) => wait,
+        Err(wait) => {
+            let mut response = refused(
                 &l,
-                Some(&fill(
+                StatusCode::TOO_MANY_REQUESTS,
+                &fill(
                     tr(&l, "Too many failed attempts. Try again in {seconds} seconds."),
                     &[("seconds", &wait.as_secs().to_string())],
-                )),
-            ),
-        )
-            .into_response();
-        response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(wait.as_secs().max(1)));
-        return response;
+                ),
+            );
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(wait.as_secs().max(1)));
+            return response;
+        }
+    };
+    if !wait.is_zero() {
+        tokio::time::sleep(wait).await;
     }
     let Ok(_permit) = state.hashing.acquire().await else {
         return CentralError::Internal("hashing semaphore closed".into()).into_response();
     };
     let lookup = name.clone();
     let ok = state
-        .with_store(move |s| Ok(s.admin_hash(&lookup)?.is_some_and(|hash| secret::verify(&password, &hash))))
+        .with_store(move |s| {
+            let hash = s.admin_hash(&lookup)?;
+            let right = secret::verify(&password, hash.as_deref().unwrap_or_else(|| no_such_admin()));
+            Ok(right && hash.is_some())
+        })
         .await;
     match ok {
         Ok(true) => {
-            state.limiter.succeeded(&format!("admin:{name}"), ip);
+            state.limiter.succeeded(&target, ip, Instant::now());
             let id = state.sessions.open(&name);
             let secure = if state.settings.secure_cookies { "; Secure" } else { "" };
             let cookie = format!(
@@ -108,10 +157,7 @@ pub async fn sign_in(
             log::info!("central: {name} signed in");
             response
         }
-        Ok(false) => {
-            (StatusCode::UNAUTHORIZED, login_html(&l, Some(tr(&l, "The name or the password is not right."))))
-                .into_response()
-        }
+        Ok(false) => refused(&l, StatusCode::UNAUTHORIZED, tr(&l, "The name or the password is not right.")),
         Err(e) => e.into_response(),
     }
 }

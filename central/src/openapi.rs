@@ -202,8 +202,10 @@ pub mod pages {
 
     /// Signs an admin in.
     ///
-    /// Rate limited per name and address. A success sets the session cookie and goes to the
-    /// dashboard; a failure shows the form again with the reason.
+    /// Rate limited per name and address; when many addresses fail on one name, attempts on it
+    /// take turns and wait a few seconds. A success sets the session cookie and goes to the
+    /// dashboard; a failure shows the form again with the reason. A form posted from another
+    /// site's page (by `Origin` or `Sec-Fetch-Site`) is refused.
     #[utoipa::path(
         post,
         path = "/login",
@@ -212,8 +214,9 @@ pub mod pages {
         responses(
             (status = 303, description = "Signed in: to the dashboard.",
                 headers(("Location" = String), ("Set-Cookie" = String, description = "The session cookie."))),
-            (status = 400, description = "The form cannot be read.", body = ErrorBody),
+            (status = 400, description = "The form cannot be read, or the name or the password is too long.", body = ErrorBody),
             (status = 401, description = "A wrong name or password: the form again.", content_type = "text/html", body = String),
+            (status = 403, description = "Posted from another site's page: the form again.", content_type = "text/html", body = String),
             (status = 429, description = "Too many failed sign-ins: the form again.", content_type = "text/html", body = String,
                 headers(("Retry-After" = u32, description = "Seconds to wait."))),
             (status = 500, description = "The central system failed; try again later.", body = ErrorBody,

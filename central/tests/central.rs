@@ -818,6 +818,94 @@ both_backends!(
     hostile_names_are_escaped_on_the_dashboard_and_admin_pages,
 );
 
+// ---- signing in under attack (SQLite: the limits do not depend on the store) ---------------
+
+/// A client whose requests come from `ip` (any 127.x address reaches the server on loopback).
+fn client_from(ip: [u8; 4]) -> reqwest::Client {
+    loket_protocol::tls::client()
+        .redirect(reqwest::redirect::Policy::none())
+        .local_address(std::net::IpAddr::from(ip))
+        .build()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sign_in_limit_stays_bounded_whatever_names_are_sent() {
+    let c = start(Db::Sqlite).await;
+    let url = format!("{}/login", c.base);
+    let long = "n".repeat(16 * 1024);
+    for i in 0..2000 {
+        let response = c.http.post(&url).body(format!("name={i}{long}&password=x")).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "request {i}");
+        if i == 0 {
+            assert!(response.text().await.unwrap().contains("too long"));
+        }
+    }
+    let huge = format!("name={}&password=x", "n".repeat(MAX_BODY_BYTES - 64));
+    let response = c.http.post(&url).body(huge).send().await.unwrap();
+    assert!(
+        [StatusCode::BAD_REQUEST, StatusCode::PAYLOAD_TOO_LARGE].contains(&response.status()),
+        "{}",
+        response.status()
+    );
+    assert_eq!(c.server.sign_in_entries(), 0, "absurd names are refused before they are counted");
+    // Names of a plausible length are counted, each in a bounded entry.
+    for i in 0..20 {
+        let response = c.http.post(&url).body(format!("name=someone-{i}&password=x")).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    }
+    let entries = c.server.sign_in_entries();
+    assert!((20..=40).contains(&entries), "{entries}");
+    c.sign_in().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_passwords_from_other_addresses_do_not_lock_the_admin_out() {
+    let quick = loket_protocol::sign_in::SlowDown {
+        after: 2 * loket_protocol::sign_in::FAILURE_LIMIT,
+        step: std::time::Duration::from_millis(20),
+        max: std::time::Duration::from_millis(100),
+    };
+    let c = start_with(Db::Sqlite, Settings { sign_in: quick, ..Settings::default() }).await;
+    let url = format!("{}/login", c.base);
+    for host in 2..=5 {
+        let other = client_from([127, 0, 0, host]);
+        for _ in 0..loket_protocol::sign_in::FAILURE_LIMIT {
+            let response = other.post(&url).body("name=admin&password=wrong").send().await.unwrap();
+            assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "from 127.0.0.{host}");
+        }
+        let locked = other.post(&url).body("name=admin&password=wrong").send().await.unwrap();
+        assert_eq!(locked.status(), StatusCode::TOO_MANY_REQUESTS, "that address is locked out");
+    }
+    let right = format!("name=admin&password={}", PASSWORD.replace(' ', "+"));
+    let response = client_from([127, 0, 0, 1]).post(&url).body(right).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER, "the admin's own address gets in");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sign_in_posted_from_another_sites_page_is_refused() {
+    let public = "https://central.example.org";
+    let settings =
+        Settings { public_origin: Some(public.into()), language: "en".into(), ..Settings::default() };
+    let c = start_with(Db::Sqlite, settings).await;
+    let url = format!("{}/login", c.base);
+    let right = format!("name=admin&password={}", PASSWORD.replace(' ', "+"));
+    for (name, value) in
+        [("origin", "https://evil.example"), ("sec-fetch-site", "cross-site"), ("origin", "null")]
+    {
+        let response = c.http.post(&url).header(name, value).body(right.clone()).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::FORBIDDEN, "{name}: {value}");
+        assert!(response.headers().get("set-cookie").is_none());
+        let page = response.text().await.unwrap();
+        assert!(page.contains("another site"), "{page}");
+    }
+    for (name, value) in [("origin", c.base.as_str()), ("origin", public), ("sec-fetch-site", "same-origin")]
+    {
+        let response = c.http.post(&url).header(name, value).body(right.clone()).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "{name}: {value}");
+    }
+}
+
 // ---- the command line and HTTPS ---------------------------------------------------------
 
 #[tokio::test]
@@ -868,26 +956,37 @@ async fn one_command_starts_it_with_a_first_admin_and_tokens_come_from_the_comma
             .spawn()
             .unwrap(),
     );
-    let stdout = std::io::BufReader::new(child.0.stdout.take().unwrap());
+    let mut stdout = child.0.stdout.take().unwrap();
+    // Everything it prints, read to the end, so it never writes into a closed pipe.
+    let printed = std::thread::spawn(move || {
+        let mut all = String::new();
+        std::io::Read::read_to_string(&mut stdout, &mut all).unwrap();
+        all
+    });
     let stderr = std::io::BufReader::new(child.0.stderr.take().unwrap());
-    let (password, address) = tokio::task::spawn_blocking(move || {
-        let mut stdout = stdout.lines();
-        let lines: Vec<String> = stdout.by_ref().take(5).map(Result::unwrap).collect();
-        // Keep reading, so the server never writes into a closed pipe.
-        std::thread::spawn(move || stdout.for_each(drop));
-        assert!(lines[1].contains("made the admin user 'admin'"), "{lines:?}");
-        let password = lines[2].trim().to_owned();
+    let (logged, address) = tokio::task::spawn_blocking(move || {
         let mut stderr = stderr.lines();
+        let mut logged = Vec::new();
         let address = stderr
             .by_ref()
             .map(Result::unwrap)
+            .inspect(|l| logged.push(l.clone()))
             .find_map(|l| l.split("listening on http://").nth(1).map(str::to_owned))
             .expect("the address it listens on");
         std::thread::spawn(move || stderr.for_each(drop));
-        (password, address)
+        (logged.join("\n"), address)
     })
     .await
     .unwrap();
+    // The password is in a file only the service's user reads; the log names the file.
+    let file = data.join(loket_central::cli::FIRST_PASSWORD_FILE);
+    assert!(logged.contains(&file.display().to_string()) && logged.contains("'admin'"), "{logged}");
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+    let password = std::fs::read_to_string(&file).unwrap().trim().to_owned();
+    assert!(!logged.contains(&password), "the password is not logged");
     assert_eq!(password.len(), 20);
 
     let http = client();
@@ -899,7 +998,7 @@ async fn one_command_starts_it_with_a_first_admin_and_tokens_come_from_the_comma
         .send()
         .await
         .unwrap();
-    assert_eq!(login.status(), StatusCode::SEE_OTHER, "the printed password signs in");
+    assert_eq!(login.status(), StatusCode::SEE_OTHER, "the file's password signs in");
 
     let out = std::process::Command::new(exe)
         .args(["new-kiosk-token", "--kiosk", "gent-1", "--site", "Gent", "--data-dir"])
@@ -930,6 +1029,10 @@ async fn one_command_starts_it_with_a_first_admin_and_tokens_come_from_the_comma
         .await
         .unwrap();
     assert_eq!(login.status(), StatusCode::SEE_OTHER, "the new password signs in");
+
+    drop(child);
+    let printed = printed.join().unwrap();
+    assert!(!printed.contains(&password), "the password is not on standard output: {printed}");
 
     let bad =
         std::process::Command::new(exe).args(["--config", "/nonexistent/central.toml"]).output().unwrap();

@@ -7,10 +7,21 @@
 //! desk out, which is acceptable at a help point. It must not log or keep a PIN, must not
 //! verify a secret on an async worker (Argon2 is slow on purpose: `spawn_blocking`), and must
 //! not decide what a desk may do beyond "this desk" or "any desk" — that is the routes' job.
+//!
+//! Sign-in takes only JSON from the console's own page: a form or a `fetch` from another site
+//! open on the desk PC (login CSRF) is refused by its content type or by the browser's
+//! `Origin`/`Sec-Fetch-Site`. Every other change needs the session's `X-CSRF-Token` header or
+//! a bearer token, which no other site's page can send. API tokens are 256-bit random, so they
+//! are not guessed and have no failure limit: a valid token is never refused for someone
+//! else's wrong ones. Checks of new tokens run one at a time (a burst with one token costs one
+//! Argon2 run), a token found wrong is remembered so repeating it costs nothing, and at most
+//! [`MAX_WAITING_TOKEN_CHECKS`] wait.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
+use std::hash::BuildHasher;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use axum::Json;
@@ -22,9 +33,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::WebState;
-use super::error::{ErrorBody, JsonBody, WebError};
+use super::error::{ErrorBody, JsonBody, WebError, error_response};
 use crate::secret::{self, same_secret};
-pub use loket_protocol::sign_in::{FAILURE_LIMIT, FAILURE_WINDOW, SignInLimiter, cookie};
+pub use loket_protocol::sign_in::{FAILURE_LIMIT, FAILURE_WINDOW, SignInLimiter, SlowDown, cookie};
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "loket_session";
@@ -81,9 +92,49 @@ impl Sessions {
     }
 }
 
-/// API tokens already verified (Argon2 is too slow to run on every request), by token.
+/// Token checks that may wait for their turn; beyond this a request is asked to try again in
+/// a second.
+pub const MAX_WAITING_TOKEN_CHECKS: usize = 64;
+/// Wrong tokens remembered (by a keyed hash), so a client repeating one costs no Argon2 run.
+const WRONG_TOKENS_KEPT: usize = 256;
+
+/// API tokens already verified (Argon2 is too slow to run on every request), by token; the
+/// wrong ones seen lately; and the turn for checking a new one.
 #[derive(Default)]
-pub struct VerifiedTokens(Mutex<HashMap<String, String>>);
+pub struct VerifiedTokens {
+    known: Mutex<HashMap<String, String>>,
+    wrong: Mutex<VecDeque<u64>>,
+    hasher: std::collections::hash_map::RandomState,
+    turn: tokio::sync::Mutex<()>,
+    waiting: AtomicUsize,
+}
+
+impl VerifiedTokens {
+    fn known(&self, token: &str) -> Option<String> {
+        self.known.lock().unwrap_or_else(|e| e.into_inner()).get(token).cloned()
+    }
+
+    fn was_wrong(&self, fingerprint: u64) -> bool {
+        self.wrong.lock().unwrap_or_else(|e| e.into_inner()).contains(&fingerprint)
+    }
+
+    fn remember_wrong(&self, fingerprint: u64) {
+        let mut wrong = self.wrong.lock().unwrap_or_else(|e| e.into_inner());
+        if wrong.len() >= WRONG_TOKENS_KEPT {
+            wrong.pop_front();
+        }
+        wrong.push_back(fingerprint);
+    }
+}
+
+/// Counts a token check waiting for its turn while it lives.
+struct Waiting<'a>(&'a AtomicUsize);
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
 
 /// Who sent a request that needs staff rights.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -138,7 +189,7 @@ impl FromRequestParts<WebState> for Staff {
                 value.to_str().ok().and_then(|v| v.strip_prefix("Bearer ")).map(str::trim).ok_or(
                     WebError::Unauthorized("the Authorization header must be \"Bearer <API token>\""),
                 )?;
-            return check_token(state, token, client_ip(parts)).await;
+            return check_token(state, token).await;
         }
         let id = session_cookie(&parts.headers).ok_or(WebError::Unauthorized("sign in first"))?;
         let session = state
@@ -157,8 +208,6 @@ impl FromRequestParts<WebState> for Staff {
     }
 }
 
-const TOKEN_LIMIT_KEY: &str = "api token";
-
 /// How many PIN or token checks may run at once: each takes 19 MiB and a core for a moment,
 /// so a burst of sign-ins must not exhaust a Raspberry Pi's memory or starve desk actions.
 pub(super) const CONCURRENT_CHECKS: usize = 2;
@@ -172,21 +221,39 @@ fn hashing_permit(state: &WebState) -> Result<tokio::sync::OwnedSemaphorePermit,
         .map_err(|_| WebError::TooManyAttempts { retry_after: std::time::Duration::from_secs(1) })
 }
 
-async fn check_token(state: &WebState, token: &str, ip: IpAddr) -> Result<Staff, WebError> {
+async fn check_token(state: &WebState, token: &str) -> Result<Staff, WebError> {
     const UNKNOWN: &str = "unknown API token";
-    if let Some(name) = state.tokens.0.lock().unwrap_or_else(|e| e.into_inner()).get(token) {
-        return Ok(Staff::Token { name: name.clone() });
+    let tokens = &state.tokens;
+    if let Some(name) = tokens.known(token) {
+        return Ok(Staff::Token { name });
     }
     // Tokens from `loket new-api-token` are 64 characters: anything far from that is refused
-    // without spending an Argon2 run (or a place in the limit) on it.
+    // without spending an Argon2 run on it.
     if !(32..=256).contains(&token.len()) {
         return Err(WebError::Unauthorized(UNKNOWN));
     }
-    let permit = hashing_permit(state)?;
-    state
-        .sign_in_limiter
-        .begin(TOKEN_LIMIT_KEY, ip, Instant::now())
-        .map_err(|retry_after| WebError::TooManyAttempts { retry_after })?;
+    let fingerprint = tokens.hasher.hash_one(token);
+    if tokens.was_wrong(fingerprint) {
+        return Err(WebError::Unauthorized(UNKNOWN));
+    }
+    let _waiting = Waiting(&tokens.waiting);
+    if tokens.waiting.fetch_add(1, Ordering::Relaxed) >= MAX_WAITING_TOKEN_CHECKS {
+        return Err(WebError::TooManyAttempts { retry_after: Duration::from_secs(1) });
+    }
+    let _turn = tokens.turn.lock().await;
+    // The request before this one may have checked the same token.
+    if let Some(name) = tokens.known(token) {
+        return Ok(Staff::Token { name });
+    }
+    if tokens.was_wrong(fingerprint) {
+        return Err(WebError::Unauthorized(UNKNOWN));
+    }
+    let permit = state
+        .hashing
+        .clone()
+        .acquire_owned()
+        .await
+        .map_err(|e| WebError::Internal(format!("token check: {e}")))?;
     let config = state.config.clone();
     let candidate = token.to_owned();
     let found = tokio::task::spawn_blocking(move || {
@@ -199,10 +266,37 @@ async fn check_token(state: &WebState, token: &str, ip: IpAddr) -> Result<Staff,
             .map(|t| t.name.clone())
     })
     .await?;
-    let name = found.ok_or(WebError::Unauthorized(UNKNOWN))?;
-    state.sign_in_limiter.succeeded(TOKEN_LIMIT_KEY, ip);
-    state.tokens.0.lock().unwrap_or_else(|e| e.into_inner()).insert(token.to_owned(), name.clone());
+    let Some(name) = found else {
+        tokens.remember_wrong(fingerprint);
+        return Err(WebError::Unauthorized(UNKNOWN));
+    };
+    tokens.known.lock().unwrap_or_else(|e| e.into_inner()).insert(token.to_owned(), name.clone());
     Ok(Staff::Token { name })
+}
+
+/// The sign-in request comes as JSON from the console's own page, not as a form or a script
+/// of another site open on the desk PC.
+pub struct FromOwnPage;
+
+impl<S: Send + Sync> FromRequestParts<S> for FromOwnPage {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<FromOwnPage, Response> {
+        if let Some(why) = loket_protocol::sign_in::cross_site(&parts.headers, &[]) {
+            return Err(error_response(StatusCode::FORBIDDEN, &why));
+        }
+        let content_type =
+            parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+        let essence = content_type.split(';').next().unwrap_or("").trim();
+        if !essence.eq_ignore_ascii_case("application/json") {
+            let shown = if content_type.is_empty() { "none" } else { content_type };
+            return Err(error_response(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                &format!("sign in with Content-Type: application/json (this request had {shown})"),
+            ));
+        }
+        Ok(FromOwnPage)
+    }
 }
 
 /// `POST /api/v1/session`.
@@ -230,9 +324,11 @@ fn session_view(state: &WebState, desk: &str, csrf_token: String) -> SessionView
 
 /// Sign a desk in with its PIN.
 ///
-/// Sets the cookie `loket_session` (HttpOnly, SameSite=Strict, Path=/). After 5 failed attempts
-/// for the same desk from the same address within 5 minutes, every attempt (the right PIN too)
-/// is answered 429 until the window has passed.
+/// Takes JSON only, from the console's own page. Sets the cookie `loket_session` (HttpOnly,
+/// SameSite=Strict, Path=/). After 5 failed attempts for the same desk from the same address
+/// within 5 minutes, every attempt from that address (the right PIN too) is answered 429 until
+/// the window has passed; other addresses are not refused. When many addresses fail on one
+/// desk, attempts on it take turns and each waits a few seconds before it is checked.
 #[utoipa::path(
     post,
     path = "/api/v1/session",
@@ -242,6 +338,8 @@ fn session_view(state: &WebState, desk: &str, csrf_token: String) -> SessionView
         (status = 200, description = "Signed in.", body = SessionView),
         (status = 400, description = "The body is not valid JSON for this route (syntax, field types, unknown fields).", body = ErrorBody),
         (status = 401, description = "Wrong desk or PIN (the same message for both), or a desk without a PIN.", body = ErrorBody),
+        (status = 403, description = "Sent from another site's page (by Origin or Sec-Fetch-Site).", body = ErrorBody),
+        (status = 415, description = "Not sent as application/json.", body = ErrorBody),
         (status = 429, description = "Too many failed sign-ins; try again after Retry-After seconds.", body = ErrorBody,
             headers(("Retry-After" = u64, description = "Seconds to wait."))),
     ),
@@ -249,17 +347,24 @@ fn session_view(state: &WebState, desk: &str, csrf_token: String) -> SessionView
 pub async fn sign_in(
     State(state): State<WebState>,
     ClientIp(ip): ClientIp,
+    _: FromOwnPage,
     JsonBody(request): JsonBody<SignIn>,
 ) -> Result<Response, WebError> {
     let Some(pin_hash) = state.config.desk(&request.desk).and_then(|d| d.pin_hash.clone()) else {
         // An unknown desk or one without a PIN costs no Argon2 run, so it needs no limit.
         return Err(WebError::Unauthorized(WRONG_DESK_OR_PIN));
     };
-    let permit = hashing_permit(&state)?;
-    state
+    let started = Instant::now();
+    let wait = state
         .sign_in_limiter
-        .begin(&request.desk, ip, Instant::now())
+        .begin(&request.desk, ip, started)
         .map_err(|retry_after| WebError::TooManyAttempts { retry_after })?;
+    if !wait.is_zero() {
+        tokio::time::sleep(wait).await;
+    }
+    let permit = hashing_permit(&state).inspect_err(|_| {
+        state.sign_in_limiter.withdraw(&request.desk, ip, started);
+    })?;
     let pin = request.pin;
     let right = pin.len() <= 64
         && tokio::task::spawn_blocking(move || {
@@ -271,7 +376,7 @@ pub async fn sign_in(
         log::warn!("web: failed sign-in for {} from {ip}", request.desk);
         return Err(WebError::Unauthorized(WRONG_DESK_OR_PIN));
     }
-    state.sign_in_limiter.succeeded(&request.desk, ip);
+    state.sign_in_limiter.succeeded(&request.desk, ip, Instant::now());
     let (id, csrf_token) = state.sessions.open(&request.desk, Instant::now());
     log::info!("web: {} signed in from {ip}", request.desk);
     let secure = if state.config.web.https { "; Secure" } else { "" };

@@ -129,6 +129,12 @@ impl WebState {
         self.report = Some(report);
         self
     }
+
+    /// Uses `limiter` for desk sign-ins (tests use a shorter slow-down).
+    pub fn with_sign_in_limiter(mut self, limiter: auth::SignInLimiter) -> WebState {
+        self.sign_in_limiter = Arc::new(limiter);
+        self
+    }
 }
 
 fn panicked(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
