@@ -35,7 +35,7 @@ fn the_kiosk_unit_is_watched_restarted_and_confined_yet_reaches_its_devices() {
         "WatchdogSec=30s",
         "Restart=always",
         "User=loket",
-        "SupplementaryGroups=video render input gpio dialout",
+        "SupplementaryGroups=video render input gpio dialout audio",
         "ProtectSystem=strict",
         "ReadWritePaths=/var/lib/loket",
         "NoNewPrivileges=yes",
@@ -48,6 +48,12 @@ fn the_kiosk_unit_is_watched_restarted_and_confined_yet_reaches_its_devices() {
         "DeviceAllow=char-gpiochip rw",
         "DeviceAllow=char-ttyAMA rw",
         "DeviceAllow=char-ttyS rw",
+        "DeviceAllow=char-alsa rw",
+        "LimitNOFILE=8192",
+        "SystemCallFilter=@system-service",
+        "SystemCallErrorNumber=EPERM",
+        "ProtectProc=invisible",
+        "RemoveIPC=yes",
         "Conflicts=getty@tty1.service",
         "Environment=SLINT_BACKEND=linuxkms",
         "ExecStart=/usr/bin/loket run --config /var/lib/loket/loket.toml",
@@ -61,6 +67,17 @@ fn the_kiosk_unit_is_watched_restarted_and_confined_yet_reaches_its_devices() {
         "it would hide /dev/dri and /dev/input"
     );
     assert!(!lines.iter().any(|l| l.starts_with("ProtectKernelTunables=yes")), "the backlight is in /sys");
+    assert!(!lines.iter().any(|l| l.starts_with("MemoryDenyWriteExecute=yes")), "Mesa's llvmpipe JIT");
+    assert!(!lines.iter().any(|l| l.starts_with("ProcSubset=pid")), "alsa-lib reads /proc/asound");
+}
+
+#[test]
+fn systemd_scores_the_kiosk_unit_below_2() {
+    let exposure = loket_testkit::systemd::exposure(Path::new("systemd/loket.service")).unwrap();
+    println!("systemd-analyze security --offline=true systemd/loket.service: {exposure}");
+    assert!(exposure < 2.0, "loket.service is exposed {exposure} (below 2.0 wanted)");
+    let readme = std::fs::read_to_string("README.md").unwrap();
+    assert!(readme.contains(&format!("loket.service scores {exposure}")), "the README gives the figure");
 }
 
 #[test]
