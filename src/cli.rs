@@ -602,6 +602,11 @@ fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     } else {
         let window = crate::AppWindow::new().context("cannot open the kiosk window")?;
         let kiosk = crate::ui::Kiosk::wire(&window, parts);
+        if args.config.is_none() {
+            // The desktop run of the built-in sample (simulated printer, no GPIO): F1, F2 … stand
+            // in for the desks' buttons. A kiosk (always a --config) ignores them.
+            kiosk.use_function_keys_as_desk_buttons();
+        }
         let _alive = systemd.keep_alive_from_ui(status);
         let _notice = refused.map(|why| kiosk.show_staff_notice(&why, STAFF_NOTICE_TIME));
         window.run().context("the kiosk window stopped with an error")?;
