@@ -54,7 +54,7 @@ enum Command {
     },
     /// Print a test page (every script, a QR code) without running the kiosk.
     PrintTest(PrintTestArgs),
-    /// Read a desk PIN (4 to 12 digits) on standard input and print its hash for `pin_hash`.
+    /// Read a new desk PIN (6 to 12 digits) on standard input and print its hash for `pin_hash`.
     HashPin,
     /// Make a new API token for a machine client: prints the token (give it to the client) and
     /// its hash (put it in `[[web.api_token]]`).
@@ -214,6 +214,12 @@ fn check(path: Option<&Path>) -> anyhow::Result<ExitCode> {
         // A store the kiosk could not open is not a valid set-up: exit 1, naming the file.
         Err(e) => return Err(e.into()),
     };
+    // A config file (what a kiosk is installed with) never carries the sample's public PINs.
+    if let Some(path) = path
+        && let Some(published) = config.published_credentials().into_iter().next()
+    {
+        return Err(config::ConfigError::InFile { path: path.to_owned(), error: Box::new(published) }.into());
+    }
     println!(
         "{}: valid — site {:?}, {} services, {} desks, {} languages; {store}",
         path.map_or("embedded sample config".to_owned(), |p| p.display().to_string()),
@@ -222,6 +228,9 @@ fn check(path: Option<&Path>) -> anyhow::Result<ExitCode> {
         config.desks.len(),
         config.site.languages.len(),
     );
+    for warning in config.console_warnings(config.web.listen) {
+        println!("warning: {warning}");
+    }
     println!("{}", describe_translations(&config.site));
     println!("{report}");
     Ok(ExitCode::SUCCESS)
@@ -352,14 +361,26 @@ fn voice_script(language: &str, config: Option<&Path>) -> anyhow::Result<ExitCod
     Ok(ExitCode::SUCCESS)
 }
 
+/// The fewest digits of a new PIN: the sign-in takes 4 (older PINs keep working), but 10,000
+/// four-digit PINs fall to guessing from a few computers within about two days.
+const SHORTEST_NEW_PIN: usize = 6;
+
 fn hash_pin() -> anyhow::Result<ExitCode> {
     use std::io::IsTerminal;
     if std::io::stdin().is_terminal() {
-        eprint!("PIN (4 to 12 digits): ");
+        eprint!("PIN ({SHORTEST_NEW_PIN} to 12 digits): ");
     }
     let mut pin = String::new();
     std::io::stdin().read_line(&mut pin).context("cannot read the PIN")?;
     let pin = pin.trim();
+    if pin.chars().count() < SHORTEST_NEW_PIN {
+        eprintln!(
+            "loket: a PIN of {} digits is too short: anyone who reaches the console guesses a 4-digit \
+             PIN within about two days; choose {SHORTEST_NEW_PIN} to 12 digits",
+            pin.chars().count()
+        );
+        return Ok(ExitCode::from(2));
+    }
     if let Err(e) = crate::secret::check_pin(pin) {
         eprintln!("loket: {e}");
         return Ok(ExitCode::from(2));
@@ -503,6 +524,16 @@ fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         // What the central system handed out last time, if present and valid (see report::pull).
         config = crate::report::pull::central_config(config);
     }
+    if let Some(path) = &args.config {
+        // The sample's public PINs sign in only in the desktop run (no --config). A config file
+        // carrying one would open the console to anyone: that credential is taken out, and the
+        // kiosk still serves its visitors (stopping would only reboot it over and over).
+        let (without, published) = config.without_published_credentials();
+        config = without;
+        for refused in published {
+            log::error!("config file {}: {refused}; it is not used", path.display());
+        }
+    }
     if args.always_open || args.config.is_none() {
         config.hours = config::OpeningHours::always_open();
     }
@@ -516,6 +547,9 @@ fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     }
     let listen_key = if args.listen.is_some() { "--listen" } else { "web.listen" };
     let listen = args.listen.unwrap_or(config.web.listen);
+    for warning in config.console_warnings(listen) {
+        log::warn!("{warning}");
+    }
     let parts = crate::setup::kiosk_parts(config, Arc::new(SystemClock))?;
     let help_point = parts.help_point.clone();
     let reporter = match report_settings {
@@ -568,6 +602,11 @@ fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     } else {
         let window = crate::AppWindow::new().context("cannot open the kiosk window")?;
         let kiosk = crate::ui::Kiosk::wire(&window, parts);
+        if args.config.is_none() {
+            // The desktop run of the built-in sample (simulated printer, no GPIO): F1, F2 … stand
+            // in for the desks' buttons. A kiosk (always a --config) ignores them.
+            kiosk.use_function_keys_as_desk_buttons();
+        }
         let _alive = systemd.keep_alive_from_ui(status);
         let _notice = refused.map(|why| kiosk.show_staff_notice(&why, STAFF_NOTICE_TIME));
         window.run().context("the kiosk window stopped with an error")?;

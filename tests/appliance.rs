@@ -35,7 +35,7 @@ fn the_kiosk_unit_is_watched_restarted_and_confined_yet_reaches_its_devices() {
         "WatchdogSec=30s",
         "Restart=always",
         "User=loket",
-        "SupplementaryGroups=video render input gpio dialout",
+        "SupplementaryGroups=video render input gpio dialout audio",
         "ProtectSystem=strict",
         "ReadWritePaths=/var/lib/loket",
         "NoNewPrivileges=yes",
@@ -48,6 +48,12 @@ fn the_kiosk_unit_is_watched_restarted_and_confined_yet_reaches_its_devices() {
         "DeviceAllow=char-gpiochip rw",
         "DeviceAllow=char-ttyAMA rw",
         "DeviceAllow=char-ttyS rw",
+        "DeviceAllow=char-alsa rw",
+        "LimitNOFILE=8192",
+        "SystemCallFilter=@system-service",
+        "SystemCallErrorNumber=EPERM",
+        "ProtectProc=invisible",
+        "RemoveIPC=yes",
         "Conflicts=getty@tty1.service",
         "Environment=SLINT_BACKEND=linuxkms",
         "ExecStart=/usr/bin/loket run --config /var/lib/loket/loket.toml",
@@ -61,16 +67,34 @@ fn the_kiosk_unit_is_watched_restarted_and_confined_yet_reaches_its_devices() {
         "it would hide /dev/dri and /dev/input"
     );
     assert!(!lines.iter().any(|l| l.starts_with("ProtectKernelTunables=yes")), "the backlight is in /sys");
+    assert!(!lines.iter().any(|l| l.starts_with("MemoryDenyWriteExecute=yes")), "Mesa's llvmpipe JIT");
+    assert!(!lines.iter().any(|l| l.starts_with("ProcSubset=pid")), "alsa-lib reads /proc/asound");
+}
+
+#[test]
+fn systemd_scores_the_kiosk_unit_below_2() {
+    let exposure = loket_testkit::systemd::exposure(Path::new("systemd/loket.service")).unwrap();
+    println!("systemd-analyze security --offline=true systemd/loket.service: {exposure}");
+    assert!(exposure < 2.0, "loket.service is exposed {exposure} (below 2.0 wanted)");
+    let readme = std::fs::read_to_string("README.md").unwrap();
+    assert!(readme.contains(&format!("loket.service scores {exposure}")), "the README gives the figure");
 }
 
 #[test]
 fn the_installed_config_is_the_sample_with_the_package_paths() {
     let sample = std::fs::read_to_string("config/loket.toml").unwrap();
     let installed = std::fs::read_to_string("debian/loket.toml").unwrap();
+    // The same but for the paths and the PINs: the sample's are public, the installed has none.
     let body = |text: &str| -> Vec<String> {
+        let mut in_pin_note = false;
         text.lines()
             .skip_while(|l| l.starts_with('#'))
             .filter(|l| !l.starts_with("data_dir =") && !l.starts_with("content_dir ="))
+            .filter(|l| !l.starts_with("pin_hash ="))
+            .filter(|l| {
+                in_pin_note = l.starts_with("# PINs:") || (in_pin_note && l.starts_with('#'));
+                !in_pin_note
+            })
             .map(str::to_owned)
             .collect()
     };
@@ -78,6 +102,95 @@ fn the_installed_config_is_the_sample_with_the_package_paths() {
     let config = loket::config::Config::from_toml(&installed).unwrap();
     assert_eq!(config.kiosk.data_dir, PathBuf::from("/var/lib/loket"));
     assert_eq!(config.learning.content_dir, PathBuf::from("/usr/share/loket/content"));
+    assert!(config.desks.iter().all(|d| d.pin_hash.is_none()), "no PIN in the installed config");
+    assert!(!installed.contains("\npin_hash ="), "not even one left for the SD card");
+}
+
+/// `loket check --config FILE` as take-boot-config runs it: (exit code, stdout + stderr).
+fn check(config: &Path) -> (Option<i32>, String) {
+    let out = loket().args(["check", "--config"]).arg(config).output().unwrap();
+    let said = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    (out.status.code(), said)
+}
+
+/// The installed config with desk-1's PIN hash from the sample config (the public 2468).
+fn installed_with_the_sample_pin() -> String {
+    let sample = loket::config::Config::sample();
+    let hash = sample.desks[0].pin_hash.clone().expect("the sample's desk-1 has a PIN");
+    let installed = std::fs::read_to_string("debian/loket.toml").unwrap();
+    installed.replacen("name = \"Balie 1\"", &format!("name = \"Balie 1\"\npin_hash = \"{hash}\""), 1)
+}
+
+#[test]
+fn check_refuses_a_config_file_with_the_samples_public_pin_and_says_when_no_desk_can_sign_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, said) = check(Path::new("debian/loket.toml"));
+    assert_eq!(code, Some(0), "{said}");
+    assert!(said.contains("warning: no desk can sign in") && said.contains("loket hash-pin"), "{said}");
+
+    let path = dir.path().join("loket.toml");
+    std::fs::write(&path, installed_with_the_sample_pin()).unwrap();
+    let (code, said) = check(&path);
+    assert_eq!(code, Some(2), "{said}");
+    assert!(said.contains("desk[0].pin_hash") && said.contains("loket hash-pin"), "{said}");
+    assert!(!said.contains("valid"), "{said}");
+
+    // The sample itself, as the desktop run uses it (no --config), keeps its PINs.
+    let out = loket().arg("check").output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    // Its own PIN, on the network over plain HTTP: valid, with a warning.
+    let own = loket_protocol::secret::hash("48219377").unwrap();
+    let installed = std::fs::read_to_string("debian/loket.toml").unwrap();
+    let networked = installed
+        .replacen("name = \"Balie 1\"", &format!("name = \"Balie 1\"\npin_hash = \"{own}\""), 1)
+        .replace("listen = \"127.0.0.1:8080\"", "listen = \"0.0.0.0:8080\"");
+    std::fs::write(&path, networked).unwrap();
+    let (code, said) = check(&path);
+    assert_eq!(code, Some(0), "{said}");
+    assert!(said.contains("web.listen = \"0.0.0.0:8080\"") && said.contains("plain HTTP"), "{said}");
+    assert!(said.contains("desk[1] (\"Balie 2\") has no pin_hash"), "{said}");
+    assert!(!said.contains("no desk can sign in"), "{said}");
+}
+
+#[test]
+fn a_boot_config_with_the_samples_public_pin_is_never_adopted() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    std::fs::create_dir(&state).unwrap();
+    let boot = dir.path().join("boot-loket.toml");
+    std::fs::write(&boot, installed_with_the_sample_pin()).unwrap();
+    let (_, stderr) = take_boot_config(&state, &boot);
+    assert!(stderr.contains("refused") && stderr.contains("desk[0].pin_hash"), "{stderr}");
+    let good = std::fs::read_to_string(state.join("loket.toml")).unwrap();
+    assert_eq!(good, std::fs::read_to_string("debian/loket.toml").unwrap(), "the packaged one, no PIN");
+}
+
+#[test]
+fn hash_pin_refuses_a_pin_shorter_than_6_digits() {
+    let hash = |pin: &str| {
+        let mut child = loket()
+            .arg("hash-pin")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::io::Write::write_all(&mut child.stdin.take().unwrap(), format!("{pin}\n").as_bytes()).unwrap();
+        let out = child.wait_with_output().unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, stdout, stderr) = hash("2468");
+    assert_eq!(code, Some(2), "{stdout}{stderr}");
+    assert!(stdout.is_empty(), "no hash for it: {stdout}");
+    assert!(stderr.contains("4 digits is too short") && stderr.contains("6 to 12 digits"), "{stderr}");
+    let (code, stdout, stderr) = hash("482193");
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(loket_protocol::secret::verify("482193", stdout.trim()), "{stdout}");
 }
 
 /// Runs take-boot-config against a state dir, with `boot` as the boot partition's file.
@@ -277,4 +390,53 @@ fn the_image_recipe_passes_its_offline_check() {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// One HTTP/1.1 request to 127.0.0.1:`port`; the whole answer.
+fn http(port: u16, request: &str) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut answer = String::new();
+    let _ = stream.read_to_string(&mut answer);
+    answer
+}
+
+#[test]
+fn a_kiosk_run_from_a_config_file_never_signs_in_with_the_samples_public_pin() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("loket.toml");
+    std::fs::write(&config, installed_with_the_sample_pin()).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let log = dir.path().join("log");
+    let mut child = loket()
+        .args(["run", "--headless", "--listen", &format!("127.0.0.1:{port}"), "--config"])
+        .arg(&config)
+        .arg("--data-dir")
+        .arg(dir.path().join("data"))
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(child.try_wait().unwrap().is_none(), "{}", std::fs::read_to_string(&log).unwrap());
+        assert!(start.elapsed() < Duration::from_secs(30), "no staff console");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let body = r#"{"desk": "desk-1", "pin": "2468"}"#;
+    let answer = http(
+        port,
+        &format!(
+            "POST /api/v1/session HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
+             Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        ),
+    );
+    let _ = child.kill();
+    child.wait().unwrap();
+    let said = std::fs::read_to_string(&log).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 401"), "the public PIN is not taken: {answer}\n{said}");
+    assert!(said.contains("ERROR") && said.contains("desk[0].pin_hash"), "the journal says why: {said}");
 }

@@ -162,7 +162,8 @@ fn a_desk_key_calls_the_next_ticket_into_the_now_serving_strip() {
     tap(w, "E-mail");
     k._kiosk.catch_up();
     tap(w, "Done");
-    // F1 on the keyboard stands in for desk 1's call button.
+    // F1 on the keyboard stands in for desk 1's call button (in the desktop run, which says so).
+    k._kiosk.use_function_keys_as_desk_buttons();
     w.window()
         .dispatch_event(slint::platform::WindowEvent::KeyPressed { text: slint::platform::Key::F1.into() });
     w.window()
@@ -170,6 +171,25 @@ fn a_desk_key_calls_the_next_ticket_into_the_now_serving_strip() {
     k._kiosk.catch_up();
     let calls: Vec<_> = ElementHandle::find_by_accessible_label(w, "Ticket E-001 naar Balie 1").collect();
     assert_eq!(calls.len(), 1, "the strip shows the call in the local language on the welcome screen");
+}
+
+#[test]
+fn f1_calls_nobody_on_a_kiosk() {
+    // As `loket run --config FILE` wires it: a keyboard plugged into the kiosk is the public's.
+    i_slint_backend_testing::init_no_event_loop();
+    let k = start();
+    let w = &k.window;
+    tap(w, "English");
+    tap(w, "E-mail");
+    k._kiosk.catch_up();
+    tap(w, "Done");
+    for key in [slint::platform::Key::F1, slint::platform::Key::F2] {
+        w.window().dispatch_event(slint::platform::WindowEvent::KeyPressed { text: key.into() });
+        w.window().dispatch_event(slint::platform::WindowEvent::KeyReleased { text: key.into() });
+    }
+    k._kiosk.catch_up();
+    assert_eq!(ElementHandle::find_by_accessible_label(w, "Ticket E-001 naar Balie 1").count(), 0);
+    assert!(k.help_point.queue().recent_calls(3).is_empty(), "nobody was called");
 }
 
 #[test]

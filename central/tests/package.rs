@@ -14,6 +14,16 @@ fn systemd_accepts_the_unit_without_a_single_warning() {
 }
 
 #[test]
+fn systemd_scores_the_unit_below_2() {
+    let unit = Path::new("systemd/loket-central.service");
+    let exposure = loket_testkit::systemd::exposure(unit).unwrap();
+    println!("systemd-analyze security --offline=true {}: {exposure}", unit.display());
+    assert!(exposure < 2.0, "loket-central.service is exposed {exposure} (below 2.0 wanted)");
+    let readme = std::fs::read_to_string("../README.md").unwrap();
+    assert!(readme.contains(&format!("loket-central.service scores {exposure}")), "the README gives it");
+}
+
+#[test]
 fn the_package_metadata_puts_every_file_where_the_server_looks_for_it() {
     let manifest: toml::Table = std::fs::read_to_string("Cargo.toml").unwrap().parse().unwrap();
     let deb = &manifest["package"]["metadata"]["deb"];
@@ -54,7 +64,14 @@ fn the_package_metadata_puts_every_file_where_the_server_looks_for_it() {
     let unit = std::fs::read_to_string(Path::new(unit_dir).join("loket-central.service")).unwrap();
     assert!(unit.contains("ExecStart=/usr/bin/loket-central --config /etc/loket/central.toml"), "{unit}");
     assert!(unit.contains("Documentation=file:/usr/share/doc/loket-central/README.md"), "{unit}");
-    assert!(unit.contains("User=loket") && postinst.contains("loket"), "{unit}");
+    // Its own user, never the kiosk's: postinst makes it and hands it an older install's data.
+    assert!(unit.contains("User=loket-central\n") && unit.contains("Group=loket-central\n"), "{unit}");
+    assert!(
+        postinst.contains("adduser --system --group") && postinst.contains("loket-central"),
+        "{postinst}"
+    );
+    assert!(postinst.contains("chown -R loket-central:loket-central /var/lib/loket-central"), "{postinst}");
+    assert!(unit.contains("LimitNOFILE=8192") && unit.contains("SystemCallFilter=@system-service"), "{unit}");
     assert!(unit.contains("StateDirectory=loket-central"), "{unit}");
     // The installed config is valid as it is, and keeps its data where the unit's StateDirectory is.
     let config = loket_central::config::CentralConfig::load(Path::new("debian/central.toml")).unwrap();

@@ -1,5 +1,7 @@
 //! `[[desk]]`: the places where staff call tickets: which services each serves, its PIN hash,
-//! and the GPIO of its button and lamp. It must not touch the pins (that is `desk_buttons`).
+//! and the GPIO of its button and lamp; and which desks carry a PIN hash the sample config
+//! publishes. It must not touch the pins (that is `desk_buttons`) nor check a PIN (that is the
+//! web layer's sign-in).
 
 use std::collections::HashMap;
 
@@ -84,6 +86,18 @@ impl DeskFile {
         let led_gpio = self.led_gpio.map(|p| gpio_pin(&at("led_gpio"), p)).transpose()?;
         Ok(Desk { id, name, services: self.services, pin_hash, button_gpio, led_gpio })
     }
+}
+
+/// The desks (their index in file order) whose `pin_hash` is one of `published` (the sample
+/// config's, whose PINs the README prints): anyone could sign in there.
+pub(super) fn with_published_pin(desks: &[Desk], published: &[Desk]) -> Vec<usize> {
+    let known: Vec<&str> = published.iter().filter_map(|d| d.pin_hash.as_deref()).collect();
+    desks
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| d.pin_hash.as_deref().is_some_and(|h| known.contains(&h)))
+        .map(|(i, _)| i)
+        .collect()
 }
 
 #[cfg(test)]

@@ -103,6 +103,9 @@ struct Shared {
     still_there_spoken: std::cell::Cell<bool>,
     /// The name of the language button just touched, said before the next screen's words.
     touched_language: RefCell<Option<crate::guidance::Utterance>>,
+    /// Whether F1, F2 … call the next visitor for a desk (the desktop run only; see
+    /// [`Kiosk::use_function_keys_as_desk_buttons`]).
+    desk_keys: std::cell::Cell<bool>,
 }
 
 impl Kiosk {
@@ -111,6 +114,14 @@ impl Kiosk {
     pub fn wire(window: &AppWindow, parts: KioskParts) -> Kiosk {
         let backlight = backlight(&parts.config);
         Kiosk::wire_with(window, parts, backlight, None)
+    }
+
+    /// Lets F1, F2 … call the next visitor for the first, second … desk: the desktop run's
+    /// stand-in for the desks' buttons (the built-in sample, `loket` without --config, on
+    /// simulated hardware). Off unless this is called: a keyboard plugged into a public kiosk
+    /// must not call anyone.
+    pub fn use_function_keys_as_desk_buttons(&self) {
+        self.shared.desk_keys.set(true);
     }
 
     /// [`Kiosk::wire`] without an event loop (Slint's headless test backend): news waits until
@@ -158,6 +169,7 @@ impl Kiosk {
             spoken_screen: std::cell::Cell::new(None),
             still_there_spoken: std::cell::Cell::new(false),
             touched_language: RefCell::new(None),
+            desk_keys: std::cell::Cell::new(false),
         });
         let ui: Arc<dyn UiThread> = match &manual {
             Some(manual) => Arc::new(manual.clone()),

@@ -1,5 +1,6 @@
 //! The "now serving" strip, and the desktop run's desk keys (F1, F2 …) that stand in for the
-//! desks' call buttons until the staff console exists.
+//! desks' call buttons. The keys must call nobody on a kiosk (a keyboard plugged into it is the
+//! public's): they act only once [`super::Kiosk::use_function_keys_as_desk_buttons`] is called.
 
 use std::rc::Rc;
 
@@ -13,6 +14,10 @@ pub(super) fn connect(window: &AppWindow, shared: &Rc<Shared>) {
     refresh(window, shared);
     let keys = shared.clone();
     window.global::<KioskAdapter>().on_desk_key(move |n| {
+        if !keys.desk_keys.get() {
+            log::debug!("desk key F{n} ignored: function keys call visitors only in the desktop run");
+            return;
+        }
         let Some(desk) = keys.config.desks.get((n as usize).saturating_sub(1)) else { return };
         // Sent, not waited for: the strip follows when the call is committed (queue news).
         let desk = desk.id.clone();

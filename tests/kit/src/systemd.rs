@@ -1,7 +1,8 @@
 //! Checking a systemd unit as systemd reads it once installed: `systemd-analyze verify` in a
 //! file system root holding the host's units, ours, and the programs ours start (`verify`
 //! refuses a unit whose ExecStart is not an executable file; the binary just built stands in,
-//! its architecture does not matter to `verify`).
+//! its architecture does not matter to `verify`); and how exposed a unit is, as `systemd-analyze
+//! security` scores it.
 
 use std::path::Path;
 use std::process::Command;
@@ -34,4 +35,20 @@ pub fn verify(unit: &Path, files: &[(&Path, &str)]) -> Result<(), String> {
         .expect("systemd-analyze (Debian package systemd)");
     let stderr = String::from_utf8_lossy(&out.stderr);
     if out.status.success() && stderr.trim().is_empty() { Ok(()) } else { Err(stderr.into_owned()) }
+}
+
+/// The overall exposure level `systemd-analyze security --offline=true` gives `unit` (0.0 the
+/// most confined, 10.0 not at all), or what it said when it gave none.
+pub fn exposure(unit: &Path) -> Result<f64, String> {
+    let out = Command::new("systemd-analyze")
+        .args(["security", "--offline=true", "--no-pager"])
+        .arg(unit)
+        .output()
+        .expect("systemd-analyze (Debian package systemd)");
+    let said = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let level = said.lines().find_map(|line| {
+        let (_, after) = line.split_once("Overall exposure level for ")?;
+        after.split_once(": ")?.1.split_whitespace().next()?.parse::<f64>().ok()
+    });
+    level.ok_or(said)
 }
