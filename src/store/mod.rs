@@ -17,6 +17,7 @@
 //! - [`outbox`]: what the reporter sends to the central system, with each event's [`Origin`],
 //!   the bound on the backlog, the drops and the refused events.
 //! - [`device`]: the devices' last state (the printer).
+//! - [`lock`]: the data directory's lock, one running kiosk per directory.
 //! - [`maintenance`]: the figures kept per day and the deletion of old detail, one day per
 //!   transaction, for the nightly tidy-up.
 //!
@@ -33,6 +34,7 @@ use rusqlite::{Connection, ErrorCode, MAIN_DB, OpenFlags, TransactionBehavior};
 
 pub mod device;
 pub mod learning;
+pub mod lock;
 pub mod maintenance;
 pub mod outbox;
 pub mod queue;
