@@ -40,6 +40,7 @@ pub mod outbox;
 pub mod queue;
 
 pub use learning::NewScreening;
+
 pub use outbox::{ClockSync, DEFAULT_OUTBOX_MAX, DroppedEvents, Origin, OutboxEvent, OutboxStatus};
 
 /// Why the store could not do what was asked.
