@@ -622,7 +622,7 @@ mod tests {
         assert!(message.contains(&path.display().to_string()), "{message}");
         assert!(message.contains("is empty (0 bytes)"), "{message}");
         assert_eq!(std::fs::metadata(&path).unwrap().len(), 0, "the file is left as it was");
-        let message = peek_schema_version(&path).err().expect("loket check refuses it too").to_string();
+        let message = peek_schema_version(&path).expect_err("loket check refuses it too").to_string();
         assert!(message.contains("is empty (0 bytes)"), "{message}");
     }
 
