@@ -520,6 +520,13 @@ fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     if let Some(dir) = args.data_dir {
         config.kiosk.data_dir = dir;
     }
+    // One kiosk per data directory, for as long as this one runs: a second would share the
+    // store and fail every ticket. Other commands only read and do not take it.
+    let data_dir = &config.kiosk.data_dir;
+    std::fs::create_dir_all(data_dir).with_context(|| {
+        format!("cannot create the data directory {} (kiosk.data_dir)", data_dir.display())
+    })?;
+    let _data_dir_lock = store::lock::DataDirLock::take(data_dir)?;
     if config.report.central_url.is_some() {
         // What the central system handed out last time, if present and valid (see report::pull).
         config = crate::report::pull::central_config(config);

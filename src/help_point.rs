@@ -336,6 +336,15 @@ impl HelpPoint {
         &self.store
     }
 
+    /// Nothing to do for a while: the store copies its log into its file.
+    pub fn idle(&mut self) {
+        if self.store.has_uncheckpointed_commits()
+            && let Err(e) = self.store.checkpoint_passive()
+        {
+            log::warn!("checkpointing the store: {e}");
+        }
+    }
+
     /// Runs a change on a copy of the queue, commits its events, then keeps the copy.
     fn act(
         &mut self,

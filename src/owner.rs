@@ -10,7 +10,12 @@
 //!   [`HelpPointHandle::then`] (the UI thread hands the answer on to its event loop, so it never
 //!   waits for the disk);
 //! - read the queue as it was last committed, at once: [`HelpPointHandle::queue`];
-//! - subscribe to every committed change: [`HelpPointHandle::subscribe`].
+//! - subscribe to every committed change: [`HelpPointHandle::subscribe`];
+//! - read what keeps it from giving tickets (a store that cannot write, the printer), at once:
+//!   [`HelpPointHandle::problems`].
+//!
+//! When no command has come for [`IDLE_CHECKPOINT`] and something was committed, the owner
+//! checkpoints the store (PASSIVE), so a quiet kiosk keeps its write-ahead log small.
 //!
 //! After each command the owner publishes the committed queue, then tells the subscribers, then
 //! answers: whoever hears an answer or an event and then reads [`HelpPointHandle::queue`] sees
@@ -27,6 +32,10 @@ use std::thread::JoinHandle;
 use crate::clock::Clock;
 use crate::help_point::{HelpPoint, Listener};
 use crate::queue::{Event, Queue};
+use crate::store::Faults;
+
+/// How long the help point is idle before its store is checkpointed.
+pub const IDLE_CHECKPOINT: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// What a command leaves to do once its change is published: hand its answer on.
 type Answer = Box<dyn FnOnce() + Send>;
@@ -66,6 +75,7 @@ pub struct HelpPointHandle {
     messages: mpsc::Sender<Message>,
     published: Arc<Published>,
     clock: Arc<dyn Clock>,
+    faults: Arc<Faults>,
 }
 
 impl HelpPointHandle {
@@ -132,6 +142,12 @@ impl HelpPointHandle {
     pub fn now(&self) -> jiff::Timestamp {
         self.clock.now()
     }
+
+    /// What keeps the help point from storing or printing tickets now, in words (empty when
+    /// all is well). Never waits for the owner.
+    pub fn problems(&self) -> Vec<String> {
+        self.faults.problems()
+    }
 }
 
 /// The owner's thread. Dropping it (or [`HelpPointOwner::stop`]) lets it finish the commands
@@ -147,6 +163,7 @@ impl HelpPointOwner {
         let (messages, inbox) = mpsc::channel::<Message>();
         let published = Arc::new(Published(Mutex::new(help_point.shared_queue())));
         let clock = help_point.clock();
+        let faults = help_point.store().faults();
         // The help point's own listener only collects; the owner tells the subscribers once the
         // queue is published.
         let committed: Arc<Mutex<Vec<Event>>> = Arc::default();
@@ -157,7 +174,15 @@ impl HelpPointOwner {
         let publish = published.clone();
         let thread = std::thread::Builder::new().name("help point".into()).spawn(move || {
             let mut subscribers: Vec<Listener> = Vec::new();
-            for message in inbox {
+            loop {
+                let message = match inbox.recv_timeout(IDLE_CHECKPOINT) {
+                    Ok(message) => message,
+                    Err(mpsc::RecvTimeoutError::Timeout) => {
+                        help_point.idle();
+                        continue;
+                    }
+                    Err(mpsc::RecvTimeoutError::Disconnected) => break,
+                };
                 match message {
                     Message::Command(command) => {
                         let answer = std::panic::catch_unwind(AssertUnwindSafe(|| command(&mut help_point)));
@@ -182,7 +207,10 @@ impl HelpPointOwner {
             }
             help_point
         })?;
-        Ok(HelpPointOwner { handle: HelpPointHandle { messages, published, clock }, thread: Some(thread) })
+        Ok(HelpPointOwner {
+            handle: HelpPointHandle { messages, published, clock, faults },
+            thread: Some(thread),
+        })
     }
 
     /// A handle to send commands with.

@@ -465,3 +465,56 @@ fn voice_script_prints_the_clips_to_record_in_the_language() {
     let unknown = loket().args(["voice", "script", "xx"]).output().unwrap();
     assert_eq!(unknown.status.code(), Some(2));
 }
+
+#[test]
+fn a_second_run_on_the_same_data_directory_exits_at_once_naming_it_and_the_first() {
+    let dir = tempfile::tempdir().unwrap();
+    // The sample config with its data directory here (without its content pack: tickets only).
+    let sample = std::fs::read_to_string("config/loket.toml").unwrap();
+    let config =
+        sample.replace(r#"data_dir = "loket-data""#, &format!("data_dir = {:?}", dir.path().join("data")));
+    let config_path = dir.path().join("loket.toml");
+    std::fs::write(&config_path, config).unwrap();
+    let data = dir.path().join("data");
+    let mut first = loket()
+        .args(["run", "--headless", "--always-open", "--listen", "127.0.0.1:0", "--config"])
+        .arg(&config_path)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let store = data.join("loket.sqlite");
+    let start = Instant::now();
+    while !store.exists() && start.elapsed() < Duration::from_secs(20) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(store.exists(), "the first kiosk runs");
+    let mut second = loket()
+        .args(["run", "--headless", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(&data)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // It must exit at once; one that runs on is stopped after a while and the test fails.
+    let start = Instant::now();
+    while second.try_wait().unwrap().is_none() && start.elapsed() < Duration::from_secs(20) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = second.kill();
+    let second = second.wait_with_output().unwrap();
+    // `loket check` reads the store while the kiosk runs.
+    let check = loket().args(["check", "--config"]).arg(&config_path).output().unwrap();
+    let first_still_running = first.try_wait().unwrap().is_none();
+    first.kill().unwrap();
+    first.wait().unwrap();
+    assert!(first_still_running, "the first kiosk goes on");
+    assert_eq!(second.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&second.stderr);
+    let held = format!("another Loket is running on the data directory {}", data.display());
+    assert!(stderr.contains(&held), "{stderr}");
+    assert!(stderr.contains(&format!("(process {})", first.id())), "{stderr}");
+    let stdout = String::from_utf8_lossy(&check.stdout);
+    assert!(check.status.success(), "{stdout}{}", String::from_utf8_lossy(&check.stderr));
+    assert!(stdout.contains("(schema version"), "{stdout}");
+}

@@ -920,3 +920,51 @@ async fn valid_tokens_arriving_together_after_a_restart_all_pass() {
     let statuses: Vec<StatusCode> = burst.join_all().await.into_iter().map(|r| r.unwrap().status()).collect();
     assert_eq!(statuses, vec![StatusCode::OK; 16]);
 }
+
+#[tokio::test]
+async fn a_full_store_answers_503_with_the_reason_and_health_says_degraded_until_space_returns() {
+    let s = start().await;
+    let url = format!("{}/api/v1/tickets", s.base);
+    let take =
+        || s.http.post(&url).bearer_auth(&s.token).json(&json!({ "service": "email", "language": "nl" }));
+    assert_eq!(take().send().await.unwrap().status(), StatusCode::CREATED);
+    // The disk fills up: the file may not grow by one page more (SQLITE_FULL).
+    s.help_point
+        .run(|hp| hp.store().limit_pages_for_tests(hp.store().page_count_for_tests().unwrap()))
+        .unwrap()
+        .unwrap();
+    let mut refused = None;
+    for _ in 0..500 {
+        let answer = take().send().await.unwrap();
+        if answer.status() != StatusCode::CREATED {
+            refused = Some((answer.status(), answer.json::<Value>().await.unwrap()));
+            break;
+        }
+    }
+    let (status, body) = refused.expect("a full store refuses a ticket");
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    let error = body["error"].as_str().unwrap();
+    assert!(error.contains("the store cannot write: disk full"), "{error}");
+    let health: Value = s.get("/health").await.json().await.unwrap();
+    assert_eq!(
+        health,
+        json!({ "status": "degraded", "version": "0.1.0", "problems": ["the store cannot write: disk full"] })
+    );
+    // Space returns: the next ticket is stored and /health is ok again.
+    s.help_point.run(|hp| hp.store().limit_pages_for_tests(1_000_000)).unwrap().unwrap();
+    assert_eq!(take().send().await.unwrap().status(), StatusCode::CREATED);
+    let health: Value = s.get("/health").await.json().await.unwrap();
+    assert_eq!(health, json!({ "status": "ok", "version": "0.1.0" }));
+}
+
+#[tokio::test]
+async fn a_printer_out_of_paper_makes_health_degraded_with_the_reason() {
+    let s = start().await;
+    s.help_point.run(|hp| hp.device_state_changed("printer", "no_paper", "out of paper")).unwrap().unwrap();
+    let health: Value = s.get("/health").await.json().await.unwrap();
+    assert_eq!(health["status"], "degraded", "{health}");
+    assert_eq!(health["problems"], json!(["the printer: no_paper (out of paper)"]));
+    s.help_point.run(|hp| hp.device_state_changed("printer", "ready", "")).unwrap().unwrap();
+    let health: Value = s.get("/health").await.json().await.unwrap();
+    assert_eq!(health, json!({ "status": "ok", "version": "0.1.0" }));
+}

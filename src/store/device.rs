@@ -19,6 +19,23 @@ impl Store {
         detail: &str,
         at: jiff::Timestamp,
     ) -> Result<bool, StoreError> {
+        // Known at once, stored or not: /health tells of a printer out of paper on a full disk.
+        self.faults.note_device(device, state, detail);
+        let result = self.write_device_state(device, state, detail, at);
+        match result {
+            // Unchanged: nothing was written, so nothing is learnt about the disk.
+            Ok(false) => Ok(false),
+            result => self.wrote(result),
+        }
+    }
+
+    fn write_device_state(
+        &mut self,
+        device: &str,
+        state: &str,
+        detail: &str,
+        at: jiff::Timestamp,
+    ) -> Result<bool, StoreError> {
         let mut outbox = OutboxWriter::new(&self.origin, self.outbox_max);
         let tx = self.conn.transaction()?;
         let old: Option<String> = tx

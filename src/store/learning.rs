@@ -34,6 +34,11 @@ impl Store {
     /// outbox) in one transaction. Returns false, writing nothing, when the code is already
     /// taken: the caller draws another.
     pub fn record_screening(&mut self, new: &NewScreening<'_>) -> Result<bool, StoreError> {
+        let result = self.write_screening(new);
+        self.wrote(result)
+    }
+
+    fn write_screening(&mut self, new: &NewScreening<'_>) -> Result<bool, StoreError> {
         let run = new.run;
         if new.levels.len() != run.items.len() {
             return Err(StoreError::Damaged(format!(
@@ -105,6 +110,17 @@ impl Store {
     /// Stores a tutorial session and its statement (into the outbox) in one transaction.
     /// `session` is the random id its statement uses as actor.
     pub fn record_tutorial(
+        &mut self,
+        run: &TutorialRun,
+        session: &str,
+        day: Date,
+        statement: &Statement,
+    ) -> Result<(), StoreError> {
+        let result = self.write_tutorial(run, session, day, statement);
+        self.wrote(result)
+    }
+
+    fn write_tutorial(
         &mut self,
         run: &TutorialRun,
         session: &str,

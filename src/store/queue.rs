@@ -21,6 +21,11 @@ impl Store {
         if events.is_empty() {
             return Ok(());
         }
+        let result = self.write_events(events);
+        self.wrote(result)
+    }
+
+    fn write_events(&mut self, events: &[Event]) -> Result<(), StoreError> {
         let mut outbox = OutboxWriter::new(&self.origin, self.outbox_max);
         let tx = self.conn.transaction()?;
         for event in events {

@@ -110,19 +110,27 @@ pub struct Health {
     #[schema(value_type = schemas::HealthStatus)]
     status: &'static str,
     version: &'static str,
+    /// Why the status is "degraded": what keeps tickets from being stored or printed, e.g.
+    /// "the store cannot write: disk full" or "the printer: no_paper (out of paper)".
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    problems: Vec<String>,
     /// Reporting to the central system, when the kiosk runs a reporter (or has it off).
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = schemas::ReportStatus)]
     report: Option<crate::report::ReportStatus>,
 }
 
-/// Is the server up?
+/// Is the server up, and can it give tickets?
 ///
-/// Also how reporting to the central system goes, when the kiosk runs a reporter.
+/// "ok", or "degraded" with the problems when tickets cannot be stored or printed now (a full
+/// disk, a printer out of paper); also how reporting to the central system goes, when the
+/// kiosk runs a reporter.
 #[utoipa::path(get, path = "/health", tag = "about", responses((status = 200, description = "Up.", body = Health)))]
 pub async fn health(State(state): State<WebState>) -> Json<Health> {
     let report = state.report.as_ref().map(crate::report::ReportView::status);
-    Json(Health { status: "ok", version: env!("CARGO_PKG_VERSION"), report })
+    let problems = state.help_point.problems();
+    let status = if problems.is_empty() { "ok" } else { "degraded" };
+    Json(Health { status, version: env!("CARGO_PKG_VERSION"), problems, report })
 }
 
 #[derive(Serialize, ToSchema)]
@@ -374,6 +382,9 @@ enum DeskActionRefusals {
                        waiting, or the desk no longer serves the ticket its screen shows."
     )]
     Conflict(ErrorBody),
+    /// The help point cannot store the change now (e.g. its disk is full); the reason says why.
+    #[response(status = 503)]
+    Unavailable(ErrorBody),
 }
 
 /// Which event of an action carries the ticket the answer shows.
@@ -734,6 +745,7 @@ pub struct Issued {
         (status = 403, description = "Missing or wrong X-CSRF-Token header (sessions).", body = ErrorBody),
         (status = 404, description = "No such service.", body = ErrorBody),
         (status = 422, description = "The language is not offered here.", body = ErrorBody),
+        (status = 503, description = "The ticket cannot be stored now (e.g. the disk is full); the reason says why.", body = ErrorBody),
     ),
 )]
 pub async fn take_ticket(

@@ -42,6 +42,10 @@ pub enum WebError {
     /// 429: too many failed sign-ins from this address for this desk.
     #[error("too many failed sign-ins; try again in {} seconds", retry_after.as_secs())]
     TooManyAttempts { retry_after: Duration },
+    /// 503: the help point cannot store (or print) now, e.g. its disk is full; the reason is
+    /// shown, it says what the technician must fix. Lasts until the fault is mended.
+    #[error("the help point cannot do this now: {0}; call the technician")]
+    Unavailable(String),
     /// 500: the help point itself failed; the cause is logged, not shown.
     #[error("{0}")]
     Internal(String),
@@ -51,7 +55,13 @@ impl From<ActionError> for WebError {
     fn from(e: ActionError) -> WebError {
         match e {
             ActionError::Queue(e) => WebError::Queue(e),
-            ActionError::Store(e) => WebError::Internal(format!("store: {e}")),
+            ActionError::Store(e) => match e.write_fault() {
+                Some(reason) => {
+                    log::error!("web: store: {e}");
+                    WebError::Unavailable(format!("the store cannot write: {reason}"))
+                }
+                None => WebError::Internal(format!("store: {e}")),
+            },
         }
     }
 }
@@ -90,6 +100,7 @@ impl WebError {
             },
             WebError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             WebError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
+            WebError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

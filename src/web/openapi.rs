@@ -191,11 +191,12 @@ pub mod schemas {
     use std::collections::BTreeMap;
     use utoipa::ToSchema;
 
-    /// `ok` while the server answers.
+    /// `ok` while the server answers and can store and print tickets; `degraded` when it cannot.
     #[derive(ToSchema)]
     #[serde(rename_all = "snake_case")]
     pub enum HealthStatus {
         Ok,
+        Degraded,
     }
 
     /// Where a ticket stands.
