@@ -3,7 +3,8 @@
 //! Every action reads the time once, lets the pure `queue` work out the change on a copy,
 //! commits the change and its events in one store transaction, and only then makes the copy
 //! the current queue. So what anyone is shown — a ticket number, a call — is already durable,
-//! and a failed commit leaves the queue as it was.
+//! and a failed commit leaves the queue as it was. The copy is cheap whatever the day's ticket
+//! count: the queue keeps its tickets in persistent maps that copies share (see `queue`).
 //!
 //! Screening results and tutorial sessions go the same way: scored by `screening`, turned into
 //! xAPI statements by `xapi`, and committed with their statements before the result is shown.
@@ -345,7 +346,8 @@ impl HelpPoint {
         }
     }
 
-    /// Runs a change on a copy of the queue, commits its events, then keeps the copy.
+    /// Runs a change on a copy of the queue, commits its events, then keeps the copy. The copy
+    /// shares the day's tickets with the queue readers hold; it costs O(services + desks).
     fn act(
         &mut self,
         change: impl FnOnce(&mut Queue, jiff::Timestamp) -> Result<Vec<Event>, QueueError>,

@@ -12,10 +12,13 @@
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::fmt;
+use std::ops::Bound;
+use std::sync::Arc;
 
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
+use rpds::{RedBlackTreeMapSync, RedBlackTreeSetSync};
 use serde::{Deserialize, Serialize};
 
 /// The id of a ticket, unique for the whole life of a kiosk (not only for one day).
@@ -271,18 +274,40 @@ pub struct Snapshot {
     pub last_numbers: Vec<(Date, String, u32)>,
 }
 
+/// Where a waiting ticket stands in line: desks call the earliest arrival first, then the
+/// lowest id.
+type Place = (Timestamp, TicketId);
+
 /// The queue of one help point for the current service day.
+///
+/// A busy day has tens of thousands of tickets, and the help point copies its queue for every
+/// action (see `help_point`): so the day's tickets, the lines and the calls are kept in
+/// persistent maps, which a copy shares and a change copies only a path of (O(log n)). No
+/// action scans the day: the lines are kept per service, the desks' current tickets and the
+/// day's figures are kept as they change.
 #[derive(Debug, Clone)]
 pub struct Queue {
-    rules: QueueRules,
+    rules: Arc<QueueRules>,
     day: Option<Date>,
     /// Today's tickets (and any still open from an earlier day until it is rolled over).
-    tickets: BTreeMap<TicketId, Ticket>,
+    tickets: RedBlackTreeMapSync<TicketId, Ticket>,
+    /// The waiting tickets of each service, in calling order.
+    lines: BTreeMap<ServiceId, RedBlackTreeSetSync<Place>>,
+    /// Every waiting ticket, in calling order.
+    waiting: RedBlackTreeSetSync<Place>,
+    /// The ticket each desk has called and not yet finished.
+    at_desk: BTreeMap<DeskId, TicketId>,
+    /// Served and no-show tickets per service day, for the figures: (served, no-shows).
+    finished: BTreeMap<Date, (usize, usize)>,
     last_numbers: HashMap<String, u32>,
     last_ticket_id: i64,
     paused: Vec<DeskId>,
     service_times: HashMap<ServiceId, VecDeque<SignedDuration>>,
-    calls: Vec<Call>,
+    /// Today's calls by the order they were made, the latest per ticket only.
+    calls: RedBlackTreeMapSync<u64, Call>,
+    /// Where each ticket's latest call is in `calls`.
+    call_of: RedBlackTreeMapSync<TicketId, u64>,
+    next_call: u64,
 }
 
 impl Queue {
@@ -296,13 +321,19 @@ impl Queue {
         let day = snapshot.tickets.iter().map(|t| t.service_day).max();
         let mut queue = Queue {
             day,
-            tickets: BTreeMap::new(),
+            tickets: RedBlackTreeMapSync::new_sync(),
+            lines: BTreeMap::new(),
+            waiting: RedBlackTreeSetSync::new_sync(),
+            at_desk: BTreeMap::new(),
+            finished: BTreeMap::new(),
             last_numbers: HashMap::new(),
             last_ticket_id: snapshot.last_ticket_id.map_or(0, |id| id.0),
             paused: snapshot.paused_desks,
             service_times: HashMap::new(),
-            calls: Vec::new(),
-            rules,
+            calls: RedBlackTreeMapSync::new_sync(),
+            call_of: RedBlackTreeMapSync::new_sync(),
+            next_call: 0,
+            rules: Arc::new(rules),
         };
         let newest_numbers_day = snapshot.last_numbers.iter().map(|(d, _, _)| *d).max();
         let day = match (queue.day, newest_numbers_day) {
@@ -316,21 +347,28 @@ impl Queue {
                 *n = (*n).max(number);
             }
         }
-        for ticket in snapshot.tickets {
+        let mut calls = Vec::new();
+        let mut tickets = snapshot.tickets;
+        // By id, so that a desk left with two called tickets serves the older one first.
+        tickets.sort_by_key(|t| t.id);
+        for ticket in tickets {
             queue.last_ticket_id = queue.last_ticket_id.max(ticket.id.0);
             if Some(ticket.service_day) == day {
                 let n = queue.last_numbers.entry(ticket.prefix.clone()).or_insert(0);
                 *n = (*n).max(ticket.number);
                 // Today's calls, served or not, so "now serving" looks the same after a restart.
                 if let (Some(desk), Some(at)) = (ticket.desk(), ticket.called_at) {
-                    queue.calls.push(Call::of(&ticket, desk, at));
+                    calls.push(Call::of(&ticket, desk, at));
                 }
             }
             if Some(ticket.service_day) == day || ticket.state.is_open() {
-                queue.tickets.insert(ticket.id, ticket);
+                queue.put(ticket);
             }
         }
-        queue.calls.sort_by_key(|c| c.at);
+        calls.sort_by_key(|c| c.at);
+        for call in calls {
+            queue.push_call(call);
+        }
         for (service, time) in snapshot.service_times {
             queue.learn_service_time(&service, time);
         }
@@ -356,18 +394,23 @@ impl Queue {
         }
         self.day = Some(today);
         self.last_numbers.clear();
-        self.calls.clear();
-        let mut events = Vec::new();
-        let old: Vec<TicketId> = self.tickets.keys().copied().collect();
-        for id in old {
-            let Some(mut ticket) = self.tickets.remove(&id) else { continue };
-            if ticket.state.is_open() {
+        self.calls = RedBlackTreeMapSync::new_sync();
+        self.call_of = RedBlackTreeMapSync::new_sync();
+        self.lines.clear();
+        self.waiting = RedBlackTreeSetSync::new_sync();
+        self.at_desk.clear();
+        self.finished.clear();
+        // The one walk over the whole day, once a day.
+        let old = std::mem::replace(&mut self.tickets, RedBlackTreeMapSync::new_sync());
+        old.values()
+            .filter(|t| t.state.is_open())
+            .map(|t| {
+                let mut ticket = t.clone();
                 ticket.state = TicketState::Expired;
                 ticket.finished_at = Some(now);
-                events.push(Event { at: now, kind: EventKind::TicketExpired { ticket } });
-            }
-        }
-        events
+                Event { at: now, kind: EventKind::TicketExpired { ticket } }
+            })
+            .collect()
     }
 
     /// Issues a ticket for a visitor who chose `service` in `language`.
@@ -418,7 +461,7 @@ impl Queue {
             recalls: 0,
             screening_code: screening_code.map(str::to_owned),
         };
-        self.tickets.insert(ticket.id, ticket.clone());
+        self.put(ticket.clone());
         events.push(Event { at: now, kind: EventKind::TicketIssued { ticket: ticket.clone() } });
         Ok((ticket, events))
     }
@@ -428,11 +471,12 @@ impl Queue {
     /// of a desk's button is enough to move on.
     pub fn call_next(&mut self, desk: &str, now: Timestamp) -> Result<Vec<Event>, QueueError> {
         let rule = self.open_desk(desk)?;
-        let next = self
-            .waiting()
-            .filter(|t| rule.services.contains(&t.service))
-            .map(|t| t.id)
-            .next()
+        let next = rule
+            .services
+            .iter()
+            .filter_map(|s| self.lines.get(s)?.first())
+            .min()
+            .map(|(_, id)| *id)
             .ok_or_else(|| QueueError::NobodyWaiting(desk.to_owned()))?;
         self.call(desk, next, now)
     }
@@ -460,11 +504,11 @@ impl Queue {
         if self.current_ticket(desk).is_some() {
             events.extend(self.finish(desk, None, now, true)?);
         }
-        let ticket = self.tickets.get_mut(&id).ok_or(QueueError::UnknownTicket(id))?;
+        let mut ticket = self.tickets.get(&id).ok_or(QueueError::UnknownTicket(id))?.clone();
         ticket.state = TicketState::Called { desk: desk.to_owned() };
         ticket.called_at = Some(now);
-        let ticket = ticket.clone();
-        self.calls.push(Call::of(&ticket, desk, now));
+        self.put(ticket.clone());
+        self.push_call(Call::of(&ticket, desk, now));
         events.push(Event { at: now, kind: EventKind::TicketCalled { ticket, desk: desk.to_owned() } });
         Ok(events)
     }
@@ -484,10 +528,10 @@ impl Queue {
     pub fn recall(&mut self, desk: &str, now: Timestamp) -> Result<Vec<Event>, QueueError> {
         self.desk_rule(desk)?;
         let id = self.current_ticket(desk).ok_or_else(|| QueueError::NoCurrentTicket(desk.to_owned()))?.id;
-        let ticket = self.tickets.get_mut(&id).ok_or(QueueError::UnknownTicket(id))?;
+        let mut ticket = self.tickets.get(&id).ok_or(QueueError::UnknownTicket(id))?.clone();
         ticket.recalls += 1;
-        let ticket = ticket.clone();
-        self.calls.push(Call::of(&ticket, desk, now));
+        self.put(ticket.clone());
+        self.push_call(Call::of(&ticket, desk, now));
         Ok(vec![Event { at: now, kind: EventKind::TicketRecalled { ticket, desk: desk.to_owned() } }])
     }
 
@@ -516,19 +560,19 @@ impl Queue {
         served: bool,
     ) -> Result<Vec<Event>, QueueError> {
         let id = self.current_ticket(desk).ok_or_else(|| QueueError::NoCurrentTicket(desk.to_owned()))?.id;
-        let ticket = self.tickets.get_mut(&id).ok_or(QueueError::UnknownTicket(id))?;
+        let mut ticket = self.tickets.get(&id).ok_or(QueueError::UnknownTicket(id))?.clone();
         ticket.finished_at = Some(now);
         let desk = desk.to_owned();
         if served {
             ticket.state = TicketState::Served { desk: desk.clone(), outcome };
-            let ticket = ticket.clone();
+            self.put(ticket.clone());
             if let Some(called) = ticket.called_at {
                 self.learn_service_time(&ticket.service, now.duration_since(called));
             }
             Ok(vec![Event { at: now, kind: EventKind::TicketServed { ticket, desk } }])
         } else {
             ticket.state = TicketState::NoShow { desk: desk.clone() };
-            let ticket = ticket.clone();
+            self.put(ticket.clone());
             Ok(vec![Event { at: now, kind: EventKind::TicketNoShow { ticket, desk } }])
         }
     }
@@ -539,19 +583,21 @@ impl Queue {
         if !self.rules.services.iter().any(|s| s.id == to) {
             return Err(QueueError::UnknownService(to.to_owned()));
         }
-        let t = self.tickets.get_mut(&ticket).ok_or(QueueError::UnknownTicket(ticket))?;
+        let t = self.tickets.get(&ticket).ok_or(QueueError::UnknownTicket(ticket))?;
         if !t.state.is_open() {
             return Err(QueueError::NotWaiting { code: t.code() });
         }
         if t.service == to {
             return Err(QueueError::SameService { code: t.code(), service: to.to_owned() });
         }
+        let mut t = t.clone();
         let from = std::mem::replace(&mut t.service, to.to_owned());
         t.state = TicketState::Waiting;
         t.called_at = None;
         let ticket = t.clone();
+        self.put(t);
         // Waiting again: it is no longer "now serving" anywhere.
-        self.calls.retain(|c| c.ticket != ticket.id);
+        self.drop_call(ticket.id);
         Ok(vec![Event { at: now, kind: EventKind::TicketTransferred { ticket, from, to: to.to_owned() } }])
     }
 
@@ -612,7 +658,7 @@ impl Queue {
 
     /// The ticket a desk has called and not yet finished.
     pub fn current_ticket(&self, desk: &str) -> Option<&Ticket> {
-        self.tickets.values().find(|t| matches!(&t.state, TicketState::Called { desk: d } if d == desk))
+        self.at_desk.get(desk).and_then(|id| self.tickets.get(id))
     }
 
     pub fn ticket(&self, id: TicketId) -> Option<&Ticket> {
@@ -621,10 +667,22 @@ impl Queue {
 
     /// Tickets waiting, in the order desks will call them (arrival time, then id).
     pub fn waiting(&self) -> impl Iterator<Item = &Ticket> {
-        let mut waiting: Vec<&Ticket> =
-            self.tickets.values().filter(|t| t.state == TicketState::Waiting).collect();
-        waiting.sort_by_key(|t| (t.issued_at, t.id));
-        waiting.into_iter()
+        self.waiting.iter().filter_map(|(_, id)| self.tickets.get(id))
+    }
+
+    /// How many tickets wait for `service`.
+    pub fn waiting_for(&self, service: &str) -> usize {
+        self.lines.get(service).map_or(0, |line| line.size())
+    }
+
+    /// Whether any ticket is waiting or called to a desk.
+    pub fn has_open_tickets(&self) -> bool {
+        !self.waiting.is_empty() || !self.at_desk.is_empty()
+    }
+
+    /// How many tickets of the service day `day` were served, and how many were no-shows.
+    pub fn finished_on(&self, day: Date) -> (usize, usize) {
+        self.finished.get(&day).copied().unwrap_or((0, 0))
     }
 
     /// All tickets of the current service day, by id.
@@ -634,19 +692,7 @@ impl Queue {
 
     /// The most recent calls, newest first, one per ticket.
     pub fn recent_calls(&self, count: usize) -> Vec<Call> {
-        let mut seen = Vec::new();
-        let mut out = Vec::new();
-        for call in self.calls.iter().rev() {
-            if seen.contains(&call.ticket) {
-                continue;
-            }
-            seen.push(call.ticket);
-            out.push(call.clone());
-            if out.len() == count {
-                break;
-            }
-        }
-        out
+        self.calls.values().rev().take(count).cloned().collect()
     }
 
     /// How many people are before a waiting ticket, and the estimated wait.
@@ -662,13 +708,18 @@ impl Queue {
         }
         let desks: Vec<&DeskRule> =
             self.rules.desks.iter().filter(|d| d.services.contains(&ticket.service)).collect();
-        let people_ahead = self
-            .waiting()
-            .take_while(|t| t.id != id)
-            .filter(|t| desks.iter().any(|d| d.services.contains(&t.service)))
-            .count() as u32;
+        // The services whose tickets the same desks call.
+        let mut competing: Vec<&ServiceId> = desks.iter().flat_map(|d| &d.services).collect();
+        competing.sort();
+        competing.dedup();
+        let place = (ticket.issued_at, ticket.id);
+        let people_ahead = competing
+            .into_iter()
+            .filter_map(|service| self.lines.get(service))
+            .map(|line| count_before(line, &place))
+            .sum::<usize>() as u32;
         let open_desks = desks.iter().filter(|d| !self.is_paused(&d.id)).count();
-        let busy_desks = desks.iter().filter(|d| self.current_ticket(&d.id).is_some()).count();
+        let busy_desks = desks.iter().filter(|d| self.at_desk.contains_key(&d.id)).count();
         let wait = (open_desks > 0).then(|| {
             let per_visitor = self.average_service_time(&ticket.service);
             // Visitors already at a desk are about half-way through on average.
@@ -712,6 +763,81 @@ impl Queue {
             return Err(QueueError::DeskPaused(desk.to_owned()));
         }
         Ok(rule)
+    }
+
+    /// Keeps `ticket` as it is now, and the lines, the desks and the figures with it.
+    fn put(&mut self, ticket: Ticket) {
+        if let Some(old) = self.tickets.get(&ticket.id) {
+            match &old.state {
+                TicketState::Waiting => {
+                    let place = (old.issued_at, old.id);
+                    self.waiting.remove_mut(&place);
+                    if let Some(line) = self.lines.get_mut(&old.service) {
+                        line.remove_mut(&place);
+                    }
+                }
+                TicketState::Called { desk } => {
+                    if self.at_desk.get(desk) == Some(&old.id) {
+                        self.at_desk.remove(desk);
+                    }
+                }
+                TicketState::Served { .. } => self.finished.entry(old.service_day).or_default().0 -= 1,
+                TicketState::NoShow { .. } => self.finished.entry(old.service_day).or_default().1 -= 1,
+                TicketState::Expired => {}
+            }
+        }
+        match &ticket.state {
+            TicketState::Waiting => {
+                let place = (ticket.issued_at, ticket.id);
+                self.waiting.insert_mut(place);
+                self.lines
+                    .entry(ticket.service.clone())
+                    .or_insert_with(RedBlackTreeSetSync::new_sync)
+                    .insert_mut(place);
+            }
+            // A desk left with two called tickets (an old store) serves the older one first.
+            TicketState::Called { desk } => {
+                self.at_desk.entry(desk.clone()).or_insert(ticket.id);
+            }
+            TicketState::Served { .. } => self.finished.entry(ticket.service_day).or_default().0 += 1,
+            TicketState::NoShow { .. } => self.finished.entry(ticket.service_day).or_default().1 += 1,
+            TicketState::Expired => {}
+        }
+        self.tickets.insert_mut(ticket.id, ticket);
+    }
+
+    /// Adds a call (or a recall) as the newest; it replaces the ticket's earlier call.
+    fn push_call(&mut self, call: Call) {
+        self.drop_call(call.ticket);
+        let order = self.next_call;
+        self.next_call += 1;
+        self.call_of.insert_mut(call.ticket, order);
+        self.calls.insert_mut(order, call);
+    }
+
+    fn drop_call(&mut self, ticket: TicketId) {
+        if let Some(order) = self.call_of.get(&ticket).copied() {
+            self.calls.remove_mut(&order);
+            self.call_of.remove_mut(&ticket);
+        }
+    }
+}
+
+/// How many places in `line` come before `place`. It walks from both ends at once and stops
+/// at the nearer one: a ticket just issued is at the back, so that costs next to nothing.
+fn count_before(line: &RedBlackTreeSetSync<Place>, place: &Place) -> usize {
+    let mut before = line.range(..*place);
+    let mut after = line.range((Bound::Excluded(*place), Bound::Unbounded));
+    let (mut counted_before, mut counted_after) = (0, 0);
+    loop {
+        if before.next().is_none() {
+            return counted_before;
+        }
+        counted_before += 1;
+        if after.next().is_none() {
+            return line.size() - counted_after - usize::from(line.contains(place));
+        }
+        counted_after += 1;
     }
 }
 
@@ -1124,5 +1250,202 @@ mod tests {
         assert_eq!(json["ticket"]["state"]["state"], "waiting");
         let back: Event = serde_json::from_value(json).unwrap();
         assert_eq!(back, events[0]);
+    }
+
+    /// A small seeded generator (xorshift64*), so a failing sequence can be replayed.
+    struct Dice(u64);
+
+    impl Dice {
+        fn below(&mut self, n: usize) -> usize {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            (self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 33) as usize % n.max(1)
+        }
+    }
+
+    /// The old calls list: every call and recall in order, a transfer removing its ticket's,
+    /// a new day clearing it; "recent" is the newest per ticket, newest first.
+    #[derive(Default)]
+    struct CallLog(Vec<Call>);
+
+    impl CallLog {
+        fn hear(&mut self, events: &[Event]) {
+            for event in events {
+                match &event.kind {
+                    EventKind::TicketCalled { ticket, desk } | EventKind::TicketRecalled { ticket, desk } => {
+                        self.0.push(Call::of(ticket, desk, event.at))
+                    }
+                    EventKind::TicketTransferred { ticket, .. } => self.0.retain(|c| c.ticket != ticket.id),
+                    _ => {}
+                }
+            }
+        }
+
+        fn recent(&self, count: usize) -> Vec<Call> {
+            let mut out: Vec<Call> = Vec::new();
+            for call in self.0.iter().rev() {
+                if out.len() < count && !out.iter().any(|c| c.ticket == call.ticket) {
+                    out.push(call.clone());
+                }
+            }
+            out
+        }
+    }
+
+    /// What the queue shows, worked out the simple way from all its tickets, as the queue
+    /// did before it kept lines per service.
+    fn by_the_old_definition(q: &Queue, now: Timestamp) -> String {
+        let rules = q.rules();
+        let mut waiting: Vec<&Ticket> = q.tickets().filter(|t| t.state == TicketState::Waiting).collect();
+        waiting.sort_by_key(|t| (t.issued_at, t.id));
+        let current = |desk: &str| {
+            q.tickets()
+                .find(|t| matches!(&t.state, TicketState::Called { desk: d } if d == desk))
+                .map(|t| t.id)
+        };
+        let positions: Vec<(TicketId, u32, usize, usize)> = waiting
+            .iter()
+            .map(|me| {
+                let desks: Vec<&DeskRule> =
+                    rules.desks.iter().filter(|d| d.services.contains(&me.service)).collect();
+                let ahead = waiting
+                    .iter()
+                    .take_while(|t| t.id != me.id)
+                    .filter(|t| desks.iter().any(|d| d.services.contains(&t.service)))
+                    .count() as u32;
+                let open = desks.iter().filter(|d| !q.is_paused(&d.id)).count();
+                let busy = desks.iter().filter(|d| current(&d.id).is_some()).count();
+                (me.id, ahead, open, busy)
+            })
+            .collect();
+        let today = q.service_day(now);
+        let count = |served: bool| {
+            q.tickets()
+                .filter(|t| t.service_day == today)
+                .filter(|t| match t.state {
+                    TicketState::Served { .. } => served,
+                    TicketState::NoShow { .. } => !served,
+                    _ => false,
+                })
+                .count()
+        };
+        let per_service: Vec<usize> =
+            rules.services.iter().map(|s| waiting.iter().filter(|t| t.service == s.id).count()).collect();
+        let desks: Vec<Option<TicketId>> = rules.desks.iter().map(|d| current(&d.id)).collect();
+        let open = q.tickets().any(|t| t.state.is_open());
+        format!(
+            "waiting {:?}\npositions {positions:?}\nper service {per_service:?}\ndesks {desks:?}\n\
+             served {} no-shows {}\nopen {open}",
+            waiting.iter().map(|t| t.id).collect::<Vec<_>>(),
+            count(true),
+            count(false)
+        )
+    }
+
+    /// The same, read from the queue's own lines, desks and counters.
+    fn as_the_queue_keeps_it(q: &Queue, now: Timestamp) -> String {
+        let rules = q.rules();
+        let waiting: Vec<TicketId> = q.waiting().map(|t| t.id).collect();
+        let positions: Vec<(TicketId, u32, usize, usize)> = waiting
+            .iter()
+            .map(|id| {
+                let me = q.ticket(*id).unwrap();
+                let desks: Vec<&DeskRule> =
+                    rules.desks.iter().filter(|d| d.services.contains(&me.service)).collect();
+                let open = desks.iter().filter(|d| !q.is_paused(&d.id)).count();
+                let busy = desks.iter().filter(|d| q.current_ticket(&d.id).is_some()).count();
+                (*id, q.position(*id).unwrap().people_ahead, open, busy)
+            })
+            .collect();
+        let (served, no_shows) = q.finished_on(q.service_day(now));
+        let per_service: Vec<usize> = rules.services.iter().map(|s| q.waiting_for(&s.id)).collect();
+        let desks: Vec<Option<TicketId>> =
+            rules.desks.iter().map(|d| q.current_ticket(&d.id).map(|t| t.id)).collect();
+        format!(
+            "waiting {waiting:?}\npositions {positions:?}\nper service {per_service:?}\ndesks {desks:?}\n\
+             served {served} no-shows {no_shows}\nopen {}",
+            q.has_open_tickets()
+        )
+    }
+
+    /// Random days of issuing, calling, recalling, serving, no-shows, transfers, pauses, clock
+    /// steps and midnights: the lines, positions, desks, figures and calls the queue keeps must
+    /// always be what the simple definitions over all tickets give; a copy taken earlier must
+    /// not change; a queue resumed from the tickets must have the same lines.
+    #[test]
+    fn the_kept_lines_agree_with_the_simple_definitions_on_random_days() {
+        let services = ["email", "appointment", "tablet", "fax"];
+        let desks = ["desk-1", "desk-2", "desk-9"];
+        for seed in 1..=40u64 {
+            let mut dice = Dice(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+            let mut q = Queue::new(rules());
+            let mut log = CallLog::default();
+            let mut now = at(8, 0);
+            let mut day = q.service_day(now);
+            let mut earlier: Option<(Queue, String, Timestamp)> = None;
+            for step in 0..400 {
+                let minutes = match dice.below(50) {
+                    0 => 24 * 60,
+                    1 => -10,
+                    _ => dice.below(3) as i64,
+                };
+                now = now.checked_add(SignedDuration::from_mins(minutes)).unwrap();
+                if q.service_day(now) > day {
+                    day = q.service_day(now);
+                    log = CallLog::default();
+                }
+                log.hear(&q.roll_over(now));
+                let before = as_the_queue_keeps_it(&q, now);
+                let desk = desks[dice.below(desks.len())];
+                let some_ticket = TicketId(1 + dice.below(q.last_ticket_id.max(1) as usize + 2) as i64);
+                let service = services[dice.below(services.len())];
+                let result = match dice.below(12) {
+                    0..=3 => q.issue(service, "nl", now).map(|(_, events)| events),
+                    4 | 5 => q.call_next(desk, now),
+                    6 => q.call_ticket(desk, some_ticket, now),
+                    7 => q.recall(desk, now),
+                    8 => q.served(desk, None, now),
+                    9 => q.no_show(desk, now),
+                    10 if dice.below(2) == 0 => q.transfer(some_ticket, service, now),
+                    10 => q.transfer_for_desk(desk, some_ticket, service, now),
+                    _ if dice.below(2) == 0 => q.pause(desk, now),
+                    _ => q.resume_desk(desk, now),
+                };
+                match result {
+                    Ok(events) => log.hear(&events),
+                    Err(_) => {
+                        assert_eq!(as_the_queue_keeps_it(&q, now), before, "a refused action changed nothing")
+                    }
+                }
+                let kept = as_the_queue_keeps_it(&q, now);
+                assert_eq!(kept, by_the_old_definition(&q, now), "seed {seed}, step {step}");
+                for count in [1, 3, 6] {
+                    assert_eq!(q.recent_calls(count), log.recent(count), "seed {seed}, step {step}");
+                }
+                if let Some((copy, seen, then)) = &earlier {
+                    assert_eq!(
+                        &as_the_queue_keeps_it(copy, *then),
+                        seen,
+                        "a copy is not changed by later actions"
+                    );
+                }
+                if step % 50 == 0 {
+                    earlier = Some((q.clone(), kept.clone(), now));
+                    let snapshot = Snapshot {
+                        tickets: q.tickets().cloned().collect(),
+                        paused_desks: desks
+                            .iter()
+                            .filter(|d| q.is_paused(d))
+                            .map(|d| d.to_string())
+                            .collect(),
+                        last_ticket_id: Some(TicketId(q.last_ticket_id)),
+                        ..Snapshot::default()
+                    };
+                    let again = Queue::resume(rules(), snapshot);
+                    assert_eq!(as_the_queue_keeps_it(&again, now), kept, "resumed: seed {seed}, step {step}");
+                }
+            }
+        }
     }
 }

@@ -10,7 +10,6 @@ use slint::ComponentHandle;
 
 use super::Shared;
 use crate::after_hours::{OpensOn, Shown, next_opening_words};
-use crate::queue::TicketState;
 use crate::{AppWindow, ClosedAdapter};
 
 pub(super) fn connect(window: &AppWindow, shared: &Rc<Shared>) {
@@ -34,11 +33,7 @@ pub(super) fn tick(shared: &Shared, elapsed: Duration) {
         let now = shared.help_point.now().to_zoned(shared.config.site.timezone.clone()).datetime();
         let open = shared.config.hours.is_open(now);
         // The queue as last committed: reading it never waits for the help point.
-        let queue_empty = !shared
-            .help_point
-            .queue()
-            .tickets()
-            .any(|t| matches!(t.state, TicketState::Waiting | TicketState::Called { .. }));
+        let queue_empty = !shared.help_point.queue().has_open_tickets();
         (open, queue_empty)
     };
     let changed = shared.after_hours.borrow_mut().tick(open, queue_empty, elapsed);

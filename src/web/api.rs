@@ -20,7 +20,7 @@ use super::error::{ErrorBody, JsonBody, WebError};
 use super::openapi::schemas;
 use crate::config::Config;
 use crate::help_point::{ActionError, HelpPoint};
-use crate::queue::{EventKind, QueueError, Ticket, TicketId, TicketState, WaitEstimate};
+use crate::queue::{EventKind, QueueError, Ticket, TicketId, WaitEstimate};
 
 /// How many calls the board shows.
 pub const BOARD_CALLS: usize = 6;
@@ -279,9 +279,7 @@ fn desk_view(hp: &HelpPoint, config: &Config, desk_id: &str) -> Result<DeskView,
         log::error!("web: today's screenings and tutorials not counted: {e}");
         (0, 0)
     });
-    let count_today = |state: fn(&TicketState) -> bool| {
-        queue.tickets().filter(|t| t.service_day == today && state(&t.state)).count()
-    };
+    let (served_today, no_shows_today) = queue.finished_on(today);
     let figures = Figures {
         waiting_per_service: config
             .services
@@ -289,12 +287,12 @@ fn desk_view(hp: &HelpPoint, config: &Config, desk_id: &str) -> Result<DeskView,
             .map(|s| ServiceWaiting {
                 service: s.id.clone(),
                 name: s.name(local).to_owned(),
-                waiting: queue.waiting().filter(|t| t.service == s.id).count(),
+                waiting: queue.waiting_for(&s.id),
             })
             .collect(),
         longest_wait_minutes: waiting.iter().map(|t| t.waiting_minutes).max().unwrap_or(0),
-        served_today: count_today(|s| matches!(s, TicketState::Served { .. })),
-        no_shows_today: count_today(|s| matches!(s, TicketState::NoShow { .. })),
+        served_today,
+        no_shows_today,
         screenings_today,
         tutorials_today,
     };
