@@ -463,3 +463,35 @@ fn voice_script_prints_the_clips_to_record_in_the_language() {
     let unknown = loket().args(["voice", "script", "xx"]).output().unwrap();
     assert_eq!(unknown.status.code(), Some(2));
 }
+
+#[test]
+fn check_and_run_refuse_a_device_as_config_without_reading_it() {
+    // `/dev/zero` never ends: read whole, it would fill the memory before any check.
+    let check = loket().args(["check", "--config", "/dev/zero"]).output().unwrap();
+    assert_eq!(check.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&check.stderr);
+    assert!(stderr.contains("/dev/zero") && stderr.contains("not a plain file"), "{stderr}");
+    let dir = tempfile::tempdir().unwrap();
+    let run = loket()
+        .args(["run", "--headless", "--listen", "127.0.0.1:0", "--config", "/dev/zero", "--data-dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&run.stderr).contains("not a plain file"));
+    assert!(!dir.path().join("loket.sqlite").exists(), "the kiosk did not start");
+}
+
+#[test]
+fn check_refuses_two_desks_buttons_on_one_pin() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("loket.toml");
+    let sample = std::fs::read_to_string("config/loket.toml").unwrap();
+    let wired = sample.replacen("\nservices = [", "\nbutton_gpio = 17\nservices = [", 2);
+    assert_eq!(wired.matches("button_gpio = 17").count(), 2, "the sample has two desks");
+    std::fs::write(&path, wired).unwrap();
+    let out = loket().args(["check", "--config"]).arg(&path).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("desk[1].button_gpio = 17") && stderr.contains("GPIO17 is already"), "{stderr}");
+}
