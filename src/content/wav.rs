@@ -149,7 +149,7 @@ pub fn check_playable(format: &WavFormat) -> Result<(), String> {
     if format.data.is_empty() {
         return Err("no sound: the data chunk is empty".into());
     }
-    if format.data.len() % usize::from(frame) != 0 {
+    if !format.data.len().is_multiple_of(usize::from(frame)) {
         return Err(format!("the data chunk's {} bytes are not whole frames of {frame}", format.data.len()));
     }
     Ok(())
