@@ -91,49 +91,27 @@ pub fn dbfs(share: f64) -> f64 {
     20.0 * share.max(1e-9).log10()
 }
 
-/// Reads a WAV file's samples: 16-bit PCM mono, any rate; other chunks are skipped.
+/// Reads a WAV file's samples: 16-bit PCM mono at a rate the kiosk plays; other chunks are
+/// skipped. The file's structure is read strictly ([`crate::content::wav::read`]): random
+/// bytes, a chunk running past the end or a `data` chunk longer than the file are refused.
 pub fn read_wav(bytes: &[u8]) -> Result<Clip, String> {
-    if bytes.len() < 12 || &bytes[..4] != b"RIFF" || &bytes[8..12] != b"WAVE" {
-        return Err("no RIFF/WAVE header".into());
+    let format = crate::content::wav::read(bytes)?;
+    let (tag, channels, rate, bits) = (format.tag, format.channels, format.rate, format.bits);
+    if tag != 1 || bits != 16 {
+        return Err(format!("format tag {tag}, {bits} bits (needs PCM, 16 bits)"));
     }
-    let mut at = 12;
-    let mut format: Option<(u16, u16, u32, u16)> = None;
-    while at + 8 <= bytes.len() {
-        let id = &bytes[at..at + 4];
-        let size = u32::from_le_bytes([bytes[at + 4], bytes[at + 5], bytes[at + 6], bytes[at + 7]]) as usize;
-        let body_start = at + 8;
-        // Some writers (espeak-ng to a pipe) leave the data size unknown: take what is there.
-        let body_end = body_start.saturating_add(size).min(bytes.len());
-        let body = &bytes[body_start..body_end];
-        match id {
-            b"fmt " if body.len() >= 16 => {
-                let tag = u16::from_le_bytes([body[0], body[1]]);
-                let channels = u16::from_le_bytes([body[2], body[3]]);
-                let rate = u32::from_le_bytes([body[4], body[5], body[6], body[7]]);
-                let bits = u16::from_le_bytes([body[14], body[15]]);
-                format = Some((tag, channels, rate, bits));
-            }
-            b"data" => {
-                let Some((tag, channels, rate, bits)) = format else {
-                    return Err("data before fmt".into());
-                };
-                if tag != 1 || bits != 16 {
-                    return Err(format!("format tag {tag}, {bits} bits (needs PCM, 16 bits)"));
-                }
-                if channels != 1 {
-                    return Err(format!("{channels} channels (needs mono)"));
-                }
-                if rate == 0 {
-                    return Err("sample rate 0".into());
-                }
-                let samples = body.chunks_exact(2).map(|b| i16::from_le_bytes([b[0], b[1]])).collect();
-                return Ok(Clip { samples, rate });
-            }
-            _ => {}
-        }
-        at = body_start.saturating_add(size).saturating_add(size % 2);
+    if channels != 1 {
+        return Err(format!("{channels} channels (needs mono)"));
     }
-    Err("no data chunk".into())
+    if rate == 0 {
+        return Err("sample rate 0".into());
+    }
+    let data = &bytes[format.data.clone()];
+    if !data.is_empty() {
+        crate::content::wav::check_playable(&format)?;
+    }
+    let samples = data.chunks_exact(2).map(|b| i16::from_le_bytes([b[0], b[1]])).collect();
+    Ok(Clip { samples, rate })
 }
 
 /// `samples` at `rate` as a WAV file (16-bit PCM mono).
@@ -617,6 +595,29 @@ mod tests {
         stereo[22] = 2;
         assert_eq!(read_wav(&stereo).unwrap_err(), "2 channels (needs mono)");
         assert_eq!(read_wav(b"OggS....").unwrap_err(), "no RIFF/WAVE header");
+    }
+
+    #[test]
+    fn a_clip_whose_data_chunk_is_longer_than_the_file_is_refused() {
+        // Such a file was cut short, or its size never written (a recorder writing to a pipe).
+        let mut cut = tone(440.0, 100, 0.5);
+        cut[40..44].copy_from_slice(&u32::MAX.to_le_bytes());
+        assert!(read_wav(&cut).unwrap_err().contains("the \"data\" chunk says 4294967295 bytes"));
+    }
+
+    #[test]
+    fn random_bytes_after_a_wav_header_are_not_a_clip() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        for _ in 0..50 {
+            let mut bytes = b"RIFF\0\0\0\0WAVE".to_vec();
+            bytes.extend((0..2048).map(|_| {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                (seed >> 32) as u8
+            }));
+            assert!(read_wav(&bytes).is_err(), "random bytes read as a clip");
+        }
     }
 
     #[test]

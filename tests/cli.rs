@@ -470,7 +470,7 @@ fn voice_script_prints_the_clips_to_record_in_the_language() {
 fn a_second_run_on_the_same_data_directory_exits_at_once_naming_it_and_the_first() {
     let dir = tempfile::tempdir().unwrap();
     // The sample config with its data directory here (without its content pack: tickets only).
-    let sample = std::fs::read_to_string("config/loket.toml").unwrap();
+    let sample = sample_without_its_public_pins();
     let config =
         sample.replace(r#"data_dir = "loket-data""#, &format!("data_dir = {:?}", dir.path().join("data")));
     let config_path = dir.path().join("loket.toml");
@@ -517,4 +517,44 @@ fn a_second_run_on_the_same_data_directory_exits_at_once_naming_it_and_the_first
     let stdout = String::from_utf8_lossy(&check.stdout);
     assert!(check.status.success(), "{stdout}{}", String::from_utf8_lossy(&check.stderr));
     assert!(stdout.contains("(schema version"), "{stdout}");
+}
+
+#[test]
+fn check_and_run_refuse_a_device_as_config_without_reading_it() {
+    // `/dev/zero` never ends: read whole, it would fill the memory before any check.
+    let check = loket().args(["check", "--config", "/dev/zero"]).output().unwrap();
+    assert_eq!(check.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&check.stderr);
+    assert!(stderr.contains("/dev/zero") && stderr.contains("not a plain file"), "{stderr}");
+    let dir = tempfile::tempdir().unwrap();
+    let run = loket()
+        .args(["run", "--headless", "--listen", "127.0.0.1:0", "--config", "/dev/zero", "--data-dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&run.stderr).contains("not a plain file"));
+    assert!(!dir.path().join("loket.sqlite").exists(), "the kiosk did not start");
+}
+
+#[test]
+fn check_refuses_two_desks_buttons_on_one_pin() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("loket.toml");
+    let sample = sample_without_its_public_pins();
+    let wired = sample.replacen("\nservices = [", "\nbutton_gpio = 17\nservices = [", 2);
+    assert_eq!(wired.matches("button_gpio = 17").count(), 2, "the sample has two desks");
+    std::fs::write(&path, wired).unwrap();
+    let out = loket().args(["check", "--config"]).arg(&path).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("desk[1].button_gpio = 17") && stderr.contains("GPIO17 is already"), "{stderr}");
+}
+
+/// The sample config without its public demo PINs, which `loket check --config` refuses.
+fn sample_without_its_public_pins() -> String {
+    let sample = std::fs::read_to_string("config/loket.toml").unwrap();
+    let kept: Vec<&str> = sample.lines().filter(|l| !l.trim_start().starts_with("pin_hash")).collect();
+    assert!(kept.len() < sample.lines().count(), "the sample carries demo PINs");
+    kept.join("\n") + "\n"
 }

@@ -270,3 +270,76 @@ fn the_dutch_words_of_the_lessons_say_je_never_u() {
     }
     assert!(found.is_empty(), "the kiosk speaks to learners with je:\n{}", found.join("\n"));
 }
+
+/// A copy of the starter pack with `bytes` as t02-email's Dutch recording of step s02.
+fn with_recording(bytes: &[u8]) -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let temp = tempfile::tempdir().unwrap();
+    let pack = temp.path().join("content");
+    copy_dir(&starter(), &pack);
+    let audio = pack.join("tutorials/t02-email/audio/nl");
+    std::fs::create_dir_all(&audio).unwrap();
+    let file = audio.join("s02.wav");
+    std::fs::write(&file, bytes).unwrap();
+    (temp, pack, file)
+}
+
+/// 0.1 s of a 440 Hz tone, 16-bit mono at 16 kHz.
+fn good_recording() -> Vec<u8> {
+    let samples: Vec<i16> = (0..1600)
+        .map(|i| ((i as f32 * 440.0 / 16_000.0 * std::f32::consts::TAU).sin() * 9000.0) as i16)
+        .collect();
+    loket::voice_pack::wav_bytes(&samples, 16_000)
+}
+
+#[test]
+fn a_playable_recording_is_kept() {
+    let (_temp, pack, file) = with_recording(&good_recording());
+    let pack = load_pack(&pack, REQUIRED_LANGUAGES).unwrap();
+    let email = pack.tutorials.iter().find(|t| t.id == "t02-email").unwrap();
+    assert_eq!(email.audio.get(&("nl".to_owned(), "s02".to_owned())), Some(&file));
+}
+
+#[test]
+fn random_bytes_as_a_recording_are_refused_naming_the_file() {
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    let noise: Vec<u8> = (0..8192)
+        .map(|_| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed >> 40) as u8
+        })
+        .collect();
+    let (_temp, pack, file) = with_recording(&noise);
+    let problem = only_problem(&pack);
+    assert_eq!(problem.file, file);
+    assert_eq!(problem.message, "not a WAV recording the kiosk can play: no RIFF/WAVE header");
+}
+
+#[test]
+fn a_recording_whose_data_chunk_is_longer_than_the_file_is_refused() {
+    let mut cut = good_recording();
+    cut.truncate(cut.len() / 2);
+    let (_temp, pack, file) = with_recording(&cut);
+    let problem = only_problem(&pack);
+    assert_eq!(problem.file, file);
+    assert!(problem.message.contains("\"data\" chunk says 3200 bytes, but only 1578 follow"), "{problem}");
+}
+
+#[test]
+fn content_check_exits_2_on_a_recording_it_cannot_play_and_the_library_keeps_the_last_good_pack() {
+    let mut stereo_24_bit = good_recording();
+    stereo_24_bit[22..24].copy_from_slice(&2u16.to_le_bytes());
+    stereo_24_bit[34..36].copy_from_slice(&24u16.to_le_bytes());
+    let (_temp, pack, file) = with_recording(&stereo_24_bit);
+    let out =
+        Command::new(env!("CARGO_BIN_EXE_loket")).args(["content", "check"]).arg(&pack).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains(&format!("{}: not a WAV recording", file.display())), "{stdout}");
+    assert!(stdout.contains("2 bytes per frame, but 2 channel(s) of 24 bits make 6"), "{stdout}");
+    let mut library = ContentLibrary::load(&starter(), REQUIRED_LANGUAGES).unwrap();
+    let good = library.pack().clone();
+    assert!(library.try_replace(&pack).is_err());
+    assert_eq!(library.pack(), &good);
+}

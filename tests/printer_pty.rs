@@ -591,8 +591,18 @@ fn a_pty_nobody_reads_makes_the_write_time_out_in_bounded_real_time() {
 /// Answers every `ESC v 0` on the master end with `reply` until `stop`, `want` bytes were read,
 /// or 10 s passed; returns what it read.
 fn answer_status(
-    mut master: File,
+    master: File,
     reply: u8,
+    stop: Arc<Mutex<bool>>,
+    want: usize,
+) -> std::thread::JoinHandle<Vec<u8>> {
+    answer_status_with(master, vec![reply], stop, want)
+}
+
+/// [`answer_status`] with any bytes as the answer.
+fn answer_status_with(
+    mut master: File,
+    reply: Vec<u8>,
     stop: Arc<Mutex<bool>>,
     want: usize,
 ) -> std::thread::JoinHandle<Vec<u8>> {
@@ -609,7 +619,7 @@ fn answer_status(
             seen.extend_from_slice(&buf[..n]);
             let asks = seen.windows(3).filter(|w| *w == [ESC, b'v', 0]).count();
             while answered < asks {
-                if master.write_all(&[reply]).is_err() {
+                if master.write_all(&reply).is_err() {
                     break;
                 }
                 answered += 1;
@@ -726,4 +736,59 @@ fn pacing_overhead_over_the_wire_floor() {
             }
         }
     }
+}
+
+/// Bytes that look like nothing (xorshift), as a printer at the wrong baud rate sends them.
+fn noise(len: usize, mut seed: u64) -> Vec<u8> {
+    (0..len)
+        .map(|_| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed >> 32) as u8
+        })
+        .collect()
+}
+
+/// A printer on `pty` that answers each status query with `reply`: its status, then what a
+/// ticket gets, and what came over the wire.
+fn garbled(reply: Vec<u8>) -> (PrinterState, PrintError, Vec<u8>) {
+    let pty = open_pty();
+    let stop = Arc::new(Mutex::new(false));
+    let answers =
+        answer_status_with(pty.master.try_clone().expect("master"), reply, stop.clone(), usize::MAX);
+    let options = SerialOptions {
+        rx_wired: true,
+        status_timeout: Duration::from_millis(500),
+        ..SerialOptions::default()
+    };
+    let started = Instant::now();
+    let mut printer = SerialPrinter::open(&pty.path, options).expect("opens");
+    let state = printer.status();
+    let err = printer.send("E-017", &ticket_with_logo()).expect_err("not understood");
+    assert!(started.elapsed() < Duration::from_secs(5));
+    *stop.lock().unwrap() = true;
+    (state, err, answers.join().expect("answerer"))
+}
+
+#[test]
+fn a_printer_answering_random_bytes_is_not_understood_not_out_of_paper() {
+    let reply = noise(24, 0x5eed);
+    let (state, err, seen) = garbled(reply.clone());
+    let PrinterState::NotUnderstood(bytes) = &state else { panic!("{state:?}") };
+    assert!(bytes.len() > 1 && reply.starts_with(bytes), "{bytes:02x?}");
+    assert!(matches!(err, PrintError::StatusNotUnderstood { .. }), "{err}");
+    let message = err.to_string();
+    assert!(message.contains("do not understand") && message.contains("baud rate"), "{message}");
+    assert!(!message.contains("out of paper"), "{message}");
+    // Nothing of the ticket went out: only wake-ups and status queries.
+    assert_eq!(seen, [&[ESC, b'v', 0][..], &WAKE, &[ESC, b'v', 0]].concat());
+}
+
+#[test]
+fn one_byte_with_a_fixed_bit_set_is_not_understood_even_with_the_paper_bit() {
+    // 0xE4 has bit 2 (no paper) set, and bits 5 to 7, which a status byte never has.
+    let (state, err, _) = garbled(vec![0xE4]);
+    assert_eq!(state, PrinterState::NotUnderstood(vec![0xE4]));
+    assert!(err.to_string().contains("(0xe4)"), "{err}");
 }

@@ -28,6 +28,7 @@ mod hours;
 mod kiosk;
 mod learning;
 mod maintenance;
+mod pins;
 mod printer;
 mod queue;
 mod report;
@@ -36,6 +37,7 @@ mod site;
 mod speech;
 #[cfg(test)]
 mod test_support;
+mod texts;
 mod ticket;
 mod web;
 
@@ -51,6 +53,7 @@ pub use report::Report;
 pub use services::{PICTOGRAMS, Service};
 pub use site::{DEFAULT_KIOSK_ID, Site};
 pub use speech::{Speech, SpokenGuidance};
+pub use texts::DEFAULT_MAX_CHARS;
 pub use ticket::TicketSettings;
 pub use web::{ApiToken, Web};
 
@@ -72,12 +75,26 @@ use web::WebFile;
 /// The sample configuration for the help point "Digilabo", also the built-in default.
 pub const SAMPLE_TOML: &str = include_str!("../../config/loket.toml");
 
+/// The largest configuration file the kiosk reads. A real one is a few kilobytes; the cap keeps
+/// a wrong path (`/dev/zero`, a disk image, a log) from filling the memory.
+pub const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
+
 /// Why a configuration could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     /// The file could not be read at all.
     #[error("cannot read config file {}: {source}", path.display())]
     Read { path: PathBuf, source: std::io::Error },
+    /// The path is not a plain file (a device such as `/dev/zero`, a FIFO, a folder, a socket).
+    #[error("config file {} is {kind}, not a plain file: give the path of the loket.toml file", path.display())]
+    NotAFile { path: PathBuf, kind: &'static str },
+    /// The file is larger than [`MAX_CONFIG_BYTES`].
+    #[error(
+        "config file {} is larger than {} KiB: is it the right file? A loket.toml is a few KiB",
+        path.display(),
+        MAX_CONFIG_BYTES / 1024
+    )]
+    TooLarge { path: PathBuf },
     /// The file was read but something in it is wrong (the inner error says what).
     #[error("config file {}: {error}", path.display())]
     InFile { path: PathBuf, error: Box<ConfigError> },
@@ -111,9 +128,37 @@ fn invalid(key: impl Into<String>, value: impl Into<String>, reason: impl Into<S
     ConfigError::Invalid { key: key.into(), value: value.into(), reason: reason.into() }
 }
 
-/// A string as it would be written in TOML, for error messages.
+/// How many characters of a value an error message shows before it shortens it.
+const SHOWN_CHARS: usize = 60;
+
+/// A string as it would be written in TOML, for error messages: control characters escaped,
+/// and a long one shortened to its start and its length, e.g. `"AAAA…" (1048576 characters)`.
 fn quoted(text: &str) -> String {
-    format!("{text:?}")
+    let length = text.chars().count();
+    if length <= SHOWN_CHARS + 20 {
+        return format!("{text:?}");
+    }
+    let start: String = text.chars().take(SHOWN_CHARS).collect();
+    let start = format!("{start:?}");
+    format!("{}…\" ({length} characters)", &start[..start.len() - 1])
+}
+
+/// toml's message with every line shortened: it quotes the offending line of the file, which
+/// may be a megabyte long.
+fn syntax_error(error: &toml::de::Error) -> ConfigError {
+    let message = error.to_string();
+    let lines: Vec<String> = message
+        .lines()
+        .map(|line| {
+            if line.chars().count() <= 2 * SHOWN_CHARS + 40 {
+                line.to_owned()
+            } else {
+                let start: String = line.chars().take(2 * SHOWN_CHARS).collect();
+                format!("{start}… ({} characters)", line.chars().count())
+            }
+        })
+        .collect();
+    ConfigError::Syntax(lines.join("\n"))
 }
 
 fn quoted_list<S: AsRef<str>>(items: &[S]) -> String {
@@ -149,17 +194,21 @@ pub struct Config {
 
 impl Config {
     /// Parses and validates a configuration text.
+    /// Every text in it must be one line of plain text within its key's length limit (see
+    /// [`texts`]) before the tables judge their values.
     pub fn from_toml(text: &str) -> Result<Config, ConfigError> {
-        let file: ConfigFile = toml::from_str(text).map_err(|e| ConfigError::Syntax(e.to_string()))?;
+        let file: ConfigFile = toml::from_str(text).map_err(|e| syntax_error(&e))?;
+        let table: toml::Table = text.parse().map_err(|e| syntax_error(&e))?;
+        texts::check_texts(&table)?;
         file.validate()
     }
 
-    /// Reads, parses and validates the file at `path`; every error names the path. Relative
-    /// paths in the file are relative to the file's folder (see [`Config::relative_to`]), so
-    /// the kiosk finds its content pack whatever folder it is started from.
+    /// Reads, parses and validates the file at `path`; every error names the path. Only a
+    /// plain file of at most [`MAX_CONFIG_BYTES`] is read. Relative paths in the file are
+    /// relative to the file's folder (see [`Config::relative_to`]), so the kiosk finds its
+    /// content pack whatever folder it is started from.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
+        let text = read_config_file(path)?;
         let config = Config::from_toml(&text)
             .map_err(|error| ConfigError::InFile { path: path.to_path_buf(), error: Box::new(error) })?;
         Ok(config.relative_to(path.parent().unwrap_or(Path::new(""))))
@@ -212,6 +261,57 @@ impl Config {
             Printer::Serial { .. } => None,
         }
     }
+}
+
+/// What kind of thing a path that is not a plain file is, for [`ConfigError::NotAFile`].
+fn kind_of(file_type: std::fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if file_type.is_dir() {
+        "a folder"
+    } else if file_type.is_char_device() || file_type.is_block_device() {
+        "a device"
+    } else if file_type.is_fifo() {
+        "a named pipe (FIFO)"
+    } else if file_type.is_socket() {
+        "a socket"
+    } else {
+        "not a plain file"
+    }
+}
+
+/// The text of the config file at `path`: a plain file (a symbolic link to one is fine) of at
+/// most [`MAX_CONFIG_BYTES`]. The type is looked at before opening, since opening a FIFO waits
+/// for a writer; the file is opened without waiting and looked at again, in case the path
+/// changed in between, and never read past the cap.
+fn read_config_file(path: &Path) -> Result<String, ConfigError> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let read_error = |source| ConfigError::Read { path: path.to_path_buf(), source };
+    let not_a_file = |file_type| ConfigError::NotAFile { path: path.to_path_buf(), kind: kind_of(file_type) };
+    let metadata = std::fs::metadata(path).map_err(read_error)?;
+    if !metadata.is_file() {
+        return Err(not_a_file(metadata.file_type()));
+    }
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path)
+        .map_err(read_error)?;
+    let metadata = file.metadata().map_err(read_error)?;
+    if !metadata.is_file() {
+        return Err(not_a_file(metadata.file_type()));
+    }
+    if metadata.len() > MAX_CONFIG_BYTES {
+        return Err(ConfigError::TooLarge { path: path.to_path_buf() });
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_CONFIG_BYTES + 1).read_to_end(&mut bytes).map_err(read_error)?;
+    if bytes.len() as u64 > MAX_CONFIG_BYTES {
+        return Err(ConfigError::TooLarge { path: path.to_path_buf() });
+    }
+    String::from_utf8(bytes).map_err(|_| {
+        read_error(std::io::Error::new(std::io::ErrorKind::InvalidData, "stream did not contain valid UTF-8"))
+    })
 }
 
 impl FromStr for Config {
@@ -368,6 +468,8 @@ impl ConfigFile {
             }
         }
 
+        pins::check_pins(&printer, &desks)?;
+
         let report = self.report.validate()?;
         Ok(Config {
             site,
@@ -480,6 +582,68 @@ services = ["q"]
         assert!(matches!(error.cause(), ConfigError::Invalid { key, .. } if key == "site.timezone"));
         assert_names(&error.to_string(), &["bad.toml", "site.timezone", "Mars/Olympus"]);
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_device_is_refused_without_reading_it() {
+        // `/dev/zero` never ends: reading it whole would fill the memory.
+        let error = Config::load(Path::new("/dev/zero")).unwrap_err();
+        assert!(matches!(error, ConfigError::NotAFile { kind: "a device", .. }), "{error:?}");
+        assert_names(&error.to_string(), &["/dev/zero", "a device", "not a plain file"]);
+    }
+
+    #[test]
+    fn a_fifo_is_refused_without_waiting_for_a_writer() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("loket.toml");
+        let c_path = std::ffi::CString::new(fifo.as_os_str().as_encoded_bytes()).unwrap();
+        // SAFETY: a valid NUL-terminated path; mkfifo only creates the node.
+        assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0, "mkfifo");
+        let message = Config::load(&fifo).unwrap_err().to_string();
+        assert_names(&message, &[&fifo.display().to_string(), "named pipe", "not a plain file"]);
+        let message = Config::load(dir.path()).unwrap_err().to_string();
+        assert_names(&message, &["a folder", "not a plain file"]);
+    }
+
+    #[test]
+    fn a_file_over_the_cap_is_refused_and_one_at_the_cap_is_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("loket.toml");
+        // The sample padded with a comment to exactly the cap: read (and valid).
+        let padding = MAX_CONFIG_BYTES as usize - SAMPLE_TOML.len() - 2;
+        std::fs::write(&path, format!("{SAMPLE_TOML}#{}\n", "x".repeat(padding))).unwrap();
+        assert_eq!(std::fs::metadata(&path).unwrap().len(), MAX_CONFIG_BYTES);
+        assert_eq!(Config::load(&path).unwrap().site.name, "Digilabo");
+        std::fs::write(&path, format!("{SAMPLE_TOML}#{}\n", "x".repeat(padding + 1))).unwrap();
+        let error = Config::load(&path).unwrap_err();
+        assert!(matches!(error, ConfigError::TooLarge { .. }), "{error:?}");
+        assert_names(&error.to_string(), &[&path.display().to_string(), "larger than 1024 KiB"]);
+    }
+
+    #[test]
+    fn a_symbolic_link_to_a_config_file_is_followed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("real.toml");
+        std::fs::write(&path, SAMPLE_TOML).unwrap();
+        let link = dir.path().join("loket.toml");
+        std::os::unix::fs::symlink(&path, &link).unwrap();
+        assert_eq!(Config::load(&link).unwrap().site.name, "Digilabo");
+    }
+
+    #[test]
+    fn a_syntax_error_on_a_megabyte_line_is_shown_shortened() {
+        let text = format!("{GOOD}\nbroken = {}\n", "z".repeat(1 << 20));
+        let message = error(&text);
+        assert_names(&message, &["line", "characters)"]);
+        assert!(message.len() < 2000, "{} bytes", message.len());
+    }
+
+    #[test]
+    fn quoted_values_are_escaped_and_long_ones_shortened() {
+        assert_eq!(quoted("Balie\u{0}1"), "\"Balie\\01\"");
+        let long = "é".repeat(100);
+        assert_eq!(quoted(&long), format!("\"{}…\" (100 characters)", "é".repeat(SHOWN_CHARS)));
+        assert_eq!(quoted(&"a".repeat(80)), format!("\"{}\"", "a".repeat(80)), "80 are shown whole");
     }
 
     /// `text` without the table that starts at the line `header` (up to the next table).

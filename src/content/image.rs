@@ -1,8 +1,9 @@
 //! The size of a mock screen or screenshot, read from the file itself: a PNG's header (through
-//! the `png` crate) or an SVG's root `width`/`height` (or its `viewBox`), and the smallest text
-//! an SVG draws (its `font-size`s, through any `scale()` of enclosing groups), so the lesson
-//! screen can zoom until that text is readable. This module only measures; it must not decode
-//! pixels, render SVG, or panic on a broken file.
+//! the `png` crate; the PNG is decoded once to check that its image data is whole, and refused
+//! over [`MAX_PNG_SIDE`]) or an SVG's root `width`/`height` (or its `viewBox`), and the smallest
+//! text an SVG draws (its `font-size`s, through any `scale()` of enclosing groups), so the lesson
+//! screen can zoom until that text is readable. This module only measures and checks; it must
+//! not keep pixels, render SVG, or panic on a broken file.
 
 use std::path::Path;
 
@@ -44,11 +45,24 @@ pub fn size(path: &Path, format: ImageFormat) -> Result<ImageSize, String> {
     }
 }
 
+/// The largest side a pack's PNG may have, in pixels: screens are phone-sized mock-ups.
+pub const MAX_PNG_SIDE: u32 = 4096;
+
+/// The size of a PNG, after decoding it whole: a file cut short or with broken image data
+/// would show as nothing on the kiosk, and a huge one would fill its memory when shown.
 fn png_size(bytes: &[u8]) -> Result<ImageSize, String> {
     let decoder = png::Decoder::new(std::io::Cursor::new(bytes));
-    let reader = decoder.read_info().map_err(|e| format!("not a readable PNG ({e})"))?;
-    let info = reader.info();
-    Ok(ImageSize { width: info.width, height: info.height })
+    let mut reader = decoder.read_info().map_err(|e| format!("not a readable PNG ({e})"))?;
+    let (width, height) = (reader.info().width, reader.info().height);
+    if width > MAX_PNG_SIDE || height > MAX_PNG_SIDE {
+        return Err(format!("the PNG is {width}×{height} pixels, larger than {MAX_PNG_SIDE}×{MAX_PNG_SIDE}"));
+    }
+    let size = reader.output_buffer_size().ok_or_else(|| "the PNG is too large to decode".to_owned())?;
+    let mut pixels = vec![0; size];
+    reader
+        .next_frame(&mut pixels)
+        .map_err(|e| format!("not a readable PNG: its image data is broken ({e})"))?;
+    Ok(ImageSize { width, height })
 }
 
 /// The size of an SVG from its root element: `width` and `height` (plain numbers or `px`),
@@ -194,5 +208,38 @@ mod tests {
     #[test]
     fn broken_png_is_an_error() {
         assert!(png_size(b"\x89PNG\r\n\x1a\nxx").is_err());
+    }
+
+    /// A `width`×`height` grey PNG.
+    fn png(width: u32, height: u32) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        let mut encoder = png::Encoder::new(&mut bytes, width, height);
+        encoder.set_color(png::ColorType::Grayscale);
+        let mut writer = encoder.write_header().unwrap();
+        writer.write_image_data(&vec![0x80; (width * height) as usize]).unwrap();
+        writer.finish().unwrap();
+        bytes
+    }
+
+    #[test]
+    fn a_png_is_decoded_whole_and_a_cut_or_broken_one_is_refused() {
+        let good = png(40, 30);
+        assert_eq!(png_size(&good).unwrap(), ImageSize { width: 40, height: 30 });
+        // Cut inside the image data: the header alone is still readable.
+        let cut = &good[..good.len() - 20];
+        assert!(png_size(cut).unwrap_err().contains("image data is broken"), "{:?}", png_size(cut));
+        // Random bytes in place of the image data (the header and its checksum kept).
+        let mut noisy = good.clone();
+        let data = noisy.windows(4).position(|w| w == b"IDAT").unwrap() + 4;
+        for (i, byte) in noisy[data..data + 20].iter_mut().enumerate() {
+            *byte = (i as u8).wrapping_mul(97) ^ 0x5A;
+        }
+        assert!(png_size(&noisy).is_err());
+    }
+
+    #[test]
+    fn a_png_larger_than_the_limit_is_refused_before_decoding() {
+        let wide = png(MAX_PNG_SIDE + 1, 1);
+        assert!(png_size(&wide).unwrap_err().contains("4097×1 pixels, larger than 4096×4096"));
     }
 }

@@ -7,6 +7,7 @@ use std::path::{Component, Path, PathBuf};
 
 use super::image::{self, ImageFormat, ImageSize};
 use super::manifest::{self, RawManifest, RawStep, key_line_after, line_at};
+use super::wav;
 use super::{
     Activity, ActivityKind, DIGCOMP_CODES, DIGCOMP_VERSIONS, Keyboard, Pack, Problem, Rect, Step, StepKind,
     StepText, Strings,
@@ -514,8 +515,9 @@ fn parse_strings(
     Some(Strings { title: title.unwrap_or_default(), steps })
 }
 
-/// Reads `audio/<lang>/<step>.wav` (played with aplay): each file must name a known language and a step. Audio
-/// without words in that language is allowed (the words fall back to Dutch).
+/// Reads `audio/<lang>/<step>.wav` (played with aplay): each file must name a known language and a step, and be
+/// a WAV recording the kiosk can play ([`wav::check_file`]). Audio without words in that language is allowed
+/// (the words fall back to Dutch).
 fn load_audio(
     dir: &Path,
     step_ids: &BTreeSet<String>,
@@ -545,9 +547,16 @@ fn load_audio(
                 continue;
             }
             match name.strip_suffix(".wav") {
-                Some(step) if step_ids.contains(step) => {
-                    audio.insert((code.clone(), step.to_owned()), path);
-                }
+                Some(step) if step_ids.contains(step) => match wav::check_file(&path) {
+                    Ok(_) => {
+                        audio.insert((code.clone(), step.to_owned()), path);
+                    }
+                    Err(reason) => problems.push(Problem {
+                        file: path,
+                        line: None,
+                        message: format!("not a WAV recording the kiosk can play: {reason}"),
+                    }),
+                },
                 Some(step) => problems.push(Problem {
                     file: path,
                     line: None,

@@ -8,12 +8,13 @@
 //! It must not play, score or show anything (that is the tutorial player and the screening),
 //! and it must never panic on content input: a broken file is a [`Problem`], not a crash.
 //!
-//! Layout: [`manifest`] parses the TOML text, [`image`] measures screens, `load` walks the
-//! folders and checks everything against everything.
+//! Layout: [`manifest`] parses the TOML text, [`image`] measures screens, [`wav`] checks
+//! recordings, `load` walks the folders and checks everything against everything.
 
 pub mod image;
 mod load;
 mod manifest;
+pub mod wav;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;

@@ -90,6 +90,12 @@ pub enum PrintError {
         path.display()
     )]
     NoAnswer { path: PathBuf, waited: Duration },
+    /// The printer's reply to the status query is not a status byte.
+    #[error(
+        "the printer on {} answers something we do not understand ({reply}): check the baud rate (the self-test page shows it) and the cable (TX/RX, common GND, level shifter)",
+        path.display()
+    )]
+    StatusNotUnderstood { path: PathBuf, reply: String },
     #[error("cannot use GPIO{pin} as the printer's busy line: {reason}")]
     BusyLine { pin: u8, reason: String },
 }

@@ -48,7 +48,10 @@
 //! for firmware ≥ 2.64; [`Wake::Legacy`] sends ten NULs 10 ms apart instead). With RX wired,
 //! the paper is checked before each job: `ESC v 0` (≥ 2.64) or `GS r 0` (older), one byte back,
 //! bit 2 set = no paper. The reply is read with VMIN=0 and a timeout: with VMIN=1 a silent
-//! printer blocks the read forever.
+//! printer blocks the read forever. The reply is read strictly ([`paper_reply`]): exactly one
+//! byte whose fixed bits (4 to 7) are 0, else it is not understood. Random bytes (a wrong baud
+//! rate, a loose or unshifted RX wire, another device on the port) are reported as such, never
+//! as "out of paper".
 //!
 //! # Troubleshooting
 //! * [`PrintError::DeviceMissing`]: UART not enabled, wrong path (`/dev/serial0` missing → see
@@ -62,6 +65,9 @@
 //!   heat settings (`ESC 7`).
 //! * [`PrintError::NoAnswer`]: RX not wired or not level-shifted, printer off, or the firmware
 //!   does not know the query (try [`StatusQuery::GsR`], or set `rx_wired = false`).
+//! * [`PrintError::StatusNotUnderstood`]: the reply is not a status byte: a baud rate that
+//!   differs from the printer's (see its self-test page), RX picking up noise (loose wire, no
+//!   common GND, no level shifter), or the firmware answering the query its own way.
 //! * [`PrintError::Timeout`]: the busy line stays high (unwired pad, printer off or out of
 //!   paper), or the port does not send (a pty nobody reads, hardware flow control left on).
 
@@ -80,6 +86,39 @@ const GS: u8 = 0x1D;
 pub const ENABLE_BUSY_HANDSHAKE: [u8; 3] = [GS, b'a', 1 << 5];
 /// Bit of the status byte that is set when the paper is out (Adafruit `hasPaper()`).
 pub const STATUS_NO_PAPER_BIT: u8 = 0b100;
+/// The paper-end bits of the paper sensor status (Epson sets bits 2 and 3 together; the
+/// CSN-A2 bit 2; `GS r` on older firmware answers 0x0F).
+const STATUS_PAPER_END_BITS: u8 = 0b1100;
+/// Bits of the paper sensor status that are always 0: bit 4 and 7 are fixed, 5 and 6 reserved.
+const STATUS_FIXED_ZERO_BITS: u8 = 0b1111_0000;
+/// The most reply bytes read and shown: a status reply is one byte.
+const MOST_REPLY_BYTES: usize = 16;
+
+/// What a reply to the paper status query (`ESC v 0`, `GS r 0`) says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PaperReply {
+    /// Paper present (the near-end bits 0 and 1 may be set: the roll is low, not out).
+    Paper,
+    /// The paper-end bits are set.
+    NoPaper,
+    /// Not a status byte: more or fewer than one byte, or a fixed bit set.
+    NotUnderstood,
+}
+
+/// Reads the printer's reply to the paper status query strictly: one byte, bits 4 to 7 clear.
+pub fn paper_reply(reply: &[u8]) -> PaperReply {
+    match reply {
+        [byte] if byte & STATUS_FIXED_ZERO_BITS != 0 => PaperReply::NotUnderstood,
+        [byte] if byte & STATUS_PAPER_END_BITS != 0 => PaperReply::NoPaper,
+        [_] => PaperReply::Paper,
+        _ => PaperReply::NotUnderstood,
+    }
+}
+
+/// Reply bytes as staff read them in an error: `0x9c 0x41`.
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:#04x}")).collect::<Vec<_>>().join(" ")
+}
 
 /// A serial port as the printer transport needs it. [`UartLink`] is the real one.
 pub trait SerialLink: Send {
@@ -141,9 +180,14 @@ impl SerialLink for UartLink {
     fn read(&mut self, buffer: &mut [u8], timeout: Duration) -> io::Result<usize> {
         // VMIN = 0, VTIME in tenths of a second (rounded up; at most 25.5 s). Never VMIN = 1:
         // the read would block until a byte comes, forever if the printer is silent.
-        let tenths = timeout.as_millis().div_ceil(100).clamp(1, 255) as u64;
+        // A zero timeout only takes what has already arrived.
+        let tenths =
+            if timeout.is_zero() { 0 } else { timeout.as_millis().div_ceil(100).clamp(1, 255) as u64 };
         self.uart.set_read_mode(0, Duration::from_millis(tenths * 100)).map_err(|e| uart_io_error(e, 0))?;
-        let result = self.uart.read(buffer).map_err(|e| uart_io_error(e, 0));
+        let result = match self.uart.read(buffer) {
+            Err(rppal::uart::Error::Io(e)) if e.kind() == io::ErrorKind::WouldBlock => Ok(0),
+            other => other.map_err(|e| uart_io_error(e, 0)),
+        };
         // Back to non-blocking reads, as opened.
         let _ = self.uart.set_read_mode(0, Duration::ZERO);
         result
@@ -317,6 +361,9 @@ pub enum PrinterState {
     NoPaper,
     /// RX is wired but nothing came back in time: off, unplugged, or RX not connected.
     NotAnswering,
+    /// Something came back that is not a status byte (the bytes, as read): a wrong baud rate,
+    /// a bad cable, noise on RX.
+    NotUnderstood(Vec<u8>),
     /// RX is not wired ([`SerialOptions::rx_wired`] is false): nothing can be known.
     Unknown,
     /// The port itself failed.
@@ -451,15 +498,20 @@ impl SerialPrinter {
             return PrinterState::Fault(e.to_string());
         }
         match self.query(&mut job) {
-            Ok(Some(byte)) if byte & STATUS_NO_PAPER_BIT != 0 => PrinterState::NoPaper,
-            Ok(Some(_)) => PrinterState::Ready,
+            Ok(Some(reply)) => match paper_reply(&reply) {
+                PaperReply::Paper => PrinterState::Ready,
+                PaperReply::NoPaper => PrinterState::NoPaper,
+                PaperReply::NotUnderstood => PrinterState::NotUnderstood(reply),
+            },
             Ok(None) => PrinterState::NotAnswering,
             Err(e) => PrinterState::Fault(e.to_string()),
         }
     }
 
-    /// Sends the status query and reads one byte (`None`: no answer in time).
-    fn query(&mut self, job: &mut Job) -> Result<Option<u8>, PrintError> {
+    /// Sends the status query and reads the reply (`None`: no answer in time): what comes in
+    /// the first read, and whatever follows within a few byte times (a status reply is one
+    /// byte; more means the line carries something else). At most [`MOST_REPLY_BYTES`].
+    fn query(&mut self, job: &mut Job) -> Result<Option<Vec<u8>>, PrintError> {
         self.link.discard_input().map_err(|source| job.io(source))?;
         write_all(
             self.link.as_mut(),
@@ -469,21 +521,27 @@ impl SerialPrinter {
             &self.options,
         )?;
         let until = self.clock.now() + self.options.status_timeout;
-        let mut byte = [0u8; 1];
-        loop {
+        let mut buffer = [0u8; MOST_REPLY_BYTES];
+        let mut got = loop {
             let left = until.saturating_sub(self.clock.now());
             if left.is_zero() {
                 return Ok(None);
             }
-            match self.link.read(&mut byte, left) {
+            match self.link.read(&mut buffer, left) {
                 Ok(0) => {
                     // A real read waited; a link that returned early is polled.
                     self.clock.sleep(self.options.poll_interval.min(left));
                 }
-                Ok(_) => return Ok(Some(byte[0])),
+                Ok(n) => break n.min(MOST_REPLY_BYTES),
                 Err(source) => return Err(job.io(source)),
             }
+        };
+        // Anything right behind the first byte? Give it a few byte times to arrive.
+        self.clock.sleep(self.options.model.wire_time_of(4).max(self.options.poll_interval));
+        if got < MOST_REPLY_BYTES {
+            got += self.link.read(&mut buffer[got..], Duration::ZERO).map_err(|source| job.io(source))?;
         }
+        Ok(Some(buffer[..got.min(MOST_REPLY_BYTES)].to_vec()))
     }
 
     fn sleep_until(&mut self, at: Duration) {
@@ -560,10 +618,16 @@ impl Transport for SerialPrinter {
         }
         if self.options.rx_wired && self.options.check_before_job {
             match self.query(&mut job)? {
-                Some(byte) if byte & STATUS_NO_PAPER_BIT != 0 => {
-                    return Err(PrintError::NoPaper { path: self.path.clone() });
-                }
-                Some(_) => {}
+                Some(reply) => match paper_reply(&reply) {
+                    PaperReply::Paper => {}
+                    PaperReply::NoPaper => return Err(PrintError::NoPaper { path: self.path.clone() }),
+                    PaperReply::NotUnderstood => {
+                        return Err(PrintError::StatusNotUnderstood {
+                            path: self.path.clone(),
+                            reply: hex(&reply),
+                        });
+                    }
+                },
                 None => {
                     return Err(PrintError::NoAnswer {
                         path: self.path.clone(),
@@ -730,8 +794,12 @@ mod tests {
     struct Wire {
         /// (clock time of the write, bytes)
         writes: Vec<(Duration, Vec<u8>)>,
-        /// Bytes the fake printer answers to reads (one per read).
+        /// Bytes the fake printer answers, `per_query` of them to each status query it is sent.
         replies: Vec<u8>,
+        /// How many reply bytes each query gets (0 means 1).
+        per_query: usize,
+        /// Reply bytes sent and not read yet.
+        pending: Vec<u8>,
         reads: usize,
     }
 
@@ -761,7 +829,14 @@ mod tests {
             let n = bytes.len().min(self.room);
             self.room -= n;
             if n > 0 {
-                self.wire.lock().unwrap().writes.push((self.clock.now(), bytes[..n].to_vec()));
+                let mut wire = self.wire.lock().unwrap();
+                wire.writes.push((self.clock.now(), bytes[..n].to_vec()));
+                let asks = [StatusQuery::EscV.bytes(), StatusQuery::GsR.bytes()];
+                if asks.iter().any(|ask| bytes[..n] == ask[..]) {
+                    let take = wire.per_query.max(1).min(wire.replies.len());
+                    let answer: Vec<u8> = wire.replies.drain(..take).collect();
+                    wire.pending.extend(answer);
+                }
             }
             Ok(n)
         }
@@ -774,12 +849,14 @@ mod tests {
         fn read(&mut self, buffer: &mut [u8], timeout: Duration) -> io::Result<usize> {
             let mut wire = self.wire.lock().unwrap();
             wire.reads += 1;
-            if wire.replies.is_empty() {
+            if wire.pending.is_empty() {
                 self.clock.advance(timeout);
                 return Ok(0);
             }
-            buffer[0] = wire.replies.remove(0);
-            Ok(1)
+            let n = wire.pending.len().min(buffer.len());
+            buffer[..n].copy_from_slice(&wire.pending[..n]);
+            wire.pending.drain(..n);
+            Ok(n)
         }
     }
 
@@ -918,6 +995,49 @@ mod tests {
         wire.lock().unwrap().replies = vec![0x00];
         p.send("t", b"\x1B@A\n").expect("paper: printed");
         assert!(all_bytes(&wire).ends_with(b"\x1B@A\n"));
+    }
+
+    #[test]
+    fn a_status_reply_is_one_byte_with_its_fixed_bits_clear() {
+        for byte in [0x00, 0x01, 0x02, 0x03] {
+            assert_eq!(paper_reply(&[byte]), PaperReply::Paper, "{byte:#04x}: paper (maybe near its end)");
+        }
+        for byte in [0x04, 0x08, 0x0C, 0x0F] {
+            assert_eq!(paper_reply(&[byte]), PaperReply::NoPaper, "{byte:#04x}");
+        }
+        for byte in [0x10, 0x20, 0x40, 0x80, 0x9C, 0xE4, 0xFF, 0x14] {
+            assert_eq!(paper_reply(&[byte]), PaperReply::NotUnderstood, "{byte:#04x}: a fixed bit is set");
+        }
+        assert_eq!(paper_reply(&[]), PaperReply::NotUnderstood);
+        assert_eq!(paper_reply(&[0x00, 0x00]), PaperReply::NotUnderstood, "two bytes to a one-byte question");
+        assert_eq!(paper_reply(&[0x04, 0x04, 0x04]), PaperReply::NotUnderstood);
+        // Of all single bytes, only 16 are status bytes: most noise is caught by one byte.
+        let understood = (0..=255u8).filter(|b| paper_reply(&[*b]) != PaperReply::NotUnderstood).count();
+        assert_eq!(understood, 16);
+    }
+
+    #[test]
+    fn a_garbled_reply_is_not_out_of_paper_and_stops_the_job() {
+        let options = SerialOptions { rx_wired: true, ..SerialOptions::default() };
+        let (mut p, _, wire) = printer(options.clone());
+        wire.lock().unwrap().replies = vec![0xE4, 0x9C];
+        assert_eq!(p.status(), PrinterState::NotUnderstood(vec![0xE4]), "bit 2 set, but bit 7 too");
+        let err = p.send("t", b"\x1B@A\n").expect_err("not understood");
+        assert!(matches!(err, PrintError::StatusNotUnderstood { .. }), "{err}");
+        let message = err.to_string();
+        assert!(message.contains("0x9c") && message.contains("baud rate"), "{message}");
+        assert!(!message.contains("paper"), "{message}");
+        assert!(!all_bytes(&wire).ends_with(b"\x1B@A\n"), "nothing of the ticket went out");
+
+        let (mut p, _, wire) = printer(options);
+        {
+            let mut wire = wire.lock().unwrap();
+            wire.replies = vec![0x04, 0x61, 0x00, 0x00, 0x04, 0x04];
+            wire.per_query = 3;
+        }
+        assert_eq!(p.status(), PrinterState::NotUnderstood(vec![0x04, 0x61, 0x00]), "three bytes");
+        let err = p.send("t", b"\x1B@A\n").expect_err("not understood");
+        assert!(err.to_string().contains("0x00 0x04 0x04"), "{err}");
     }
 
     /// A busy line that is high for `busy_for` after each chunk it is told about.
