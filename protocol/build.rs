@@ -7,7 +7,10 @@
 use std::path::Path;
 
 fn main() {
-    let lang = Path::new(env!("CARGO_MANIFEST_DIR")).join("../lang");
+    // Read when the script runs, not when it is compiled: a build script compiled in another
+    // checkout must still read this checkout's catalogue.
+    let manifest_dir = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let lang = Path::new(&manifest_dir).join("../lang");
     println!("cargo:rerun-if-changed={}", lang.display());
     let mut found = Vec::new();
     if let Ok(entries) = std::fs::read_dir(&lang) {
