@@ -192,7 +192,10 @@ mod tests {
         let refused: Vec<String> = config.published_credentials().iter().map(|e| e.to_string()).collect();
         assert_eq!(refused.len(), 1, "{refused:?}");
         // The hash is long: the message shows its start (config messages shorten long values).
-        assert_names(&refused[0], &["desk[0].pin_hash", &SAMPLE_PIN[..40], "sample config", "loket hash-pin"]);
+        assert_names(
+            &refused[0],
+            &["desk[0].pin_hash", &SAMPLE_PIN[..40], "sample config", "loket hash-pin"],
+        );
         assert!(with_desk_pin(OWN_PIN, "[web]").published_credentials().is_empty(), "its own PIN");
 
         let (taken, said) = config.without_published_credentials();
