@@ -247,6 +247,10 @@ struct Activity {
     in_progress: AtomicUsize,
     /// Responses finished so far: a new number means the connection just became idle.
     finished: AtomicUsize,
+    /// The connection's reader, parked while a request was in progress (no timer runs then):
+    /// woken when the request ends, so the idle timer starts even if hyper asked for the next
+    /// request before it dropped the finished response.
+    parked_reader: std::sync::Mutex<Option<std::task::Waker>>,
 }
 
 /// Held while a request is in progress.
@@ -263,6 +267,10 @@ impl Drop for InProgress {
     fn drop(&mut self) {
         self.0.finished.fetch_add(1, Ordering::SeqCst);
         self.0.in_progress.fetch_sub(1, Ordering::SeqCst);
+        let parked = self.0.parked_reader.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(reader) = parked {
+            reader.wake();
+        }
     }
 }
 
@@ -413,7 +421,15 @@ impl<I: AsyncRead + Unpin> AsyncRead for TimedIo<I> {
         if result.is_ready() {
             return result;
         }
-        let Some((waiting, deadline)) = this.waiting else { return Poll::Pending };
+        let Some((waiting, deadline)) = this.waiting else {
+            // A request is in progress: no timer. Ask to be polled again when it ends.
+            *this.activity.parked_reader.lock().unwrap_or_else(|e| e.into_inner()) = Some(cx.waker().clone());
+            if this.activity.in_progress.load(Ordering::SeqCst) == 0 {
+                // It ended in between: poll again at once.
+                cx.waker().wake_by_ref();
+            }
+            return Poll::Pending;
+        };
         if this.read_timer.deadline() != deadline {
             this.read_timer.as_mut().reset(deadline);
         }
