@@ -20,7 +20,7 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::io;
-use std::net::{IpAddr, Ipv6Addr, SocketAddr};
+use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -474,20 +474,7 @@ impl<I: AsyncWrite + Unpin> AsyncWrite for TimedIo<I> {
     }
 }
 
-/// The address a cap counts: IPv6 clients by their /64 network (one computer can use many
-/// addresses of its network), IPv4-mapped IPv6 addresses as IPv4.
-pub fn client_network(ip: IpAddr) -> IpAddr {
-    match ip {
-        IpAddr::V4(_) => ip,
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => IpAddr::V4(v4),
-            None => {
-                let s = v6.segments();
-                IpAddr::V6(Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
-            }
-        },
-    }
-}
+pub use crate::sign_in::client_network;
 
 /// The connections open now, in all and per client network.
 struct ConnectionCaps {

@@ -111,9 +111,10 @@ impl Default for SignInLimiter {
     }
 }
 
-/// The address a limit counts: IPv6 clients by their /64 network (one computer can use many
-/// addresses in it), IPv4 (also IPv4-mapped) as is.
-fn client_key(ip: IpAddr) -> IpAddr {
+/// The address a limit counts (the sign-in limits and both servers' connection caps): IPv6
+/// clients by their /64 network (one computer can use many addresses in it), IPv4 (also
+/// IPv4-mapped) as is.
+pub fn client_network(ip: IpAddr) -> IpAddr {
     match ip {
         IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
             Some(v4) => IpAddr::V4(v4),
@@ -144,7 +145,7 @@ impl SignInLimiter {
     /// `wait` (zero unless the account is slowed down) — or `Err(retry_after)`.
     pub fn begin(&self, target: &str, ip: IpAddr, now: Instant) -> Result<Duration, Duration> {
         let key = self.account_key(target);
-        let ip = client_key(ip);
+        let ip = client_network(ip);
         let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
         let Counts { accounts, by_address } = &mut *counts;
 
@@ -203,7 +204,7 @@ impl SignInLimiter {
     pub fn withdraw(&self, target: &str, ip: IpAddr, started: Instant) {
         let key = self.account_key(target);
         let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(times) = counts.by_address.get_mut(&(key, client_key(ip)))
+        if let Some(times) = counts.by_address.get_mut(&(key, client_network(ip)))
             && let Some(i) = times.iter().position(|t| *t == started)
         {
             times.swap_remove(i);
@@ -219,7 +220,7 @@ impl SignInLimiter {
     /// account's slow-down for [`TRUSTED_FOR`].
     pub fn succeeded(&self, target: &str, ip: IpAddr, now: Instant) {
         let key = self.account_key(target);
-        let ip = client_key(ip);
+        let ip = client_network(ip);
         let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
         let own = counts.by_address.remove(&(key, ip)).unwrap_or_default();
         if let Some(account) = counts.accounts.get_mut(&key) {
