@@ -217,7 +217,6 @@ pub fn forecast(situation: &Situation, times: impl Fn(&str) -> ServiceTime) -> F
         let first_due = (0..due.len())
             .filter(|&i| can_take(&due[i]) && due[i].at <= t)
             .min_by(|&a, &b| due[a].at.total_cmp(&due[b].at));
-        let next_due = due.iter().filter(|a| can_take(a)).map(|a| a.at).min_by(f64::total_cmp);
         let lane = &mut lanes[d];
         if let Some(i) = first_due {
             due[i].taken = true;
@@ -244,9 +243,15 @@ pub fn forecast(situation: &Situation, times: impl Fn(&str) -> ServiceTime) -> F
             continue;
         }
         // Nothing to call: the desk waits for its next appointment, or is out of the picture.
+        let serves = &lanes[d].serves;
+        let next_due = due
+            .iter()
+            .filter(|a| !a.taken && (a.lane == Some(d) || (a.lane.is_none() && serves.contains(&a.service))))
+            .map(|a| a.at)
+            .min_by(f64::total_cmp);
         match next_due {
-            Some(at) => lane.free_at = at.max(t),
-            None => lane.active = false,
+            Some(at) => lanes[d].free_at = at.max(t),
+            None => lanes[d].active = false,
         }
     }
 }
