@@ -179,8 +179,8 @@ pub fn simulate_day(seed: u64) -> Vec<Shown> {
             Appointment {
                 at: local(midnight, minute),
                 arrives: local(midnight, minute - 10.0 * dice.unit()),
-                service: *service,
-                desk: *desk,
+                service,
+                desk,
                 started: false,
             }
         })
