@@ -2,7 +2,8 @@
 //!
 //! Layout
 //! - Domain, pure and tested without I/O: [`queue`] (tickets, desks, numbering, estimates) and
-//!   [`visit`] (the screens a visitor walks through and their timeouts).
+//!   [`visit`] (the screens a visitor walks through and their timeouts); [`wait_estimate`]: the
+//!   wait shown to a visitor, worked out by playing the desks forward.
 //! - [`config`]: the one TOML file, parsed strictly and validated; [`languages`]: the languages
 //!   the kiosk knows, named in their own script; [`content`]: tutorial and screening packs
 //!   (TOML + images), loaded and checked.
@@ -49,6 +50,7 @@ pub mod store;
 pub mod ui;
 pub mod visit;
 pub mod voice_pack;
+pub mod wait_estimate;
 pub mod watchdog;
 pub mod web;
 pub mod xapi;

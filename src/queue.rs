@@ -21,6 +21,8 @@ use jiff::{SignedDuration, Timestamp};
 use rpds::{RedBlackTreeMapSync, RedBlackTreeSetSync};
 use serde::{Deserialize, Serialize};
 
+use crate::wait_estimate::{self, DueAppointment, ServiceTime};
+
 /// The id of a ticket, unique for the whole life of a kiosk (not only for one day).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct TicketId(pub i64);
@@ -695,13 +697,33 @@ impl Queue {
         self.calls.values().rev().take(count).cloned().collect()
     }
 
-    /// How many people are before a waiting ticket, and the estimated wait.
+    /// How many people are before a waiting ticket, and the estimated wait, as of the latest
+    /// moment the queue knows of (the ticket's issue or a desk's latest call), with no
+    /// appointments due. [`Queue::position_at`] takes the time and the appointments.
+    pub fn position(&self, id: TicketId) -> Result<Position, QueueError> {
+        let ticket = self.tickets.get(&id).ok_or(QueueError::UnknownTicket(id))?;
+        let now = self
+            .at_desk
+            .values()
+            .filter_map(|id| self.tickets.get(id)?.called_at)
+            .fold(ticket.issued_at, Timestamp::max);
+        self.position_at(id, now, &[])
+    }
+
+    /// How many people are before a waiting ticket at `now`, and the estimated wait.
     ///
     /// People ahead are the waiting tickets, arrived earlier, whose service is served by a desk
-    /// that also serves this ticket's service. The wait is that count times the average recent
-    /// service time, shared over the open desks for the service, given as a range because a
-    /// single number would be a promise.
-    pub fn position(&self, id: TicketId) -> Result<Position, QueueError> {
+    /// that also serves this ticket's service, and the `appointments` such a desk starts before
+    /// calling it. The wait comes from playing the open desks forward (see [`wait_estimate`]):
+    /// each ticket ahead at its own service's learned time, each desk finishing its visitor
+    /// first, appointments taking their desk from their time on; it is a range because a single
+    /// number would be a promise.
+    pub fn position_at(
+        &self,
+        id: TicketId,
+        now: Timestamp,
+        appointments: &[DueAppointment],
+    ) -> Result<Position, QueueError> {
         let ticket = self.tickets.get(&id).ok_or(QueueError::UnknownTicket(id))?;
         if ticket.state != TicketState::Waiting {
             return Err(QueueError::NotWaiting { code: ticket.code() });
@@ -718,15 +740,37 @@ impl Queue {
             .filter_map(|service| self.lines.get(service))
             .map(|line| count_before(line, &place))
             .sum::<usize>() as u32;
-        let open_desks = desks.iter().filter(|d| !self.is_paused(&d.id)).count();
-        let busy_desks = desks.iter().filter(|d| self.at_desk.contains_key(&d.id)).count();
-        let wait = (open_desks > 0).then(|| {
-            let per_visitor = self.average_service_time(&ticket.service);
-            // Visitors already at a desk are about half-way through on average.
-            let ahead_work = people_ahead as f64 + 0.5 * busy_desks as f64;
-            estimate(per_visitor.as_secs_f64() * ahead_work / open_desks as f64)
-        });
-        Ok(Position { people_ahead, wait })
+        let ahead: Vec<&str> =
+            self.waiting().take_while(|t| (t.issued_at, t.id) < place).map(|t| t.service.as_str()).collect();
+        let desks: Vec<wait_estimate::Desk> = self
+            .rules
+            .desks
+            .iter()
+            .map(|d| wait_estimate::Desk {
+                id: &d.id,
+                services: &d.services,
+                open: !self.is_paused(&d.id),
+                busy: self
+                    .current_ticket(&d.id)
+                    .map(|t| wait_estimate::Busy { service: &t.service, since: t.called_at.unwrap_or(now) }),
+                closes_at: None,
+            })
+            .collect();
+        let situation = wait_estimate::Situation {
+            now,
+            service: &ticket.service,
+            ahead: &ahead,
+            desks: &desks,
+            appointments,
+        };
+        let forecast = wait_estimate::forecast(&situation, |service| self.service_time(service));
+        Ok(Position { people_ahead: people_ahead + forecast.appointments_first, wait: forecast.wait })
+    }
+
+    /// The recent service times of a service, as the wait estimate uses them.
+    pub fn service_time(&self, service: &str) -> ServiceTime {
+        let recent = self.service_times.get(service).into_iter().flatten().copied();
+        ServiceTime::learned(recent, self.rules.default_service_time)
     }
 
     /// The average of the recent service times of a service, or the default without history.
@@ -844,15 +888,6 @@ fn count_before(line: &RedBlackTreeSetSync<Place>, place: &Place) -> usize {
 /// A visitor "served" in less than this many seconds was a mistake or a skip: the estimate
 /// does not learn from it.
 pub const MIN_SERVICE_SECONDS: i64 = 10;
-
-/// Turns an expected wait in seconds into a range: from 75 % to 150 % of it, rounded out to
-/// whole 5 minutes, and never narrower than 5 minutes.
-fn estimate(expected_seconds: f64) -> WaitEstimate {
-    let minutes = expected_seconds / 60.0;
-    let low = ((minutes * 0.75) / 5.0).floor() as u32 * 5;
-    let high = (((minutes * 1.5) / 5.0).ceil() as u32 * 5).max(low + 5);
-    WaitEstimate { low_minutes: low, high_minutes: high }
-}
 
 impl fmt::Display for WaitEstimate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -1219,12 +1254,139 @@ mod tests {
         assert_eq!(q.average_service_time("email"), SignedDuration::from_mins(14));
     }
 
+    /// Rules where one desk serves e-mail and quick questions, and tablets are shared.
+    fn mixed_rules() -> QueueRules {
+        let mut rules = rules();
+        rules.services.push(ServiceRule { id: "question".into(), prefix: "Q".into() });
+        rules.desks = vec![
+            DeskRule {
+                id: "desk-1".into(),
+                services: vec!["email".into(), "question".into(), "tablet".into()],
+            },
+            DeskRule { id: "desk-2".into(), services: vec!["tablet".into(), "appointment".into()] },
+        ];
+        rules
+    }
+
+    /// Serves three visitors of `service` at `desk`, `minutes` each, from `from` on: the queue
+    /// learns that the service takes exactly that long. Returns when the desk is free again.
+    fn teach(q: &mut Queue, desk: &str, service: &str, minutes: i64, from: Timestamp) -> Timestamp {
+        let mut now = from;
+        for _ in 0..3 {
+            let t = issue(q, service, now);
+            q.call_ticket(desk, t.id, now).unwrap();
+            now = now.checked_add(SignedDuration::from_mins(minutes)).unwrap();
+            q.served(desk, None, now).unwrap();
+        }
+        now
+    }
+
     #[test]
-    fn estimate_ranges() {
-        assert_eq!(estimate(0.0), WaitEstimate { low_minutes: 0, high_minutes: 5 });
-        assert_eq!(estimate(20.0 * 60.0), WaitEstimate { low_minutes: 15, high_minutes: 30 });
-        assert_eq!(estimate(60.0 * 60.0), WaitEstimate { low_minutes: 45, high_minutes: 90 });
-        assert_eq!(WaitEstimate { low_minutes: 15, high_minutes: 30 }.to_string(), "15–30 min");
+    fn one_quick_visit_does_not_make_the_long_ones_ahead_look_short() {
+        let mut q = Queue::new(mixed_rules());
+        let now = teach(&mut q, "desk-1", "email", 12, at(9, 0));
+        let now = teach(&mut q, "desk-1", "question", 2, now);
+        for _ in 0..3 {
+            issue(&mut q, "email", now);
+        }
+        let me = issue(&mut q, "question", now);
+        // Three e-mail visits of 12 minutes are ahead: about 36 minutes, not 3 × 2.
+        let pos = q.position_at(me.id, now, &[]).unwrap();
+        assert_eq!(
+            pos,
+            Position { people_ahead: 3, wait: Some(WaitEstimate { low_minutes: 35, high_minutes: 40 }) }
+        );
+        assert_eq!(q.position(me.id).unwrap(), pos, "as of the ticket's issue");
+    }
+
+    #[test]
+    fn two_services_on_one_desk_each_at_its_own_time() {
+        let mut q = Queue::new(mixed_rules());
+        let now = teach(&mut q, "desk-1", "email", 12, at(9, 0));
+        let now = teach(&mut q, "desk-1", "tablet", 6, now);
+        issue(&mut q, "tablet", now);
+        issue(&mut q, "email", now);
+        let me = issue(&mut q, "email", now);
+        // Both desks are free; desk-1, first in the config, takes the tablet (6 min) and then the
+        // e-mail (12 min), while desk-2 has nothing else it serves: called at 18, not 2 × 12.
+        let pos = q.position_at(me.id, now, &[]).unwrap();
+        assert_eq!(pos.people_ahead, 2, "the tablet ticket shares desk-1");
+        assert_eq!(pos.wait, Some(WaitEstimate { low_minutes: 15, high_minutes: 20 }));
+    }
+
+    #[test]
+    fn a_desk_that_closes_hands_its_share_to_the_others() {
+        let mut q = Queue::new(mixed_rules());
+        let now = teach(&mut q, "desk-1", "email", 12, at(9, 0));
+        let now = teach(&mut q, "desk-1", "tablet", 6, now);
+        issue(&mut q, "tablet", now);
+        issue(&mut q, "tablet", now);
+        let me = issue(&mut q, "email", now);
+        // Both desks take a tablet (6 min); desk-1 then calls this ticket.
+        let open = q.position_at(me.id, now, &[]).unwrap().wait;
+        assert_eq!(open, Some(WaitEstimate { low_minutes: 5, high_minutes: 10 }));
+        // desk-2 closes: desk-1 serves both tablets first.
+        q.pause("desk-2", now).unwrap();
+        let closed = q.position_at(me.id, now, &[]).unwrap().wait;
+        assert_eq!(closed, Some(WaitEstimate { low_minutes: 10, high_minutes: 15 }));
+        // desk-1 closes too: nobody calls e-mail tickets, so no estimate.
+        q.pause("desk-1", now).unwrap();
+        assert_eq!(q.position_at(me.id, now, &[]).unwrap().wait, None);
+    }
+
+    #[test]
+    fn appointments_due_take_their_desk_and_go_before_you() {
+        let mut q = Queue::new(mixed_rules());
+        let now = teach(&mut q, "desk-1", "email", 12, at(9, 0));
+        let now = teach(&mut q, "desk-2", "appointment", 20, now);
+        issue(&mut q, "email", now);
+        let me = issue(&mut q, "email", now);
+        let in_minutes = |m: i64| now.checked_add(SignedDuration::from_mins(m)).unwrap();
+        let due = |desk: &str, m: i64| DueAppointment {
+            at: in_minutes(m),
+            service: "appointment".into(),
+            desk: Some(desk.into()),
+            minutes: 20,
+        };
+        assert_eq!(
+            q.position_at(me.id, now, &[]).unwrap().wait,
+            Some(WaitEstimate { low_minutes: 10, high_minutes: 15 })
+        );
+        // An appointment at desk-1 in 5 minutes: it goes after the e-mail ahead (12) and before
+        // this ticket, which is called at 32.
+        let pos = q.position_at(me.id, now, &[due("desk-1", 5)]).unwrap();
+        assert_eq!(
+            pos,
+            Position { people_ahead: 2, wait: Some(WaitEstimate { low_minutes: 30, high_minutes: 35 }) }
+        );
+        // One at desk-2, which does not serve e-mail, changes nothing for this ticket.
+        let pos = q.position_at(me.id, now, &[due("desk-2", 5)]).unwrap();
+        assert_eq!(
+            pos,
+            Position { people_ahead: 1, wait: Some(WaitEstimate { low_minutes: 10, high_minutes: 15 }) }
+        );
+        // One after this ticket is called does not go first.
+        let pos = q.position_at(me.id, now, &[due("desk-1", 13)]).unwrap();
+        assert_eq!(pos.people_ahead, 1);
+    }
+
+    #[test]
+    fn the_visitor_at_the_desk_is_counted_from_when_they_were_called() {
+        let mut q = Queue::new(mixed_rules());
+        let now = teach(&mut q, "desk-1", "email", 12, at(9, 0));
+        let at_desk = issue(&mut q, "email", now);
+        q.call_ticket("desk-1", at_desk.id, now).unwrap();
+        let me = issue(&mut q, "email", now);
+        let later = |m: i64| now.checked_add(SignedDuration::from_mins(m)).unwrap();
+        assert_eq!(
+            q.position_at(me.id, later(0), &[]).unwrap().wait,
+            Some(WaitEstimate { low_minutes: 10, high_minutes: 15 })
+        );
+        // Nine minutes in, three are left.
+        assert_eq!(
+            q.position_at(me.id, later(9), &[]).unwrap().wait,
+            Some(WaitEstimate { low_minutes: 0, high_minutes: 5 })
+        );
     }
 
     #[test]
