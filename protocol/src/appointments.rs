@@ -23,6 +23,8 @@ pub const APPOINTMENTS_PATH: &str = "/api/v1/kiosk/appointments";
 
 /// The most appointments one plan may hold (a site's appointments from today on).
 pub const MAX_PLAN_APPOINTMENTS: usize = 5000;
+/// The largest plan a kiosk accepts, in bytes (5,000 appointments take about 1.3 MB).
+pub const MAX_PLAN_BYTES: usize = 4 * 1024 * 1024;
 /// The longest uid accepted, in bytes.
 pub const MAX_UID_BYTES: usize = 200;
 
