@@ -18,6 +18,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::{Modify, OpenApi};
 
 use super::api;
+use loket_protocol::appointments::AppointmentEventBody;
 use loket_protocol::report::ErrorBody;
 
 /// Where the document is served.
@@ -62,7 +63,9 @@ Every JSON error is `{\"error\": \"…\"}` with a message a person can act on.";
         pages::move_appointment,
         pages::cancel_appointment,
     ),
-    components(schemas(ErrorBody)),
+    // The body of an `appointment_*` event (`WireEvent.body`), documented for whoever reads the
+    // stored events; the central system tolerates fields it does not name.
+    components(schemas(ErrorBody, AppointmentEventBody)),
     modifiers(&WaysIn),
     tags(
         (name = "kiosk", description = "The report protocol: what kiosks send and pull."),

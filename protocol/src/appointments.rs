@@ -182,8 +182,9 @@ pub enum AppointmentSource {
     Central,
 }
 
-/// The body of an `appointment_*` event ([`APPOINTMENT_EVENT_KINDS`]). Pseudonymous: never a
-/// name. Fields it does not name are tolerated.
+/// The body of an `appointment_*` event (`appointment_booked`, `appointment_moved`,
+/// `appointment_cancelled`, `appointment_checked_in`, `appointment_no_show`): the `body` of its
+/// `WireEvent`. Pseudonymous: never a name. Fields it does not name are tolerated.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AppointmentEventBody {
