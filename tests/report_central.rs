@@ -453,3 +453,132 @@ async fn a_kiosk_killed_with_a_backlog_resumes_where_it_stopped() {
     assert_exactly_once(&central, &store_path).await;
     assert_eq!(outbox.outbox_backlog().unwrap(), 0, "acknowledged events are marked sent");
 }
+
+/// Takes the plans the reporter hands over (as `HelpPoint::apply_central_plan` will), or refuses
+/// them while `refusal` is set.
+#[derive(Default)]
+struct PlanRecorder {
+    taken: std::sync::Mutex<Vec<loket_protocol::appointments::AppointmentPlan>>,
+    refusal: std::sync::Mutex<Option<String>>,
+}
+
+impl loket::report::pull::AppointmentPlanSink for PlanRecorder {
+    fn apply(&self, plan: loket_protocol::appointments::AppointmentPlan) -> Result<usize, String> {
+        if let Some(why) = self.refusal.lock().unwrap().clone() {
+            return Err(why);
+        }
+        let n = plan.appointments.len();
+        self.taken.lock().unwrap().push(plan);
+        Ok(n)
+    }
+}
+
+/// An appointment tomorrow (by the real clock) at the kiosk's site, booked on the central system.
+async fn book_centrally(central: &InProcess, uid: &str, code: &str) {
+    let store = central.store.clone();
+    let starts = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(24);
+    let zone = jiff::tz::TimeZone::get("Europe/Brussels").unwrap();
+    let appointment = loket_central::store::CentralAppointment {
+        uid: uid.into(),
+        site: "Digilabo".into(),
+        code: code.into(),
+        starts_at: starts.to_string(),
+        day: starts.to_zoned(zone.clone()).date().to_string(),
+        service: "email".into(),
+        desk: Some("desk-1".into()),
+        language: None,
+        cancelled: false,
+        updated_at: jiff::Timestamp::now().to_string(),
+    };
+    let today = jiff::Timestamp::now().to_zoned(zone).date().to_string();
+    let booked = tokio::task::spawn_blocking(move || store.book_appointment(&appointment, &today));
+    assert!(booked.await.unwrap().unwrap(), "booked");
+}
+
+fn plan_pulled(kind: &ActivityKind) -> bool {
+    matches!(kind, ActivityKind::Pulled { what: loket::report::pull::Pulled::Appointments, .. })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn appointments_planned_centrally_reach_the_kiosk_by_etag_and_a_refused_plan_changes_nothing() {
+    use loket::report::activity::PullOutcome;
+    use loket::report::pull::{CentralFiles, Pulled};
+    let dir = tempfile::tempdir().unwrap();
+    let central = central_sqlite(dir.path()).await;
+    let token = central.new_kiosk_token(KIOSK, "Digilabo").await.unwrap();
+    let kiosk = tempfile::tempdir().unwrap();
+    let sink = Arc::new(PlanRecorder::default());
+    let mut settings = settings(&central.base_url(), &token, kiosk.path());
+    settings.heartbeat_interval = Duration::from_millis(100);
+    settings.appointments = Some(sink.clone());
+    let files = CentralFiles::new(kiosk.path());
+
+    // No appointments yet: 404, nothing handed over.
+    let (reporter, feed) = spawn_watched(settings);
+    let mut watch = Watch::new(feed);
+    let none = watch.until("the plan asked for", plan_pulled).await;
+    assert_eq!(
+        none.kind,
+        ActivityKind::Pulled { what: Pulled::Appointments, outcome: PullOutcome::Unchanged }
+    );
+    assert!(sink.taken.lock().unwrap().is_empty());
+
+    // Booked centrally: the next pull hands the plan to the help point and keeps it.
+    book_centrally(&central, "11111111-1111-4111-8111-111111111111", "482913").await;
+    let kept = watch
+        .until("the plan kept", |k| {
+            plan_pulled(k) && !matches!(k, ActivityKind::Pulled { outcome: PullOutcome::Unchanged, .. })
+        })
+        .await;
+    let ActivityKind::Pulled { outcome: PullOutcome::Kept { etag: first_etag }, .. } = kept.kind else {
+        panic!("{kept:?}")
+    };
+    {
+        let taken = sink.taken.lock().unwrap();
+        assert_eq!(taken.len(), 1);
+        assert_eq!(taken[0].kiosk_id, KIOSK);
+        assert_eq!(taken[0].appointments[0].code, "482913");
+        assert_eq!(taken[0].appointments[0].desk.as_deref(), Some("desk-1"));
+    }
+    assert_eq!(files.kept_etag(Pulled::Appointments).as_deref(), Some(first_etag.as_str()));
+    assert_eq!(files.kept_plan().unwrap().appointments.len(), 1);
+
+    // Unchanged: the kiosk sends its ETag and gets 304; nothing is handed over again.
+    let same = watch.until("the plan asked for again", plan_pulled).await;
+    assert_eq!(
+        same.kind,
+        ActivityKind::Pulled { what: Pulled::Appointments, outcome: PullOutcome::Unchanged }
+    );
+    assert_eq!(sink.taken.lock().unwrap().len(), 1);
+
+    // A plan the help point refuses: a problem with the reason; the last good plan stays.
+    *sink.refusal.lock().unwrap() = Some("service \"email\" is not offered here".into());
+    book_centrally(&central, "22222222-2222-4222-8222-222222222222", "713604").await;
+    let refused = watch
+        .until("the new plan refused", |k| {
+            plan_pulled(k) && matches!(k, ActivityKind::Pulled { outcome: PullOutcome::Refused { .. }, .. })
+        })
+        .await;
+    assert!(format!("{refused:?}").contains("is not offered here"), "{refused:?}");
+    assert_eq!(files.kept_etag(Pulled::Appointments).as_deref(), Some(first_etag.as_str()));
+    assert_eq!(files.kept_plan().unwrap().appointments.len(), 1, "the last good plan stays");
+    watch
+        .until("a heartbeat after the refusal", |k| {
+            matches!(k, ActivityKind::TryEnded { request: loket::report::activity::Request::Heartbeat, .. })
+        })
+        .await;
+    assert!(
+        reporter.status().problems.iter().any(|p| p.contains("appointment plan is refused")),
+        "{:?}",
+        reporter.status().problems
+    );
+    // Refused once: not handed over again while the central plan stays the same.
+    *sink.refusal.lock().unwrap() = None;
+    watch.until("the plan asked for once more", plan_pulled).await;
+    assert_eq!(sink.taken.lock().unwrap().len(), 1, "a refused plan is not applied later unchanged");
+
+    // The central system down: the kiosk keeps what it has.
+    reporter.shutdown().await;
+    drop(central);
+    assert_eq!(files.kept_plan().unwrap().appointments[0].code, "482913");
+}

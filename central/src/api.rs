@@ -1,5 +1,6 @@
 //! The kiosk routes of the report protocol ([`loket_protocol::report`]): events, heartbeats, and the
-//! settings and content pulled with an ETag. Every request carries the kiosk's bearer token.
+//! settings, content and appointment plan ([`loket_protocol::appointments`]) pulled with an ETag.
+//! Every request carries the kiosk's bearer token.
 //!
 //! It owns the token check (SHA-256 looked up in the store: it runs on every request, so not
 //! Argon2 — the token is 32 random bytes, not a password) and the protocol's status codes.
@@ -15,7 +16,8 @@ use axum::response::{IntoResponse, Response};
 use super::CentralState;
 use super::error::{Body, CentralError};
 use super::events::read_event;
-use super::store::{FileKind, KioskHealth, token_hash};
+use super::store::{CentralAppointment, FileKind, KioskHealth, etag, token_hash};
+use loket_protocol::appointments::{AppointmentPlan, MAX_PLAN_APPOINTMENTS, PlannedAppointment};
 use loket_protocol::report::{
     BatchReceipt, ErrorBody, EventBatch, Heartbeat, HeartbeatReply, MAX_BATCH_EVENTS,
 };
@@ -263,4 +265,82 @@ pub async fn content(
     headers: HeaderMap,
 ) -> Result<Response, CentralError> {
     pull(state, kiosk, headers, FileKind::Content).await
+}
+
+/// The plan for `kiosk` made of its site's appointments from today on (by start time, at most
+/// [`MAX_PLAN_APPOINTMENTS`]); a stored time that does not read is left out and logged.
+pub fn plan(kiosk: &str, now: jiff::Timestamp, stored: &[CentralAppointment]) -> AppointmentPlan {
+    let appointments = stored
+        .iter()
+        .filter_map(|a| match a.starts_at.parse() {
+            Ok(starts_at) => Some(PlannedAppointment {
+                uid: a.uid.clone(),
+                code: a.code.clone(),
+                starts_at,
+                service: a.service.clone(),
+                desk: a.desk.clone(),
+                language: a.language.clone(),
+                cancelled: a.cancelled,
+            }),
+            Err(e) => {
+                log::error!("central: appointment {} has a damaged time {:?}: {e}", a.uid, a.starts_at);
+                None
+            }
+        })
+        .take(MAX_PLAN_APPOINTMENTS)
+        .collect();
+    AppointmentPlan { kiosk_id: kiosk.to_owned(), generated_at: now, appointments }
+}
+
+/// The ETag of a plan: what it holds for its kiosk, not when it was made, so it changes exactly
+/// when the plan does.
+pub fn plan_etag(plan: &AppointmentPlan) -> String {
+    let held = serde_json::json!({"kiosk_id": plan.kiosk_id, "appointments": plan.appointments});
+    etag(held.to_string().as_bytes())
+}
+
+/// The appointments of this kiosk's site from today on, planned on the central system.
+///
+/// Cancelled ones are in it too (`cancelled: true`), so a kiosk that held one learns it is off.
+/// Never a name. Pulled with `If-None-Match`: `304` when the kiosk already has this plan; the
+/// ETag changes whenever an appointment is booked, moved or cancelled, and when a day has passed.
+#[utoipa::path(
+    get,
+    path = "/api/v1/kiosk/appointments",
+    tag = "kiosk",
+    security(("kioskToken" = [])),
+    params(("If-None-Match" = Option<String>, Header, description = "The ETag the kiosk holds, or `*`.")),
+    responses(
+        (status = 200, description = "The plan.", body = AppointmentPlan,
+            headers(("ETag" = String, description = "Send it back as If-None-Match."))),
+        (status = 304, description = "Unchanged since the ETag sent.",
+            headers(("ETag" = String))),
+        (status = 401, description = "No kiosk token, or a wrong or revoked one.", body = ErrorBody),
+        (status = 404, description = "There are no appointments for this kiosk's site from today on.", body = ErrorBody),
+        (status = 500, description = "The central system failed; try again later.", body = ErrorBody,
+            headers(("Retry-After" = u32, description = "Seconds to wait."))),
+    ),
+)]
+pub async fn appointments(
+    State(state): State<CentralState>,
+    kiosk: Kiosk,
+    headers: HeaderMap,
+) -> Result<Response, CentralError> {
+    let now = state.clock.now();
+    let today = now.to_zoned(state.settings.time_zone.clone()).date().to_string();
+    let site = kiosk.site.clone();
+    let stored = state.with_store(move |s| s.appointments(Some(&site), &today)).await?;
+    let plan = plan(&kiosk.kiosk, now, &stored);
+    if plan.appointments.is_empty() {
+        return Err(CentralError::NotFound(format!(
+            "there are no appointments for site {:?} from today on",
+            kiosk.site
+        )));
+    }
+    let etag = plan_etag(&plan);
+    let tag = HeaderValue::from_str(&etag).map_err(|e| CentralError::Internal(e.to_string()))?;
+    if matches(&headers, &etag) {
+        return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, tag)]).into_response());
+    }
+    Ok((StatusCode::OK, [(header::ETAG, tag)], Json(plan)).into_response())
 }

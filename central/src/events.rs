@@ -2,7 +2,7 @@
 //! known type, an object body) and pulls out the typed columns the dashboard groups by.
 //!
 //! Pure: no I/O, no clock. It owns the list of event types the central system accepts and the
-//! meaning of a ticket, xAPI or device event's body; it must not store anything. A body that
+//! meaning of a ticket, xAPI, device or appointment event's body; it must not store anything. A body that
 //! does not have the expected shape is still stored (raw), only without figures: the kiosk
 //! recorded it, and losing it helps nobody.
 
@@ -10,10 +10,13 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use serde_json::Value;
 
+use loket_protocol::appointments::AppointmentEventBody;
 use loket_protocol::report::{Refused, WireEvent};
+use serde::Deserialize;
 
 /// The event types a kiosk sends: the queue's (the kiosk's `queue::EventKind::name`), the
-/// xAPI statements of screenings and tutorials, and device state changes.
+/// xAPI statements of screenings and tutorials, device state changes, and the appointments'
+/// ([`loket_protocol::appointments::APPOINTMENT_EVENT_KINDS`]).
 pub const KNOWN_TYPES: &[&str] = &[
     "ticket_issued",
     "ticket_called",
@@ -26,6 +29,11 @@ pub const KNOWN_TYPES: &[&str] = &[
     "desk_resumed",
     loket_protocol::xapi::EVENT_TYPE,
     "device_state_changed",
+    loket_protocol::appointments::APPOINTMENT_BOOKED,
+    loket_protocol::appointments::APPOINTMENT_MOVED,
+    loket_protocol::appointments::APPOINTMENT_CANCELLED,
+    loket_protocol::appointments::APPOINTMENT_CHECKED_IN,
+    loket_protocol::appointments::APPOINTMENT_NO_SHOW,
 ];
 
 /// One event as stored: the wire event's fields, the raw body, and the figures taken from it.
@@ -62,6 +70,10 @@ pub struct EventRow {
     /// `device_state_changed`: which device and its new state.
     pub device: Option<String>,
     pub device_state: Option<String>,
+    /// `appointment_*`: the appointment's uid.
+    pub appointment_uid: Option<String>,
+    /// `appointment_checked_in`: minutes after its start the visitor checked in.
+    pub late_minutes: Option<i64>,
     /// A completed screening: (competence, level) for each competence it scored.
     pub levels: Vec<(String, String)>,
     /// The body as JSON text.
@@ -108,6 +120,8 @@ pub fn read_event(event: &WireEvent, kiosk: &str, site: &str, zone: &TimeZone) -
     } else if event.kind == "device_state_changed" {
         row.device = text(&body["device"]);
         row.device_state = text(&body["state"]);
+    } else if event.kind.starts_with("appointment_") {
+        read_appointment(body, zone, &mut row);
     }
     Ok(row)
 }
@@ -143,6 +157,20 @@ fn read_ticket(body: &Value, zone: &TimeZone, row: &mut EventRow) {
     if row.kind == "ticket_served" {
         row.outcome = text(&ticket["state"]["outcome"]);
     }
+}
+
+/// An appointment event counts on the local day and hour the appointment starts (after a move,
+/// its new time); a body that is not an [`AppointmentEventBody`] is kept without figures.
+fn read_appointment(body: &Value, zone: &TimeZone, row: &mut EventRow) {
+    let Ok(appointment) = AppointmentEventBody::deserialize(body) else { return };
+    let starts = appointment.starts_at.to_zoned(zone.clone());
+    row.day = starts.date().to_string();
+    row.hour = i64::from(starts.hour());
+    row.appointment_uid =
+        Some(appointment.uid.chars().take(loket_protocol::appointments::MAX_UID_BYTES).collect());
+    row.service = Some(appointment.service);
+    row.language = appointment.language;
+    row.late_minutes = appointment.late_minutes.map(i64::from);
 }
 
 fn read_statement(body: &Value, row: &mut EventRow) {
@@ -268,6 +296,20 @@ mod tests {
             row.levels,
             [("1.1".to_owned(), "on_own".to_owned()), ("2.1".to_owned(), "not_yet".to_owned())]
         );
+    }
+
+    #[test]
+    fn an_appointment_event_counts_on_the_local_day_it_starts_with_its_uid_and_lateness() {
+        let body = json!({"uid": "6c0a", "service": "email", "desk": "desk-1", "language": "ar",
+            "starts_at": "2026-11-30T23:30:00Z", "source": "central", "checked_in_at": "2026-11-30T23:42:00Z",
+            "late_minutes": 12, "ticket": "E-004", "added_later": true});
+        let row = read_event(&wire(ID, "appointment_checked_in", body), "k", "s", &zone()).unwrap();
+        assert_eq!((row.day.as_str(), row.hour), ("2026-12-01", 0), "Brussels is an hour ahead");
+        assert_eq!(row.appointment_uid.as_deref(), Some("6c0a"));
+        assert_eq!((row.service.as_deref(), row.language.as_deref()), (Some("email"), Some("ar")));
+        assert_eq!(row.late_minutes, Some(12));
+        let odd = read_event(&wire(ID, "appointment_no_show", json!({"uid": 5})), "k", "s", &zone()).unwrap();
+        assert_eq!((odd.appointment_uid, odd.day.as_str()), (None, "2026-11-30"), "kept without figures");
     }
 
     #[test]

@@ -10,7 +10,7 @@ use jiff::Timestamp;
 use loket_protocol::i18n::{fill, tr};
 use maud::{Markup, html};
 
-use super::store::{LearningFigures, ServiceFigures};
+use super::store::{AppointmentFigures, LearningFigures, ServiceFigures};
 use loket_protocol::report::Heartbeat;
 
 /// Disk space below which a kiosk is warned about.
@@ -124,18 +124,24 @@ fn is_plain_number(text: &str) -> bool {
 }
 
 /// The CSV export: one row per site, day and service with the queue's figures, then one row
-/// per site and day with the learning figures (service `leren`, queue columns empty).
-pub fn csv(services: &[ServiceFigures], learning: &[LearningFigures]) -> String {
+/// per site and day with the learning figures (service `leren`), then one per site and day with
+/// the appointment figures (service `afspraken`); each row leaves the others' columns empty.
+pub fn csv(
+    services: &[ServiceFigures],
+    learning: &[LearningFigures],
+    appointments: &[AppointmentFigures],
+) -> String {
     let mut out = String::from(
         "datum,vestiging,dienst,bezoekers,opgeroepen,geholpen,niet_gekomen,gemiddelde_wachttijd_s,\
-         langste_wachttijd_s,tutorials_gestart,tutorials_voltooid,screenings_voltooid,screenings_gestopt\r\n",
+         langste_wachttijd_s,tutorials_gestart,tutorials_voltooid,screenings_voltooid,screenings_gestopt,\
+         afspraken_geboekt,afspraken_gekomen,afspraken_te_laat,afspraken_niet_gekomen,afspraken_geannuleerd\r\n",
     );
     for f in services {
         let average = f.average_wait_seconds.map(|s| format!("{}", s.round() as i64)).unwrap_or_default();
         let longest = f.longest_wait_seconds.map(|s| s.to_string()).unwrap_or_default();
         let _ = write!(
             out,
-            "{},{},{},{},{},{},{},{},{},,,,\r\n",
+            "{},{},{},{},{},{},{},{},{},,,,,,,,,\r\n",
             csv_field(&f.day),
             csv_field(&f.site),
             csv_field(&f.service),
@@ -150,13 +156,26 @@ pub fn csv(services: &[ServiceFigures], learning: &[LearningFigures]) -> String 
     for l in learning {
         let _ = write!(
             out,
-            "{},{},leren,,,,,,,{},{},{},{}\r\n",
+            "{},{},leren,,,,,,,{},{},{},{},,,,,\r\n",
             csv_field(&l.day),
             csv_field(&l.site),
             l.tutorials_started,
             l.tutorials_completed,
             l.screenings_completed,
             l.screenings_stopped
+        );
+    }
+    for a in appointments {
+        let _ = write!(
+            out,
+            "{},{},afspraken,,,,,,,,,,,{},{},{},{},{}\r\n",
+            csv_field(&a.day),
+            csv_field(&a.site),
+            a.booked,
+            a.kept,
+            a.late,
+            a.no_shows,
+            a.cancelled
         );
     }
     out
@@ -322,11 +341,23 @@ mod tests {
             tutorials_started: 1,
             ..LearningFigures::default()
         }];
-        let text = csv(&services, &learning);
+        let appointments = [AppointmentFigures {
+            site: "=HYPERLINK(\"x\")".into(),
+            day: "2026-11-30".into(),
+            booked: 5,
+            kept: 3,
+            late: 1,
+            no_shows: 1,
+            cancelled: 1,
+        }];
+        let text = csv(&services, &learning, &appointments);
         let rows: Vec<&str> = text.split("\r\n").collect();
-        assert_eq!(rows[1], "2026-11-30,'\t=cmd|'/C calc'!A0,'@SUM(A1),3,2,1,0,-4,-2,,,,");
-        assert_eq!(rows[2], "2026-11-30,'-1+1,leren,,,,,,,1,0,0,0");
-        for row in &rows[1..3] {
+        let columns = rows[0].split(',').count();
+        assert_eq!(rows[1], "2026-11-30,'\t=cmd|'/C calc'!A0,'@SUM(A1),3,2,1,0,-4,-2,,,,,,,,,");
+        assert_eq!(rows[2], "2026-11-30,'-1+1,leren,,,,,,,1,0,0,0,,,,,");
+        assert_eq!(rows[3], "2026-11-30,\"'=HYPERLINK(\"\"x\"\")\",afspraken,,,,,,,,,,,5,3,1,1,1");
+        for row in &rows[1..4] {
+            assert_eq!(row.split(',').count(), columns, "{row}");
             for cell in row.split(',').filter(|c| !c.is_empty()) {
                 assert!(
                     !cell.starts_with(['=', '+', '@', '\t', '\r'])

@@ -92,6 +92,7 @@ pub fn layout(l: &str, title: &str, nav: Option<(&str, &str)>, body: Markup) -> 
                         (link("/", tr(l, "Overview"), current))
                         (link("/tokens", tr(l, "Kiosk keys"), current))
                         (link("/files", tr(l, "Settings and content"), current))
+                        (link("/appointments", tr(l, "Appointments"), current))
                         form method="post" action="/logout" {
                             input type="hidden" name=(CSRF_FIELD) value=(csrf);
                             button type="submit" { (tr(l, "Sign out")) }

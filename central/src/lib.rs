@@ -1,6 +1,7 @@
 //! `loket-central`: the organisation's central system. Kiosks post their events and
-//! heartbeats to it and pull their settings and content packs ([`loket_protocol::report`]); staff see
-//! the figures of every site and the health of every kiosk on a Dutch dashboard.
+//! heartbeats to it and pull their settings, content packs ([`loket_protocol::report`]) and the
+//! appointments planned for their site ([`loket_protocol::appointments`]); staff see the figures
+//! of every site and the health of every kiosk on a Dutch dashboard, and plan appointments.
 //!
 //! Layout
 //! - [`config`]: `central.toml`, read strictly;
@@ -10,8 +11,10 @@
 //! - [`figures`]: pure — warnings in plain words, CSV, the bar chart;
 //! - [`api`]: the kiosk routes (bearer token); [`admin`]: sessions, CSRF, forms; [`login`]:
 //!   signing in and out; [`layout`]: the frame of every page; [`pages`]: the dashboard and the
-//!   admin pages; [`error`]: the one error type. Arrows: `login` and `pages` use `layout` and
-//!   `admin`, `layout` uses `admin`; `admin` uses none of them;
+//!   admin pages; [`appointments`]: the appointments planned per site (book, move, cancel) and
+//!   their figures; [`error`]: the one error type. Arrows: `login`, `pages` and `appointments`
+//!   use `layout` and `admin`, `pages` uses `appointments`' figures table, `layout` uses `admin`;
+//!   `admin` uses none of them;
 //! - [`openapi`]: the OpenAPI document, derived from the handlers and served at
 //!   `/api/v1/openapi.json`;
 //! - [`tls`]: the HTTPS certificate and the client's address (connections, timeouts and caps are
@@ -23,6 +26,7 @@
 
 pub mod admin;
 pub mod api;
+pub mod appointments;
 pub mod cli;
 pub mod config;
 pub mod error;
@@ -50,6 +54,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_layer::Layer;
 
 use error::{CentralError, INTERNAL_MESSAGE, error_response};
+use loket_protocol::appointments::APPOINTMENTS_PATH;
 use loket_protocol::clock::Clock;
 use loket_protocol::report::{
     CONTENT_PATH, EVENTS_PATH, HEARTBEAT_PATH, MAX_BODY_BYTES, MAX_CONTENT_BYTES, SETTINGS_PATH,
@@ -81,6 +86,7 @@ pub const ROUTES: &[Route] = &[
     route("POST", HEARTBEAT_PATH, 200, Access::Kiosk),
     route("GET", SETTINGS_PATH, 200, Access::Kiosk),
     route("GET", CONTENT_PATH, 200, Access::Kiosk),
+    route("GET", APPOINTMENTS_PATH, 200, Access::Kiosk),
     route("GET", "/login", 200, Access::Public),
     route("POST", "/login", 303, Access::Public),
     route("POST", "/logout", 303, Access::Admin),
@@ -93,6 +99,10 @@ pub const ROUTES: &[Route] = &[
     route("POST", "/files/settings", 303, Access::Admin),
     route("POST", "/files/content", 200, Access::Admin),
     route("POST", "/files/delete", 303, Access::Admin),
+    route("GET", "/appointments", 200, Access::Admin),
+    route("POST", "/appointments", 303, Access::Admin),
+    route("POST", "/appointments/{uid}/move", 303, Access::Admin),
+    route("POST", "/appointments/{uid}/cancel", 303, Access::Admin),
 ];
 
 /// How the dashboard reads the figures.
@@ -214,6 +224,7 @@ pub fn router(state: CentralState) -> Router {
         .route(HEARTBEAT_PATH, post(api::heartbeat))
         .route(SETTINGS_PATH, get(api::settings))
         .route(CONTENT_PATH, get(api::content))
+        .route(APPOINTMENTS_PATH, get(api::appointments))
         .route("/login", get(login::login_page).post(login::sign_in))
         .route("/logout", post(login::sign_out))
         .route("/", get(pages::dashboard))
@@ -227,6 +238,9 @@ pub fn router(state: CentralState) -> Router {
             post(pages::upload_content).layer(DefaultBodyLimit::max(MAX_CONTENT_BYTES + 64 * 1024)),
         )
         .route("/files/delete", post(pages::delete_file))
+        .route("/appointments", get(appointments::page).post(appointments::book))
+        .route("/appointments/{uid}/move", post(appointments::move_one))
+        .route("/appointments/{uid}/cancel", post(appointments::cancel))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -18,6 +18,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::{Modify, OpenApi};
 
 use super::api;
+use loket_protocol::appointments::AppointmentEventBody;
 use loket_protocol::report::ErrorBody;
 
 /// Where the document is served.
@@ -44,6 +45,7 @@ Every JSON error is `{\"error\": \"…\"}` with a message a person can act on.";
         api::heartbeat,
         api::settings,
         api::content,
+        api::appointments,
         pages::login_page,
         pages::sign_in,
         pages::sign_out,
@@ -56,8 +58,14 @@ Every JSON error is `{\"error\": \"…\"}` with a message a person can act on.";
         pages::upload_settings,
         pages::upload_content,
         pages::delete_file,
+        pages::appointments_page,
+        pages::book_appointment,
+        pages::move_appointment,
+        pages::cancel_appointment,
     ),
-    components(schemas(ErrorBody)),
+    // The body of an `appointment_*` event (`WireEvent.body`), documented for whoever reads the
+    // stored events; the central system tolerates fields it does not name.
+    components(schemas(ErrorBody, AppointmentEventBody)),
     modifiers(&WaysIn),
     tags(
         (name = "kiosk", description = "The report protocol: what kiosks send and pull."),
@@ -268,7 +276,7 @@ pub mod pages {
     /// The figures as CSV.
     ///
     /// One row per site, day and service; then one `leren` row per site and day with the learning
-    /// figures.
+    /// figures, and one `afspraken` row per site and day with the appointment figures.
     #[utoipa::path(
         get,
         path = "/export.csv",
@@ -427,4 +435,114 @@ pub mod pages {
         ),
     )]
     pub fn delete_file() {}
+
+    /// `POST /appointments`'s form. There is no field for a name.
+    #[derive(ToSchema)]
+    pub struct BookAppointmentForm {
+        pub csrf: String,
+        /// The site whose kiosks will check the visitor in, as its kiosks' tokens name it.
+        pub site: String,
+        /// The day, in the sites' time zone.
+        pub date: jiff::civil::Date,
+        /// The time, e.g. `10:30`.
+        pub time: String,
+        /// The service's id in the kiosks' settings.
+        pub service: String,
+        /// The desk's id; empty or left out: any desk of the service.
+        pub desk: Option<String>,
+        /// The visitor's language code, if known.
+        pub language: Option<String>,
+    }
+
+    /// `POST /appointments/{uid}/move`'s form.
+    #[derive(ToSchema)]
+    pub struct MoveAppointmentForm {
+        pub csrf: String,
+        pub date: jiff::civil::Date,
+        pub time: String,
+        pub service: String,
+        pub desk: Option<String>,
+    }
+
+    /// The appointments planned per site, the booking form and the appointment figures.
+    ///
+    /// The appointments from today on (cancelled ones marked) with their booking codes, and per
+    /// site and day over the period: booked, checked in, late, did not come, cancelled.
+    #[utoipa::path(
+        get,
+        path = "/appointments",
+        tag = "admin",
+        security(("adminSession" = [])),
+        params(
+            ("site" = Option<String>, Query, description = "One site; every site when left out."),
+            ("from" = Option<jiff::civil::Date>, Query, description = "The figures' first day; four weeks before `to` when left out."),
+            ("to" = Option<jiff::civil::Date>, Query, description = "The figures' last day; today when left out."),
+        ),
+        responses(
+            (status = 200, description = "The page.", content_type = "text/html", body = String),
+            (status = 303, description = "Not signed in: to the sign-in form.", headers(("Location" = String))),
+            (status = 400, description = "A day that is not a date, or `to` before `from`.", body = ErrorBody),
+            (status = 500, description = "The central system failed; try again later.", body = ErrorBody,
+                headers(("Retry-After" = u32, description = "Seconds to wait."))),
+        ),
+    )]
+    pub fn appointments_page() {}
+
+    /// Books an appointment for a site's kiosks, with a new random six-digit booking code.
+    #[utoipa::path(
+        post,
+        path = "/appointments",
+        tag = "admin",
+        security(("adminSession" = [])),
+        request_body(content = BookAppointmentForm, content_type = "application/x-www-form-urlencoded"),
+        responses(
+            (status = 303, description = "Booked: back to the appointments page.", headers(("Location" = String))),
+            (status = 400, description = "The form cannot be read, or names no site, a day or time that is not one or has passed, or a service, desk or language that is not an id.", body = ErrorBody),
+            (status = 401, description = "Not signed in.", body = ErrorBody),
+            (status = 403, description = "A missing or wrong CSRF token.", body = ErrorBody),
+            (status = 500, description = "The central system failed; try again later.", body = ErrorBody,
+                headers(("Retry-After" = u32, description = "Seconds to wait."))),
+        ),
+    )]
+    pub fn book_appointment() {}
+
+    /// Moves an appointment: a new day and time (and service and desk), the same code.
+    #[utoipa::path(
+        post,
+        path = "/appointments/{uid}/move",
+        tag = "admin",
+        security(("adminSession" = [])),
+        params(("uid" = String, Path, description = "The appointment's uid.")),
+        request_body(content = MoveAppointmentForm, content_type = "application/x-www-form-urlencoded"),
+        responses(
+            (status = 303, description = "Moved: back to the appointments page.", headers(("Location" = String))),
+            (status = 400, description = "The form cannot be read, or the day, time, service or desk is not one.", body = ErrorBody),
+            (status = 401, description = "Not signed in.", body = ErrorBody),
+            (status = 403, description = "A missing or wrong CSRF token.", body = ErrorBody),
+            (status = 404, description = "There is no such appointment, or it is cancelled.", body = ErrorBody),
+            (status = 500, description = "The central system failed; try again later.", body = ErrorBody,
+                headers(("Retry-After" = u32, description = "Seconds to wait."))),
+        ),
+    )]
+    pub fn move_appointment() {}
+
+    /// Cancels an appointment: its code no longer checks in at the kiosks.
+    #[utoipa::path(
+        post,
+        path = "/appointments/{uid}/cancel",
+        tag = "admin",
+        security(("adminSession" = [])),
+        params(("uid" = String, Path, description = "The appointment's uid.")),
+        request_body(content = CsrfForm, content_type = "application/x-www-form-urlencoded"),
+        responses(
+            (status = 303, description = "Cancelled: back to the appointments page.", headers(("Location" = String))),
+            (status = 400, description = "The form cannot be read.", body = ErrorBody),
+            (status = 401, description = "Not signed in.", body = ErrorBody),
+            (status = 403, description = "A missing or wrong CSRF token.", body = ErrorBody),
+            (status = 404, description = "There is no such appointment, or it was cancelled already.", body = ErrorBody),
+            (status = 500, description = "The central system failed; try again later.", body = ErrorBody,
+                headers(("Retry-After" = u32, description = "Seconds to wait."))),
+        ),
+    )]
+    pub fn cancel_appointment() {}
 }

@@ -76,7 +76,7 @@ pub async fn dashboard(
     let day = parse_day(query.day.as_deref(), today)?;
     let site = query.site.filter(|s| !s.is_empty());
     let period = Period { from: day.to_string(), to: day.to_string(), site: site.clone() };
-    let (services, learning, hours, levels, sites, (health, tokens, languages)) = state
+    let (services, learning, hours, levels, sites, (health, tokens, languages, appointments)) = state
         .with_store(move |s| {
             Ok((
                 s.service_figures(&period)?,
@@ -84,7 +84,12 @@ pub async fn dashboard(
                 s.visitors_per_hour(&period)?,
                 s.screening_levels(&period)?,
                 s.sites()?,
-                (s.kiosk_health()?, s.tokens()?, s.visitors_per_language(&period)?),
+                (
+                    s.kiosk_health()?,
+                    s.tokens()?,
+                    s.visitors_per_language(&period)?,
+                    s.appointment_figures(&period)?,
+                ),
             ))
         })
         .await?;
@@ -179,6 +184,12 @@ pub async fn dashboard(
                         }
                     }
                 }
+            }
+        }
+        @if !appointments.is_empty() {
+            section class="card" id="appointments" {
+                h2 { (tr(l, "Appointments")) }
+                (super::appointments::figures_table(l, &appointments, false))
             }
         }
         (languages_section(l, &languages))
@@ -458,7 +469,8 @@ pub struct ExportQuery {
     site: Option<String>,
 }
 
-/// `GET /export.csv?from=&to=&site=`: one row per site, day and service.
+/// `GET /export.csv?from=&to=&site=`: one row per site, day and service; then the learning and
+/// the appointment figures per site and day.
 pub async fn export_csv(
     State(state): State<CentralState>,
     _admin: Admin,
@@ -472,8 +484,11 @@ pub async fn export_csv(
     }
     let site = query.site.filter(|s| !s.is_empty());
     let period = Period { from: from.to_string(), to: to.to_string(), site };
-    let (services, learning) =
-        state.with_store(move |s| Ok((s.service_figures(&period)?, s.learning_figures(&period)?))).await?;
+    let (services, learning, appointments) = state
+        .with_store(move |s| {
+            Ok((s.service_figures(&period)?, s.learning_figures(&period)?, s.appointment_figures(&period)?))
+        })
+        .await?;
     let name = format!("loket-{from}-{to}.csv");
     let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{name}\""))
         .map_err(|e| CentralError::Internal(e.to_string()))?;
@@ -482,7 +497,7 @@ pub async fn export_csv(
             (header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8")),
             (header::CONTENT_DISPOSITION, disposition),
         ],
-        csv(&services, &learning),
+        csv(&services, &learning, &appointments),
     )
         .into_response())
 }

@@ -18,7 +18,7 @@ use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
 use tokio_postgres_rustls::MakeRustlsConnect;
 
 use super::config::SslMode;
-use super::store::{Backend, Connection, Row, SCHEMA_V1, SCHEMA_V2, Sql, SqlStore, StoreError};
+use super::store::{Backend, Connection, Row, SCHEMA_V1, SCHEMA_V2, SCHEMA_V3, Sql, SqlStore, StoreError};
 
 /// Connections kept open for reuse.
 const POOL_SIZE: usize = 4;
@@ -55,7 +55,7 @@ impl From<postgres::Error> for StoreError {
 }
 
 /// Append only: a database is brought from its version to the last, one step at a time.
-const MIGRATIONS: &[&str] = &[SCHEMA_V1, SCHEMA_V2];
+const MIGRATIONS: &[&str] = &[SCHEMA_V1, SCHEMA_V2, SCHEMA_V3];
 
 impl Postgres {
     /// Connects to `url` (`postgres://user@host:port/db` or `postgres://user@%2Frun%2Fpostgresql/db`)

@@ -10,7 +10,7 @@ use std::sync::Mutex;
 
 use rusqlite::types::{Value, ValueRef};
 
-use super::store::{Backend, Connection, Row, SCHEMA_V1, SCHEMA_V2, Sql, SqlStore, StoreError};
+use super::store::{Backend, Connection, Row, SCHEMA_V1, SCHEMA_V2, SCHEMA_V3, Sql, SqlStore, StoreError};
 
 /// One connection, shared behind a lock: SQLite writes one at a time anyway.
 pub struct Sqlite(Mutex<rusqlite::Connection>);
@@ -25,7 +25,7 @@ impl From<rusqlite::Error> for StoreError {
 }
 
 /// Append only: a database is brought from its version to the last, one step at a time.
-const MIGRATIONS: &[&str] = &[SCHEMA_V1, SCHEMA_V2];
+const MIGRATIONS: &[&str] = &[SCHEMA_V1, SCHEMA_V2, SCHEMA_V3];
 
 impl Sqlite {
     /// Opens (creating if needed) the database file and brings its schema up to date.

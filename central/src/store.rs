@@ -1,5 +1,6 @@
 //! The central system's store: events from every kiosk, their health, kiosk tokens, admin
-//! users, and the settings and content packs kiosks pull — behind the [`CentralStore`] trait.
+//! users, the settings and content packs kiosks pull, and the appointments planned per site —
+//! behind the [`CentralStore`] trait.
 //!
 //! Both real stores ([`super::sqlite`] and [`super::postgres`]) are one [`SqlStore`] over a
 //! small [`Backend`] seam that runs SQL with [`Sql`] values: the queries below are written once,
@@ -201,6 +202,44 @@ pub struct LearningFigures {
     pub screenings_stopped: u64,
 }
 
+/// The appointment figures for one site and day (the day the appointments start), each
+/// appointment counted once however many kiosks of the site reported it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct AppointmentFigures {
+    pub site: String,
+    pub day: String,
+    /// Booked (from the console, a file or the central system), on the day they were last
+    /// booked or moved to.
+    pub booked: u64,
+    /// Checked in at a kiosk.
+    pub kept: u64,
+    /// Checked in after their start time.
+    pub late: u64,
+    /// Not checked in, called or served in time.
+    pub no_shows: u64,
+    pub cancelled: u64,
+}
+
+/// An appointment planned on the central system for the kiosks of a site. Never a name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CentralAppointment {
+    /// A UUID, made when it is booked; stays over moves and cancellation.
+    pub uid: String,
+    pub site: String,
+    /// Six digits, random.
+    pub code: String,
+    /// RFC 3339, UTC, whole minutes.
+    pub starts_at: String,
+    /// The local day it starts, `YYYY-MM-DD`.
+    pub day: String,
+    pub service: String,
+    pub desk: Option<String>,
+    pub language: Option<String>,
+    pub cancelled: bool,
+    /// When it was booked, moved or cancelled last (RFC 3339).
+    pub updated_at: String,
+}
+
 /// Which days and site the figures are for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Period {
@@ -269,6 +308,30 @@ pub trait CentralStore: Send + Sync {
     fn visitors_per_language(&self, period: &Period) -> Result<Vec<(String, u64)>, StoreError>;
     /// Every site a token, heartbeat or event names.
     fn sites(&self) -> Result<Vec<String>, StoreError>;
+    /// Appointment figures per site and day.
+    fn appointment_figures(&self, period: &Period) -> Result<Vec<AppointmentFigures>, StoreError>;
+
+    /// Books an appointment, unless its code is held already by another appointment of the
+    /// site on `today` or later that is not cancelled (`false`: nothing stored; draw another).
+    fn book_appointment(&self, appointment: &CentralAppointment, today: &str) -> Result<bool, StoreError>;
+    /// Moves an appointment that is not cancelled to `starts_at` (local `day`), and changes its
+    /// service and desk; false when there is no such appointment or it is cancelled.
+    fn move_appointment(&self, uid: &str, change: &AppointmentChange, at: &str) -> Result<bool, StoreError>;
+    /// Cancels an appointment; false when there is none or it was cancelled already.
+    fn cancel_appointment(&self, uid: &str, at: &str) -> Result<bool, StoreError>;
+    /// The appointments of a site (`None`: all sites) on `from_day` or later, cancelled ones too,
+    /// by start time.
+    fn appointments(&self, site: Option<&str>, from_day: &str)
+    -> Result<Vec<CentralAppointment>, StoreError>;
+}
+
+/// What a move changes: the time (and so the day), the service and the desk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppointmentChange {
+    pub starts_at: String,
+    pub day: String,
+    pub service: String,
+    pub desk: Option<String>,
 }
 
 /// The ETag of some bytes: their SHA-256, quoted.
@@ -286,8 +349,8 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 /// Columns of the `event` table that an ingested event fills.
-const EVENT_COLUMNS: usize = 21;
-/// Events per INSERT statement (21 parameters each, well below both databases' limits).
+const EVENT_COLUMNS: usize = 23;
+/// Events per INSERT statement (23 parameters each, well below both databases' limits).
 const INGEST_CHUNK: usize = 100;
 
 /// The store over a backend: the queries, written once.
@@ -331,7 +394,7 @@ impl<B: Backend> CentralStore for SqlStore<B> {
                 let mut sql = String::from(
                     "INSERT INTO event (event_id, kiosk, site, type, seq, occurred_at, clock_synced, boot_id,
                         day, hour, ticket_id, service, issued_service, language, wait_seconds, outcome,
-                        activity, verb, device, device_state, body) VALUES ",
+                        activity, verb, device, device_state, body, appointment_uid, late_minutes) VALUES ",
                 );
                 let mut params: Vec<Sql> = Vec::with_capacity(chunk.len() * EVENT_COLUMNS);
                 for (i, r) in chunk.iter().enumerate() {
@@ -364,6 +427,8 @@ impl<B: Backend> CentralStore for SqlStore<B> {
                         r.device.clone().into(),
                         r.device_state.clone().into(),
                         r.body.as_str().into(),
+                        r.appointment_uid.clone().into(),
+                        r.late_minutes.into(),
                     ]);
                 }
                 sql.push_str(" ON CONFLICT (event_id) DO NOTHING RETURNING event_id");
@@ -696,11 +761,153 @@ impl<B: Backend> CentralStore for SqlStore<B> {
         .map(|r| r.string(0))
         .collect()
     }
+
+    fn appointment_figures(&self, period: &Period) -> Result<Vec<AppointmentFigures>, StoreError> {
+        // Each appointment once per figure (two kiosks of a site may both report it); booked on
+        // the day it was last booked or moved to, whatever day that event arrived.
+        let sql = format!(
+            "SELECT site, day,
+                    COUNT(DISTINCT CASE WHEN kind = 'booked' THEN uid END),
+                    COUNT(DISTINCT CASE WHEN kind = 'appointment_checked_in' THEN uid END),
+                    COUNT(DISTINCT CASE WHEN kind = 'appointment_checked_in' AND late > 0 THEN uid END),
+                    COUNT(DISTINCT CASE WHEN kind = 'appointment_no_show' THEN uid END),
+                    COUNT(DISTINCT CASE WHEN kind = 'appointment_cancelled' THEN uid END)
+               FROM (
+                 SELECT site, day, 'booked' AS kind, uid, NULL AS late
+                   FROM (
+                     SELECT site, day, appointment_uid AS uid,
+                            ROW_NUMBER() OVER (PARTITION BY site, appointment_uid
+                                               ORDER BY occurred_at DESC, seq DESC) AS latest
+                       FROM event
+                      WHERE type IN ('appointment_booked', 'appointment_moved')
+                        AND appointment_uid IS NOT NULL AND ($3 = '' OR site = $3)
+                   ) moves
+                  WHERE latest = 1 AND day >= $1 AND day <= $2
+                 UNION ALL
+                 SELECT site, day, type, appointment_uid, late_minutes
+                   FROM event
+                  WHERE type IN ('appointment_checked_in', 'appointment_no_show', 'appointment_cancelled')
+                    AND appointment_uid IS NOT NULL AND {PERIOD}
+               ) per_appointment
+              GROUP BY site, day
+              ORDER BY day, site"
+        );
+        self.query(&sql, &period_params(period))?
+            .iter()
+            .map(|r| {
+                Ok(AppointmentFigures {
+                    site: r.string(0)?,
+                    day: r.string(1)?,
+                    booked: r.count(2)?,
+                    kept: r.count(3)?,
+                    late: r.count(4)?,
+                    no_shows: r.count(5)?,
+                    cancelled: r.count(6)?,
+                })
+            })
+            .collect()
+    }
+
+    fn book_appointment(&self, a: &CentralAppointment, today: &str) -> Result<bool, StoreError> {
+        let n = self.execute(
+            "INSERT INTO appointment (uid, site, code, starts_at, day, service, desk, language, cancelled, updated_at)
+             SELECT CAST($1 AS TEXT), CAST($2 AS TEXT), CAST($3 AS TEXT), CAST($4 AS TEXT),
+                    CAST($5 AS TEXT), CAST($6 AS TEXT), CAST($7 AS TEXT), CAST($8 AS TEXT), 0, CAST($9 AS TEXT)
+              WHERE NOT EXISTS (SELECT 1 FROM appointment
+                                 WHERE site = $2 AND code = $3 AND cancelled = 0 AND day >= $10)",
+            &[
+                a.uid.as_str().into(),
+                a.site.as_str().into(),
+                a.code.as_str().into(),
+                a.starts_at.as_str().into(),
+                a.day.as_str().into(),
+                a.service.as_str().into(),
+                a.desk.clone().into(),
+                a.language.clone().into(),
+                a.updated_at.as_str().into(),
+                today.into(),
+            ],
+        )?;
+        Ok(n == 1)
+    }
+
+    fn move_appointment(&self, uid: &str, change: &AppointmentChange, at: &str) -> Result<bool, StoreError> {
+        let n = self.execute(
+            "UPDATE appointment SET starts_at = $2, day = $3, service = $4, desk = $5, updated_at = $6
+              WHERE uid = $1 AND cancelled = 0",
+            &[
+                uid.into(),
+                change.starts_at.as_str().into(),
+                change.day.as_str().into(),
+                change.service.as_str().into(),
+                change.desk.clone().into(),
+                at.into(),
+            ],
+        )?;
+        Ok(n == 1)
+    }
+
+    fn cancel_appointment(&self, uid: &str, at: &str) -> Result<bool, StoreError> {
+        let n = self.execute(
+            "UPDATE appointment SET cancelled = 1, updated_at = $2 WHERE uid = $1 AND cancelled = 0",
+            &[uid.into(), at.into()],
+        )?;
+        Ok(n == 1)
+    }
+
+    fn appointments(
+        &self,
+        site: Option<&str>,
+        from_day: &str,
+    ) -> Result<Vec<CentralAppointment>, StoreError> {
+        self.query(
+            "SELECT uid, site, code, starts_at, day, service, desk, language, cancelled, updated_at
+               FROM appointment WHERE day >= $1 AND ($2 = '' OR site = $2)
+              ORDER BY starts_at, site, uid",
+            &[from_day.into(), site.unwrap_or_default().into()],
+        )?
+        .iter()
+        .map(|r| {
+            Ok(CentralAppointment {
+                uid: r.string(0)?,
+                site: r.string(1)?,
+                code: r.string(2)?,
+                starts_at: r.string(3)?,
+                day: r.string(4)?,
+                service: r.string(5)?,
+                desk: r.text(6)?,
+                language: r.text(7)?,
+                cancelled: r.int(8)?.unwrap_or(0) != 0,
+                updated_at: r.string(9)?,
+            })
+        })
+        .collect()
+    }
 }
 
 fn read_health(r: &Row) -> Result<KioskHealth, StoreError> {
     Ok(KioskHealth { kiosk: r.string(0)?, site: r.string(1)?, received_at: r.string(2)?, body: r.string(3)? })
 }
+
+/// Version 3: the appointments planned centrally, and the appointment columns of events.
+pub(super) const SCHEMA_V3: &str = "
+ALTER TABLE event ADD COLUMN appointment_uid TEXT;
+ALTER TABLE event ADD COLUMN late_minutes BIGINT;
+CREATE INDEX event_appointment ON event (site, appointment_uid);
+CREATE TABLE appointment (
+    uid TEXT PRIMARY KEY,
+    site TEXT NOT NULL,
+    code TEXT NOT NULL,
+    starts_at TEXT NOT NULL,
+    day TEXT NOT NULL,
+    service TEXT NOT NULL,
+    desk TEXT,
+    language TEXT,
+    cancelled BIGINT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX appointment_site_day ON appointment (site, day);
+";
 
 /// Version 2: the levels of completed screenings, one row per competence.
 pub(super) const SCHEMA_V2: &str = "

@@ -9,8 +9,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
 use jiff::{SignedDuration, Timestamp};
-use loket_central::store::{CentralStore, FileKind};
+use loket_central::store::{AppointmentFigures, CentralStore, FileKind, Period};
 use loket_central::{InProcess, Settings};
+use loket_protocol::appointments::{APPOINTMENTS_PATH, AppointmentPlan};
 use loket_protocol::clock::ManualClock;
 use loket_protocol::report::{
     BatchReceipt, EventBatch, Heartbeat, HeartbeatReply, MAX_BATCH_EVENTS, MAX_BODY_BYTES, OutboxHealth,
@@ -317,9 +318,9 @@ async fn a_batch_is_stored_once_and_counted_once(db: Db) {
         rows[0].starts_with("datum,vestiging,dienst,bezoekers,opgeroepen,geholpen,niet_gekomen,"),
         "{csv}"
     );
-    assert_eq!(rows[1], "2026-11-30,Gent,appointment,1,1,1,0,120,120,,,,");
-    assert_eq!(rows[2], "2026-11-30,Gent,email,3,2,1,1,420,600,,,,");
-    assert_eq!(rows[3], "2026-11-30,Gent,leren,,,,,,,1,1,1,0");
+    assert_eq!(rows[1], "2026-11-30,Gent,appointment,1,1,1,0,120,120,,,,,,,,,");
+    assert_eq!(rows[2], "2026-11-30,Gent,email,3,2,1,1,420,600,,,,,,,,,");
+    assert_eq!(rows[3], "2026-11-30,Gent,leren,,,,,,,1,1,1,0,,,,,");
 }
 
 async fn a_mixed_batch_names_new_old_and_refused_ids(db: Db) {
@@ -785,6 +786,212 @@ async fn the_store_keeps_its_promises(db: Db) {
     .unwrap();
 }
 
+// ---- appointments planned centrally, and their figures ---------------------------------------
+
+impl Central {
+    async fn plan(&self, token: &str, etag: Option<&str>) -> reqwest::Response {
+        let mut request = self.http.get(format!("{}{APPOINTMENTS_PATH}", self.base)).bearer_auth(token);
+        if let Some(etag) = etag {
+            request = request.header("if-none-match", etag);
+        }
+        request.send().await.unwrap()
+    }
+
+    async fn book(&self, session: &Session, fields: &str) -> reqwest::Response {
+        self.post_form(session, "/appointments", &format!("csrf={}&{fields}", session.csrf)).await
+    }
+}
+
+async fn appointments_are_booked_moved_cancelled_and_pulled_by_etag(db: Db) {
+    let c = start(db).await;
+    let gent = c.token("gent-1", "Gent").await;
+    let gent_2 = c.token("gent-2", "Gent").await;
+    let brugge = c.token("brugge-1", "Brugge").await;
+    let response = c.plan(&gent, None).await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    assert!(error_of(response).await.contains("no appointments for site \"Gent\""));
+
+    let session = c.sign_in().await;
+    // A name sent along is not a field of the form: it is not kept anywhere.
+    let booked = c.book(
+        &session,
+        "site=Gent&date=2026-11-30&time=14:00&service=email&desk=desk-1&language=ar&name=Jan+Peeters",
+    );
+    assert_eq!(booked.await.status(), StatusCode::SEE_OTHER);
+    let booked = c.book(&session, "site=Gent&date=2026-12-01&time=09:30&service=phone&desk=&language=").await;
+    assert_eq!(booked.status(), StatusCode::SEE_OTHER);
+    let booked = c.book(&session, "site=Brugge&date=2026-11-30&time=15:00&service=email").await;
+    assert_eq!(booked.status(), StatusCode::SEE_OTHER);
+    for (fields, why) in [
+        ("site=Gent&date=2026-11-29&time=14:00&service=email", "has passed"),
+        ("site=Gent&date=2026-11-30&time=14:00&service=e+mail", "not an id"),
+        ("site=Gent&date=30-11-2026&time=14:00&service=email", "not a date"),
+        ("site=Gent&date=2026-11-30&time=2pm&service=email", "not a time"),
+        ("site=&date=2026-11-30&time=14:00&service=email", "give the site"),
+    ] {
+        let refused = c.book(&session, fields).await;
+        assert_eq!(refused.status(), StatusCode::BAD_REQUEST, "{fields}");
+        assert!(error_of(refused).await.contains(why), "{fields}: {why}");
+    }
+    let no_csrf =
+        c.post_form(&session, "/appointments", "site=Gent&date=2026-11-30&time=16:00&service=email");
+    assert_eq!(no_csrf.await.status(), StatusCode::FORBIDDEN);
+
+    let response = c.plan(&gent, None).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let etag = response.headers()["etag"].to_str().unwrap().to_owned();
+    let text = response.text().await.unwrap();
+    assert!(!text.contains("Jan") && !text.contains("name"), "never a name: {text}");
+    let plan: AppointmentPlan = serde_json::from_str(&text).unwrap();
+    assert_eq!(plan.kiosk_id, "gent-1");
+    assert_eq!(plan.generated_at, NOW.parse::<Timestamp>().unwrap());
+    assert_eq!(plan.check("gent-1"), Ok(()));
+    let first = &plan.appointments[0];
+    assert_eq!(plan.appointments.len(), 2, "Gent's only: {plan:?}");
+    assert_eq!(first.starts_at, "2026-11-30T13:00:00Z".parse::<Timestamp>().unwrap(), "14:00 in Brussels");
+    assert_eq!(
+        (first.service.as_str(), first.desk.as_deref(), first.language.as_deref()),
+        ("email", Some("desk-1"), Some("ar"))
+    );
+    assert_eq!(
+        (plan.appointments[1].service.as_str(), plan.appointments[1].desk.as_deref()),
+        ("phone", None)
+    );
+    assert!(loket_protocol::appointments::is_booking_code(&first.code));
+    assert_ne!(first.code, plan.appointments[1].code);
+    let other_kiosk: AppointmentPlan = c.plan(&gent_2, None).await.json().await.unwrap();
+    assert_eq!(
+        (other_kiosk.kiosk_id.as_str(), other_kiosk.appointments),
+        ("gent-2", plan.appointments.clone())
+    );
+    let brugge_plan: AppointmentPlan = c.plan(&brugge, None).await.json().await.unwrap();
+    assert_eq!(brugge_plan.appointments.len(), 1);
+    let unchanged = c.plan(&gent, Some(&etag)).await;
+    assert_eq!(unchanged.status(), StatusCode::NOT_MODIFIED);
+    assert_eq!(unchanged.headers()["etag"].to_str().unwrap(), etag);
+    let page = c.page(&session, "/appointments?site=Gent").await;
+    let shown = format!("{} {}", &first.code[..3], &first.code[3..]);
+    assert!(page.contains(&format!("<code>{shown}</code>")), "the code as staff read it out: {page}");
+
+    // Moved: the same code, a new time and no desk; the ETag changes.
+    let moved = c
+        .post_form(
+            &session,
+            &format!("/appointments/{}/move", first.uid),
+            &format!("csrf={}&date=2026-11-30&time=15:15&service=email&desk=", session.csrf),
+        )
+        .await;
+    assert_eq!(moved.status(), StatusCode::SEE_OTHER);
+    let response = c.plan(&gent, Some(&etag)).await;
+    assert_eq!(response.status(), StatusCode::OK, "a changed plan is sent again");
+    let moved_etag = response.headers()["etag"].to_str().unwrap().to_owned();
+    assert_ne!(moved_etag, etag);
+    let plan: AppointmentPlan = response.json().await.unwrap();
+    let again = plan.appointments.iter().find(|a| a.uid == first.uid).unwrap();
+    assert_eq!((again.code.as_str(), again.desk.as_deref()), (first.code.as_str(), None));
+    assert_eq!(again.starts_at, "2026-11-30T14:15:00Z".parse::<Timestamp>().unwrap());
+
+    // Cancelled: still in the plan, marked, so a kiosk that held it learns it is off.
+    let second = plan.appointments.iter().find(|a| a.service == "phone").unwrap().uid.clone();
+    let cancel = format!("/appointments/{second}/cancel");
+    let csrf = format!("csrf={}", session.csrf);
+    assert_eq!(c.post_form(&session, &cancel, &csrf).await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(c.post_form(&session, &cancel, &csrf).await.status(), StatusCode::NOT_FOUND, "once");
+    let move_cancelled = format!("csrf={}&date=2026-12-01&time=10:00&service=phone", session.csrf);
+    let refused = c.post_form(&session, &format!("/appointments/{second}/move"), &move_cancelled).await;
+    assert_eq!(refused.status(), StatusCode::NOT_FOUND);
+    let response = c.plan(&gent, Some(&moved_etag)).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let plan: AppointmentPlan = response.json().await.unwrap();
+    assert!(plan.appointments.iter().find(|a| a.uid == second).unwrap().cancelled);
+
+    // From today on: the next day the past ones are gone; when none are left, 404.
+    c.clock.set("2026-12-01T08:00:00Z".parse().unwrap());
+    let plan: AppointmentPlan = c.plan(&gent, None).await.json().await.unwrap();
+    assert_eq!(plan.appointments.iter().map(|a| a.uid.as_str()).collect::<Vec<_>>(), [second.as_str()]);
+    c.clock.set("2026-12-02T08:00:00Z".parse().unwrap());
+    assert_eq!(c.plan(&gent, None).await.status(), StatusCode::NOT_FOUND);
+}
+
+/// An appointment event as the kiosk's outbox writes it.
+fn appointment_event(kind: &str, uid: &str, starts_at: &str, at: &str, late: Option<u32>) -> WireEvent {
+    let mut body = json!({"uid": uid, "service": "email", "desk": null, "language": "nl",
+        "starts_at": starts_at, "source": "central"});
+    if let Some(late) = late {
+        body["late_minutes"] = json!(late);
+        body["checked_in_at"] = json!(at);
+        body["ticket"] = json!("E-007");
+    }
+    event(kind, at, body)
+}
+
+async fn appointment_figures_count_each_appointment_once(db: Db) {
+    let c = start(db).await;
+    let gent_1 = c.token("gent-1", "Gent").await;
+    let gent_2 = c.token("gent-2", "Gent").await;
+    let day = "2026-11-30T07:00:00Z";
+    let on = |kind: &str, uid: &str, starts: &str, late: Option<u32>| {
+        appointment_event(kind, uid, starts, day, late)
+    };
+    let first = vec![
+        on("appointment_booked", "u1", "2026-11-30T09:00:00Z", None),
+        on("appointment_checked_in", "u1", "2026-11-30T09:00:00Z", Some(0)),
+        on("appointment_booked", "u2", "2026-11-30T10:00:00Z", None),
+        on("appointment_moved", "u2", "2026-12-01T10:00:00Z", None),
+        on("appointment_booked", "u3", "2026-11-30T12:00:00Z", None),
+        on("appointment_checked_in", "u3", "2026-11-30T12:00:00Z", Some(12)),
+        on("appointment_booked", "u4", "2026-11-30T13:00:00Z", None),
+        on("appointment_no_show", "u4", "2026-11-30T13:00:00Z", None),
+        on("appointment_booked", "u5", "2026-11-30T14:00:00Z", None),
+        on("appointment_cancelled", "u5", "2026-11-30T14:00:00Z", None),
+    ];
+    let receipt = c.send(&gent_1, &batch("gent-1", first)).await;
+    assert!(receipt.refused.is_empty(), "appointment events are known: {receipt:?}");
+    // The other kiosk of the site holds the same central plan and reports the same bookings.
+    let second = vec![
+        on("appointment_booked", "u1", "2026-11-30T09:00:00Z", None),
+        on("appointment_booked", "u3", "2026-11-30T12:00:00Z", None),
+    ];
+    c.send(&gent_2, &batch("gent-2", second)).await;
+
+    let store = c.server.store.clone();
+    let figures = tokio::task::spawn_blocking(move || {
+        let period = Period { from: "2026-11-30".into(), to: "2026-12-01".into(), site: Some("Gent".into()) };
+        store.appointment_figures(&period)
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    let expected = [
+        AppointmentFigures {
+            site: "Gent".into(),
+            day: "2026-11-30".into(),
+            booked: 4,
+            kept: 2,
+            late: 1,
+            no_shows: 1,
+            cancelled: 1,
+        },
+        AppointmentFigures { site: "Gent".into(), day: "2026-12-01".into(), booked: 1, ..Default::default() },
+    ];
+    assert_eq!(figures, expected, "u2 counts on the day it was moved to; u1 and u3 once each");
+
+    let session = c.sign_in().await;
+    let csv = c.page(&session, "/export.csv?from=2026-11-30&to=2026-12-01").await;
+    assert!(csv.lines().next().unwrap().ends_with(
+        ",afspraken_geboekt,afspraken_gekomen,afspraken_te_laat,afspraken_niet_gekomen,afspraken_geannuleerd"
+    ));
+    assert!(csv.contains("\r\n2026-11-30,Gent,afspraken,,,,,,,,,,,4,2,1,1,1\r\n"), "{csv}");
+    assert!(csv.contains("\r\n2026-12-01,Gent,afspraken,,,,,,,,,,,1,0,0,0,0\r\n"), "{csv}");
+    let dashboard = c.page(&session, "/?day=2026-11-30").await;
+    assert!(dashboard.contains("id=\"appointments\""), "the day's appointments on the dashboard");
+    let period = c.page(&session, "/appointments?from=2026-11-30&to=2026-12-01").await;
+    assert!(
+        period.contains("<th class=\"num\">5</th><th class=\"num\">2</th><th class=\"num\">1</th>"),
+        "{period}"
+    );
+}
+
 macro_rules! both_backends {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -816,6 +1023,8 @@ both_backends!(
     repeated_wrong_passwords_are_slowed_down,
     the_dashboard_shows_the_days_figures,
     hostile_names_are_escaped_on_the_dashboard_and_admin_pages,
+    appointments_are_booked_moved_cancelled_and_pulled_by_etag,
+    appointment_figures_count_each_appointment_once,
 );
 
 // ---- signing in under attack (SQLite: the limits do not depend on the store) ---------------

@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex};
 
 use loket_central::openapi::{ApiDoc, document_text};
 use loket_central::{Access, InProcess, ROUTES, Settings};
+use loket_protocol::appointments::APPOINTMENTS_PATH;
 use loket_protocol::clock::ManualClock;
 use loket_protocol::report::{
     CONTENT_PATH, EVENTS_PATH, EventBatch, HEARTBEAT_PATH, Heartbeat, MAX_BODY_BYTES, OutboxHealth,
@@ -56,7 +57,16 @@ fn the_document_is_valid_openapi_3_1() {
     // Every schema is a valid JSON Schema (2020-12, OpenAPI 3.1's dialect), the report
     // protocol's wire types among them.
     let schemas = doc["components"]["schemas"].as_object().expect("component schemas");
-    for wire in ["EventBatch", "WireEvent", "BatchReceipt", "Refused", "Heartbeat", "HeartbeatReply"] {
+    for wire in [
+        "EventBatch",
+        "WireEvent",
+        "BatchReceipt",
+        "Refused",
+        "Heartbeat",
+        "HeartbeatReply",
+        "AppointmentPlan",
+        "PlannedAppointment",
+    ] {
         assert!(schemas.contains_key(wire), "the schema {wire}");
     }
     for (name, schema) in schemas {
@@ -390,7 +400,7 @@ async fn every_answer_of_the_real_server_matches_its_schema() {
 
     // The admin pages, signed out.
     s.check("/login", get("/login")).await;
-    for path in ["/", "/export.csv", "/tokens", "/files"] {
+    for path in ["/", "/export.csv", "/tokens", "/files", "/appointments"] {
         assert_eq!(s.check(path, get(path)).await.0, StatusCode::SEE_OTHER, "{path}");
     }
     let wrong_password = s.http.post(s.url("/login")).body("name=admin&password=wrong");
@@ -477,6 +487,60 @@ async fn every_answer_of_the_real_server_matches_its_schema() {
     assert_eq!(s.check("/files/delete", no_kind).await.0, StatusCode::BAD_REQUEST);
     let no_csrf = s.form(&admin, "/files/delete", "kind=settings", false);
     assert_eq!(s.check("/files/delete", no_csrf).await.0, StatusCode::FORBIDDEN);
+
+    // Appointments: none yet, then booked, refused, pulled, moved and cancelled.
+    let plan_path = APPOINTMENTS_PATH;
+    assert_eq!(s.check(plan_path, s.as_kiosk(Method::GET, plan_path)).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(s.check(plan_path, get(plan_path)).await.0, StatusCode::UNAUTHORIZED);
+    let (status, _) =
+        s.check("/appointments", s.as_admin(&admin, Method::GET, "/appointments?site=Gent")).await;
+    assert_eq!(status, StatusCode::OK);
+    let backwards = s.as_admin(&admin, Method::GET, "/appointments?from=2026-11-30&to=2026-11-01");
+    assert_eq!(s.check("/appointments", backwards).await.0, StatusCode::BAD_REQUEST);
+    let book = s.form(&admin, "/appointments", "site=Gent&date=2026-11-30&time=14:00&service=email", true);
+    assert_eq!(s.check("/appointments", book).await.0, StatusCode::SEE_OTHER);
+    let bad_service =
+        s.form(&admin, "/appointments", "site=Gent&date=2026-11-30&time=14:00&service=a+b", true);
+    assert_eq!(s.check("/appointments", bad_service).await.0, StatusCode::BAD_REQUEST);
+    let no_csrf =
+        s.form(&admin, "/appointments", "site=Gent&date=2026-11-30&time=14:00&service=email", false);
+    assert_eq!(s.check("/appointments", no_csrf).await.0, StatusCode::FORBIDDEN);
+    let pulled = s.as_kiosk(Method::GET, plan_path).send().await.unwrap();
+    let etag = pulled.headers()["etag"].to_str().unwrap().to_owned();
+    let (status, plan) = s.contract.check("GET", plan_path, pulled).await;
+    assert_eq!((status, plan["kiosk_id"].as_str()), (StatusCode::OK, Some("gent-1")));
+    let uid = plan["appointments"][0]["uid"].as_str().unwrap().to_owned();
+    let unchanged = s.as_kiosk(Method::GET, plan_path).header("if-none-match", &etag);
+    assert_eq!(s.check(plan_path, unchanged).await.0, StatusCode::NOT_MODIFIED);
+    let (move_path, cancel_path) = ("/appointments/{uid}/move", "/appointments/{uid}/cancel");
+    let moved = s.form(
+        &admin,
+        &format!("/appointments/{uid}/move"),
+        "date=2026-11-30&time=15:00&service=email",
+        true,
+    );
+    assert_eq!(s.check(move_path, moved).await.0, StatusCode::SEE_OTHER);
+    let bad_time =
+        s.form(&admin, &format!("/appointments/{uid}/move"), "date=2026-11-30&time=3pm&service=email", true);
+    assert_eq!(s.check(move_path, bad_time).await.0, StatusCode::BAD_REQUEST);
+    let unknown = s.form(&admin, "/appointments/nope/move", "date=2026-11-30&time=15:00&service=email", true);
+    assert_eq!(s.check(move_path, unknown).await.0, StatusCode::NOT_FOUND);
+    let no_csrf = s.form(&admin, &format!("/appointments/{uid}/move"), "date=2026-11-30&time=15:00", false);
+    assert_eq!(s.check(move_path, no_csrf).await.0, StatusCode::FORBIDDEN);
+    let signed_out = s.http.post(s.url(&format!("/appointments/{uid}/move")));
+    assert_eq!(s.check(move_path, signed_out).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        s.check(cancel_path, s.form(&admin, &format!("/appointments/{uid}/cancel"), "", false)).await.0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        s.check(cancel_path, s.form(&admin, &format!("/appointments/{uid}/cancel"), "", true)).await.0,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        s.check(cancel_path, s.form(&admin, &format!("/appointments/{uid}/cancel"), "", true)).await.0,
+        StatusCode::NOT_FOUND
+    );
 
     // Signing out, then the sign-in limit.
     assert_eq!(s.check("/logout", s.form(&admin, "/logout", "", false)).await.0, StatusCode::FORBIDDEN);

@@ -2,6 +2,7 @@
 //!
 //! Layout
 //! - [`report`]: the report protocol — the JSON shapes both sides speak, the paths, the limits;
+//! - [`appointments`]: the appointment plan kiosks pull and the bodies of appointment events;
 //! - [`content_pack`]: what a content pack's tar archive may hold (no links, no devices, no `..`);
 //! - [`learning`]: the levels a screening scores with, named the same on both sides;
 //! - [`xapi`]: the outbox event type and ADL verbs of the kiosk's xAPI statements;
@@ -19,6 +20,7 @@
 //! framework. The kiosk re-exports these modules under their old paths (`loket::protocol`,
 //! `loket::secret`, `loket::tls`, `loket::clock`, `loket::journal_log`).
 
+pub mod appointments;
 pub mod clock;
 pub mod content_pack;
 pub mod i18n;

@@ -5,7 +5,8 @@
 //! - [`backoff`]: when to retry (pure); [`clock`]: whether the clock is synchronised;
 //! - [`credentials`]: the token file and CA bundle `[report]` names, read at start;
 //! - [`health`]: the heartbeat, from the machine (`/proc`, `/sys`) and the store;
-//! - [`pull`]: settings and content packs from the central system, checked, used at next start;
+//! - [`pull`]: settings and content packs from the central system, checked, used at next start,
+//!   and the site's appointment plan, checked and handed to the help point;
 //! - [`status`]: what the reporter is doing, for the staff console and `/health`;
 //! - [`activity`]: what the reporter did, told as it happens, for tests and tools to await;
 //! - this module: the task that drains the outbox ([`Reporter`]).
@@ -51,6 +52,7 @@ use activity::{ActivityFeed, ActivityKind, PullOutcome, Request, Teller};
 use backoff::Backoff;
 use clock::ClockSync;
 use health::{HeartbeatContext, Machine, UnderVoltageLatch};
+use loket_protocol::appointments::APPOINTMENTS_PATH;
 use pull::{CentralFiles, Pulled};
 pub use status::{ReportState, ReportStatus, ReportView};
 
@@ -97,6 +99,8 @@ pub struct ReportSettings {
     /// Problems known at start that last until the next one (e.g. the config on the SD card was
     /// refused): in every heartbeat and in the staff console.
     pub standing_problems: Vec<String>,
+    /// Where the site's appointment plan goes; `None`: the plan is not pulled at all.
+    pub appointments: Option<Arc<dyn pull::AppointmentPlanSink>>,
 }
 
 impl std::fmt::Debug for ReportSettings {
@@ -105,6 +109,7 @@ impl std::fmt::Debug for ReportSettings {
             .field("central_url", &self.central_url)
             .field("kiosk_id", &self.kiosk_id)
             .field("batch_events", &self.batch_events)
+            .field("appointments", &self.appointments.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -131,6 +136,7 @@ impl ReportSettings {
             poll_interval: Duration::from_secs(5),
             gather_delay: Duration::from_millis(200),
             standing_problems: Vec::new(),
+            appointments: None,
         }
     }
 
@@ -767,6 +773,30 @@ impl Worker {
                 }
             }
         }
+        if self.settings.appointments.is_some() {
+            self.pull_appointments().await;
+        }
+    }
+
+    /// Asks for the site's appointment plan with the kept ETag (see [`pull`]); a plan refused
+    /// before is not handed over again, and a failure waits for the next heartbeat.
+    async fn pull_appointments(&mut self) {
+        let what = Pulled::Appointments;
+        let kept = self.central.kept_etag(what);
+        let fetched = self.fetch(what, APPOINTMENTS_PATH, kept.as_deref(), "").await;
+        self.teller.tell(|| ActivityKind::Pulled {
+            what,
+            outcome: match &fetched {
+                Ok(Some(etag)) => PullOutcome::Kept { etag: etag.clone() },
+                Ok(None) => PullOutcome::Unchanged,
+                Err(problem) => PullOutcome::Refused { problem: problem.clone() },
+            },
+        });
+        if let Err(problem) = fetched {
+            log::error!("report: {problem}");
+            self.problems.retain(|(w, _)| *w != what);
+            self.problems.push((what, problem));
+        }
     }
 
     /// Fetches and keeps one; `Ok(Some(etag))` when a new one was kept, `Ok(None)` when there
@@ -800,33 +830,46 @@ impl Worker {
             .get(reqwest::header::ETAG)
             .and_then(|v| v.to_str().ok())
             .map_or_else(|| etag.to_owned(), str::to_owned);
-        let limit = match what {
-            Pulled::Settings => pull::MAX_SETTINGS_BYTES,
-            Pulled::Content => protocol::MAX_CONTENT_BYTES,
-        };
-        let bytes = read_limited(response, limit)
+        if !etag.is_empty() && self.refused_etags.contains(&etag) {
+            // Refused before: its problem stands; not checked or handed over again.
+            return Ok(None);
+        }
+        let bytes = read_limited(response, what.limit())
             .await
             .map_err(|e| format!("the {} was not received: {e}", what.name()))?;
         let central = self.central.clone();
         let kiosk = self.settings.kiosk_id.clone();
+        let sink = self.settings.appointments.clone();
         let stored = {
             let etag = etag.clone();
-            tokio::task::spawn_blocking(move || match what {
-                Pulled::Settings => central.install_settings(&bytes, &kiosk, &etag),
-                Pulled::Content => central.install_content(&bytes, &etag),
+            tokio::task::spawn_blocking(move || match (what, sink) {
+                (Pulled::Settings, _) => central.install_settings(&bytes, &kiosk, &etag),
+                (Pulled::Content, _) => central.install_content(&bytes, &etag),
+                (Pulled::Appointments, Some(sink)) => {
+                    central.install_plan(&bytes, &kiosk, &etag, sink.as_ref()).map(|held| {
+                        log::info!("report: the central appointment plan holds {held} appointments");
+                    })
+                }
+                (Pulled::Appointments, None) => {
+                    Err(pull::PullError::Appointments("nothing on this kiosk takes appointments".into()))
+                }
             })
             .await
         };
         match stored {
             Ok(Ok(())) => {
-                log::info!(
-                    "report: new {} from the central system ({etag}) kept; used from the next start",
-                    what.name()
-                );
+                let when =
+                    if what == Pulled::Appointments { "in use now" } else { "used from the next start" };
+                log::info!("report: new {} from the central system ({etag}) kept; {when}", what.name());
                 self.problems.retain(|(w, _)| *w != what);
                 Ok(Some(etag))
             }
-            Ok(Err(e)) => Err(format!("{e} (ETag {etag}); the last good one stays")),
+            Ok(Err(e)) => {
+                if !etag.is_empty() {
+                    self.refused_etags.push(etag.clone());
+                }
+                Err(format!("{e} (ETag {etag}); the last good one stays"))
+            }
             Err(e) => Err(format!("the {} was not kept: {e}", what.name())),
         }
     }

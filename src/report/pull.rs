@@ -11,6 +11,13 @@
 //!   a new folder under `<data_dir>/central/`, checked with the content loader, and only then
 //!   switched to: `<data_dir>/central/content` is a symbolic link replaced in one rename.
 //!
+//! The appointment plan of the kiosk's site ([`loket_protocol::appointments`]) is pulled after
+//! every heartbeat with `If-None-Match` (the central system's heartbeat reply does not name it:
+//! an older kiosk refuses a reply with fields it does not know), when the reporter has an
+//! [`AppointmentPlanSink`]. A plan must parse, be for this kiosk and pass
+//! [`AppointmentPlan::check`]; then the sink applies it (the help point's appointments), and
+//! only when it took it are the plan (`<data_dir>/central/appointments.json`) and its ETag kept.
+//!
 //! Anything refused is logged and reported as a problem in the heartbeat; the last good copy
 //! stays. When the central system stops naming settings (no ETag), the kept copy is removed and
 //! the local file is used again at the next start.
@@ -24,6 +31,7 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use loket_protocol::appointments::{AppointmentPlan, MAX_PLAN_BYTES};
 use loket_protocol::content_pack::{PackEntry, PackRefused, check_entry};
 
 use crate::config::Config;
@@ -41,6 +49,8 @@ pub enum PullError {
     Settings(String),
     #[error("the central content pack is refused: {0}")]
     Content(String),
+    #[error("the central appointment plan is refused: {0}")]
+    Appointments(String),
     #[error("cannot keep what the central system sent in {path}: {source}")]
     Io { path: String, source: std::io::Error },
 }
@@ -49,11 +59,13 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> PullError + '_ {
     move |source| PullError::Io { path: path.display().to_string(), source }
 }
 
-/// Which of the two things is pulled.
+/// Which of the things is pulled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pulled {
     Settings,
     Content,
+    /// The appointment plan of the kiosk's site.
+    Appointments,
 }
 
 impl Pulled {
@@ -61,8 +73,27 @@ impl Pulled {
         match self {
             Pulled::Settings => "settings",
             Pulled::Content => "content pack",
+            Pulled::Appointments => "appointment plan",
         }
     }
+
+    /// The most bytes accepted for it.
+    pub fn limit(self) -> usize {
+        match self {
+            Pulled::Settings => MAX_SETTINGS_BYTES,
+            Pulled::Content => crate::protocol::MAX_CONTENT_BYTES,
+            Pulled::Appointments => MAX_PLAN_BYTES,
+        }
+    }
+}
+
+/// Where a pulled appointment plan goes: the help point's appointments
+/// (`HelpPoint::apply_central_plan`, wired where the kiosk starts the reporter). Called from the
+/// reporter's thread, never from the screens'.
+pub trait AppointmentPlanSink: Send + Sync {
+    /// Applies a checked plan; the number of appointments it holds, or why it was refused, in
+    /// which case nothing may have changed.
+    fn apply(&self, plan: AppointmentPlan) -> Result<usize, String>;
 }
 
 /// `<data_dir>/central`: what the central system handed out.
@@ -86,11 +117,45 @@ impl CentralFiles {
         self.dir.join("content")
     }
 
+    /// `<data_dir>/central/appointments.json`: the last plan the help point took.
+    pub fn plan_path(&self) -> PathBuf {
+        self.dir.join("appointments.json")
+    }
+
     fn etag_path(&self, what: Pulled) -> PathBuf {
         self.dir.join(match what {
             Pulled::Settings => "settings.etag",
             Pulled::Content => "content.etag",
+            Pulled::Appointments => "appointments.etag",
         })
+    }
+
+    /// The last plan the help point took, if one is kept and still reads.
+    pub fn kept_plan(&self) -> Option<AppointmentPlan> {
+        serde_json::from_slice(&std::fs::read(self.plan_path()).ok()?).ok()
+    }
+
+    /// Checks a plan, hands it to `sink`, and keeps it when the sink took it (see the module
+    /// doc); the number of appointments the sink holds. A refused plan changes nothing here.
+    pub fn install_plan(
+        &self,
+        bytes: &[u8],
+        kiosk_id: &str,
+        etag: &str,
+        sink: &dyn AppointmentPlanSink,
+    ) -> Result<usize, PullError> {
+        let refuse = PullError::Appointments;
+        if bytes.len() > MAX_PLAN_BYTES {
+            return Err(refuse(format!("{} bytes is more than the limit", bytes.len())));
+        }
+        let plan: AppointmentPlan =
+            serde_json::from_slice(bytes).map_err(|e| refuse(format!("not an appointment plan: {e}")))?;
+        plan.check(kiosk_id).map_err(|e| refuse(e.to_string()))?;
+        let held = sink.apply(plan).map_err(refuse)?;
+        std::fs::create_dir_all(&self.dir).map_err(io(&self.dir))?;
+        write_atomically(&self.plan_path(), bytes)?;
+        self.keep_etag(Pulled::Appointments, etag)?;
+        Ok(held)
     }
 
     /// The ETag of the copy kept, if any.
@@ -309,4 +374,89 @@ fn keep_local(mut central: Config, local: &Config) -> Config {
     central.kiosk.data_dir = local.kiosk.data_dir.clone();
     central.report = local.report.clone();
     central
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+
+    /// Takes every plan, or refuses with `refusal`.
+    #[derive(Default)]
+    struct Recorder {
+        taken: Mutex<Vec<AppointmentPlan>>,
+        refusal: Option<String>,
+    }
+
+    impl AppointmentPlanSink for Recorder {
+        fn apply(&self, plan: AppointmentPlan) -> Result<usize, String> {
+            if let Some(why) = &self.refusal {
+                return Err(why.clone());
+            }
+            let n = plan.appointments.len();
+            self.taken.lock().unwrap().push(plan);
+            Ok(n)
+        }
+    }
+
+    fn plan_json(kiosk: &str, code: &str) -> Vec<u8> {
+        serde_json::json!({"kiosk_id": kiosk, "generated_at": "2026-12-04T07:00:00Z", "appointments": [
+            {"uid": "u1", "code": code, "starts_at": "2026-12-04T09:30:00Z", "service": "email",
+             "desk": null, "language": "nl", "cancelled": false}]})
+        .to_string()
+        .into_bytes()
+    }
+
+    #[test]
+    fn a_good_plan_is_handed_over_and_kept_with_its_etag() {
+        let dir = tempfile::tempdir().unwrap();
+        let files = CentralFiles::new(dir.path());
+        let sink = Recorder::default();
+        assert_eq!(files.install_plan(&plan_json("k1", "482913"), "k1", "\"p1\"", &sink).unwrap(), 1);
+        assert_eq!(sink.taken.lock().unwrap()[0].appointments[0].code, "482913");
+        assert_eq!(files.kept_etag(Pulled::Appointments).as_deref(), Some("\"p1\""));
+        assert_eq!(files.kept_plan().unwrap().appointments.len(), 1);
+    }
+
+    #[test]
+    fn a_broken_plan_is_refused_with_its_reason_and_nothing_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        let files = CentralFiles::new(dir.path());
+        let sink = Recorder::default();
+        files.install_plan(&plan_json("k1", "482913"), "k1", "\"good\"", &sink).unwrap();
+        let refusals = [
+            (b"{\"kiosk_id\": ".to_vec(), "not an appointment plan"),
+            (plan_json("k2", "482913"), "the plan is for kiosk \"k2\""),
+            (plan_json("k1", "48291"), "appointment 0: booking code \"48291\" is not six digits"),
+            (plan_json("k1", "482913").repacked_with_name(), "unknown field `name`"),
+        ];
+        for (bytes, why) in refusals {
+            let refused = files.install_plan(&bytes, "k1", "\"bad\"", &sink).unwrap_err().to_string();
+            assert!(refused.starts_with("the central appointment plan is refused: "), "{refused}");
+            assert!(refused.contains(why), "{why}: {refused}");
+        }
+        let unwilling =
+            Recorder { refusal: Some("service \"email\" is not offered here".into()), ..Recorder::default() };
+        let refused =
+            files.install_plan(&plan_json("k1", "111111"), "k1", "\"bad\"", &unwilling).unwrap_err();
+        assert!(refused.to_string().contains("is not offered here"), "{refused}");
+        assert_eq!(sink.taken.lock().unwrap().len(), 1, "no broken plan reached the help point");
+        assert_eq!(
+            files.kept_etag(Pulled::Appointments).as_deref(),
+            Some("\"good\""),
+            "the last good one stays"
+        );
+        assert_eq!(files.kept_plan().unwrap().appointments[0].code, "482913");
+    }
+
+    trait WithName {
+        fn repacked_with_name(self) -> Vec<u8>;
+    }
+
+    impl WithName for Vec<u8> {
+        /// The same plan with a person's name added to its appointment.
+        fn repacked_with_name(self) -> Vec<u8> {
+            String::from_utf8(self).unwrap().replacen("\"code\"", "\"name\":\"Jan\",\"code\"", 1).into_bytes()
+        }
+    }
 }
