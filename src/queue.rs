@@ -302,8 +302,6 @@ pub struct Queue {
     codes: Codes,
     /// The waiting tickets of each service, in calling order.
     lines: BTreeMap<ServiceId, RedBlackTreeSetSync<Place>>,
-    /// Every waiting ticket, in calling order.
-    waiting: RedBlackTreeSetSync<Place>,
     /// The ticket each desk has called and not yet finished.
     at_desk: BTreeMap<DeskId, TicketId>,
     /// Served and no-show tickets per service day, for the figures: (served, no-shows).
@@ -337,7 +335,6 @@ impl Queue {
             tickets: RedBlackTreeMapSync::new_sync(),
             codes: Codes::default(),
             lines: BTreeMap::new(),
-            waiting: RedBlackTreeSetSync::new_sync(),
             at_desk: BTreeMap::new(),
             finished: BTreeMap::new(),
             last_numbers: HashMap::new(),
@@ -415,7 +412,6 @@ impl Queue {
         self.finished_calls = 0;
         self.codes = Codes::default();
         self.lines.clear();
-        self.waiting = RedBlackTreeSetSync::new_sync();
         self.at_desk.clear();
         self.finished.clear();
         // The one walk over the open tickets, once a day.
@@ -700,7 +696,15 @@ impl Queue {
 
     /// Tickets waiting, in the order desks will call them (arrival time, then id).
     pub fn waiting(&self) -> impl Iterator<Item = &Ticket> {
-        self.waiting.iter().filter_map(|(_, id)| self.tickets.get(id))
+        // The lines merged: each is in calling order, and there are a few.
+        let mut lines: Vec<_> = self.lines.values().map(|line| line.iter().peekable()).collect();
+        std::iter::from_fn(move || {
+            let (place, line) =
+                lines.iter_mut().enumerate().filter_map(|(i, line)| Some((**line.peek()?, i))).min()?;
+            lines[line].next();
+            Some(place)
+        })
+        .filter_map(|(_, id)| self.tickets.get(&id))
     }
 
     /// How many tickets wait for `service`.
@@ -710,7 +714,7 @@ impl Queue {
 
     /// Whether any ticket is waiting or called to a desk.
     pub fn has_open_tickets(&self) -> bool {
-        !self.waiting.is_empty() || !self.at_desk.is_empty()
+        self.lines.values().any(|line| !line.is_empty()) || !self.at_desk.is_empty()
     }
 
     /// How many tickets of the service day `day` were served, and how many were no-shows.
@@ -805,7 +809,6 @@ impl Queue {
             match &old.state {
                 TicketState::Waiting => {
                     let place = (old.issued_at, old.id);
-                    self.waiting.remove_mut(&place);
                     if let Some(line) = self.lines.get_mut(&old.service) {
                         line.remove_mut(&place);
                     }
@@ -823,7 +826,6 @@ impl Queue {
         match &ticket.state {
             TicketState::Waiting => {
                 let place = (ticket.issued_at, ticket.id);
-                self.waiting.insert_mut(place);
                 self.lines
                     .entry(ticket.service.clone())
                     .or_insert_with(RedBlackTreeSetSync::new_sync)
