@@ -290,7 +290,7 @@ pub const RECENT_CALLS_KEPT: usize = 32;
 /// action scans the day: the lines are kept per service, the desks' current tickets and the
 /// day's figures are kept as they change. Memory does not grow with the day either: a finished
 /// ticket leaves the open tickets (it is in the store) and keeps only its code, in 16 bytes
-/// ([`Codes`]), and only the most recent calls are kept.
+/// (`Codes`), and only the most recent calls are kept.
 #[derive(Debug, Clone)]
 pub struct Queue {
     rules: Arc<QueueRules>,
@@ -312,7 +312,7 @@ pub struct Queue {
     service_times: HashMap<ServiceId, VecDeque<SignedDuration>>,
     /// Today's recent calls by the order they were made, the latest per ticket only: every call
     /// newer than the [`RECENT_CALLS_KEPT`]-th newest call of a finished ticket (see
-    /// [`Queue::trim_calls`]).
+    /// `Queue::trim_calls`).
     calls: RedBlackTreeMapSync<u64, Call>,
     /// Where each ticket's latest call is in `calls`.
     call_of: RedBlackTreeMapSync<TicketId, u64>,
