@@ -280,23 +280,30 @@ pub struct Snapshot {
 /// lowest id.
 type Place = (Timestamp, TicketId);
 
+/// How many of the most recent calls the queue keeps for [`Queue::recent_calls`] (the screens
+/// show at most 8), beyond the calls of tickets still open.
+pub const RECENT_CALLS_KEPT: usize = 32;
+
 /// The queue of one help point for the current service day.
 ///
 /// A busy day has tens of thousands of tickets, and the help point copies its queue for every
-/// action (see `help_point`): so the day's tickets, the lines and the calls are kept in
+/// action (see `help_point`): so the open tickets, the lines and the calls are kept in
 /// persistent maps, which a copy shares and a change copies only a path of (O(log n)). No
 /// action scans the day: the lines are kept per service, the desks' current tickets and the
-/// day's figures are kept as they change.
+/// day's figures are kept as they change. Memory does not grow with the day either: a finished
+/// ticket leaves the open tickets (it is in the store) and keeps only its code, in 16 bytes
+/// (`Codes`), and only the most recent calls are kept.
 #[derive(Debug, Clone)]
 pub struct Queue {
     rules: Arc<QueueRules>,
     day: Option<Date>,
-    /// Today's tickets (and any still open from an earlier day until it is rolled over).
+    /// The open tickets: today's, and any still open from an earlier day until it is rolled
+    /// over. A ticket leaves when it is served or a no-show.
     tickets: RedBlackTreeMapSync<TicketId, Ticket>,
+    /// The code of every ticket of the day, open or finished.
+    codes: Codes,
     /// The waiting tickets of each service, in calling order.
     lines: BTreeMap<ServiceId, RedBlackTreeSetSync<Place>>,
-    /// Every waiting ticket, in calling order.
-    waiting: RedBlackTreeSetSync<Place>,
     /// The ticket each desk has called and not yet finished.
     at_desk: BTreeMap<DeskId, TicketId>,
     /// Served and no-show tickets per service day, for the figures: (served, no-shows).
@@ -305,10 +312,14 @@ pub struct Queue {
     last_ticket_id: i64,
     paused: Vec<DeskId>,
     service_times: HashMap<ServiceId, VecDeque<SignedDuration>>,
-    /// Today's calls by the order they were made, the latest per ticket only.
+    /// Today's recent calls by the order they were made, the latest per ticket only: every call
+    /// newer than the [`RECENT_CALLS_KEPT`]-th newest call of a finished ticket (see
+    /// `Queue::trim_calls`).
     calls: RedBlackTreeMapSync<u64, Call>,
     /// Where each ticket's latest call is in `calls`.
     call_of: RedBlackTreeMapSync<TicketId, u64>,
+    /// How many calls in `calls` are of finished tickets (those never change again).
+    finished_calls: usize,
     next_call: u64,
 }
 
@@ -324,8 +335,8 @@ impl Queue {
         let mut queue = Queue {
             day,
             tickets: RedBlackTreeMapSync::new_sync(),
+            codes: Codes::default(),
             lines: BTreeMap::new(),
-            waiting: RedBlackTreeSetSync::new_sync(),
             at_desk: BTreeMap::new(),
             finished: BTreeMap::new(),
             last_numbers: HashMap::new(),
@@ -334,6 +345,7 @@ impl Queue {
             service_times: HashMap::new(),
             calls: RedBlackTreeMapSync::new_sync(),
             call_of: RedBlackTreeMapSync::new_sync(),
+            finished_calls: 0,
             next_call: 0,
             rules: Arc::new(rules),
         };
@@ -364,6 +376,7 @@ impl Queue {
                 }
             }
             if Some(ticket.service_day) == day || ticket.state.is_open() {
+                queue.codes.add(ticket.id, &ticket.prefix, ticket.number);
                 queue.put(ticket);
             }
         }
@@ -398,11 +411,12 @@ impl Queue {
         self.last_numbers.clear();
         self.calls = RedBlackTreeMapSync::new_sync();
         self.call_of = RedBlackTreeMapSync::new_sync();
+        self.finished_calls = 0;
+        self.codes = Codes::default();
         self.lines.clear();
-        self.waiting = RedBlackTreeSetSync::new_sync();
         self.at_desk.clear();
         self.finished.clear();
-        // The one walk over the whole day, once a day.
+        // The one walk over the open tickets, once a day.
         let old = std::mem::replace(&mut self.tickets, RedBlackTreeMapSync::new_sync());
         old.values()
             .filter(|t| t.state.is_open())
@@ -463,6 +477,7 @@ impl Queue {
             recalls: 0,
             screening_code: screening_code.map(str::to_owned),
         };
+        self.codes.add(ticket.id, &ticket.prefix, ticket.number);
         self.put(ticket.clone());
         events.push(Event { at: now, kind: EventKind::TicketIssued { ticket: ticket.clone() } });
         Ok((ticket, events))
@@ -491,7 +506,7 @@ impl Queue {
         now: Timestamp,
     ) -> Result<Vec<Event>, QueueError> {
         let rule = self.open_desk(desk)?;
-        let t = self.tickets.get(&ticket).ok_or(QueueError::UnknownTicket(ticket))?;
+        let t = self.open_ticket(ticket)?;
         if t.state != TicketState::Waiting {
             return Err(QueueError::NotWaiting { code: t.code() });
         }
@@ -585,7 +600,7 @@ impl Queue {
         if !self.rules.services.iter().any(|s| s.id == to) {
             return Err(QueueError::UnknownService(to.to_owned()));
         }
-        let t = self.tickets.get(&ticket).ok_or(QueueError::UnknownTicket(ticket))?;
+        let t = self.open_ticket(ticket)?;
         if !t.state.is_open() {
             return Err(QueueError::NotWaiting { code: t.code() });
         }
@@ -616,7 +631,7 @@ impl Queue {
         if !self.rules.services.iter().any(|s| s.id == to) {
             return Err(QueueError::UnknownService(to.to_owned()));
         }
-        let t = self.tickets.get(&ticket).ok_or(QueueError::UnknownTicket(ticket))?;
+        let t = self.open_ticket(ticket)?;
         match &t.state {
             TicketState::Called { desk: at } if at == desk => {}
             TicketState::Called { desk: at } => {
@@ -663,13 +678,35 @@ impl Queue {
         self.at_desk.get(desk).and_then(|id| self.tickets.get(id))
     }
 
+    /// An open ticket (waiting or called). A finished ticket is in the store
+    /// (`Store::ticket`); the queue keeps only its code.
     pub fn ticket(&self, id: TicketId) -> Option<&Ticket> {
         self.tickets.get(&id)
     }
 
+    /// An open ticket, or why there is none: a ticket of the day that is finished is "not
+    /// waiting" (with its code, for staff), any other is unknown.
+    fn open_ticket(&self, id: TicketId) -> Result<&Ticket, QueueError> {
+        match self.tickets.get(&id) {
+            Some(ticket) => Ok(ticket),
+            None => match self.codes.code(id) {
+                Some(code) => Err(QueueError::NotWaiting { code }),
+                None => Err(QueueError::UnknownTicket(id)),
+            },
+        }
+    }
+
     /// Tickets waiting, in the order desks will call them (arrival time, then id).
     pub fn waiting(&self) -> impl Iterator<Item = &Ticket> {
-        self.waiting.iter().filter_map(|(_, id)| self.tickets.get(id))
+        // The lines merged: each is in calling order, and there are a few.
+        let mut lines: Vec<_> = self.lines.values().map(|line| line.iter().peekable()).collect();
+        std::iter::from_fn(move || {
+            let (place, line) =
+                lines.iter_mut().enumerate().filter_map(|(i, line)| Some((**line.peek()?, i))).min()?;
+            lines[line].next();
+            Some(place)
+        })
+        .filter_map(|(_, id)| self.tickets.get(&id))
     }
 
     /// How many tickets wait for `service`.
@@ -679,7 +716,7 @@ impl Queue {
 
     /// Whether any ticket is waiting or called to a desk.
     pub fn has_open_tickets(&self) -> bool {
-        !self.waiting.is_empty() || !self.at_desk.is_empty()
+        self.lines.values().any(|line| !line.is_empty()) || !self.at_desk.is_empty()
     }
 
     /// How many tickets of the service day `day` were served, and how many were no-shows.
@@ -687,12 +724,13 @@ impl Queue {
         self.finished.get(&day).copied().unwrap_or((0, 0))
     }
 
-    /// All tickets of the current service day, by id.
+    /// The open tickets (waiting or called), by id: today's, and any left from an earlier day
+    /// until it is rolled over. Finished tickets are in the store.
     pub fn tickets(&self) -> impl Iterator<Item = &Ticket> {
         self.tickets.values()
     }
 
-    /// The most recent calls, newest first, one per ticket.
+    /// The most recent calls, newest first, one per ticket: up to [`RECENT_CALLS_KEPT`].
     pub fn recent_calls(&self, count: usize) -> Vec<Call> {
         self.calls.values().rev().take(count).cloned().collect()
     }
@@ -701,7 +739,7 @@ impl Queue {
     /// moment the queue knows of (the ticket's issue or a desk's latest call), with no
     /// appointments due. [`Queue::position_at`] takes the time and the appointments.
     pub fn position(&self, id: TicketId) -> Result<Position, QueueError> {
-        let ticket = self.tickets.get(&id).ok_or(QueueError::UnknownTicket(id))?;
+        let ticket = self.open_ticket(id)?;
         let now = self
             .at_desk
             .values()
@@ -724,7 +762,7 @@ impl Queue {
         now: Timestamp,
         appointments: &[DueAppointment],
     ) -> Result<Position, QueueError> {
-        let ticket = self.tickets.get(&id).ok_or(QueueError::UnknownTicket(id))?;
+        let ticket = self.open_ticket(id)?;
         if ticket.state != TicketState::Waiting {
             return Err(QueueError::NotWaiting { code: ticket.code() });
         }
@@ -815,7 +853,6 @@ impl Queue {
             match &old.state {
                 TicketState::Waiting => {
                     let place = (old.issued_at, old.id);
-                    self.waiting.remove_mut(&place);
                     if let Some(line) = self.lines.get_mut(&old.service) {
                         line.remove_mut(&place);
                     }
@@ -833,7 +870,6 @@ impl Queue {
         match &ticket.state {
             TicketState::Waiting => {
                 let place = (ticket.issued_at, ticket.id);
-                self.waiting.insert_mut(place);
                 self.lines
                     .entry(ticket.service.clone())
                     .or_insert_with(RedBlackTreeSetSync::new_sync)
@@ -847,23 +883,109 @@ impl Queue {
             TicketState::NoShow { .. } => self.finished.entry(ticket.service_day).or_default().1 += 1,
             TicketState::Expired => {}
         }
-        self.tickets.insert_mut(ticket.id, ticket);
+        if ticket.state.is_open() {
+            self.tickets.insert_mut(ticket.id, ticket);
+        } else {
+            // Finished: only its code stays (in `codes`), and its call if it is recent.
+            let id = ticket.id;
+            self.tickets.remove_mut(&id);
+            if self.call_of.contains_key(&id) {
+                self.finished_calls += 1;
+                self.trim_calls();
+            }
+        }
     }
 
     /// Adds a call (or a recall) as the newest; it replaces the ticket's earlier call.
     fn push_call(&mut self, call: Call) {
         self.drop_call(call.ticket);
+        // A resumed queue also brings back the calls of tickets already finished.
+        if !self.tickets.contains_key(&call.ticket) {
+            self.finished_calls += 1;
+        }
         let order = self.next_call;
         self.next_call += 1;
         self.call_of.insert_mut(call.ticket, order);
         self.calls.insert_mut(order, call);
+        self.trim_calls();
     }
 
+    /// Called only for a ticket still open (a transfer, or a call replaced by a recall).
     fn drop_call(&mut self, ticket: TicketId) {
         if let Some(order) = self.call_of.get(&ticket).copied() {
             self.calls.remove_mut(&order);
             self.call_of.remove_mut(&ticket);
         }
+    }
+
+    /// Forgets the oldest calls while [`RECENT_CALLS_KEPT`] newer calls of finished tickets
+    /// remain. Only an open ticket's call can leave the list (a transfer) or move (a recall),
+    /// and those newer calls of finished tickets stay for the rest of the day: so a forgotten
+    /// call could never be among the [`RECENT_CALLS_KEPT`] most recent again.
+    fn trim_calls(&mut self) {
+        while let Some((&order, call)) = self.calls.first() {
+            let finished = !self.tickets.contains_key(&call.ticket);
+            if self.finished_calls.saturating_sub(usize::from(finished)) < RECENT_CALLS_KEPT {
+                return;
+            }
+            let ticket = call.ticket;
+            self.calls.remove_mut(&order);
+            self.call_of.remove_mut(&ticket);
+            self.finished_calls = self.finished_calls.saturating_sub(usize::from(finished));
+        }
+    }
+}
+
+/// The code of every ticket of the day, in id order, in 16 bytes a ticket: what a finished ticket
+/// leaves in memory, so staff asking for it hear "E-017 is not waiting" rather than "unknown".
+/// Chunks are shared by the queue's copies; adding a ticket copies only the last chunk.
+#[derive(Debug, Clone, Default)]
+struct Codes {
+    /// The prefixes seen today ("E", "T"), each once.
+    prefixes: Vec<Arc<str>>,
+    /// (ticket, number, index in `prefixes`), in rising ticket order.
+    chunks: Vec<Arc<Vec<(TicketId, u32, u32)>>>,
+}
+
+/// Tickets per chunk of [`Codes`]: 8 KiB.
+const CODES_PER_CHUNK: usize = 512;
+
+impl Codes {
+    /// Adds a ticket; ids come in rising order (a new ticket's id is the highest yet, and a
+    /// resumed queue adds its tickets by id). An id not above the last is already there.
+    fn add(&mut self, id: TicketId, prefix: &str, number: u32) {
+        if self.chunks.last().and_then(|c| c.last()).is_some_and(|(last, _, _)| *last >= id) {
+            return;
+        }
+        let index = match self.prefixes.iter().position(|p| &**p == prefix) {
+            Some(index) => index,
+            None => {
+                self.prefixes.push(prefix.into());
+                self.prefixes.len() - 1
+            }
+        };
+        if self.chunks.last().is_none_or(|c| c.len() >= CODES_PER_CHUNK) {
+            self.chunks.push(Arc::new(Vec::with_capacity(CODES_PER_CHUNK)));
+        }
+        if let Some(chunk) = self.chunks.last_mut() {
+            // Shared with an earlier copy of the queue: copy it, at its full size.
+            if Arc::get_mut(chunk).is_none() {
+                let mut copy = Vec::with_capacity(CODES_PER_CHUNK);
+                copy.extend_from_slice(chunk);
+                *chunk = Arc::new(copy);
+            }
+            if let Some(chunk) = Arc::get_mut(chunk) {
+                chunk.push((id, number, index as u32));
+            }
+        }
+    }
+
+    /// The code of a ticket of the day.
+    fn code(&self, id: TicketId) -> Option<String> {
+        let after = self.chunks.partition_point(|c| c.first().is_some_and(|(first, _, _)| *first <= id));
+        let chunk = self.chunks.get(after.checked_sub(1)?)?;
+        let (_, number, prefix) = chunk[chunk.binary_search_by_key(&id, |(t, _, _)| *t).ok()?];
+        Some(ticket_code(self.prefixes.get(prefix as usize)?, number))
     }
 }
 
@@ -1030,12 +1152,14 @@ mod tests {
     #[test]
     fn resume_keeps_todays_calls_for_the_now_serving_list() {
         let mut q = Queue::new(rules());
-        issue(&mut q, "email", at(9, 0));
-        issue(&mut q, "tablet", at(9, 1));
-        q.call_next("desk-1", at(9, 2)).unwrap();
-        q.served("desk-1", None, at(9, 12)).unwrap();
-        q.call_next("desk-2", at(9, 13)).unwrap();
-        let snapshot = Snapshot { tickets: q.tickets().cloned().collect(), ..Snapshot::default() };
+        let mut all = TicketLog::default();
+        all.hear(&q.issue("email", "nl", at(9, 0)).unwrap().1);
+        all.hear(&q.issue("tablet", "nl", at(9, 1)).unwrap().1);
+        all.hear(&q.call_next("desk-1", at(9, 2)).unwrap());
+        all.hear(&q.served("desk-1", None, at(9, 12)).unwrap());
+        all.hear(&q.call_next("desk-2", at(9, 13)).unwrap());
+        // As the store gives it back: the served ticket too.
+        let snapshot = Snapshot { tickets: all.tickets().cloned().collect(), ..Snapshot::default() };
         let again = Queue::resume(rules(), snapshot);
         let codes = |q: &Queue| q.recent_calls(3).into_iter().map(|c| (c.code, c.desk)).collect::<Vec<_>>();
         assert_eq!(codes(&again), codes(&q));
@@ -1086,14 +1210,16 @@ mod tests {
         assert_eq!(q.recent_calls(5).len(), 1, "a recall shows once in the strip");
         assert_eq!(q.recent_calls(5)[0].at, at(9, 2), "…at the time of the recall");
         let events = q.no_show("desk-1", at(9, 4)).unwrap();
-        assert_eq!(q.ticket(t.id).unwrap().state, TicketState::NoShow { desk: "desk-1".into() });
+        assert_eq!(events[0].kind.ticket().unwrap().state, TicketState::NoShow { desk: "desk-1".into() });
         assert_eq!(events[0].kind.name(), "ticket_no_show");
+        assert_eq!(q.ticket(t.id), None, "a finished ticket is in the store, no longer in the queue");
         assert_eq!(q.served("desk-1", None, at(9, 5)), Err(QueueError::NoCurrentTicket("desk-1".into())));
 
         let u = issue(&mut q, "email", at(9, 6));
         q.call_next("desk-1", at(9, 7)).unwrap();
-        q.served("desk-1", Some("helped"), at(9, 17)).unwrap();
-        let served = q.ticket(u.id).unwrap();
+        let events = q.served("desk-1", Some("helped"), at(9, 17)).unwrap();
+        let served = events[0].kind.ticket().unwrap();
+        assert_eq!(served.id, u.id);
         assert_eq!(
             served.state,
             TicketState::Served { desk: "desk-1".into(), outcome: Some("helped".into()) }
@@ -1455,14 +1581,31 @@ mod tests {
         }
     }
 
-    /// What the queue shows, worked out the simple way from all its tickets, as the queue
-    /// did before it kept lines per service.
-    fn by_the_old_definition(q: &Queue, now: Timestamp) -> String {
+    /// Every ticket of the day as the events tell it (each event carries its ticket after the
+    /// change), as the store keeps them: the queue itself keeps only the open ones.
+    #[derive(Default)]
+    struct TicketLog(BTreeMap<TicketId, Ticket>);
+
+    impl TicketLog {
+        fn hear(&mut self, events: &[Event]) {
+            for ticket in events.iter().filter_map(|e| e.kind.ticket()) {
+                self.0.insert(ticket.id, ticket.clone());
+            }
+        }
+
+        fn tickets(&self) -> impl Iterator<Item = &Ticket> {
+            self.0.values()
+        }
+    }
+
+    /// What the queue shows, worked out the simple way from all the day's tickets, as the
+    /// queue did before it kept lines per service.
+    fn by_the_old_definition(q: &Queue, all: &TicketLog, now: Timestamp) -> String {
         let rules = q.rules();
-        let mut waiting: Vec<&Ticket> = q.tickets().filter(|t| t.state == TicketState::Waiting).collect();
+        let mut waiting: Vec<&Ticket> = all.tickets().filter(|t| t.state == TicketState::Waiting).collect();
         waiting.sort_by_key(|t| (t.issued_at, t.id));
         let current = |desk: &str| {
-            q.tickets()
+            all.tickets()
                 .find(|t| matches!(&t.state, TicketState::Called { desk: d } if d == desk))
                 .map(|t| t.id)
         };
@@ -1483,7 +1626,7 @@ mod tests {
             .collect();
         let today = q.service_day(now);
         let count = |served: bool| {
-            q.tickets()
+            all.tickets()
                 .filter(|t| t.service_day == today)
                 .filter(|t| match t.state {
                     TicketState::Served { .. } => served,
@@ -1495,7 +1638,7 @@ mod tests {
         let per_service: Vec<usize> =
             rules.services.iter().map(|s| waiting.iter().filter(|t| t.service == s.id).count()).collect();
         let desks: Vec<Option<TicketId>> = rules.desks.iter().map(|d| current(&d.id)).collect();
-        let open = q.tickets().any(|t| t.state.is_open());
+        let open = all.tickets().any(|t| t.state.is_open());
         format!(
             "waiting {:?}\npositions {positions:?}\nper service {per_service:?}\ndesks {desks:?}\n\
              served {} no-shows {}\nopen {open}",
@@ -1531,6 +1674,72 @@ mod tests {
         )
     }
 
+    /// A long day: the queue keeps the open tickets, the codes and the recent calls, not every
+    /// ticket of the day.
+    #[test]
+    fn a_busy_day_keeps_only_its_open_tickets_and_recent_calls() {
+        let mut q = Queue::new(rules());
+        let first = issue(&mut q, "email", at(8, 0));
+        for _ in 1..2000 {
+            issue(&mut q, "email", at(8, 0));
+        }
+        let mut codes = Vec::new();
+        for _ in 0..1990 {
+            let events = q.call_next("desk-1", at(9, 0)).unwrap();
+            codes.push(events.last().unwrap().kind.ticket().unwrap().code());
+        }
+        q.served("desk-1", None, at(9, 30)).unwrap();
+        assert_eq!(q.tickets().count(), 10, "the 10 still waiting");
+        assert_eq!(q.finished_on(q.service_day(at(9, 0))), (1990, 0));
+        assert!(q.calls.size() <= RECENT_CALLS_KEPT + 1, "{} calls kept", q.calls.size());
+        let recent: Vec<String> = q.recent_calls(8).into_iter().map(|c| c.code).collect();
+        let newest: Vec<String> = codes.iter().rev().take(8).cloned().collect();
+        assert_eq!(recent, newest);
+        // A finished ticket is still known by its code.
+        let not_waiting = Err(QueueError::NotWaiting { code: "E-001".into() });
+        assert_eq!(q.call_ticket("desk-1", first.id, at(9, 31)), not_waiting.clone());
+        assert_eq!(q.transfer(first.id, "tablet", at(9, 31)), not_waiting.clone());
+        assert_eq!(q.transfer_for_desk("desk-1", first.id, "tablet", at(9, 31)), not_waiting);
+        assert_eq!(q.position(first.id), Err(QueueError::NotWaiting { code: "E-001".into() }));
+        assert_eq!(q.ticket(first.id), None);
+        assert_eq!(q.position(TicketId(5000)), Err(QueueError::UnknownTicket(TicketId(5000))));
+        let e1990 = q.ticket(TicketId(first.id.0 + 1990)).unwrap();
+        assert_eq!(q.position(e1990.id).unwrap().people_ahead, 0);
+    }
+
+    /// Calls are forgotten once enough newer calls of finished tickets exist: with transfers,
+    /// recalls and no-shows all day, the recent calls are still those of the whole day's log.
+    #[test]
+    fn forgotten_calls_never_hide_a_recent_one() {
+        for seed in 1..=20u64 {
+            let mut dice = Dice(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+            let mut q = Queue::new(rules());
+            let mut log = CallLog::default();
+            let mut now = at(8, 0);
+            for step in 0..1500 {
+                now = now.checked_add(SignedDuration::from_secs(dice.below(20) as i64)).unwrap();
+                let desk = ["desk-1", "desk-2"][dice.below(2)];
+                let service = ["email", "appointment", "tablet"][dice.below(3)];
+                let some_ticket = TicketId(1 + dice.below(q.last_ticket_id.max(1) as usize) as i64);
+                let result = match dice.below(10) {
+                    0..=2 => q.issue(service, "nl", now).map(|(_, events)| events),
+                    3 | 4 => q.call_next(desk, now),
+                    5 => q.recall(desk, now),
+                    6 | 7 => q.served(desk, None, now),
+                    8 => q.no_show(desk, now),
+                    _ => q.transfer(some_ticket, service, now),
+                };
+                if let Ok(events) = result {
+                    log.hear(&events);
+                }
+                for count in [3, RECENT_CALLS_KEPT] {
+                    assert_eq!(q.recent_calls(count), log.recent(count), "seed {seed}, step {step}");
+                }
+                assert!(q.calls.size() <= RECENT_CALLS_KEPT + 2, "seed {seed}, step {step}");
+            }
+        }
+    }
+
     /// Random days of issuing, calling, recalling, serving, no-shows, transfers, pauses, clock
     /// steps and midnights: the lines, positions, desks, figures and calls the queue keeps must
     /// always be what the simple definitions over all tickets give; a copy taken earlier must
@@ -1543,6 +1752,7 @@ mod tests {
             let mut dice = Dice(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
             let mut q = Queue::new(rules());
             let mut log = CallLog::default();
+            let mut all = TicketLog::default();
             let mut now = at(8, 0);
             let mut day = q.service_day(now);
             let mut earlier: Option<(Queue, String, Timestamp)> = None;
@@ -1556,8 +1766,11 @@ mod tests {
                 if q.service_day(now) > day {
                     day = q.service_day(now);
                     log = CallLog::default();
+                    all = TicketLog::default();
                 }
-                log.hear(&q.roll_over(now));
+                let expired = q.roll_over(now);
+                log.hear(&expired);
+                all.hear(&expired);
                 let before = as_the_queue_keeps_it(&q, now);
                 let desk = desks[dice.below(desks.len())];
                 let some_ticket = TicketId(1 + dice.below(q.last_ticket_id.max(1) as usize + 2) as i64);
@@ -1575,13 +1788,16 @@ mod tests {
                     _ => q.resume_desk(desk, now),
                 };
                 match result {
-                    Ok(events) => log.hear(&events),
+                    Ok(events) => {
+                        log.hear(&events);
+                        all.hear(&events);
+                    }
                     Err(_) => {
                         assert_eq!(as_the_queue_keeps_it(&q, now), before, "a refused action changed nothing")
                     }
                 }
                 let kept = as_the_queue_keeps_it(&q, now);
-                assert_eq!(kept, by_the_old_definition(&q, now), "seed {seed}, step {step}");
+                assert_eq!(kept, by_the_old_definition(&q, &all, now), "seed {seed}, step {step}");
                 for count in [1, 3, 6] {
                     assert_eq!(q.recent_calls(count), log.recent(count), "seed {seed}, step {step}");
                 }
@@ -1594,8 +1810,9 @@ mod tests {
                 }
                 if step % 50 == 0 {
                     earlier = Some((q.clone(), kept.clone(), now));
+                    // What the store gives back: the day's tickets, open and finished.
                     let snapshot = Snapshot {
-                        tickets: q.tickets().cloned().collect(),
+                        tickets: all.tickets().cloned().collect(),
                         paused_desks: desks
                             .iter()
                             .filter(|d| q.is_paused(d))

@@ -8,6 +8,11 @@
 //! of each type is logged. A counter row kept by triggers makes the bound check O(1) on the
 //! ticket path. Events the central system refuses for good are set aside with their reason.
 //!
+//! Every event gets the next sequence number after the highest ever given (`last_seq` in that
+//! counter row), so numbers only grow, even after every event was pruned: the central system
+//! orders a kiosk's events by them. The unsent events are read from `first_unsent` on (no unsent
+//! event comes before it), which acknowledgements move forward: no index is written per event.
+//!
 //! It must not know how or when events are sent: that is the reporter's.
 
 use std::collections::BTreeMap;
@@ -121,7 +126,8 @@ impl<'a> OutboxWriter<'a> {
         occurred_at: Timestamp,
         body: &str,
     ) -> Result<(), StoreError> {
-        let unsent: i64 = tx.query_row("SELECT unsent FROM outbox_count WHERE id = 1", [], |r| r.get(0))?;
+        let unsent: i64 =
+            tx.prepare_cached("SELECT unsent FROM outbox_count WHERE id = 1")?.query_row([], |r| r.get(0))?;
         let at = occurred_at.to_string();
         if u64::try_from(unsent).unwrap_or(0) >= self.max {
             tx.execute(
@@ -132,11 +138,13 @@ impl<'a> OutboxWriter<'a> {
             self.dropped.push(kind.to_owned());
             return Ok(());
         }
-        tx.execute(
-            "INSERT INTO outbox (event_id, type, occurred_at, body, boot_id, clock_synced)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![id, kind, at, body, self.origin.boot_id, self.clock_synced],
-        )?;
+        // The next number after the highest ever given, kept in the counter row the insert
+        // trigger rewrites anyway: no page more per event, and never a number twice.
+        tx.prepare_cached(
+            "INSERT INTO outbox (seq, event_id, type, occurred_at, body, boot_id, clock_synced)
+             SELECT last_seq + 1, ?1, ?2, ?3, ?4, ?5, ?6 FROM outbox_count WHERE id = 1",
+        )?
+        .execute(params![id, kind, at, body, self.origin.boot_id, self.clock_synced])?;
         Ok(())
     }
 }
@@ -177,7 +185,9 @@ impl Store {
     pub fn unsent_events(&self, limit: usize) -> Result<Vec<OutboxEvent>, StoreError> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT seq, event_id, type, occurred_at, clock_synced, boot_id, body FROM outbox
-              WHERE sent_at IS NULL AND refused_at IS NULL ORDER BY seq LIMIT ?1",
+              WHERE seq >= (SELECT first_unsent FROM outbox_count WHERE id = 1)
+                AND sent_at IS NULL AND refused_at IS NULL
+              ORDER BY seq LIMIT ?1",
         )?;
         let rows = stmt
             .query_map([i64::try_from(limit).unwrap_or(i64::MAX)], |r| {
@@ -211,6 +221,7 @@ impl Store {
         }
         if changed > 0 {
             tx.execute("UPDATE outbox_count SET last_sent_at = ?1 WHERE id = 1", [&at])?;
+            advance_first_unsent(&tx)?;
         }
         tx.commit()?;
         Ok(changed)
@@ -219,11 +230,16 @@ impl Store {
     /// Sets an event aside as refused for good, with the reason; it is not sent again. Returns
     /// false when no unsent event has that id.
     pub fn mark_refused(&mut self, id: &str, reason: &str, at: Timestamp) -> Result<bool, StoreError> {
-        let changed = self.conn.execute(
+        let tx = self.conn.transaction()?;
+        let changed = tx.execute(
             "UPDATE outbox SET refused_at = ?2, refused_reason = ?3
               WHERE event_id = ?1 AND sent_at IS NULL AND refused_at IS NULL",
             params![id, at.to_string(), reason],
         )?;
+        if changed == 1 {
+            advance_first_unsent(&tx)?;
+        }
+        tx.commit()?;
         Ok(changed == 1)
     }
 
@@ -248,7 +264,10 @@ impl Store {
         let oldest: Option<String> = self
             .conn
             .query_row(
-                "SELECT occurred_at FROM outbox WHERE sent_at IS NULL AND refused_at IS NULL ORDER BY seq LIMIT 1",
+                "SELECT occurred_at FROM outbox
+                  WHERE seq >= (SELECT first_unsent FROM outbox_count WHERE id = 1)
+                    AND sent_at IS NULL AND refused_at IS NULL
+                  ORDER BY seq LIMIT 1",
                 [],
                 |r| r.get(0),
             )
@@ -302,6 +321,23 @@ impl Store {
             .collect::<Result<Vec<_>, _>>()?;
         Ok(rows)
     }
+}
+
+/// Moves `outbox_count.first_unsent` up to the oldest event still unsent (or past the newest),
+/// after events were acknowledged or refused. It walks only over the events settled since the
+/// last move: the reporter sends the oldest first.
+fn advance_first_unsent(tx: &Transaction<'_>) -> Result<(), StoreError> {
+    tx.execute(
+        "UPDATE outbox_count
+            SET first_unsent = COALESCE(
+                    (SELECT seq FROM outbox
+                      WHERE seq >= outbox_count.first_unsent AND sent_at IS NULL AND refused_at IS NULL
+                      ORDER BY seq LIMIT 1),
+                    last_seq + 1)
+          WHERE id = 1",
+        [],
+    )?;
+    Ok(())
 }
 
 #[cfg(test)]
@@ -430,5 +466,93 @@ mod tests {
         assert_eq!((unsent[0].boot_id.as_str(), unsent[0].clock_synced), ("", false), "unknown before");
         store.mark_sent(&["b".to_owned()], at(10, 0)).unwrap();
         assert_eq!(store.outbox_backlog().unwrap(), 1);
+    }
+
+    fn seqs(store: &Store) -> Vec<i64> {
+        store.unsent_events(1000).unwrap().into_iter().map(|e| e.seq).collect()
+    }
+
+    #[test]
+    fn sequence_numbers_only_grow_even_when_every_event_was_pruned() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("loket.sqlite");
+        let mut store = Store::open(&path).unwrap();
+        let mut q = Queue::new(rules());
+        issue(&mut store, &mut q, 3);
+        let highest = *seqs(&store).last().unwrap();
+        assert_eq!(store.mark_sent(&ids(&store), at(10, 0)).unwrap(), 3);
+        assert_eq!(store.prune_sent(at(11, 0)).unwrap(), 3);
+        assert!(store.outbox(10).unwrap().is_empty(), "every event is gone");
+        drop(store);
+
+        let mut store = Store::open(&path).unwrap();
+        issue(&mut store, &mut q, 2);
+        let next = seqs(&store);
+        assert_eq!(next, [highest + 1, highest + 2], "numbering goes on after the highest ever given");
+    }
+
+    #[test]
+    fn unsent_events_follow_acknowledgements_and_refusals_in_any_order() {
+        let mut store = Store::open_in_memory().unwrap();
+        let mut q = Queue::new(rules());
+        issue(&mut store, &mut q, 4);
+        let all = ids(&store);
+        // The second and the fourth first, then the first: the third stays the oldest unsent.
+        assert_eq!(store.mark_sent(&[all[1].clone(), all[3].clone()], at(10, 0)).unwrap(), 2);
+        assert_eq!(ids(&store), [all[0].clone(), all[2].clone()]);
+        assert_eq!(store.mark_sent(&all[..1], at(10, 1)).unwrap(), 1);
+        assert_eq!(ids(&store), [all[2].clone()]);
+        assert_eq!(store.outbox_status().unwrap().oldest_unsent_at, Some(at(9, 0)));
+        assert!(store.mark_refused(&all[2], "no such service", at(10, 2)).unwrap());
+        assert!(ids(&store).is_empty());
+        assert_eq!(store.outbox_status().unwrap().oldest_unsent_at, None);
+        issue(&mut store, &mut q, 1);
+        assert_eq!(ids(&store).len(), 1, "a new event after all were settled is found");
+        assert_eq!(store.outbox_backlog().unwrap(), 1);
+    }
+
+    /// A store left by the previous version (schema 7, the outbox with AUTOINCREMENT): its
+    /// events keep their numbers and order, the unsent ones are still sent, and numbering goes
+    /// on after the highest number it ever gave, also one whose event was pruned.
+    #[test]
+    fn an_outbox_of_schema_7_keeps_its_events_their_order_and_its_numbering() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("loket.sqlite");
+        {
+            let conn = Connection::open(&path).unwrap();
+            for step in &MIGRATIONS[..7] {
+                conn.execute_batch(step).unwrap();
+            }
+            conn.pragma_update(None, "user_version", 7).unwrap();
+            let sent = Some("2026-11-29T08:00:00Z");
+            for (id, sent_at) in
+                [("a", sent), ("b", None), ("c", sent), ("d", None), ("e", None), ("f", sent)]
+            {
+                conn.execute(
+                    "INSERT INTO outbox (event_id, type, occurred_at, body, sent_at, boot_id)
+                     VALUES (?1, 'ticket_issued', '2026-11-29T07:00:00Z', '{}', ?2, 'boot-old')",
+                    params![id, sent_at],
+                )
+                .unwrap();
+            }
+            conn.execute("UPDATE outbox SET refused_at = '2026-11-29T08:00:00Z' WHERE event_id = 'd'", [])
+                .unwrap();
+            // The newest was acknowledged and pruned: only AUTOINCREMENT remembers its number.
+            conn.execute("DELETE FROM outbox WHERE event_id IN ('a', 'f')", []).unwrap();
+        }
+        let mut store = Store::open(&path).unwrap();
+        assert_eq!(store.schema_version().unwrap(), MIGRATIONS.len() as i64);
+        let kept: Vec<(i64, String)> = store.outbox(10).unwrap().into_iter().map(|r| (r.0, r.1)).collect();
+        let expected = [(2, "b"), (3, "c"), (4, "d"), (5, "e")].map(|(seq, id)| (seq, id.to_owned()));
+        assert_eq!(kept, expected, "every event with its number");
+        assert_eq!(ids(&store), ["b", "e"], "unsent, oldest first; refused and sent left out");
+        assert_eq!(store.unsent_events(1).unwrap()[0].boot_id, "boot-old");
+        let status = store.outbox_status().unwrap();
+        assert_eq!((status.backlog, status.refused), (2, 1));
+        let mut q = Queue::new(rules());
+        issue(&mut store, &mut q, 1);
+        assert_eq!(seqs(&store), [2, 5, 7], "after 6, the highest ever given");
+        store.mark_sent(&["b".to_owned()], at(10, 0)).unwrap();
+        assert_eq!(seqs(&store), [5, 7]);
     }
 }

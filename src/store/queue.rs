@@ -38,7 +38,9 @@ impl Store {
     }
 
     /// What the queue needs to resume: open tickets, the newest day's tickets, numbers given,
-    /// paused desks and up to `recent_services` recent service times per service.
+    /// paused desks and up to `recent_services` recent service times per service. Open and
+    /// served tickets have no index of their own (each would be one page more in the log for
+    /// every change of a ticket): this reads the ticket table through, once, at start-up.
     pub fn snapshot(&self, recent_services: usize) -> Result<Snapshot, StoreError> {
         let mut stmt = self.conn.prepare(
             "SELECT id, service_day, prefix, number, issued_service, service, language, issued_at,
