@@ -315,7 +315,7 @@ mod tests {
             .run(|hp| {
                 hp.set_appointment_rules(crate::help_point::appointment_rules(&Config::sample()));
                 let new = crate::appointment::NewAppointment {
-                    starts_at: hp.now() + jiff::SignedDuration::from_mins(10),
+                    starts_at: hp.now(),
                     service: "appointment".into(),
                     desk: Some("desk-1".into()),
                     language: None,
@@ -336,7 +336,7 @@ mod tests {
         let alert: serde_json::Value = serde_json::from_str(&heard[0].data).unwrap();
         assert_eq!(alert["desk"], "desk-1");
         assert_eq!(alert["ticket"], "A-001");
-        assert_eq!(alert["starts_at"], "2026-11-30T09:40:00Z");
+        assert_eq!(alert["starts_at"], "2026-11-30T09:30:00Z");
         let calls: Vec<Message> = board.take(1).collect().await;
         assert_eq!(calls[0].name, "call", "the board hears only the call");
     }
