@@ -1,9 +1,10 @@
 //! Loket: the software of a self-service kiosk for public help points.
 //!
 //! Layout
-//! - Domain, pure and tested without I/O: [`queue`] (tickets, desks, numbering, estimates) and
-//!   [`visit`] (the screens a visitor walks through and their timeouts); [`wait_estimate`]: the
-//!   wait shown to a visitor, worked out by playing the desks forward.
+//! - Domain, pure and tested without I/O: [`queue`] (tickets, desks, numbering, estimates),
+//!   [`appointment`] (booked visits, booking codes, check-in rules), [`wait_estimate`] (the
+//!   wait shown to a visitor, worked out by playing the desks forward) and [`visit`] (the
+//!   screens a visitor walks through and their timeouts).
 //! - [`config`]: the one TOML file, parsed strictly and validated; [`languages`]: the languages
 //!   the kiosk knows, named in their own script; [`content`]: tutorial and screening packs
 //!   (TOML + images), loaded and checked.
@@ -26,6 +27,7 @@
 slint::include_modules!();
 
 pub mod after_hours;
+pub mod appointment;
 pub mod cli;
 pub mod config;
 pub mod content;

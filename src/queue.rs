@@ -3,7 +3,14 @@
 //! This is the pure domain. It owns numbering (a prefix per service, restarting every service
 //! day at local midnight), the order in which desks call visitors, positions, the estimated wait
 //! learned from recent service times, and the life of a ticket: waiting → called (recalled) →
-//! served or no-show, with transfers back to waiting in another service. Every change returns
+//! served or no-show, with transfers back to waiting in another service.
+//!
+//! Appointments: a visitor who checked in for an appointment gets a ticket with an
+//! [`AppointmentMark`]. Its desk (or, when the appointment names none, any desk of its service)
+//! calls it before every walk-in from the appointment's time on; checked in early, it waits
+//! until then and walk-ins are served meanwhile; it is never called as a walk-in (see
+//! [`Queue::call_next`]). Whether a late check-in keeps that priority is decided at check-in
+//! (`crate::appointment`): without it the ticket has no mark and waits as a walk-in. Every change returns
 //! the [`Event`]s that describe it; the caller persists them (see `store`) and only then shows
 //! the result to anyone.
 //!
@@ -93,6 +100,20 @@ pub struct Ticket {
     /// queue visit there is nobody's need), so it is left out of the ticket's JSON.
     #[serde(skip)]
     pub screening_code: Option<String>,
+    /// Set when the visitor checked in for an appointment: desks call this ticket before
+    /// walk-ins from the appointment's time on (see [`Queue::call_next`]). Its uid goes into
+    /// the events' bodies as `appointment_uid` (see `store`), not the ticket's JSON.
+    #[serde(skip)]
+    pub appointment: Option<AppointmentMark>,
+}
+
+/// What a ticket of a checked-in appointment carries for the calling order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppointmentMark {
+    /// From this time on the ticket is called first.
+    pub starts_at: Timestamp,
+    /// The desk that calls it; `None`: any desk of its service.
+    pub desk: Option<DeskId>,
 }
 
 impl Ticket {
@@ -304,6 +325,8 @@ pub struct Queue {
     codes: Codes,
     /// The waiting tickets of each service, in calling order.
     lines: BTreeMap<ServiceId, RedBlackTreeSetSync<Place>>,
+    /// The waiting tickets of checked-in appointments, by appointment time (a handful a day).
+    booked: RedBlackTreeSetSync<Place>,
     /// The ticket each desk has called and not yet finished.
     at_desk: BTreeMap<DeskId, TicketId>,
     /// Served and no-show tickets per service day, for the figures: (served, no-shows).
@@ -337,6 +360,7 @@ impl Queue {
             tickets: RedBlackTreeMapSync::new_sync(),
             codes: Codes::default(),
             lines: BTreeMap::new(),
+            booked: RedBlackTreeSetSync::new_sync(),
             at_desk: BTreeMap::new(),
             finished: BTreeMap::new(),
             last_numbers: HashMap::new(),
@@ -414,6 +438,7 @@ impl Queue {
         self.finished_calls = 0;
         self.codes = Codes::default();
         self.lines.clear();
+        self.booked = RedBlackTreeSetSync::new_sync();
         self.at_desk.clear();
         self.finished.clear();
         // The one walk over the open tickets, once a day.
@@ -476,6 +501,7 @@ impl Queue {
             finished_at: None,
             recalls: 0,
             screening_code: screening_code.map(str::to_owned),
+            appointment: None,
         };
         self.codes.add(ticket.id, &ticket.prefix, ticket.number);
         self.put(ticket.clone());
@@ -483,19 +509,72 @@ impl Queue {
         Ok((ticket, events))
     }
 
-    /// Calls the next visitor to `desk`: the longest-waiting ticket among the services the
-    /// desk serves. A ticket the desk had called before is marked served first, so one press
-    /// of a desk's button is enough to move on.
+    /// Issues the ticket of a visitor who checked in for an appointment: with `mark`, desks call
+    /// it before walk-ins from the appointment's time on (see [`Queue::call_next`]); without, it
+    /// is a walk-in ticket like any other (a late check-in under the walk-in policy).
+    pub fn issue_for_appointment(
+        &mut self,
+        service: &str,
+        language: &str,
+        mark: Option<AppointmentMark>,
+        now: Timestamp,
+    ) -> Result<(Ticket, Vec<Event>), QueueError> {
+        let (mut ticket, mut events) = self.issue_with_code(service, language, None, now)?;
+        if mark.is_some() {
+            ticket.appointment = mark;
+            self.put(ticket.clone());
+            if let Some(Event { kind: EventKind::TicketIssued { ticket: issued }, .. }) = events.last_mut() {
+                *issued = ticket.clone();
+            }
+        }
+        Ok((ticket, events))
+    }
+
+    /// Calls the next visitor to `desk`. A ticket of a checked-in appointment whose time has
+    /// come (`starts_at <= now`) goes first, the earliest appointment first, when the desk is
+    /// the appointment's desk, or serves its service when the appointment has no desk. Then the
+    /// longest-waiting walk-in among the services the desk serves.
+    ///
+    /// An appointment ticket is never called as a walk-in: checked in early, it waits until its
+    /// time (walk-ins are served meanwhile); booked with another desk, it waits for that desk
+    /// (staff can still call it to any desk with [`Queue::call_ticket`]). A ticket the desk had
+    /// called before is marked served first, so one press of a desk's button is enough to move
+    /// on.
     pub fn call_next(&mut self, desk: &str, now: Timestamp) -> Result<Vec<Event>, QueueError> {
         let rule = self.open_desk(desk)?;
-        let next = rule
-            .services
-            .iter()
-            .filter_map(|s| self.lines.get(s)?.first())
-            .min()
-            .map(|(_, id)| *id)
+        let next = self
+            .due_appointment(&rule, now)
+            .or_else(|| {
+                rule.services
+                    .iter()
+                    .filter_map(|s| {
+                        let line = self.lines.get(s)?;
+                        line.iter()
+                            .find(|(_, id)| self.tickets.get(id).is_some_and(|t| t.appointment.is_none()))
+                    })
+                    .min()
+                    .map(|(_, id)| *id)
+            })
             .ok_or_else(|| QueueError::NobodyWaiting(desk.to_owned()))?;
         self.call(desk, next, now)
+    }
+
+    /// The waiting appointment ticket `desk` calls first at `now`, if any.
+    fn due_appointment(&self, rule: &DeskRule, now: Timestamp) -> Option<TicketId> {
+        self.booked
+            .iter()
+            .take_while(|(starts_at, _)| *starts_at <= now)
+            .filter_map(|(_, id)| self.tickets.get(id))
+            .find(|t| {
+                let for_desk = t.appointment.as_ref().and_then(|m| m.desk.as_deref());
+                rule.services.contains(&t.service) && for_desk.is_none_or(|d| d == rule.id)
+            })
+            .map(|t| t.id)
+    }
+
+    /// The waiting tickets of checked-in appointments, by appointment time.
+    pub fn waiting_appointments(&self) -> impl Iterator<Item = &Ticket> {
+        self.booked.iter().filter_map(|(_, id)| self.tickets.get(id))
     }
 
     /// Calls a particular waiting ticket to `desk`, out of order.
@@ -853,6 +932,9 @@ impl Queue {
             match &old.state {
                 TicketState::Waiting => {
                     let place = (old.issued_at, old.id);
+                    if let Some(mark) = &old.appointment {
+                        self.booked.remove_mut(&(mark.starts_at, old.id));
+                    }
                     if let Some(line) = self.lines.get_mut(&old.service) {
                         line.remove_mut(&place);
                     }
@@ -870,6 +952,9 @@ impl Queue {
         match &ticket.state {
             TicketState::Waiting => {
                 let place = (ticket.issued_at, ticket.id);
+                if let Some(mark) = &ticket.appointment {
+                    self.booked.insert_mut((mark.starts_at, ticket.id));
+                }
                 self.lines
                     .entry(ticket.service.clone())
                     .or_insert_with(RedBlackTreeSetSync::new_sync)
@@ -1057,6 +1142,119 @@ mod tests {
 
     fn issue(q: &mut Queue, service: &str, now: Timestamp) -> Ticket {
         q.issue(service, "nl", now).unwrap().0
+    }
+
+    fn checked_in(
+        q: &mut Queue,
+        service: &str,
+        starts_at: Timestamp,
+        desk: Option<&str>,
+        now: Timestamp,
+    ) -> Ticket {
+        let mark = AppointmentMark { starts_at, desk: desk.map(str::to_owned) };
+        q.issue_for_appointment(service, "nl", Some(mark), now).unwrap().0
+    }
+
+    fn called(events: &[Event]) -> TicketId {
+        events
+            .iter()
+            .find_map(|e| match &e.kind {
+                EventKind::TicketCalled { ticket, .. } => Some(ticket.id),
+                _ => None,
+            })
+            .unwrap()
+    }
+
+    #[test]
+    fn a_checked_in_appointment_is_called_before_walk_ins_from_its_time_on() {
+        let mut q = Queue::new(rules());
+        let walk_in = issue(&mut q, "email", at(10, 0));
+        let booked = checked_in(&mut q, "appointment", at(10, 30), Some("desk-1"), at(10, 20));
+        assert_eq!(booked.appointment.as_ref().unwrap().starts_at, at(10, 30));
+        assert_eq!(called(&q.call_next("desk-1", at(10, 30)).unwrap()), booked.id, "its time has come");
+        assert_eq!(called(&q.call_next("desk-1", at(10, 40)).unwrap()), walk_in.id);
+    }
+
+    #[test]
+    fn an_early_check_in_waits_for_its_time_while_walk_ins_are_served() {
+        let mut q = Queue::new(rules());
+        let booked = checked_in(&mut q, "appointment", at(10, 30), None, at(10, 5));
+        let walk_in = issue(&mut q, "email", at(10, 10));
+        assert_eq!(called(&q.call_next("desk-1", at(10, 15)).unwrap()), walk_in.id);
+        assert_eq!(
+            q.call_next("desk-1", at(10, 20)),
+            Err(QueueError::NobodyWaiting("desk-1".into())),
+            "the appointment is not called as a walk-in before its time"
+        );
+        assert_eq!(called(&q.call_next("desk-1", at(10, 30)).unwrap()), booked.id);
+    }
+
+    #[test]
+    fn an_appointment_with_a_desk_is_called_by_that_desk_only() {
+        let mut rules = rules();
+        rules.desks.push(DeskRule { id: "desk-3".into(), services: vec!["email".into()] });
+        let mut q = Queue::new(rules);
+        let for_desk_1 = checked_in(&mut q, "email", at(10, 0), Some("desk-1"), at(9, 50));
+        let walk_in = issue(&mut q, "email", at(9, 55));
+        assert_eq!(
+            called(&q.call_next("desk-3", at(10, 5)).unwrap()),
+            walk_in.id,
+            "desk-3 skips desk-1's visitor"
+        );
+        assert_eq!(
+            q.call_next("desk-3", at(10, 6)).map(|_| ()),
+            Err(QueueError::NobodyWaiting("desk-3".into()))
+        );
+        assert_eq!(called(&q.call_next("desk-1", at(10, 7)).unwrap()), for_desk_1.id);
+    }
+
+    #[test]
+    fn an_appointment_without_a_desk_is_called_by_any_desk_of_its_service() {
+        let mut rules = rules();
+        rules.desks.push(DeskRule { id: "desk-3".into(), services: vec!["email".into()] });
+        let mut q = Queue::new(rules);
+        issue(&mut q, "email", at(9, 0));
+        let booked = checked_in(&mut q, "email", at(10, 0), None, at(9, 50));
+        assert_eq!(
+            q.call_next("desk-2", at(10, 0)),
+            Err(QueueError::NobodyWaiting("desk-2".into())),
+            "desk-2 does not serve e-mail"
+        );
+        assert_eq!(called(&q.call_next("desk-3", at(10, 0)).unwrap()), booked.id);
+    }
+
+    #[test]
+    fn appointments_due_together_are_called_by_their_time() {
+        let mut q = Queue::new(rules());
+        let later = checked_in(&mut q, "email", at(10, 30), None, at(10, 0));
+        let earlier = checked_in(&mut q, "appointment", at(10, 15), None, at(10, 5));
+        assert_eq!(called(&q.call_next("desk-1", at(10, 40)).unwrap()), earlier.id);
+        assert_eq!(called(&q.call_next("desk-1", at(10, 41)).unwrap()), later.id);
+        assert_eq!(q.waiting_appointments().count(), 0);
+    }
+
+    #[test]
+    fn an_appointment_ticket_can_still_be_called_out_of_order_and_survives_a_restart() {
+        let mut q = Queue::new(rules());
+        let booked = checked_in(&mut q, "email", at(10, 30), Some("desk-1"), at(10, 0));
+        let tickets: Vec<Ticket> = q.tickets().cloned().collect();
+        let again = Queue::resume(
+            rules(),
+            Snapshot { tickets, last_ticket_id: Some(booked.id), ..Snapshot::default() },
+        );
+        assert_eq!(again.waiting_appointments().map(|t| t.id).collect::<Vec<_>>(), [booked.id]);
+        let events = q.call_ticket("desk-1", booked.id, at(10, 1)).unwrap();
+        assert_eq!(called(&events), booked.id);
+    }
+
+    #[test]
+    fn without_a_mark_a_late_check_in_is_a_walk_in() {
+        let mut q = Queue::new(rules());
+        let walk_in = issue(&mut q, "email", at(10, 0));
+        let (late, _) = q.issue_for_appointment("email", "nl", None, at(10, 50)).unwrap();
+        assert!(late.appointment.is_none());
+        assert_eq!(called(&q.call_next("desk-1", at(10, 51)).unwrap()), walk_in.id);
+        assert_eq!(called(&q.call_next("desk-1", at(10, 52)).unwrap()), late.id);
     }
 
     #[test]
