@@ -13,6 +13,8 @@
 pub mod csv;
 pub mod ics;
 
+use std::ops::Range;
+
 use jiff::Timestamp;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
@@ -170,21 +172,34 @@ pub(crate) fn service_named<'s>(services: &'s [Service], text: &str) -> Option<&
 
 /// The service a calendar entry's title names, with what is left of the title once that is
 /// taken out ("E-mail – Mrs Peeters" → e-mail, "Mrs Peeters"). The title names a service when one
-/// of its ids or names appears in it as whole words; naming two services is no answer.
+/// of its ids or names appears in it as whole words, and not only inside another service's name
+/// ("Smartphone & tablet" is the smartphone service, not the tablet one); naming two services is
+/// no answer.
 pub(crate) fn service_in_title<'s>(
     services: &'s [Service],
     title: &str,
 ) -> Result<Option<(&'s Service, String)>, Vec<&'s str>> {
     let title_folded = folded(title);
-    let mut found: Vec<(&Service, String)> = Vec::new();
+    let mut matches: Vec<(&Service, Range<usize>, String)> = Vec::new();
     for service in services {
         let mut labels: Vec<String> = service.names.values().map(|n| folded(n)).collect();
         labels.push(service.id.clone());
         labels.sort_by_key(|l| std::cmp::Reverse(l.chars().count()));
-        if let Some(rest) = labels.iter().find_map(|label| without_words(&title_folded, label, title)) {
-            found.push((service, rest));
+        if let Some((span, rest)) = labels.iter().find_map(|label| without_words(&title_folded, label, title))
+        {
+            matches.push((service, span, rest));
         }
     }
+    let inside_another = |span: &Range<usize>| {
+        matches
+            .iter()
+            .any(|(_, other, _)| other != span && other.start <= span.start && span.end <= other.end)
+    };
+    let mut found: Vec<(&Service, String)> = matches
+        .iter()
+        .filter(|(_, span, _)| !inside_another(span))
+        .map(|(service, _, rest)| (*service, rest.clone()))
+        .collect();
     match found.len() {
         0 => Ok(None),
         1 => Ok(found.pop()),
@@ -192,9 +207,9 @@ pub(crate) fn service_in_title<'s>(
     }
 }
 
-/// When `label` appears in `haystack` (already folded) as whole words: the original title without
-/// it, trimmed of separators.
-fn without_words(haystack: &str, label: &str, original: &str) -> Option<String> {
+/// When `label` appears in `haystack` (already folded) as whole words: where, and the original
+/// title without it, trimmed of separators.
+fn without_words(haystack: &str, label: &str, original: &str) -> Option<(Range<usize>, String)> {
     if label.is_empty() {
         return None;
     }
@@ -210,9 +225,8 @@ fn without_words(haystack: &str, label: &str, original: &str) -> Option<String> 
         && spaced.chars().zip(haystack.chars()).all(|(a, b)| a.len_utf8() == b.len_utf8())
     {
         let rest = format!("{} {}", &spaced[..start], &spaced[start + label.len()..]);
-        return Some(
-            rest.split_whitespace().collect::<Vec<_>>().join(" ").trim_matches(separators).to_string(),
-        );
+        let rest = rest.split_whitespace().collect::<Vec<_>>().join(" ").trim_matches(separators).to_string();
+        return Some((start..start + label.len(), rest));
     }
     // Otherwise keep the words of the original that do not belong to the label.
     let words_before = haystack[..start].split_whitespace().count();
@@ -221,7 +235,7 @@ fn without_words(haystack: &str, label: &str, original: &str) -> Option<String> 
     let mut rest: Vec<&str> = original_words[..words_before.min(original_words.len())].to_vec();
     let after = (words_before + label_words).min(original_words.len());
     rest.extend_from_slice(&original_words[after..]);
-    Some(rest.join(" ").trim_matches(separators).to_string())
+    Some((start..start + label.len(), rest.join(" ").trim_matches(separators).to_string()))
 }
 
 /// The ids of the configured services, for error messages.
@@ -369,6 +383,17 @@ mod tests {
         // "itsme" inside another word is no match.
         assert_eq!(service_in_title(&services, "Gitsmeet").unwrap(), None);
         assert_eq!(service_in_title(&services, "e-mail and itsme").unwrap_err(), vec!["email", "itsme"]);
+        // A service's name inside another's longer name is not a second service.
+        let mut services = services;
+        services.push(super::test_support::service("tablet", "Borrow a tablet", "Tablet lenen"));
+        services[1].names.insert("fr".into(), "Smartphone et tablette".into());
+        services[1].names.insert("de".into(), "Smartphone & tablet".into());
+        let (service, rest) = service_in_title(&services, "Smartphone & Tablet: An").unwrap().unwrap();
+        assert_eq!((service.id.as_str(), rest.as_str()), ("smartphone", "An"));
+        assert_eq!(
+            service_in_title(&services, "Tablet").unwrap().map(|(s, _)| s.id.as_str()),
+            Some("tablet")
+        );
     }
 
     #[test]
