@@ -31,6 +31,7 @@ fn issued(language: &str) -> IssuedTicket {
         finished_at: None,
         recalls: 0,
         screening_code: None,
+        appointment: None,
     };
     let wait = Some(WaitEstimate { low_minutes: 10, high_minutes: 20 });
     IssuedTicket { ticket, position: Position { people_ahead: 3, wait } }

@@ -9,6 +9,12 @@
 //! Screening results and tutorial sessions go the same way: scored by `screening`, turned into
 //! xAPI statements by `xapi`, and committed with their statements before the result is shown.
 //!
+//! Appointments go the same way: the book of appointments ([`crate::appointment`]) is kept
+//! beside the queue; a booking, a move, a cancellation, a check-in (with its ticket) and the
+//! no-shows at the end of a call window are committed with their events in one transaction
+//! before anyone sees them. A checked-in appointment follows its ticket: called, served or a
+//! no-show when the ticket is. After midnight the names of past days' appointments are deleted.
+//!
 //! It must not know about screens, printers or the network: callers react to the returned
 //! events. It is not shared: one thread owns it and does everyone's commands ([`crate::owner`]).
 
@@ -16,10 +22,20 @@ use std::sync::Arc;
 
 use jiff::SignedDuration;
 
+use crate::appointment::{
+    Appointment, AppointmentBook, AppointmentError, AppointmentEvent, AppointmentEventKind, AppointmentId,
+    AppointmentMove, AppointmentRules, AppointmentSource, AppointmentState, BookingCode, CentralAppointment,
+    ImportedAppointment, LatePolicy, NewAppointment, WrongCodeLimit,
+};
+pub use crate::appointment::{CheckInRefusal, CheckedIn};
 use crate::clock::Clock;
-use crate::config::{Config, Learning};
-use crate::queue::{DeskRule, Event, Position, Queue, QueueError, QueueRules, ServiceRule, Ticket, TicketId};
+use crate::config::{Config, LatePolicySetting, Learning};
+use crate::queue::{
+    AppointmentMark, DeskRule, Event, EventKind, Position, Queue, QueueError, QueueRules, ServiceRule,
+    Ticket, TicketId,
+};
 use crate::screening::{self, Level, ReferralRule, ScreeningRecord, ScreeningRun, TutorialRun};
+use crate::store::appointments::AppointmentWrite;
 use crate::store::{NewScreening, Store, StoreError};
 use crate::xapi;
 
@@ -30,6 +46,27 @@ pub enum ActionError {
     Queue(#[from] QueueError),
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// Why staff, a file or the central plan could not change the appointment book.
+#[derive(Debug, thiserror::Error)]
+pub enum BookingError {
+    #[error(transparent)]
+    Appointment(#[from] AppointmentError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// What an import or a central plan changed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BookChanges {
+    pub booked: usize,
+    pub moved: usize,
+    pub cancelled: usize,
+    /// Already in the book as they are (or over, or cancelled before the kiosk knew them).
+    pub unchanged: usize,
+    /// New ones whose call window had already ended: not booked.
+    pub past: usize,
 }
 
 /// A ticket just issued, with where it stands.
@@ -55,6 +92,25 @@ pub fn queue_rules(config: &Config) -> QueueRules {
         time_zone: config.site.timezone.clone(),
         default_service_time: SignedDuration::from_mins(i64::from(config.queue.default_service_minutes)),
         recent_services: config.queue.recent_services as usize,
+    }
+}
+
+/// The appointment rules a config describes (`[appointments]`, in the site's time zone).
+pub fn appointment_rules(config: &Config) -> AppointmentRules {
+    let a = &config.appointments;
+    let minutes = |m: u32| SignedDuration::from_mins(i64::from(m));
+    AppointmentRules {
+        enabled: a.enabled,
+        check_in_early: minutes(a.check_in_early_minutes),
+        late: minutes(a.late_minutes),
+        late_policy: match a.late_policy {
+            LatePolicySetting::Priority => LatePolicy::Priority,
+            LatePolicySetting::WalkIn => LatePolicy::WalkIn,
+        },
+        call_window: minutes(a.call_window_minutes),
+        names: a.names,
+        expected: minutes(a.expected_minutes),
+        time_zone: config.site.timezone.clone(),
     }
 }
 
@@ -117,6 +173,10 @@ fn new_result_code() -> String {
 /// it must only hand the events on.
 pub type Listener = Box<dyn Fn(&[Event]) + Send>;
 
+/// Hears every committed change of the appointment book (the console's live updates, the
+/// desk's alert at a check-in), like a [`Listener`].
+pub type AppointmentListener = Box<dyn Fn(&AppointmentEvent) + Send>;
+
 /// The queue of a help point, kept in its store.
 pub struct HelpPoint {
     /// Shared with readers as it was committed (see [`HelpPoint::shared_queue`]); a change
@@ -126,6 +186,13 @@ pub struct HelpPoint {
     clock: Arc<dyn Clock>,
     listeners: Vec<Listener>,
     learning: LearningRules,
+    appointment_rules: AppointmentRules,
+    book: AppointmentBook,
+    last_appointment_id: i64,
+    /// The day whose appointments' names are kept; earlier days' names are deleted.
+    names_day: Option<jiff::civil::Date>,
+    wrong_codes: WrongCodeLimit,
+    appointment_listeners: Vec<AppointmentListener>,
 }
 
 impl HelpPoint {
@@ -133,12 +200,22 @@ impl HelpPoint {
     pub fn open(rules: QueueRules, store: Store, clock: Arc<dyn Clock>) -> Result<HelpPoint, StoreError> {
         let snapshot = store.snapshot(rules.recent_services)?;
         let learning = LearningRules::defaults(rules.time_zone.clone());
+        let appointment_rules = AppointmentRules::defaults(rules.time_zone.clone());
+        let today = appointment_rules.day_of(clock.now());
+        let book = AppointmentBook::new(store.appointments_from(today)?);
+        let last_appointment_id = store.last_appointment_id()?.map_or(0, |id| id.0);
         let mut help_point = HelpPoint {
             queue: Arc::new(Queue::resume(rules, snapshot)),
             store,
             clock,
             listeners: Vec::new(),
             learning,
+            appointment_rules,
+            book,
+            last_appointment_id,
+            names_day: None,
+            wrong_codes: WrongCodeLimit::default(),
+            appointment_listeners: Vec::new(),
         };
         help_point.roll_over()?;
         Ok(help_point)
@@ -352,18 +429,537 @@ impl HelpPoint {
         &mut self,
         change: impl FnOnce(&mut Queue, jiff::Timestamp) -> Result<Vec<Event>, QueueError>,
     ) -> Result<Vec<Event>, ActionError> {
+        self.act_with_book(|q, now| Ok((change(q, now)?, Vec::new())))
+    }
+
+    /// [`HelpPoint::act`] for a change that also writes appointments (a check-in). The
+    /// appointments of the tickets the change touched follow them, and the appointments whose
+    /// call window has ended become no-shows, in the same transaction.
+    fn act_with_book(
+        &mut self,
+        change: impl FnOnce(
+            &mut Queue,
+            jiff::Timestamp,
+        ) -> Result<(Vec<Event>, Vec<AppointmentWrite>), QueueError>,
+    ) -> Result<Vec<Event>, ActionError> {
         let now = self.clock.now();
         let mut next = Queue::clone(&self.queue);
         let mut events = next.roll_over(now);
-        events.extend(change(&mut next, now)?);
-        self.store.record(&events)?;
+        let (changed, mut writes) = change(&mut next, now)?;
+        events.extend(changed);
+        writes.extend(self.follow_tickets(&events, &writes));
+        writes.extend(self.no_shows(now, &writes));
+        self.store.record_with_appointments(&events, &writes, &self.appointment_rules.time_zone)?;
         self.queue = Arc::new(next);
+        self.keep_writes(&writes);
         if !events.is_empty() {
             for listener in &self.listeners {
                 listener(&events);
             }
         }
+        self.forget_past_names(now);
         Ok(events)
+    }
+
+    /// The appointments whose tickets these events changed, as they are now (a call, a service
+    /// and a transfer back to waiting are the ticket's own events; a no-show at the desk is the
+    /// appointment's too).
+    fn follow_tickets(&self, events: &[Event], pending: &[AppointmentWrite]) -> Vec<AppointmentWrite> {
+        let mut writes: Vec<AppointmentWrite> = Vec::new();
+        for event in events {
+            let Some(ticket) = event.kind.ticket() else { continue };
+            if ticket.appointment.is_none() {
+                continue;
+            }
+            let known = writes
+                .iter()
+                .chain(pending)
+                .rev()
+                .map(AppointmentWrite::appointment)
+                .find(|a| a.ticket == Some(ticket.id))
+                .or_else(|| self.book.by_ticket(ticket.id));
+            let Some(appointment) = known else { continue };
+            let mut appointment = appointment.clone();
+            let state = match &event.kind {
+                EventKind::TicketCalled { .. } | EventKind::TicketRecalled { .. } => AppointmentState::Called,
+                EventKind::TicketServed { .. } => AppointmentState::Served,
+                EventKind::TicketTransferred { .. } => AppointmentState::CheckedIn { ticket: ticket.id },
+                EventKind::TicketNoShow { .. } => {
+                    appointment.state = AppointmentState::NoShow;
+                    writes.push(AppointmentWrite::Event(AppointmentEvent {
+                        at: event.at,
+                        kind: AppointmentEventKind::NoShow,
+                        appointment,
+                    }));
+                    continue;
+                }
+                _ => continue,
+            };
+            if appointment.state != state {
+                appointment.state = state;
+                writes.push(AppointmentWrite::Quiet(appointment));
+            }
+        }
+        writes
+    }
+
+    /// Expected appointments whose call window has ended at `now`: no-shows.
+    fn no_shows(&self, now: jiff::Timestamp, pending: &[AppointmentWrite]) -> Vec<AppointmentWrite> {
+        self.book
+            .no_shows_due(&self.appointment_rules, now)
+            .into_iter()
+            .filter(|id| !pending.iter().any(|w| w.appointment().id == *id))
+            .filter_map(|id| self.book.get(id).cloned())
+            .map(|mut appointment| {
+                appointment.state = AppointmentState::NoShow;
+                AppointmentWrite::Event(AppointmentEvent {
+                    at: now,
+                    kind: AppointmentEventKind::NoShow,
+                    appointment,
+                })
+            })
+            .collect()
+    }
+
+    /// Keeps committed appointment writes in the book and tells the listeners.
+    fn keep_writes(&mut self, writes: &[AppointmentWrite]) {
+        for write in writes {
+            self.book.put(write.appointment().clone());
+            if let AppointmentWrite::Event(event) = write {
+                for listener in &self.appointment_listeners {
+                    listener(event);
+                }
+            }
+        }
+    }
+
+    /// Once a day: deletes the names of past days' appointments and lets them go from the book.
+    fn forget_past_names(&mut self, now: jiff::Timestamp) {
+        let today = self.appointment_rules.day_of(now);
+        if self.names_day.is_some_and(|day| day >= today) {
+            return;
+        }
+        match self.store.forget_appointment_names(today) {
+            Ok(_) => {
+                self.names_day = Some(today);
+                self.book.forget_before(&self.appointment_rules, today);
+            }
+            Err(e) => log::warn!("deleting the names of past appointments: {e}"),
+        }
+    }
+
+    /// Commits appointment changes that touch no ticket (booking, moving, cancelling, an
+    /// import, a central plan), with the no-shows due now.
+    fn commit_book(&mut self, mut writes: Vec<AppointmentWrite>) -> Result<(), StoreError> {
+        let now = self.clock.now();
+        writes.extend(self.no_shows(now, &writes));
+        if writes.is_empty() {
+            return Ok(());
+        }
+        self.store.record_with_appointments(&[], &writes, &self.appointment_rules.time_zone)?;
+        self.keep_writes(&writes);
+        Ok(())
+    }
+}
+
+/// The appointment book: staff's bookings, files, the central plan and the kiosk's check-in.
+impl HelpPoint {
+    /// Uses these appointment rules from now on (appointments are off until then).
+    pub fn set_appointment_rules(&mut self, rules: AppointmentRules) {
+        self.appointment_rules = rules;
+    }
+
+    pub fn appointment_rules(&self) -> &AppointmentRules {
+        &self.appointment_rules
+    }
+
+    /// Adds a listener that hears every appointment event once it is committed.
+    pub fn listen_appointments(&mut self, listener: AppointmentListener) {
+        self.appointment_listeners.push(listener);
+    }
+
+    /// A visitor at the kiosk types or scans a booking code. On time, they get an appointment
+    /// ticket (called first from their time on); late, per `late_policy`; otherwise the reason
+    /// (see [`crate::appointment`]). When this returns `Ok`, the check-in and its ticket are
+    /// stored.
+    pub fn check_in(&mut self, code: &str, language: &str) -> Result<CheckedIn, CheckInRefusal> {
+        let now = self.clock.now();
+        self.wrong_codes.check(now)?;
+        let found = if self.appointment_rules.enabled {
+            BookingCode::parse(code).and_then(|c| self.book.by_code(c)).cloned()
+        } else {
+            None
+        };
+        let Some(appointment) = found else {
+            self.wrong_codes.note_wrong(now);
+            return Err(CheckInRefusal::Unknown);
+        };
+        // A no-show due now is one, whatever the rules would say at this moment.
+        if self.book.no_shows_due(&self.appointment_rules, now).contains(&appointment.id) {
+            if let Err(e) = self.commit_book(Vec::new()) {
+                log::error!("recording no-shows: {e}");
+            }
+            return Err(CheckInRefusal::TooLate);
+        }
+        let admission = self.appointment_rules.check_in(&appointment, now)?;
+        let mark = admission
+            .priority
+            .then(|| AppointmentMark { starts_at: appointment.starts_at, desk: appointment.desk.clone() });
+        let mut issued = None;
+        let result = self.act_with_book(|q, now| {
+            let (ticket, events) = q.issue_for_appointment(&appointment.service, language, mark, now)?;
+            let mut checked_in = appointment.clone();
+            checked_in.state = AppointmentState::CheckedIn { ticket: ticket.id };
+            checked_in.ticket = Some(ticket.id);
+            checked_in.checked_in_at = Some(now);
+            let write = AppointmentWrite::Event(AppointmentEvent {
+                at: now,
+                kind: AppointmentEventKind::CheckedIn {
+                    late_minutes: admission.late_minutes,
+                    ticket: ticket.code(),
+                },
+                appointment: checked_in,
+            });
+            issued = Some(ticket);
+            Ok((events, vec![write]))
+        });
+        if let Err(e) = result {
+            log::error!("checking in appointment {}: {e}", appointment.id.0);
+            return Err(CheckInRefusal::Unavailable);
+        }
+        let Some(ticket) = issued else { return Err(CheckInRefusal::Unavailable) };
+        let position = self.queue.position(ticket.id).map_err(|_| CheckInRefusal::Unavailable)?;
+        Ok(CheckedIn {
+            issued: IssuedTicket { ticket, position },
+            starts_at: appointment.starts_at,
+            desk: appointment.desk,
+        })
+    }
+
+    /// Staff book an appointment: it gets a fresh random code.
+    pub fn book(
+        &mut self,
+        new: NewAppointment,
+        source: AppointmentSource,
+    ) -> Result<Appointment, BookingError> {
+        let uid = format!("loket-{}", uuid::Uuid::new_v4());
+        let code = self.book.free_code(&mut BookingCode::random)?;
+        let appointment = self.new_appointment(uid, code, new, source)?;
+        self.commit_book(vec![self.event(AppointmentEventKind::Booked, appointment.clone())])?;
+        Ok(appointment)
+    }
+
+    /// Staff move an appointment (time, service or desk); its code stays.
+    pub fn move_appointment(
+        &mut self,
+        id: AppointmentId,
+        change: AppointmentMove,
+    ) -> Result<Appointment, BookingError> {
+        let mut appointment = self.expected(id)?;
+        if let Some(starts_at) = change.starts_at {
+            appointment.starts_at = starts_at;
+        }
+        if let Some(service) = change.service {
+            appointment.service = service;
+        }
+        if let Some(desk) = change.desk {
+            appointment.desk = desk;
+        }
+        self.check_place(&appointment.service, appointment.desk.as_deref())?;
+        if change.starts_at.is_some() && self.is_past(&appointment) {
+            return Err(AppointmentError::InThePast.into());
+        }
+        self.commit_book(vec![self.event(AppointmentEventKind::Moved, appointment.clone())])?;
+        Ok(appointment)
+    }
+
+    /// Staff cancel an appointment: its code no longer checks in.
+    pub fn cancel_appointment(&mut self, id: AppointmentId) -> Result<Appointment, BookingError> {
+        let mut appointment = self.expected(id)?;
+        appointment.state = AppointmentState::Cancelled;
+        self.commit_book(vec![self.event(AppointmentEventKind::Cancelled, appointment.clone())])?;
+        Ok(appointment)
+    }
+
+    /// The appointments of a local day, by time; only a desk's own (and those of no desk for a
+    /// service it serves) when `desk` is given.
+    pub fn appointments_on(
+        &self,
+        day: jiff::civil::Date,
+        desk: Option<&str>,
+    ) -> Result<Vec<Appointment>, StoreError> {
+        let all = self.store.appointments_on(day)?;
+        let Some(desk) = desk else { return Ok(all) };
+        let services = self.queue.rules().desks.iter().find(|d| d.id == desk).map(|d| d.services.clone());
+        Ok(all
+            .into_iter()
+            .filter(|a| match &a.desk {
+                Some(d) => d == desk,
+                None => services.as_ref().is_some_and(|s| s.contains(&a.service)),
+            })
+            .collect())
+    }
+
+    /// One appointment, from any day.
+    pub fn appointment(&self, id: AppointmentId) -> Result<Option<Appointment>, StoreError> {
+        match self.book.get(id) {
+            Some(a) => Ok(Some(a.clone())),
+            None => self.store.appointment(id),
+        }
+    }
+
+    /// Appointments read from a file: new uids are booked, known ones moved when their time,
+    /// service, desk or language changed. All of them are checked before anything is written:
+    /// a bad one refuses the whole file (with its line), and nothing changes.
+    pub fn import_appointments(
+        &mut self,
+        imported: Vec<ImportedAppointment>,
+    ) -> Result<BookChanges, (usize, BookingError)> {
+        let mut writes = Vec::new();
+        let mut changes = BookChanges::default();
+        let mut codes: Vec<BookingCode> = Vec::new();
+        let mut next_id = self.last_appointment_id;
+        for item in imported {
+            let line = item.line;
+            let at_line = |e: BookingError| (line, e);
+            let new = NewAppointment {
+                starts_at: item.starts_at,
+                service: item.service,
+                desk: item.desk,
+                language: item.language,
+                name: item.name,
+            };
+            match self.book.by_uid(&item.uid).cloned() {
+                Some(known) => {
+                    let write = self.merge(known, new, false).map_err(at_line)?;
+                    match write {
+                        Some(w) => {
+                            changes.moved += 1;
+                            writes.push(w);
+                        }
+                        None => changes.unchanged += 1,
+                    }
+                }
+                None if self.starts_in_past(new.starts_at) => changes.past += 1,
+                None => {
+                    let mut draw = || loop {
+                        let code = BookingCode::random();
+                        if !codes.contains(&code) {
+                            return code;
+                        }
+                    };
+                    let code = self.book.free_code(&mut draw).map_err(|e| at_line(e.into()))?;
+                    codes.push(code);
+                    let checked = self.checked_new(new).map_err(at_line)?;
+                    next_id += 1;
+                    let appointment = self.appointment_from(
+                        AppointmentId(next_id),
+                        item.uid,
+                        code,
+                        checked,
+                        AppointmentSource::File,
+                    );
+                    changes.booked += 1;
+                    writes.push(self.event(AppointmentEventKind::Booked, appointment));
+                }
+            }
+        }
+        self.commit_book(writes).map_err(|e| (0, e.into()))?;
+        self.last_appointment_id = self.last_appointment_id.max(next_id);
+        Ok(changes)
+    }
+
+    /// The central system's plan for this kiosk: its appointments booked, moved or cancelled
+    /// to match (by uid), with the codes the central system drew. Appointments already checked
+    /// in or over are left as they are. Returns what changed.
+    pub fn apply_central_plan(&mut self, plan: Vec<CentralAppointment>) -> Result<BookChanges, BookingError> {
+        let mut writes = Vec::new();
+        let mut changes = BookChanges::default();
+        let mut next_id = self.last_appointment_id;
+        for planned in plan {
+            let code = BookingCode::parse(&planned.code)
+                .ok_or_else(|| AppointmentError::BadCode(planned.code.clone()))?;
+            let new = NewAppointment {
+                starts_at: planned.starts_at,
+                service: planned.service,
+                desk: planned.desk,
+                language: planned.language,
+                name: None,
+            };
+            match self.book.by_uid(&planned.uid).cloned() {
+                Some(known) if known.state != AppointmentState::Expected => changes.unchanged += 1,
+                Some(mut known) if planned.cancelled => {
+                    known.state = AppointmentState::Cancelled;
+                    changes.cancelled += 1;
+                    writes.push(self.event(AppointmentEventKind::Cancelled, known));
+                }
+                Some(mut known) => {
+                    let recoded = known.code != code;
+                    known.code = code;
+                    match self.merge(known.clone(), new, true)? {
+                        Some(w) => {
+                            changes.moved += 1;
+                            writes.push(w);
+                        }
+                        None if recoded => {
+                            changes.moved += 1;
+                            writes.push(AppointmentWrite::Quiet(known));
+                        }
+                        None => changes.unchanged += 1,
+                    }
+                }
+                None if planned.cancelled => changes.unchanged += 1,
+                None if self.starts_in_past(new.starts_at) => changes.past += 1,
+                None => {
+                    if self.book.code_in_use(code, None)
+                        || writes
+                            .iter()
+                            .any(|w| w.appointment().code == code && w.appointment().state.is_open())
+                    {
+                        return Err(AppointmentError::CodeTaken(code.to_string()).into());
+                    }
+                    let checked = self.checked_new(new)?;
+                    next_id += 1;
+                    let appointment = self.appointment_from(
+                        AppointmentId(next_id),
+                        planned.uid,
+                        code,
+                        checked,
+                        AppointmentSource::Central,
+                    );
+                    changes.booked += 1;
+                    writes.push(self.event(AppointmentEventKind::Booked, appointment));
+                }
+            }
+        }
+        self.commit_book(writes)?;
+        self.last_appointment_id = self.last_appointment_id.max(next_id);
+        Ok(changes)
+    }
+
+    /// A changed appointment from a file or the plan, as a move; `None` when nothing changed.
+    fn merge(
+        &self,
+        known: Appointment,
+        new: NewAppointment,
+        from_central: bool,
+    ) -> Result<Option<AppointmentWrite>, BookingError> {
+        if known.state != AppointmentState::Expected {
+            return Ok(None);
+        }
+        let new = self.checked_new(new)?;
+        let mut moved = known.clone();
+        moved.starts_at = new.starts_at;
+        moved.service = new.service;
+        moved.desk = new.desk;
+        moved.language = new.language;
+        if !from_central {
+            moved.name = new.name;
+        }
+        if moved == known {
+            return Ok(None);
+        }
+        Ok(Some(self.event(AppointmentEventKind::Moved, moved)))
+    }
+
+    fn new_appointment(
+        &mut self,
+        uid: String,
+        code: BookingCode,
+        new: NewAppointment,
+        source: AppointmentSource,
+    ) -> Result<Appointment, BookingError> {
+        let new = self.checked_new(new)?;
+        if source == AppointmentSource::Console && self.starts_in_past(new.starts_at) {
+            return Err(AppointmentError::InThePast.into());
+        }
+        self.last_appointment_id += 1;
+        Ok(self.appointment_from(AppointmentId(self.last_appointment_id), uid, code, new, source))
+    }
+
+    fn appointment_from(
+        &self,
+        id: AppointmentId,
+        uid: String,
+        code: BookingCode,
+        new: NewAppointment,
+        source: AppointmentSource,
+    ) -> Appointment {
+        Appointment {
+            id,
+            uid,
+            code,
+            starts_at: new.starts_at,
+            service: new.service,
+            desk: new.desk,
+            language: new.language,
+            name: new.name,
+            source,
+            state: AppointmentState::Expected,
+            ticket: None,
+            checked_in_at: None,
+        }
+    }
+
+    /// A new appointment's values, checked against the config; the name trimmed.
+    fn checked_new(&self, mut new: NewAppointment) -> Result<NewAppointment, BookingError> {
+        if !self.appointment_rules.enabled {
+            return Err(AppointmentError::Disabled.into());
+        }
+        self.check_place(&new.service, new.desk.as_deref())?;
+        if let Some(language) = &new.language
+            && crate::languages::language(language).is_none()
+        {
+            return Err(AppointmentError::UnknownLanguage(language.clone()).into());
+        }
+        new.name = crate::appointment::check_name(&self.appointment_rules, new.name.as_deref())?;
+        Ok(new)
+    }
+
+    fn check_place(&self, service: &str, desk: Option<&str>) -> Result<(), AppointmentError> {
+        let rules = self.queue.rules();
+        if !rules.services.iter().any(|s| s.id == service) {
+            return Err(AppointmentError::UnknownService(service.to_owned()));
+        }
+        if let Some(desk) = desk {
+            let rule = rules
+                .desks
+                .iter()
+                .find(|d| d.id == desk)
+                .ok_or_else(|| AppointmentError::UnknownDesk(desk.to_owned()))?;
+            if !rule.services.iter().any(|s| s == service) {
+                return Err(AppointmentError::NotServedByDesk {
+                    desk: desk.to_owned(),
+                    service: service.to_owned(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// An expected appointment by id (the only kind staff may move or cancel).
+    fn expected(&self, id: AppointmentId) -> Result<Appointment, BookingError> {
+        if !self.appointment_rules.enabled {
+            return Err(AppointmentError::Disabled.into());
+        }
+        let appointment = self.appointment(id)?.ok_or(AppointmentError::UnknownAppointment(id.0))?;
+        if appointment.state != AppointmentState::Expected {
+            return Err(AppointmentError::Closed(appointment.state.name()).into());
+        }
+        Ok(appointment)
+    }
+
+    /// Whether a moment's call window has already ended at the help point's clock.
+    fn starts_in_past(&self, starts_at: jiff::Timestamp) -> bool {
+        starts_at.saturating_add(self.appointment_rules.call_window).unwrap_or(starts_at) < self.clock.now()
+    }
+
+    fn is_past(&self, appointment: &Appointment) -> bool {
+        self.starts_in_past(appointment.starts_at)
+    }
+
+    fn event(&self, kind: AppointmentEventKind, appointment: Appointment) -> AppointmentWrite {
+        AppointmentWrite::Event(AppointmentEvent { at: self.clock.now(), kind, appointment })
     }
 }
 

@@ -1,8 +1,9 @@
 //! Loket: the software of a self-service kiosk for public help points.
 //!
 //! Layout
-//! - Domain, pure and tested without I/O: [`queue`] (tickets, desks, numbering, estimates) and
-//!   [`visit`] (the screens a visitor walks through and their timeouts).
+//! - Domain, pure and tested without I/O: [`queue`] (tickets, desks, numbering, estimates),
+//!   [`appointment`] (booked visits, booking codes, check-in rules) and [`visit`] (the screens a
+//!   visitor walks through and their timeouts).
 //! - [`config`]: the one TOML file, parsed strictly and validated; [`languages`]: the languages
 //!   the kiosk knows, named in their own script; [`content`]: tutorial and screening packs
 //!   (TOML + images), loaded and checked.
@@ -25,6 +26,7 @@
 slint::include_modules!();
 
 pub mod after_hours;
+pub mod appointment;
 pub mod appointment_import;
 pub mod cli;
 pub mod config;

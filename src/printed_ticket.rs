@@ -101,6 +101,7 @@ mod tests {
             finished_at: None,
             recalls: 0,
             screening_code: None,
+            appointment: None,
         };
         let wait = Some(WaitEstimate { low_minutes: 10, high_minutes: 20 });
         let issued = IssuedTicket { ticket, position: Position { people_ahead: 3, wait } };

@@ -3,7 +3,14 @@
 //! This is the pure domain. It owns numbering (a prefix per service, restarting every service
 //! day at local midnight), the order in which desks call visitors, positions, the estimated wait
 //! learned from recent service times, and the life of a ticket: waiting → called (recalled) →
-//! served or no-show, with transfers back to waiting in another service. Every change returns
+//! served or no-show, with transfers back to waiting in another service.
+//!
+//! Appointments: a visitor who checked in for an appointment gets a ticket with an
+//! [`AppointmentMark`]. Its desk (or, when the appointment names none, any desk of its service)
+//! calls it before every walk-in from the appointment's time on; checked in early, it waits
+//! until then and walk-ins are served meanwhile; it is never called as a walk-in (see
+//! [`Queue::call_next`]). Whether a late check-in keeps that priority is decided at check-in
+//! (`crate::appointment`): without it the ticket has no mark and waits as a walk-in. Every change returns
 //! the [`Event`]s that describe it; the caller persists them (see `store`) and only then shows
 //! the result to anyone.
 //!
@@ -91,6 +98,20 @@ pub struct Ticket {
     /// queue visit there is nobody's need), so it is left out of the ticket's JSON.
     #[serde(skip)]
     pub screening_code: Option<String>,
+    /// Set when the visitor checked in for an appointment: desks call this ticket before
+    /// walk-ins from the appointment's time on (see [`Queue::call_next`]). Its uid goes into
+    /// the events' bodies as `appointment_uid` (see `store`), not the ticket's JSON.
+    #[serde(skip)]
+    pub appointment: Option<AppointmentMark>,
+}
+
+/// What a ticket of a checked-in appointment carries for the calling order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppointmentMark {
+    /// From this time on the ticket is called first.
+    pub starts_at: Timestamp,
+    /// The desk that calls it; `None`: any desk of its service.
+    pub desk: Option<DeskId>,
 }
 
 impl Ticket {
@@ -295,6 +316,8 @@ pub struct Queue {
     lines: BTreeMap<ServiceId, RedBlackTreeSetSync<Place>>,
     /// Every waiting ticket, in calling order.
     waiting: RedBlackTreeSetSync<Place>,
+    /// The waiting tickets of checked-in appointments, by appointment time (a handful a day).
+    booked: RedBlackTreeSetSync<Place>,
     /// The ticket each desk has called and not yet finished.
     at_desk: BTreeMap<DeskId, TicketId>,
     /// Served and no-show tickets per service day, for the figures: (served, no-shows).
@@ -324,6 +347,7 @@ impl Queue {
             tickets: RedBlackTreeMapSync::new_sync(),
             lines: BTreeMap::new(),
             waiting: RedBlackTreeSetSync::new_sync(),
+            booked: RedBlackTreeSetSync::new_sync(),
             at_desk: BTreeMap::new(),
             finished: BTreeMap::new(),
             last_numbers: HashMap::new(),
@@ -398,6 +422,7 @@ impl Queue {
         self.call_of = RedBlackTreeMapSync::new_sync();
         self.lines.clear();
         self.waiting = RedBlackTreeSetSync::new_sync();
+        self.booked = RedBlackTreeSetSync::new_sync();
         self.at_desk.clear();
         self.finished.clear();
         // The one walk over the whole day, once a day.
@@ -460,25 +485,79 @@ impl Queue {
             finished_at: None,
             recalls: 0,
             screening_code: screening_code.map(str::to_owned),
+            appointment: None,
         };
         self.put(ticket.clone());
         events.push(Event { at: now, kind: EventKind::TicketIssued { ticket: ticket.clone() } });
         Ok((ticket, events))
     }
 
-    /// Calls the next visitor to `desk`: the longest-waiting ticket among the services the
-    /// desk serves. A ticket the desk had called before is marked served first, so one press
-    /// of a desk's button is enough to move on.
+    /// Issues the ticket of a visitor who checked in for an appointment: with `mark`, desks call
+    /// it before walk-ins from the appointment's time on (see [`Queue::call_next`]); without, it
+    /// is a walk-in ticket like any other (a late check-in under the walk-in policy).
+    pub fn issue_for_appointment(
+        &mut self,
+        service: &str,
+        language: &str,
+        mark: Option<AppointmentMark>,
+        now: Timestamp,
+    ) -> Result<(Ticket, Vec<Event>), QueueError> {
+        let (mut ticket, mut events) = self.issue_with_code(service, language, None, now)?;
+        if mark.is_some() {
+            ticket.appointment = mark;
+            self.put(ticket.clone());
+            if let Some(Event { kind: EventKind::TicketIssued { ticket: issued }, .. }) = events.last_mut() {
+                *issued = ticket.clone();
+            }
+        }
+        Ok((ticket, events))
+    }
+
+    /// Calls the next visitor to `desk`. A ticket of a checked-in appointment whose time has
+    /// come (`starts_at <= now`) goes first, the earliest appointment first, when the desk is
+    /// the appointment's desk, or serves its service when the appointment has no desk. Then the
+    /// longest-waiting walk-in among the services the desk serves.
+    ///
+    /// An appointment ticket is never called as a walk-in: checked in early, it waits until its
+    /// time (walk-ins are served meanwhile); booked with another desk, it waits for that desk
+    /// (staff can still call it to any desk with [`Queue::call_ticket`]). A ticket the desk had
+    /// called before is marked served first, so one press of a desk's button is enough to move
+    /// on.
     pub fn call_next(&mut self, desk: &str, now: Timestamp) -> Result<Vec<Event>, QueueError> {
         let rule = self.open_desk(desk)?;
-        let next = rule
-            .services
-            .iter()
-            .filter_map(|s| self.lines.get(s)?.first())
-            .min()
-            .map(|(_, id)| *id)
+        let next = self
+            .due_appointment(&rule, now)
+            .or_else(|| {
+                rule.services
+                    .iter()
+                    .filter_map(|s| {
+                        let line = self.lines.get(s)?;
+                        line.iter()
+                            .find(|(_, id)| self.tickets.get(id).is_some_and(|t| t.appointment.is_none()))
+                    })
+                    .min()
+                    .map(|(_, id)| *id)
+            })
             .ok_or_else(|| QueueError::NobodyWaiting(desk.to_owned()))?;
         self.call(desk, next, now)
+    }
+
+    /// The waiting appointment ticket `desk` calls first at `now`, if any.
+    fn due_appointment(&self, rule: &DeskRule, now: Timestamp) -> Option<TicketId> {
+        self.booked
+            .iter()
+            .take_while(|(starts_at, _)| *starts_at <= now)
+            .filter_map(|(_, id)| self.tickets.get(id))
+            .find(|t| {
+                let for_desk = t.appointment.as_ref().and_then(|m| m.desk.as_deref());
+                rule.services.contains(&t.service) && for_desk.is_none_or(|d| d == rule.id)
+            })
+            .map(|t| t.id)
+    }
+
+    /// The waiting tickets of checked-in appointments, by appointment time.
+    pub fn waiting_appointments(&self) -> impl Iterator<Item = &Ticket> {
+        self.booked.iter().filter_map(|(_, id)| self.tickets.get(id))
     }
 
     /// Calls a particular waiting ticket to `desk`, out of order.
@@ -772,6 +851,9 @@ impl Queue {
                 TicketState::Waiting => {
                     let place = (old.issued_at, old.id);
                     self.waiting.remove_mut(&place);
+                    if let Some(mark) = &old.appointment {
+                        self.booked.remove_mut(&(mark.starts_at, old.id));
+                    }
                     if let Some(line) = self.lines.get_mut(&old.service) {
                         line.remove_mut(&place);
                     }
@@ -790,6 +872,9 @@ impl Queue {
             TicketState::Waiting => {
                 let place = (ticket.issued_at, ticket.id);
                 self.waiting.insert_mut(place);
+                if let Some(mark) = &ticket.appointment {
+                    self.booked.insert_mut((mark.starts_at, ticket.id));
+                }
                 self.lines
                     .entry(ticket.service.clone())
                     .or_insert_with(RedBlackTreeSetSync::new_sync)

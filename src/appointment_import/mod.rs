@@ -20,6 +20,7 @@ use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use thiserror::Error;
 
+pub use crate::appointment::ImportedAppointment;
 use crate::config::{Desk, Service};
 use crate::languages;
 
@@ -32,27 +33,6 @@ pub const MAX_LINES: usize = 50_000;
 pub const MAX_APPOINTMENTS: usize = 20_000;
 /// Longer names are cut to this many characters.
 pub const MAX_NAME_CHARS: usize = 80;
-
-/// One appointment read from a file, before the help point books it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ImportedAppointment {
-    /// Stable across imports of the same file: the event's UID (with `/` and the instance's
-    /// original start in UTC for a repeating event), or for CSV the `reference` column or the
-    /// row's date, time, service and desk.
-    pub uid: String,
-    /// When the visitor is expected.
-    pub starts_at: Timestamp,
-    /// The configured service's id.
-    pub service: String,
-    /// The configured desk's id, when the file names one.
-    pub desk: Option<String>,
-    /// The visitor's language code, when the file gives one.
-    pub language: Option<String>,
-    /// The visitor's name, only when the caller asked for names ([`ImportRules::names`]).
-    pub name: Option<String>,
-    /// The line of the file the appointment comes from (1-based).
-    pub line: usize,
-}
 
 /// What an import needs to know about the help point.
 #[derive(Debug, Clone, Copy)]

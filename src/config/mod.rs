@@ -7,7 +7,7 @@
 //! table has its own module beside it with its file type (what serde reads), its validated type,
 //! its checks and its tests: [`site`], [`kiosk`], [`queue`], [`printer`], [`ticket`], [`speech`],
 //! [`web`], [`hours`], [`services`], [`desks`], [`learning`], [`display`], [`maintenance`],
-//! [`report`]. Every type is used from here (`crate::config::Kiosk`), not from its table's module.
+//! [`report`], [`appointments`]. Every type is used from here (`crate::config::Kiosk`), not from its table's module.
 //! A key's default is written once, in its table's module; `config/loket.toml` shows the same
 //! values, which a test keeps so.
 //!
@@ -22,6 +22,7 @@ use serde::Deserialize;
 
 use crate::languages;
 
+mod appointments;
 mod desks;
 mod display;
 mod hours;
@@ -42,6 +43,7 @@ mod ticket;
 mod web;
 
 pub use crate::opening_hours::{OpenPeriod, OpeningHours};
+pub use appointments::{Appointments, LatePolicySetting};
 pub use desks::Desk;
 pub use display::{BacklightSetting, Display};
 pub use kiosk::Kiosk;
@@ -57,6 +59,7 @@ pub use texts::DEFAULT_MAX_CHARS;
 pub use ticket::TicketSettings;
 pub use web::{ApiToken, Web};
 
+use appointments::AppointmentsFile;
 use desks::DeskFile;
 use display::DisplayFile;
 use hours::HoursFile;
@@ -186,6 +189,7 @@ pub struct Config {
     pub report: Report,
     pub display: Display,
     pub maintenance: Maintenance,
+    pub appointments: Appointments,
     /// `[[service]]` tables, in file order (the order of the buttons on the kiosk).
     pub services: Vec<Service>,
     /// `[[desk]]` tables, in file order.
@@ -351,6 +355,8 @@ pub(super) struct ConfigFile {
     display: DisplayFile,
     #[serde(default)]
     maintenance: MaintenanceFile,
+    #[serde(default)]
+    appointments: AppointmentsFile,
     #[serde(rename = "service", default)]
     services: Vec<ServiceFile>,
     #[serde(rename = "desk", default)]
@@ -418,6 +424,7 @@ impl ConfigFile {
         let learning = self.learning.validate()?;
         let display = self.display.validate()?;
         let maintenance = self.maintenance.validate()?;
+        let appointments = self.appointments.validate()?;
 
         if self.services.is_empty() {
             return Err(invalid("service", "(none)", "add at least one [[service]] table"));
@@ -485,6 +492,7 @@ impl ConfigFile {
             report,
             display,
             maintenance,
+            appointments,
             services,
             desks,
         })
@@ -683,6 +691,12 @@ services = ["q"]
         assert_eq!(left_out("[display]").display, sample.display);
         assert_eq!(left_out("[maintenance]").maintenance, sample.maintenance);
         assert_eq!(left_out("[report]").report, sample.report);
+        assert_eq!(
+            left_out("[appointments]").appointments,
+            Appointments { enabled: false, ..sample.appointments.clone() },
+            "the sample turns appointments on"
+        );
+        assert!(sample.appointments.enabled);
         let learning = without_table(&without_table(SAMPLE_TOML, "[learning]"), "[[learning.referral]]");
         assert_eq!(Config::from_toml(&learning).unwrap().learning, sample.learning);
     }

@@ -16,6 +16,8 @@
 //!   same transaction, result codes, the day's counts.
 //! - [`outbox`]: what the reporter sends to the central system, with each event's [`Origin`],
 //!   the bound on the backlog, the drops and the refused events.
+//! - [`appointments`]: the appointment book, each change with its outbox event in one
+//!   transaction, a check-in with its ticket in one transaction; names deleted after the day.
 //! - [`device`]: the devices' last state (the printer).
 //! - [`lock`]: the data directory's lock, one running kiosk per directory.
 //! - [`maintenance`]: the figures kept per day and the deletion of old detail, one day per
@@ -32,6 +34,7 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use rusqlite::{Connection, ErrorCode, MAIN_DB, OpenFlags, TransactionBehavior};
 
+pub mod appointments;
 pub mod device;
 pub mod learning;
 pub mod lock;
@@ -304,6 +307,29 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     // 7: the language a run's instructions were shown in, when the pack lacked the learner's
     "ALTER TABLE screening ADD COLUMN instructions_language TEXT;
     ALTER TABLE tutorial_run ADD COLUMN instructions_language TEXT;",
+    // 8: appointments (their booking codes, states and the ticket of a check-in), and the mark
+    // a checked-in appointment's ticket carries for the calling order
+    "CREATE TABLE appointment (
+        id            INTEGER PRIMARY KEY,
+        uid           TEXT    NOT NULL UNIQUE,
+        code          TEXT    NOT NULL,
+        day           TEXT    NOT NULL,
+        starts_at     TEXT    NOT NULL,
+        service       TEXT    NOT NULL,
+        desk          TEXT,
+        language      TEXT,
+        name          TEXT,
+        source        TEXT    NOT NULL,
+        state         TEXT    NOT NULL,
+        ticket        INTEGER,
+        checked_in_at TEXT
+    );
+    CREATE INDEX appointment_day ON appointment (day);
+    CREATE UNIQUE INDEX appointment_open_code ON appointment (code)
+        WHERE state IN ('expected', 'checked_in', 'called');
+    CREATE INDEX appointment_ticket ON appointment (ticket) WHERE ticket IS NOT NULL;
+    ALTER TABLE ticket ADD COLUMN appointment_starts_at TEXT;
+    ALTER TABLE ticket ADD COLUMN appointment_desk TEXT;",
 ];
 
 /// The kiosk's SQLite store.

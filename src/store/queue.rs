@@ -12,7 +12,9 @@ use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::outbox::OutboxWriter;
 use super::{Store, StoreError, parse_date, parse_time};
-use crate::queue::{Event, EventKind, MIN_SERVICE_SECONDS, Snapshot, Ticket, TicketId, TicketState};
+use crate::queue::{
+    AppointmentMark, Event, EventKind, MIN_SERVICE_SECONDS, Snapshot, Ticket, TicketId, TicketState,
+};
 
 impl Store {
     /// Writes the tickets and desks an action changed, and its events into the outbox, in one
@@ -42,7 +44,8 @@ impl Store {
     pub fn snapshot(&self, recent_services: usize) -> Result<Snapshot, StoreError> {
         let mut stmt = self.conn.prepare(
             "SELECT id, service_day, prefix, number, issued_service, service, language, issued_at,
-                    state, desk, outcome, called_at, finished_at, recalls, screening_code
+                    state, desk, outcome, called_at, finished_at, recalls, screening_code,
+                    appointment_starts_at, appointment_desk
                FROM ticket
               WHERE state IN ('waiting', 'called')
                  OR service_day = (SELECT MAX(service_day) FROM ticket)
@@ -102,7 +105,8 @@ impl Store {
             .conn
             .query_row(
                 "SELECT id, service_day, prefix, number, issued_service, service, language, issued_at,
-                        state, desk, outcome, called_at, finished_at, recalls, screening_code
+                        state, desk, outcome, called_at, finished_at, recalls, screening_code,
+                        appointment_starts_at, appointment_desk
                    FROM ticket WHERE id = ?1",
                 [id.0],
                 read_ticket,
@@ -117,7 +121,11 @@ impl Store {
     }
 }
 
-fn write_event(tx: &Transaction<'_>, outbox: &mut OutboxWriter<'_>, event: &Event) -> Result<(), StoreError> {
+pub(super) fn write_event(
+    tx: &Transaction<'_>,
+    outbox: &mut OutboxWriter<'_>,
+    event: &Event,
+) -> Result<(), StoreError> {
     if let Some(ticket) = event.kind.ticket() {
         write_ticket(tx, ticket, matches!(event.kind, EventKind::TicketIssued { .. }))?;
     }
@@ -139,7 +147,16 @@ fn write_event(tx: &Transaction<'_>, outbox: &mut OutboxWriter<'_>, event: &Even
         }
         _ => {}
     }
-    let body = serde_json::to_string(event).map_err(|e| StoreError::Damaged(e.to_string()))?;
+    let damaged = |e: serde_json::Error| StoreError::Damaged(e.to_string());
+    let mut body = serde_json::to_string(event).map_err(damaged)?;
+    // A checked-in appointment's call and service are its ticket's events, naming the appointment.
+    if let Some(ticket) = event.kind.ticket().filter(|t| t.appointment.is_some())
+        && let Some(uid) = super::appointments::appointment_uid_of(tx, ticket.id)?
+    {
+        let mut value = serde_json::to_value(event).map_err(damaged)?;
+        value["appointment_uid"] = serde_json::Value::String(uid);
+        body = value.to_string();
+    }
     outbox.add(tx, &uuid::Uuid::new_v4().to_string(), event.kind.name(), event.at, &body)
 }
 
@@ -154,8 +171,8 @@ fn write_ticket(tx: &Transaction<'_>, t: &Ticket, new: bool) -> Result<(), Store
         tx.execute(
             "INSERT INTO ticket (id, service_day, prefix, number, issued_service, service, language,
                                  issued_at, state, desk, outcome, called_at, finished_at, recalls,
-                                 screening_code)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                                 screening_code, appointment_starts_at, appointment_desk)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
             params![
                 t.id.0,
                 t.service_day.to_string(),
@@ -172,6 +189,8 @@ fn write_ticket(tx: &Transaction<'_>, t: &Ticket, new: bool) -> Result<(), Store
                 t.finished_at.map(|x| x.to_string()),
                 t.recalls,
                 t.screening_code,
+                t.appointment.as_ref().map(|m| m.starts_at.to_string()),
+                t.appointment.as_ref().and_then(|m| m.desk.clone()),
             ],
         )?;
         return Ok(());
@@ -210,6 +229,8 @@ fn read_ticket(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
     let finished_at: Option<String> = r.get(12)?;
     let (prefix, number, issued_service, service, language, recalls, screening_code) =
         (r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(13)?, r.get(14)?);
+    let appointment_starts_at: Option<String> = r.get(15)?;
+    let appointment_desk: Option<String> = r.get(16)?;
     Ok((|| {
         let need_desk = || {
             desk.clone().ok_or_else(|| StoreError::Damaged(format!("ticket {id} is {state} without a desk")))
@@ -236,6 +257,11 @@ fn read_ticket(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
             finished_at: finished_at.as_deref().map(parse_time).transpose()?,
             recalls,
             screening_code,
+            appointment: appointment_starts_at
+                .as_deref()
+                .map(parse_time)
+                .transpose()?
+                .map(|starts_at| AppointmentMark { starts_at, desk: appointment_desk }),
         })
     })())
 }
