@@ -199,3 +199,36 @@ fn an_empty_or_foreign_file_is_refused() {
     let pdf = import_bytes(b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n", false).unwrap_err();
     assert_eq!(pdf.line, Some(2), "{pdf}");
 }
+
+#[test]
+fn the_examples_in_the_staff_documentation_read_as_it_says() {
+    let doc = std::fs::read_to_string(format!("{}/docs/appointments-import.md", env!("CARGO_MANIFEST_DIR")))
+        .unwrap();
+    let examples: Vec<&str> =
+        doc.split("```").skip(1).step_by(2).map(|block| block.trim_start_matches('\n')).collect();
+    assert_eq!(examples.len(), 2, "one iCalendar and one CSV example");
+
+    let calendar = import_bytes(examples[0].as_bytes(), true).unwrap();
+    assert_eq!(
+        summary(&calendar),
+        [
+            "Mon 2026-12-07 10:30 email desk-1 nl",
+            "Wed 2026-12-09 14:00 smartphone - -",
+            "Wed 2026-12-16 14:00 smartphone - -",
+            "Wed 2026-12-23 14:00 smartphone - -",
+            "Wed 2026-12-30 14:00 smartphone - -",
+        ]
+    );
+    assert_eq!(calendar[0].name.as_deref(), Some("Mrs Peeters"));
+
+    let sheet = import_bytes(examples[1].as_bytes(), true).unwrap();
+    assert_eq!(
+        summary(&sheet),
+        [
+            "Mon 2026-12-07 10:30 email desk-1 nl",
+            "Mon 2026-12-07 11:00 appointment - ar",
+            "Tue 2026-12-08 09:15 smartphone desk-2 -",
+        ]
+    );
+    assert_eq!(names(&sheet), [Some("An Peeters"), None, Some("Janssens; Els")]);
+}
