@@ -1,6 +1,9 @@
 //! Appointment files as the tools staff use write them (`tests/fixtures/appointments/`): Google
 //! Calendar, Outlook, Thunderbird and Nextcloud exports and Excel and LibreOffice sheets, read
 //! against the sample config's services and desks; and each broken file refused with its line.
+//! Then `POST /api/v1/appointments/import` on a real port: a file is booked whole or not at all.
+
+mod common;
 
 use jiff::Timestamp;
 use jiff::civil::date;
@@ -231,4 +234,80 @@ fn the_examples_in_the_staff_documentation_read_as_it_says() {
         ]
     );
     assert_eq!(names(&sheet), [Some("An Peeters"), None, Some("Janssens; Els")]);
+}
+
+/// The web server of the sample help point (Monday 30 November 2026, 09:30 UTC) with an API
+/// token; `adjust` changes its config.
+async fn web(adjust: impl FnOnce(&mut Config)) -> (common::web::WebServer, String) {
+    let token = loket::secret::new_token();
+    let hash = loket::secret::hash(&token).unwrap();
+    let server = common::web::start_web(|config| {
+        config.web.api_tokens.push(loket::config::ApiToken { name: "planning".into(), token_hash: hash });
+        adjust(config);
+    })
+    .await;
+    (server, token)
+}
+
+async fn upload(server: &common::web::WebServer, token: &str, file: Vec<u8>) -> (u16, serde_json::Value) {
+    let response = loket::tls::client()
+        .build()
+        .unwrap()
+        .post(format!("{}/api/v1/appointments/import", server.base))
+        .bearer_auth(token)
+        .header("content-type", "text/csv")
+        .body(file)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap())
+}
+
+const SHEET: &str = "date;time;service;desk;reference\n\
+                     01/12/2026;10:30;email;Balie 1;A-1\n\
+                     01/12/2026;11:00;smartphone;;A-2\n\
+                     02/12/2026;09:00;tablet;desk-2;A-3\n";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_uploaded_sheet_is_booked_once_and_a_broken_one_changes_nothing() {
+    let (server, token) = web(|_| {}).await;
+
+    // The same rows and then one that names no service: refused on that line, nothing booked.
+    let broken = format!("{SHEET}03/12/2026;09:00;printing;;A-4\n");
+    let (status, body) = upload(&server, &token, broken.into_bytes()).await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["line"], 5);
+    assert!(body["error"].as_str().unwrap().contains("\"printing\" is not a service here"), "{body}");
+
+    let (status, body) = upload(&server, &token, SHEET.as_bytes().to_vec()).await;
+    assert_eq!(
+        (status, &body),
+        (200, &serde_json::json!({ "booked": 3, "moved": 0, "unchanged": 0, "past": 0 }))
+    );
+
+    // Again: nothing new. With one row moved by its reference: moved.
+    let (_, body) = upload(&server, &token, SHEET.as_bytes().to_vec()).await;
+    assert_eq!(body, serde_json::json!({ "booked": 0, "moved": 0, "unchanged": 3, "past": 0 }));
+    let moved = SHEET.replace("01/12/2026;11:00", "01/12/2026;14:00");
+    let (_, body) = upload(&server, &token, moved.into_bytes()).await;
+    assert_eq!(body, serde_json::json!({ "booked": 0, "moved": 1, "unchanged": 2, "past": 0 }));
+
+    // A calendar goes the same way.
+    let (status, body) = upload(&server, &token, fixture("broken-all-day.ics")).await;
+    assert_eq!((status, body["line"].as_u64()), (400, Some(10)), "{body}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upload_is_refused_when_appointments_are_off_or_the_file_is_too_big() {
+    let (server, token) = web(|config| config.appointments.enabled = false).await;
+    let (status, body) = upload(&server, &token, SHEET.as_bytes().to_vec()).await;
+    assert_eq!((status, &body["line"]), (409, &serde_json::Value::Null), "{body}");
+    assert!(body["error"].as_str().unwrap().contains("turned off"), "{body}");
+
+    let (server, token) = web(|_| {}).await;
+    let big = SHEET.repeat(loket::appointment_import::MAX_BYTES / SHEET.len() + 1);
+    let (status, body) = upload(&server, &token, big.into_bytes()).await;
+    assert_eq!((status, &body["line"]), (413, &serde_json::Value::Null), "{body}");
+    assert!(body["error"].as_str().unwrap().contains("2048 KiB"), "{body}");
 }

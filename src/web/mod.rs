@@ -8,6 +8,7 @@
 //! - [`pages`]: the pages from `src/web/static/`;
 //! - [`words`]: the pages' words in the staff's language (`site.local_language`);
 //! - [`results`]: screening results staff look up by their code;
+//! - [`appointment_import`]: appointments from an uploaded `.ics` or CSV file;
 //! - [`error`]: the one error type, answered as `{"error": "…"}`;
 //! - [`openapi`]: the OpenAPI document, derived from the handlers and their types, served at
 //!   `/api/v1/openapi.json` (and written out as `docs/openapi.json`).
@@ -20,6 +21,7 @@
 //! screens, locks it only on blocking threads and never across an await.
 
 pub mod api;
+pub mod appointment_import;
 pub mod auth;
 pub mod error;
 pub mod live;
@@ -86,6 +88,7 @@ pub const ROUTES: &[Route] = &[
     route("POST", "/api/v1/tickets", 201, Access::Staff),
     route("GET", "/api/v1/events", 200, Access::Staff),
     route("GET", "/api/v1/screening/{code}", 200, Access::Staff),
+    route("POST", "/api/v1/appointments/import", 200, Access::Staff),
 ];
 
 /// Request bodies are small JSON objects.
@@ -182,6 +185,11 @@ pub fn router(state: WebState) -> Router {
         .route("/api/v1/tickets", post(api::take_ticket))
         .route("/api/v1/events", get(live::queue_events))
         .route("/api/v1/screening/{code}", get(results::screening))
+        .route(
+            "/api/v1/appointments/import",
+            post(appointment_import::import_appointments)
+                .layer(DefaultBodyLimit::max(crate::appointment_import::MAX_BYTES)),
+        )
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

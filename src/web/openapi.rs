@@ -18,7 +18,7 @@ use utoipa::openapi::{RefOr, Required};
 use utoipa::{Modify, OpenApi};
 
 use super::error::ErrorBody;
-use super::{api, auth, pages, results};
+use super::{api, appointment_import, auth, pages, results};
 
 /// The description at the top of the document.
 const DESCRIPTION: &str = "The web server of a Loket help point: the staff console, the public \
@@ -60,6 +60,7 @@ any desk.";
         api::take_ticket,
         queue_events,
         results::screening,
+        appointment_import::import_appointments,
     ),
     components(schemas(ErrorBody, schemas::Change, api::CallView)),
     modifiers(&SignInSchemes, &OptionalBodies),
