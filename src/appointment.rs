@@ -636,3 +636,257 @@ impl AppointmentEvent {
         body
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::queue::fixtures::at;
+
+    fn rules() -> AppointmentRules {
+        AppointmentRules {
+            enabled: true,
+            ..AppointmentRules::defaults(TimeZone::get("Europe/Brussels").unwrap())
+        }
+    }
+
+    /// An expected appointment at 10:30 on the fixtures' day.
+    fn expected(id: i64, code: u32) -> Appointment {
+        Appointment {
+            id: AppointmentId(id),
+            uid: format!("uid-{id}"),
+            code: BookingCode::from_random(code),
+            starts_at: at(10, 30),
+            service: "email".into(),
+            desk: Some("desk-1".into()),
+            language: None,
+            name: None,
+            source: AppointmentSource::Console,
+            state: AppointmentState::Expected,
+            ticket: None,
+            checked_in_at: None,
+        }
+    }
+
+    #[test]
+    fn a_code_is_read_as_typed_spaced_or_scanned() {
+        let code = BookingCode::parse("482913").unwrap();
+        assert_eq!(BookingCode::parse("482 913"), Some(code));
+        assert_eq!(BookingCode::parse("LKT482913"), Some(code));
+        assert_eq!(BookingCode::parse("lkt482913"), Some(code));
+        assert_eq!(BookingCode::parse(" 482913\n"), Some(code));
+        assert_eq!(code.to_string(), "482 913");
+        assert_eq!(code.digits(), "482913");
+        assert_eq!(code.scan_payload(), "LKT482913");
+        assert_eq!(BookingCode::parse("007001").unwrap().to_string(), "007 001");
+    }
+
+    #[test]
+    fn anything_else_is_no_code() {
+        for bad in
+            ["", "48291", "4829130", "48291x", "LKT48291", "XYZ482913", "+48291", "４８２９１３", "LKT"]
+        {
+            assert_eq!(BookingCode::parse(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn random_codes_spread_over_the_million() {
+        let codes: std::collections::BTreeSet<BookingCode> =
+            (0..200).map(|_| BookingCode::random()).collect();
+        assert!(codes.len() > 195, "200 draws of a million give almost no clash: {}", codes.len());
+        assert!(codes.iter().all(|c| c.0 <= BookingCode::MAX));
+        assert_eq!(BookingCode::from_random(1_482_913).digits(), "482913");
+    }
+
+    #[test]
+    fn a_code_serialises_as_its_six_digits() {
+        let code = BookingCode::parse("012345").unwrap();
+        assert_eq!(serde_json::to_string(&code).unwrap(), "\"012345\"");
+        assert_eq!(serde_json::from_str::<BookingCode>("\"012 345\"").unwrap(), code);
+        assert!(serde_json::from_str::<BookingCode>("\"12345\"").is_err());
+    }
+
+    #[test]
+    fn check_in_opens_early_minutes_before_the_time() {
+        let rules = rules();
+        let a = expected(1, 1);
+        assert_eq!(rules.check_in(&a, at(9, 59)), Err(CheckInRefusal::TooEarly { opens_at: at(10, 0) }));
+        let on_time = rules.check_in(&a, at(10, 0)).unwrap();
+        assert_eq!(on_time, Admission { priority: true, late: false, late_minutes: 0 });
+        assert_eq!(rules.check_in(&a, at(10, 30)).unwrap().late_minutes, 0);
+    }
+
+    #[test]
+    fn a_late_check_in_keeps_priority_or_walks_in_per_policy() {
+        let mut rules = rules();
+        let a = expected(1, 1);
+        assert_eq!(
+            rules.check_in(&a, at(10, 45)).unwrap(),
+            Admission { priority: true, late: false, late_minutes: 15 }
+        );
+        assert_eq!(
+            rules.check_in(&a, at(10, 50)).unwrap(),
+            Admission { priority: true, late: true, late_minutes: 20 }
+        );
+        rules.late_policy = LatePolicy::WalkIn;
+        assert!(rules.check_in(&a, at(10, 45)).unwrap().priority, "15 minutes late is not late yet");
+        assert_eq!(
+            rules.check_in(&a, at(10, 50)).unwrap(),
+            Admission { priority: false, late: true, late_minutes: 20 }
+        );
+    }
+
+    #[test]
+    fn after_the_call_window_it_is_too_late() {
+        let rules = rules();
+        let a = expected(1, 1);
+        assert!(rules.check_in(&a, at(11, 0)).is_ok(), "the window's last minute");
+        assert_eq!(rules.check_in(&a, at(11, 1)), Err(CheckInRefusal::TooLate));
+        let mut tomorrow = a.clone();
+        tomorrow.starts_at = at(10, 30) + SignedDuration::from_hours(24);
+        assert!(matches!(rules.check_in(&tomorrow, at(10, 30)), Err(CheckInRefusal::TooEarly { .. })));
+    }
+
+    #[test]
+    fn a_used_cancelled_or_missed_appointment_does_not_check_in() {
+        let rules = rules();
+        let mut a = expected(1, 1);
+        for (state, refusal) in [
+            (AppointmentState::CheckedIn { ticket: TicketId(4) }, CheckInRefusal::AlreadyUsed),
+            (AppointmentState::Called, CheckInRefusal::AlreadyUsed),
+            (AppointmentState::Served, CheckInRefusal::AlreadyUsed),
+            (AppointmentState::Cancelled, CheckInRefusal::Cancelled),
+            (AppointmentState::NoShow, CheckInRefusal::TooLate),
+        ] {
+            a.state = state;
+            assert_eq!(rules.check_in(&a, at(10, 30)), Err(refusal), "{state:?}");
+        }
+    }
+
+    #[test]
+    fn the_book_finds_the_open_appointment_of_a_code() {
+        let mut old = expected(1, 111_111);
+        old.state = AppointmentState::Served;
+        old.starts_at = at(9, 0);
+        let open = expected(2, 111_111);
+        let book = AppointmentBook::new([old.clone(), open.clone()]);
+        assert_eq!(book.by_code(open.code).unwrap().id, open.id);
+        let book = AppointmentBook::new([old.clone()]);
+        assert_eq!(book.by_code(old.code).unwrap().id, old.id, "a used code is still known: already used");
+        assert!(book.by_code(BookingCode::from_random(222_222)).is_none());
+    }
+
+    #[test]
+    fn a_new_code_is_never_one_an_open_appointment_holds() {
+        let book = AppointmentBook::new([expected(1, 111_111), expected(2, 222_222)]);
+        let mut draws = vec![
+            BookingCode::from_random(333_333),
+            BookingCode::from_random(222_222),
+            BookingCode::from_random(111_111),
+        ];
+        let code = book.free_code(&mut || draws.pop().unwrap()).unwrap();
+        assert_eq!(code.digits(), "333333");
+        assert_eq!(
+            book.free_code(&mut || BookingCode::from_random(111_111)),
+            Err(AppointmentError::NoFreeCode)
+        );
+        let mut served = expected(3, 444_444);
+        served.state = AppointmentState::Served;
+        let book = AppointmentBook::new([served]);
+        assert_eq!(book.free_code(&mut || BookingCode::from_random(444_444)).unwrap().digits(), "444444");
+    }
+
+    #[test]
+    fn an_appointment_not_checked_in_is_a_no_show_at_the_end_of_its_window() {
+        let rules = rules();
+        let mut checked_in = expected(2, 2);
+        checked_in.state = AppointmentState::CheckedIn { ticket: TicketId(1) };
+        let book = AppointmentBook::new([expected(1, 1), checked_in]);
+        assert!(book.no_shows_due(&rules, at(11, 0)).is_empty());
+        assert_eq!(book.no_shows_due(&rules, at(11, 1)), [AppointmentId(1)], "a checked-in visitor is here");
+    }
+
+    #[test]
+    fn at_the_end_of_the_day_every_expected_appointment_is_a_no_show() {
+        let rules = rules();
+        let mut late_evening = expected(1, 1);
+        late_evening.starts_at = at(23, 50);
+        let book = AppointmentBook::new([late_evening]);
+        let next_morning = at(0, 10) + SignedDuration::from_hours(24);
+        assert!(book.no_shows_due(&rules, at(23, 59)).is_empty());
+        assert_eq!(book.no_shows_due(&rules, next_morning), [AppointmentId(1)]);
+    }
+
+    #[test]
+    fn a_new_day_keeps_later_appointments_and_lets_past_ones_go() {
+        let rules = rules();
+        let mut served = expected(1, 1);
+        served.state = AppointmentState::Served;
+        let mut tomorrow = expected(2, 2);
+        tomorrow.starts_at = at(10, 30) + SignedDuration::from_hours(24);
+        let mut book = AppointmentBook::new([served, tomorrow]);
+        book.forget_before(&rules, jiff::civil::date(2026, 11, 30));
+        assert_eq!(book.all().iter().map(|a| a.id.0).collect::<Vec<_>>(), [2]);
+    }
+
+    #[test]
+    fn names_only_where_names_are_on() {
+        let mut rules = rules();
+        assert_eq!(check_name(&rules, Some("Ann")), Err(AppointmentError::NamesOff));
+        assert_eq!(check_name(&rules, Some("  ")), Ok(None), "an empty name is no name");
+        rules.names = true;
+        assert_eq!(check_name(&rules, Some(" Ann Peeters ")), Ok(Some("Ann Peeters".into())));
+        assert_eq!(check_name(&rules, Some("Ann\nPeeters")), Err(AppointmentError::BadName));
+        assert_eq!(check_name(&rules, Some(&"a".repeat(81))), Err(AppointmentError::BadName));
+    }
+
+    #[test]
+    fn five_wrong_codes_a_minute_then_slow_down() {
+        let mut limit = WrongCodeLimit::default();
+        let start = at(10, 0);
+        for i in 0..5 {
+            let now = start + SignedDuration::from_secs(i);
+            assert_eq!(limit.check(now), Ok(()));
+            limit.note_wrong(now);
+        }
+        assert_eq!(
+            limit.check(start + SignedDuration::from_secs(10)),
+            Err(CheckInRefusal::SlowDown { retry_after_seconds: 50 })
+        );
+        assert_eq!(limit.check(start + SignedDuration::from_secs(60)), Ok(()), "the first one aged out");
+    }
+
+    #[test]
+    fn the_limit_holds_at_most_its_count_whatever_is_typed() {
+        let mut limit = WrongCodeLimit::default();
+        for i in 0..10_000 {
+            limit.note_wrong(at(10, 0) + SignedDuration::from_millis(i));
+        }
+        assert_eq!(limit.held(), WRONG_CODES_PER_MINUTE);
+        // A clock stepped back an hour does not lock the kiosk for an hour.
+        assert_eq!(limit.check(at(9, 0)), Ok(()));
+    }
+
+    #[test]
+    fn an_event_body_names_no_person() {
+        let mut a = expected(1, 482_913);
+        a.name = Some("Ann Peeters".into());
+        a.language = Some("ar".into());
+        a.checked_in_at = Some(at(10, 20));
+        let event = AppointmentEvent {
+            at: at(10, 20),
+            kind: AppointmentEventKind::CheckedIn { late_minutes: 0, ticket: "A-003".into() },
+            appointment: a,
+        };
+        let body = event.body();
+        assert_eq!(event.name(), "appointment_checked_in");
+        assert_eq!(body["uid"], "uid-1");
+        assert_eq!(body["desk"], "desk-1");
+        assert_eq!(body["language"], "ar");
+        assert_eq!(body["source"], "console");
+        assert_eq!(body["ticket"], "A-003");
+        assert_eq!(body["late_minutes"], 0);
+        let text = body.to_string();
+        assert!(!text.contains("Ann") && !text.contains("482913"), "{text}");
+    }
+}

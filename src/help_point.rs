@@ -1163,4 +1163,308 @@ mod tests {
         clock.advance(SignedDuration::from_hours(24));
         assert_eq!(hp.learning_today().unwrap(), (0, 0));
     }
+
+    mod appointments {
+        use super::*;
+        use crate::appointment::{AppointmentRules, NewAppointment};
+
+        /// A help point with appointments on (the sample's), at 08:30 UTC (09:30 in Brussels).
+        fn booking(clock: Arc<ManualClock>) -> HelpPoint {
+            let mut hp = open(clock);
+            hp.set_appointment_rules(appointment_rules(&Config::sample()));
+            hp
+        }
+
+        fn new_at(minutes_from_now: i64, hp: &HelpPoint, desk: Option<&str>) -> NewAppointment {
+            NewAppointment {
+                starts_at: hp.now() + SignedDuration::from_mins(minutes_from_now),
+                service: "appointment".into(),
+                desk: desk.map(str::to_owned),
+                language: Some("ar".into()),
+                name: None,
+            }
+        }
+
+        fn outbox_kinds(hp: &HelpPoint) -> Vec<String> {
+            hp.store().outbox(100).unwrap().into_iter().map(|(_, _, kind, _)| kind).collect()
+        }
+
+        fn outbox_body(hp: &HelpPoint, kind: &str) -> serde_json::Value {
+            let rows = hp.store().outbox(100).unwrap();
+            let (_, _, _, body) = rows.iter().rev().find(|(_, _, k, _)| k == kind).unwrap();
+            serde_json::from_str(body).unwrap()
+        }
+
+        #[test]
+        fn booking_is_refused_while_appointments_are_off() {
+            let mut hp = open(morning());
+            let new = new_at(30, &hp, None);
+            assert!(matches!(
+                hp.book(new, AppointmentSource::Console),
+                Err(BookingError::Appointment(AppointmentError::Disabled))
+            ));
+            assert_eq!(hp.check_in("123456", "nl"), Err(CheckInRefusal::Unknown));
+        }
+
+        #[test]
+        fn a_check_in_gives_an_appointment_ticket_and_is_reported_without_a_name() {
+            let clock = morning();
+            let mut hp = booking(clock.clone());
+            let booked = hp.book(new_at(30, &hp, Some("desk-1")), AppointmentSource::Console).unwrap();
+            clock.advance(SignedDuration::from_mins(25));
+            let checked = hp.check_in(&booked.code.scan_payload(), "ar").unwrap();
+            assert_eq!((checked.starts_at, checked.desk.as_deref()), (booked.starts_at, Some("desk-1")));
+            let ticket = &checked.issued.ticket;
+            assert_eq!(ticket.appointment.as_ref().unwrap().starts_at, booked.starts_at);
+            assert_eq!(ticket.language, "ar");
+            let stored = hp.store().appointment(booked.id).unwrap().unwrap();
+            assert_eq!(stored.state, AppointmentState::CheckedIn { ticket: ticket.id });
+            assert_eq!(hp.store().ticket(ticket.id).unwrap().unwrap(), *ticket, "the mark is stored");
+            assert_eq!(outbox_kinds(&hp), ["appointment_booked", "appointment_checked_in", "ticket_issued"]);
+            let body = outbox_body(&hp, "appointment_checked_in");
+            assert_eq!(body["uid"], booked.uid.as_str());
+            assert_eq!(body["ticket"], ticket.code().as_str());
+            assert_eq!(body["late_minutes"], 0);
+            let issued = outbox_body(&hp, "ticket_issued");
+            assert_eq!(issued["appointment_uid"], booked.uid.as_str());
+        }
+
+        #[test]
+        fn a_code_checks_in_once() {
+            let clock = morning();
+            let mut hp = booking(clock.clone());
+            let booked = hp.book(new_at(10, &hp, None), AppointmentSource::Console).unwrap();
+            hp.check_in(&booked.code.digits(), "nl").unwrap();
+            assert_eq!(hp.check_in(&booked.code.to_string(), "nl"), Err(CheckInRefusal::AlreadyUsed));
+            assert_eq!(hp.queue().waiting().count(), 1);
+        }
+
+        #[test]
+        fn a_cancelled_appointment_does_not_check_in() {
+            let mut hp = booking(morning());
+            let booked = hp.book(new_at(10, &hp, None), AppointmentSource::Console).unwrap();
+            hp.cancel_appointment(booked.id).unwrap();
+            assert_eq!(hp.check_in(&booked.code.digits(), "nl"), Err(CheckInRefusal::Cancelled));
+            assert!(matches!(
+                hp.cancel_appointment(booked.id),
+                Err(BookingError::Appointment(AppointmentError::Closed("cancelled")))
+            ));
+        }
+
+        #[test]
+        fn too_early_says_when_check_in_opens() {
+            let mut hp = booking(morning());
+            let booked = hp.book(new_at(45, &hp, None), AppointmentSource::Console).unwrap();
+            let opens_at = booked.starts_at - SignedDuration::from_mins(30);
+            assert_eq!(hp.check_in(&booked.code.digits(), "nl"), Err(CheckInRefusal::TooEarly { opens_at }));
+        }
+
+        #[test]
+        fn the_checked_in_visitor_is_called_first_and_the_appointment_follows_the_ticket() {
+            let clock = morning();
+            let mut hp = booking(clock.clone());
+            hp.take_ticket("email", "nl").unwrap();
+            let booked = hp.book(new_at(5, &hp, Some("desk-1")), AppointmentSource::Console).unwrap();
+            hp.check_in(&booked.code.digits(), "nl").unwrap();
+            clock.advance(SignedDuration::from_mins(5));
+            let events = hp.call_next("desk-1").unwrap();
+            let called = events.iter().find_map(|e| e.kind.ticket()).unwrap();
+            assert!(called.appointment.is_some(), "the appointment before the walk-in");
+            assert_eq!(hp.appointment(booked.id).unwrap().unwrap().state, AppointmentState::Called);
+            assert_eq!(outbox_body(&hp, "ticket_called")["appointment_uid"], booked.uid.as_str());
+            clock.advance(SignedDuration::from_mins(20));
+            hp.served("desk-1", None).unwrap();
+            assert_eq!(hp.store().appointment(booked.id).unwrap().unwrap().state, AppointmentState::Served);
+        }
+
+        #[test]
+        fn late_under_the_walk_in_policy_joins_the_walk_ins() {
+            let clock = morning();
+            let mut hp = booking(clock.clone());
+            let mut rules = appointment_rules(&Config::sample());
+            rules.late_policy = crate::appointment::LatePolicy::WalkIn;
+            hp.set_appointment_rules(rules);
+            let booked = hp.book(new_at(5, &hp, None), AppointmentSource::Console).unwrap();
+            clock.advance(SignedDuration::from_mins(25));
+            let checked = hp.check_in(&booked.code.digits(), "nl").unwrap();
+            assert!(checked.issued.ticket.appointment.is_none());
+            assert_eq!(outbox_body(&hp, "appointment_checked_in")["late_minutes"], 20);
+        }
+
+        #[test]
+        fn a_no_show_is_recorded_at_the_end_of_the_window_by_the_timer() {
+            let clock = morning();
+            let mut hp = booking(clock.clone());
+            let booked = hp.book(new_at(10, &hp, None), AppointmentSource::Console).unwrap();
+            clock.advance(SignedDuration::from_mins(40));
+            hp.roll_over().unwrap();
+            assert_eq!(hp.appointment(booked.id).unwrap().unwrap().state, AppointmentState::Expected);
+            clock.advance(SignedDuration::from_mins(1));
+            hp.roll_over().unwrap();
+            assert_eq!(hp.store().appointment(booked.id).unwrap().unwrap().state, AppointmentState::NoShow);
+            assert_eq!(outbox_kinds(&hp).last().unwrap(), "appointment_no_show");
+            assert_eq!(hp.check_in(&booked.code.digits(), "nl"), Err(CheckInRefusal::TooLate));
+        }
+
+        #[test]
+        fn wrong_codes_slow_the_kiosk_down_but_right_ones_before_do_not_count() {
+            let mut hp = booking(morning());
+            let booked = hp.book(new_at(10, &hp, None), AppointmentSource::Console).unwrap();
+            let wrong = if booked.code.digits() == "000000" { "000001" } else { "000000" };
+            for _ in 0..5 {
+                assert_eq!(hp.check_in(wrong, "nl"), Err(CheckInRefusal::Unknown));
+            }
+            assert!(matches!(hp.check_in(&booked.code.digits(), "nl"), Err(CheckInRefusal::SlowDown { .. })));
+        }
+
+        #[test]
+        fn appointments_and_their_tickets_survive_a_restart() {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("loket.sqlite");
+            let clock = morning();
+            let config = Config::sample();
+            let reopen = |clock: Arc<ManualClock>| {
+                let mut hp =
+                    HelpPoint::open(queue_rules(&config), Store::open(&path).unwrap(), clock).unwrap();
+                hp.set_appointment_rules(appointment_rules(&config));
+                hp
+            };
+            let mut hp = reopen(clock.clone());
+            let first = hp.book(new_at(10, &hp, Some("desk-1")), AppointmentSource::Console).unwrap();
+            let second = hp.book(new_at(60, &hp, None), AppointmentSource::Console).unwrap();
+            let ticket = hp.check_in(&first.code.digits(), "nl").unwrap().issued.ticket;
+            drop(hp);
+            let mut hp = reopen(clock.clone());
+            assert_eq!(hp.queue().ticket(ticket.id).unwrap().appointment, ticket.appointment);
+            assert_eq!(hp.check_in(&first.code.digits(), "nl"), Err(CheckInRefusal::AlreadyUsed));
+            clock.advance(SignedDuration::from_mins(40));
+            assert!(hp.check_in(&second.code.digits(), "nl").is_ok(), "the second is still known");
+            let third = hp.book(new_at(60, &hp, None), AppointmentSource::Console).unwrap();
+            assert!(third.id > second.id, "ids keep growing across restarts");
+        }
+
+        #[test]
+        fn at_midnight_names_go_and_later_days_stay() {
+            let clock = morning();
+            let mut hp = booking(clock.clone());
+            let mut rules: AppointmentRules = appointment_rules(&Config::sample());
+            rules.names = true;
+            hp.set_appointment_rules(rules);
+            let mut today = new_at(60, &hp, None);
+            today.name = Some("Ann Peeters".into());
+            let today = hp.book(today, AppointmentSource::Console).unwrap();
+            let mut tomorrow = new_at(24 * 60, &hp, None);
+            tomorrow.name = Some("Omar".into());
+            let tomorrow = hp.book(tomorrow, AppointmentSource::Console).unwrap();
+            assert_eq!(
+                hp.store().appointment(today.id).unwrap().unwrap().name.as_deref(),
+                Some("Ann Peeters")
+            );
+            clock.advance(SignedDuration::from_hours(16));
+            hp.roll_over().unwrap();
+            let gone = hp.store().appointment(today.id).unwrap().unwrap();
+            assert_eq!((gone.name, gone.state), (None, AppointmentState::NoShow));
+            let kept = hp.appointment(tomorrow.id).unwrap().unwrap();
+            assert_eq!((kept.name.as_deref(), kept.state), (Some("Omar"), AppointmentState::Expected));
+            clock.advance(SignedDuration::from_hours(8));
+            assert!(hp.check_in(&tomorrow.code.digits(), "nl").is_ok());
+        }
+
+        #[test]
+        fn a_move_keeps_the_code_and_is_reported() {
+            let mut hp = booking(morning());
+            let booked = hp.book(new_at(60, &hp, None), AppointmentSource::Console).unwrap();
+            let later = booked.starts_at + SignedDuration::from_mins(30);
+            let change = AppointmentMove {
+                starts_at: Some(later),
+                desk: Some(Some("desk-1".into())),
+                ..Default::default()
+            };
+            let moved = hp.move_appointment(booked.id, change).unwrap();
+            assert_eq!(
+                (moved.code, moved.starts_at, moved.desk.as_deref()),
+                (booked.code, later, Some("desk-1"))
+            );
+            assert_eq!(outbox_body(&hp, "appointment_moved")["starts_at"], later.to_string());
+            let bad = AppointmentMove { desk: Some(Some("desk-2".into())), ..Default::default() };
+            assert!(matches!(
+                hp.move_appointment(booked.id, bad),
+                Err(BookingError::Appointment(AppointmentError::NotServedByDesk { .. }))
+            ));
+        }
+
+        #[test]
+        fn an_import_books_new_uids_moves_known_ones_and_refuses_a_bad_file_whole() {
+            let mut hp = booking(morning());
+            let now = hp.now();
+            let item = |uid: &str, minutes: i64, service: &str, line: usize| ImportedAppointment {
+                uid: uid.into(),
+                starts_at: now + SignedDuration::from_mins(minutes),
+                service: service.into(),
+                desk: None,
+                language: None,
+                name: None,
+                line,
+            };
+            let file = vec![item("a@cal", 60, "email", 3), item("b@cal", 90, "email", 9)];
+            let changes = hp.import_appointments(file.clone()).unwrap();
+            assert_eq!((changes.booked, changes.moved), (2, 0));
+            assert_eq!(
+                hp.import_appointments(file).unwrap().unchanged,
+                2,
+                "the same file twice changes nothing"
+            );
+            let broken = vec![item("c@cal", 60, "email", 2), item("d@cal", 70, "fax", 5)];
+            let (line, error) = hp.import_appointments(broken).unwrap_err();
+            assert_eq!(line, 5);
+            assert!(error.to_string().contains("fax"), "{error}");
+            let day = hp.appointment_rules().day_of(hp.now());
+            assert_eq!(hp.appointments_on(day, None).unwrap().len(), 2, "nothing of the broken file");
+            let moved = hp.import_appointments(vec![item("a@cal", 75, "email", 3)]).unwrap();
+            assert_eq!(moved.moved, 1);
+        }
+
+        #[test]
+        fn the_central_plan_books_moves_and_cancels_by_uid() {
+            let mut hp = booking(morning());
+            let now = hp.now();
+            let planned = |uid: &str, code: &str, minutes: i64, cancelled: bool| CentralAppointment {
+                uid: uid.into(),
+                code: code.into(),
+                starts_at: now + SignedDuration::from_mins(minutes),
+                service: "appointment".into(),
+                desk: None,
+                language: Some("fr".into()),
+                cancelled,
+            };
+            let plan = vec![planned("u1", "111111", 10, false), planned("u2", "222222", 60, false)];
+            assert_eq!(hp.apply_central_plan(plan.clone()).unwrap().booked, 2);
+            assert_eq!(hp.apply_central_plan(plan).unwrap().unchanged, 2);
+            let changes = hp
+                .apply_central_plan(vec![
+                    planned("u1", "111111", 20, false),
+                    planned("u2", "222222", 60, true),
+                ])
+                .unwrap();
+            assert_eq!((changes.moved, changes.cancelled), (1, 1));
+            assert_eq!(hp.check_in("222222", "nl"), Err(CheckInRefusal::Cancelled));
+            assert!(hp.check_in("111 111", "nl").is_ok());
+            let taken = hp.apply_central_plan(vec![planned("u3", "111111", 30, false)]);
+            assert!(matches!(taken, Err(BookingError::Appointment(AppointmentError::CodeTaken(_)))));
+        }
+
+        #[test]
+        fn a_desk_sees_its_own_appointments_and_those_of_no_desk_it_can_serve() {
+            let mut hp = booking(morning());
+            let mine = hp.book(new_at(10, &hp, Some("desk-1")), AppointmentSource::Console).unwrap();
+            let anyone = hp.book(new_at(20, &hp, None), AppointmentSource::Console).unwrap();
+            let mut tablet = new_at(30, &hp, Some("desk-2"));
+            tablet.service = "tablet".into();
+            hp.book(tablet, AppointmentSource::Console).unwrap();
+            let day = hp.appointment_rules().day_of(hp.now());
+            let ids: Vec<_> = hp.appointments_on(day, Some("desk-1")).unwrap().iter().map(|a| a.id).collect();
+            assert_eq!(ids, [mine.id, anyone.id]);
+            assert_eq!(hp.appointments_on(day, None).unwrap().len(), 3);
+        }
+    }
 }

@@ -5,7 +5,7 @@
 
 use crate::config::Config;
 use crate::help_point::IssuedTicket;
-use crate::printer::{Bitmap, SlipLabels, TicketSlip};
+use crate::printer::{AppointmentLines, Bitmap, SlipLabels, TicketSlip};
 use loket_protocol::i18n::{fill, tr};
 
 /// The slip for a ticket a visitor took in `language`, with the site's logo if it has one.
@@ -31,7 +31,23 @@ pub fn slip(config: &Config, issued: &IssuedTicket, language: &str, logo: Option
         qr_url: config.ticket.qr_url_for(&ticket.code()),
         native_qr: config.ticket.native_qr,
         screening_code: ticket.screening_code.clone(),
+        appointment: ticket.appointment.as_ref().map(|mark| {
+            let time = mark.starts_at.to_zoned(config.site.timezone.clone()).strftime("%H:%M").to_string();
+            let local_line = appointment_line(local, &time);
+            let visitor_line = appointment_line(language, &time);
+            AppointmentLines {
+                visitor: (visitor && visitor_line != local_line).then_some(visitor_line),
+                local: local_line,
+            }
+        }),
     }
+}
+
+/// "Appointment at 10:30" in `language`, for the ticket of a checked-in appointment.
+pub fn appointment_line(language: &str, time: &str) -> String {
+    // TRANSLATORS: printed on the ticket of a visitor who checked in for an appointment; {time}
+    // is the time, e.g. 10:30.
+    fill(tr(language, "Appointment at {time}"), &[("time", time)])
 }
 
 /// The ticket's words in `language`, from the translation catalogue; English for a language
@@ -123,5 +139,41 @@ mod tests {
         assert_eq!(labels("xx").people_ahead, "People before you: {}");
         assert_eq!(labels("ar").your_number, "رقمك");
         assert_eq!(labels("nl").people_ahead, "Voor jou: {}");
+    }
+
+    #[test]
+    fn an_appointment_ticket_says_its_time_in_the_site_time_zone() {
+        use crate::queue::{AppointmentMark, Position, Ticket, TicketId, TicketState};
+        let config = Config::sample();
+        let mark = AppointmentMark { starts_at: "2026-11-30T09:30:00Z".parse().unwrap(), desk: None };
+        let ticket = Ticket {
+            id: TicketId(1),
+            service_day: jiff::civil::date(2026, 11, 30),
+            prefix: "A".into(),
+            number: 3,
+            issued_service: "appointment".into(),
+            service: "appointment".into(),
+            language: "en".into(),
+            issued_at: "2026-11-30T09:20:00Z".parse().unwrap(),
+            state: TicketState::Waiting,
+            called_at: None,
+            finished_at: None,
+            recalls: 0,
+            screening_code: None,
+            appointment: Some(mark),
+        };
+        let issued = IssuedTicket { ticket, position: Position { people_ahead: 0, wait: None } };
+        let lines = slip(&config, &issued, "en", None).appointment.expect("an appointment line");
+        assert!(lines.local.contains("10:30"), "Brussels is UTC+1: {}", lines.local);
+        assert_eq!(appointment_line("en", "10:30"), "Appointment at 10:30");
+        // The visitor's line only where it reads differently from the site's (Dutch, once a
+        // translator has drafted it; English until then).
+        let english = "Appointment at 10:30";
+        assert_eq!(lines.visitor.as_deref(), (lines.local != english).then_some(english));
+        let walk_in =
+            IssuedTicket { ticket: Ticket { appointment: None, ..issued.ticket.clone() }, ..issued };
+        assert_eq!(slip(&config, &walk_in, "en", None).appointment, None);
+        let printed = crate::printer::encode_ticket(&slip(&config, &issued, "en", None));
+        assert!(printed.omitted.is_empty(), "{:?}", printed.omitted);
     }
 }

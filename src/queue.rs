@@ -987,6 +987,119 @@ mod tests {
         q.issue(service, "nl", now).unwrap().0
     }
 
+    fn checked_in(
+        q: &mut Queue,
+        service: &str,
+        starts_at: Timestamp,
+        desk: Option<&str>,
+        now: Timestamp,
+    ) -> Ticket {
+        let mark = AppointmentMark { starts_at, desk: desk.map(str::to_owned) };
+        q.issue_for_appointment(service, "nl", Some(mark), now).unwrap().0
+    }
+
+    fn called(events: &[Event]) -> TicketId {
+        events
+            .iter()
+            .find_map(|e| match &e.kind {
+                EventKind::TicketCalled { ticket, .. } => Some(ticket.id),
+                _ => None,
+            })
+            .unwrap()
+    }
+
+    #[test]
+    fn a_checked_in_appointment_is_called_before_walk_ins_from_its_time_on() {
+        let mut q = Queue::new(rules());
+        let walk_in = issue(&mut q, "email", at(10, 0));
+        let booked = checked_in(&mut q, "appointment", at(10, 30), Some("desk-1"), at(10, 20));
+        assert_eq!(booked.appointment.as_ref().unwrap().starts_at, at(10, 30));
+        assert_eq!(called(&q.call_next("desk-1", at(10, 30)).unwrap()), booked.id, "its time has come");
+        assert_eq!(called(&q.call_next("desk-1", at(10, 40)).unwrap()), walk_in.id);
+    }
+
+    #[test]
+    fn an_early_check_in_waits_for_its_time_while_walk_ins_are_served() {
+        let mut q = Queue::new(rules());
+        let booked = checked_in(&mut q, "appointment", at(10, 30), None, at(10, 5));
+        let walk_in = issue(&mut q, "email", at(10, 10));
+        assert_eq!(called(&q.call_next("desk-1", at(10, 15)).unwrap()), walk_in.id);
+        assert_eq!(
+            q.call_next("desk-1", at(10, 20)),
+            Err(QueueError::NobodyWaiting("desk-1".into())),
+            "the appointment is not called as a walk-in before its time"
+        );
+        assert_eq!(called(&q.call_next("desk-1", at(10, 30)).unwrap()), booked.id);
+    }
+
+    #[test]
+    fn an_appointment_with_a_desk_is_called_by_that_desk_only() {
+        let mut rules = rules();
+        rules.desks.push(DeskRule { id: "desk-3".into(), services: vec!["email".into()] });
+        let mut q = Queue::new(rules);
+        let for_desk_1 = checked_in(&mut q, "email", at(10, 0), Some("desk-1"), at(9, 50));
+        let walk_in = issue(&mut q, "email", at(9, 55));
+        assert_eq!(
+            called(&q.call_next("desk-3", at(10, 5)).unwrap()),
+            walk_in.id,
+            "desk-3 skips desk-1's visitor"
+        );
+        assert_eq!(
+            q.call_next("desk-3", at(10, 6)).map(|_| ()),
+            Err(QueueError::NobodyWaiting("desk-3".into()))
+        );
+        assert_eq!(called(&q.call_next("desk-1", at(10, 7)).unwrap()), for_desk_1.id);
+    }
+
+    #[test]
+    fn an_appointment_without_a_desk_is_called_by_any_desk_of_its_service() {
+        let mut rules = rules();
+        rules.desks.push(DeskRule { id: "desk-3".into(), services: vec!["email".into()] });
+        let mut q = Queue::new(rules);
+        issue(&mut q, "email", at(9, 0));
+        let booked = checked_in(&mut q, "email", at(10, 0), None, at(9, 50));
+        assert_eq!(
+            q.call_next("desk-2", at(10, 0)),
+            Err(QueueError::NobodyWaiting("desk-2".into())),
+            "desk-2 does not serve e-mail"
+        );
+        assert_eq!(called(&q.call_next("desk-3", at(10, 0)).unwrap()), booked.id);
+    }
+
+    #[test]
+    fn appointments_due_together_are_called_by_their_time() {
+        let mut q = Queue::new(rules());
+        let later = checked_in(&mut q, "email", at(10, 30), None, at(10, 0));
+        let earlier = checked_in(&mut q, "appointment", at(10, 15), None, at(10, 5));
+        assert_eq!(called(&q.call_next("desk-1", at(10, 40)).unwrap()), earlier.id);
+        assert_eq!(called(&q.call_next("desk-1", at(10, 41)).unwrap()), later.id);
+        assert_eq!(q.waiting_appointments().count(), 0);
+    }
+
+    #[test]
+    fn an_appointment_ticket_can_still_be_called_out_of_order_and_survives_a_restart() {
+        let mut q = Queue::new(rules());
+        let booked = checked_in(&mut q, "email", at(10, 30), Some("desk-1"), at(10, 0));
+        let tickets: Vec<Ticket> = q.tickets().cloned().collect();
+        let again = Queue::resume(
+            rules(),
+            Snapshot { tickets, last_ticket_id: Some(booked.id), ..Snapshot::default() },
+        );
+        assert_eq!(again.waiting_appointments().map(|t| t.id).collect::<Vec<_>>(), [booked.id]);
+        let events = q.call_ticket("desk-1", booked.id, at(10, 1)).unwrap();
+        assert_eq!(called(&events), booked.id);
+    }
+
+    #[test]
+    fn without_a_mark_a_late_check_in_is_a_walk_in() {
+        let mut q = Queue::new(rules());
+        let walk_in = issue(&mut q, "email", at(10, 0));
+        let (late, _) = q.issue_for_appointment("email", "nl", None, at(10, 50)).unwrap();
+        assert!(late.appointment.is_none());
+        assert_eq!(called(&q.call_next("desk-1", at(10, 51)).unwrap()), walk_in.id);
+        assert_eq!(called(&q.call_next("desk-1", at(10, 52)).unwrap()), late.id);
+    }
+
     #[test]
     fn numbers_are_per_prefix_and_codes_have_three_digits() {
         let mut q = Queue::new(rules());

@@ -67,6 +67,7 @@ pub fn kiosk_parts(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Kios
     store.set_outbox_max(config.report.outbox_max_events);
     let mut help_point = HelpPoint::open(queue_rules(&config), store, clock)?;
     help_point.set_learning_rules(learning_rules(&config));
+    help_point.set_appointment_rules(crate::help_point::appointment_rules(&config));
     let owner = HelpPointOwner::start(help_point).context("cannot start the help point's thread")?;
     let help_point = owner.handle();
     let transport = printer_transport(&config);

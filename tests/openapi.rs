@@ -126,10 +126,13 @@ fn every_operation_documents_its_success_status_and_staff_routes_their_401() {
         let mut declared = BTreeSet::new();
         for parameter in op["parameters"].as_array().into_iter().flatten() {
             let name = parameter["name"].as_str().unwrap_or_default();
-            assert!(
-                route.path.contains(&format!("{{{name}}}")),
-                "{route:?}: parameter {name} is in the path"
-            );
+            // A query parameter (a list's filter) is never a path segment; every other one is.
+            let in_path = route.path.contains(&format!("{{{name}}}"));
+            if parameter["in"] == "query" {
+                assert!(!in_path, "{route:?}: query parameter {name} is not in the path");
+                continue;
+            }
+            assert!(in_path, "{route:?}: parameter {name} is in the path");
             declared.insert(name.to_owned());
         }
         for segment in route.path.split('/').filter_map(|s| s.strip_prefix('{')?.strip_suffix('}')) {
@@ -487,6 +490,47 @@ async fn every_answer_of_the_real_server_matches_its_schema() {
     );
     assert_eq!(s.check(screening, get("/api/v1/screening/K7M4PX")).await.0, StatusCode::UNAUTHORIZED);
 
+    // Appointments: booked, listed, moved, cancelled, and the visitor's slip.
+    let config = loket::config::Config::sample();
+    s.web
+        .help_point
+        .run(move |hp| hp.set_appointment_rules(loket::help_point::appointment_rules(&config)))
+        .unwrap();
+    let appointments = "/api/v1/appointments";
+    let book = |body: Value| s.as_token(Method::POST, appointments).json(&body);
+    let (status, booked) =
+        s.check(appointments, book(json!({"starts_at": "2026-11-30T10:00:00Z", "service": "email"}))).await;
+    assert_eq!(status, StatusCode::CREATED, "{booked}");
+    let bad = book(json!({"starts_at": "2026-11-30T10:00:00Z", "service": "fax"}));
+    assert_eq!(s.check(appointments, bad).await.0, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(s.check(appointments, book(json!({"when": 1}))).await.0, StatusCode::BAD_REQUEST);
+    let (status, list) = s
+        .check(
+            appointments,
+            s.as_desk(&desk1, Method::GET, "/api/v1/appointments?day=2026-11-30&desk=desk-1"),
+        )
+        .await;
+    assert_eq!((status, list.as_array().map(Vec::len)), (StatusCode::OK, Some(1)));
+    assert_eq!(
+        s.check(appointments, s.as_token(Method::GET, "/api/v1/appointments?day=x")).await.0,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(s.check(appointments, get(appointments)).await.0, StatusCode::UNAUTHORIZED);
+    let one = format!("/api/v1/appointments/{}", booked["id"]);
+    let moved = s.as_token(Method::PATCH, &one).json(&json!({"desk": "desk-1"}));
+    let (status, moved) = s.check("/api/v1/appointments/{id}", moved).await;
+    assert_eq!((status, moved["desk"].as_str()), (StatusCode::OK, Some("desk-1")));
+    let missing = s.as_token(Method::PATCH, "/api/v1/appointments/999").json(&json!({}));
+    assert_eq!(s.check("/api/v1/appointments/{id}", missing).await.0, StatusCode::NOT_FOUND);
+    let slip = format!("/appointments/{}/slip", booked["id"]);
+    assert_eq!(s.check("/appointments/{id}/slip", s.as_token(Method::GET, &slip)).await.0, StatusCode::OK);
+    let cancel = "/api/v1/appointments/{id}/cancel";
+    let (status, cancelled) = s.check(cancel, s.as_token(Method::POST, &format!("{one}/cancel"))).await;
+    assert_eq!((status, cancelled["state"].as_str()), (StatusCode::OK, Some("cancelled")));
+    assert_eq!(
+        s.check(cancel, s.as_token(Method::POST, &format!("{one}/cancel"))).await.0,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
     // Appointments from a file: imported, and a broken file refused with its line.
     let import = "/api/v1/appointments/import";
     let file = |text: &'static str| {

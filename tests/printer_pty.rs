@@ -324,6 +324,7 @@ fn slip() -> TicketSlip {
         visitor_labels: None,
         qr_url: None,
         native_qr: false,
+        appointment: None,
         screening_code: None,
     }
 }

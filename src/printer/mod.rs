@@ -43,7 +43,8 @@ pub use qr::{QrError, QrOptions, qr_bitmap};
 pub use raster::{RasterError, RasterLine, RasterText, Rasterizer, TextDirection, TextStyle};
 pub use serial::{PrinterState, SerialOptions, SerialPrinter};
 pub use slip::{
-    EncodedSlip, LineProblem, OmittedLine, SlipLabels, SlipPart, TicketSlip, encode_test_page, encode_ticket,
+    AppointmentLines, EncodedSlip, LineProblem, OmittedLine, SlipLabels, SlipPart, TicketSlip,
+    encode_test_page, encode_ticket,
 };
 
 /// Something that takes a finished print job to a printer.

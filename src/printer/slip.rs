@@ -87,6 +87,17 @@ pub struct TicketSlip {
     /// The screening's result code when the ticket was taken from the screening's result
     /// screen ("K7M-4PX"), printed under the wait for the desk; `None` on other tickets.
     pub screening_code: Option<String>,
+    /// On the ticket of a visitor who checked in for an appointment: "Appointment at 10:30" in
+    /// the site's language, printed bold under the service, and in the visitor's language under
+    /// it when it differs. `None` on walk-in tickets.
+    pub appointment: Option<AppointmentLines>,
+}
+
+/// The appointment line of a ticket, already worded (see [`TicketSlip::appointment`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppointmentLines {
+    pub local: String,
+    pub visitor: Option<String>,
 }
 
 /// Fixed words on the ticket, in the site's language.
@@ -146,6 +157,10 @@ pub enum SlipPart {
     QrCode,
     /// [`TicketSlip::screening_code`].
     ScreeningCode,
+    /// [`TicketSlip::appointment`], in the site's language.
+    Appointment,
+    /// [`TicketSlip::appointment`], in the visitor's language.
+    AppointmentVisitor,
     IssuedAt,
     Footer,
 }
@@ -220,6 +235,16 @@ pub fn encode_ticket(slip: &TicketSlip) -> EncodedSlip {
         t.translation(SlipPart::ServiceVisitor, visitor, &slip.service_local);
     }
     t.p.line("");
+
+    if let Some(appointment) = &slip.appointment {
+        t.p.bold(true);
+        t.lines(SlipPart::Appointment, &appointment.local, 1, normal.bold());
+        t.p.bold(false);
+        if let Some(visitor) = &appointment.visitor {
+            t.translation(SlipPart::AppointmentVisitor, visitor, &appointment.local);
+        }
+        t.p.line("");
+    }
 
     let ahead = people_ahead_text(&slip.labels, slip.people_ahead);
     t.lines(SlipPart::PeopleAhead, &ahead, 1, normal);
@@ -483,6 +508,7 @@ pub(crate) mod tests {
             visitor_labels: None,
             qr_url: None,
             native_qr: false,
+            appointment: None,
             screening_code: None,
         }
     }

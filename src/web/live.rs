@@ -1,5 +1,7 @@
 //! Live updates as Server-Sent Events: every committed change for the staff consoles
-//! (`/api/v1/events`) and every call for the "now serving" board (`/api/v1/board/events`).
+//! (`/api/v1/events`, with an `appointment_checked_in` event when a visitor checks in for an
+//! appointment, so the desk is alerted) and every call for the "now serving" board
+//! (`/api/v1/board/events`, which never hears about appointments).
 //!
 //! It owns the broadcast channel fed by a [`HelpPoint`] listener and the streams cut from it.
 //! The listener runs with the help point locked, so it only sends; all JSON is made in the
@@ -21,6 +23,7 @@ use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 use super::WebState;
 use super::api::{CallView, TicketView};
 use super::auth::Staff;
+use crate::appointment::{AppointmentEvent, AppointmentEventKind};
 use crate::config::Config;
 use crate::owner::HelpPointHandle;
 use crate::queue::{Event, EventKind};
@@ -32,8 +35,43 @@ pub const KEEP_ALIVE: Duration = Duration::from_secs(15);
 
 /// The broadcast of committed changes, and the signal that the server is closing.
 pub struct Live {
-    changes: broadcast::Sender<Arc<[Event]>>,
+    changes: broadcast::Sender<Batch>,
     closing: watch::Sender<bool>,
+}
+
+/// One committed change as the broadcast carries it.
+#[derive(Debug, Clone)]
+enum Batch {
+    Queue(Arc<[Event]>),
+    CheckedIn(Arc<CheckInAlert>),
+}
+
+/// The data of an `appointment_checked_in` event: which desk is to call whom, and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CheckInAlert {
+    /// The appointment's id.
+    pub id: i64,
+    /// The desk that will call the visitor; `null`: any desk of the service.
+    pub desk: Option<String>,
+    pub service: String,
+    pub starts_at: jiff::Timestamp,
+    /// The code of the visitor's ticket, e.g. `A-003`.
+    pub ticket: String,
+}
+
+impl CheckInAlert {
+    /// The alert for an appointment event, if it is a check-in.
+    pub fn of(event: &AppointmentEvent) -> Option<CheckInAlert> {
+        let AppointmentEventKind::CheckedIn { ticket, .. } = &event.kind else { return None };
+        let a = &event.appointment;
+        Some(CheckInAlert {
+            id: a.id.0,
+            desk: a.desk.clone(),
+            service: a.service.clone(),
+            starts_at: a.starts_at,
+            ticket: ticket.clone(),
+        })
+    }
 }
 
 impl Live {
@@ -43,9 +81,17 @@ impl Live {
         let sender = changes.clone();
         let subscribed = help_point.subscribe(Box::new(move |events| {
             // No receiver (nobody watching) is fine.
-            let _ = sender.send(events.into());
+            let _ = sender.send(Batch::Queue(events.into()));
         }));
-        if subscribed.is_err() {
+        let sender = changes.clone();
+        let alerts = help_point.send(move |hp| {
+            hp.listen_appointments(Box::new(move |event| {
+                if let Some(alert) = CheckInAlert::of(event) {
+                    let _ = sender.send(Batch::CheckedIn(Arc::new(alert)));
+                }
+            }))
+        });
+        if subscribed.is_err() || alerts.is_err() {
             log::error!("web: live updates are off: the help point has stopped");
         }
         Live { changes, closing: watch::channel(false).0 }
@@ -57,7 +103,16 @@ impl Live {
     }
 
     /// The messages a client hears, cut from the broadcast by `to_message`, until closing.
+    #[cfg(test)]
     fn messages<F>(&self, to_message: F) -> impl Stream<Item = Message> + use<F>
+    where
+        F: Fn(&Event) -> Option<Message> + Send + 'static,
+    {
+        self.messages_with_alerts(to_message, false)
+    }
+
+    /// [`Live::messages`], with the check-in alerts when `alerts` (staff only).
+    fn messages_with_alerts<F>(&self, to_message: F, alerts: bool) -> impl Stream<Item = Message> + use<F>
     where
         F: Fn(&Event) -> Option<Message> + Send + 'static,
     {
@@ -65,7 +120,11 @@ impl Live {
         BroadcastStream::new(self.changes.subscribe())
             .flat_map(move |batch| {
                 let out: Vec<Message> = match batch {
-                    Ok(events) => events.iter().filter_map(&to_message).collect(),
+                    Ok(Batch::Queue(events)) => events.iter().filter_map(&to_message).collect(),
+                    Ok(Batch::CheckedIn(alert)) if alerts => {
+                        json_event("appointment_checked_in", &*alert).into_iter().collect()
+                    }
+                    Ok(Batch::CheckedIn(_)) => Vec::new(),
                     Err(BroadcastStreamRecvError::Lagged(missed)) => vec![Message {
                         name: "resync",
                         data: format!("{{\"missed\":{missed},\"reason\":\"too slow; reload the view\"}}"),
@@ -84,13 +143,14 @@ impl Live {
         &self,
         to_message: F,
         allowed: A,
+        alerts: bool,
     ) -> Sse<impl Stream<Item = Result<SseEvent, Infallible>> + use<F, A>>
     where
         F: Fn(&Event) -> Option<Message> + Send + 'static,
         A: Fn() -> bool + Send + 'static,
     {
         let events = self
-            .messages(to_message)
+            .messages_with_alerts(to_message, alerts)
             .take_while(move |_| std::future::ready(allowed()))
             .map(|m| Ok(SseEvent::default().event(m.name).data(m.data)));
         Sse::new(events).keep_alive(KeepAlive::new().interval(KEEP_ALIVE))
@@ -163,7 +223,7 @@ pub async fn queue_events(
         Staff::Desk { session, .. } => sessions.is_open(session, std::time::Instant::now()),
         Staff::Token { .. } => true,
     };
-    state.live.stream(move |event| json_event("queue", &change(&config, event)), allowed)
+    state.live.stream(move |event| json_event("queue", &change(&config, event)), allowed, true)
 }
 
 /// `GET /api/v1/board/events`: every call, for the public board.
@@ -171,7 +231,7 @@ pub async fn board_events(
     State(state): State<WebState>,
 ) -> Sse<impl Stream<Item = Result<SseEvent, Infallible>>> {
     let config = state.config.clone();
-    state.live.stream(move |event| json_event("call", &board_call(&config, event)?), || true)
+    state.live.stream(move |event| json_event("call", &board_call(&config, event)?), || true, false)
 }
 
 #[cfg(test)]
@@ -240,5 +300,44 @@ mod tests {
             "then what it still has"
         );
         assert!(heard[1].data.starts_with(r#"{"type":"ticket_issued","ticket":{"#), "{}", heard[1].data);
+    }
+
+    #[tokio::test]
+    async fn staff_hear_a_check_in_and_the_board_does_not() {
+        let owner = help_point();
+        let hp = owner.handle();
+        let live = Live::attach(&hp);
+        let config = Config::sample();
+        let staff_config = config.clone();
+        let staff = live.messages_with_alerts(move |e| json_event("queue", &change(&staff_config, e)), true);
+        let board = live.messages(move |e| json_event("call", &board_call(&config, e)?));
+        let code = hp
+            .run(|hp| {
+                hp.set_appointment_rules(crate::help_point::appointment_rules(&Config::sample()));
+                let new = crate::appointment::NewAppointment {
+                    starts_at: hp.now() + jiff::SignedDuration::from_mins(10),
+                    service: "appointment".into(),
+                    desk: Some("desk-1".into()),
+                    language: None,
+                    name: None,
+                };
+                hp.book(new, crate::appointment::AppointmentSource::Console).unwrap().code
+            })
+            .unwrap();
+        hp.run(move |hp| hp.check_in(&code.digits(), "nl")).unwrap().unwrap();
+        hp.run(|hp| hp.call_next("desk-1")).unwrap().unwrap();
+        let heard: Vec<Message> = staff.take(3).collect().await;
+        let names: Vec<&str> = heard.iter().map(|m| m.name).collect();
+        assert_eq!(
+            names,
+            ["appointment_checked_in", "queue", "queue"],
+            "the alert, then its ticket, then the call"
+        );
+        let alert: serde_json::Value = serde_json::from_str(&heard[0].data).unwrap();
+        assert_eq!(alert["desk"], "desk-1");
+        assert_eq!(alert["ticket"], "A-001");
+        assert_eq!(alert["starts_at"], "2026-11-30T09:40:00Z");
+        let calls: Vec<Message> = board.take(1).collect().await;
+        assert_eq!(calls[0].name, "call", "the board hears only the call");
     }
 }

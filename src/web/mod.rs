@@ -9,6 +9,7 @@
 //! - [`words`]: the pages' words in the staff's language (`site.local_language`);
 //! - [`results`]: screening results staff look up by their code;
 //! - [`appointment_import`]: appointments from an uploaded `.ics` or CSV file;
+//! - [`appointments`]: the appointment book (list, book, move, cancel) and the visitor's slip;
 //! - [`error`]: the one error type, answered as `{"error": "…"}`;
 //! - [`openapi`]: the OpenAPI document, derived from the handlers and their types, served at
 //!   `/api/v1/openapi.json` (and written out as `docs/openapi.json`).
@@ -22,6 +23,7 @@
 
 pub mod api;
 pub mod appointment_import;
+pub mod appointments;
 pub mod auth;
 pub mod error;
 pub mod live;
@@ -37,7 +39,7 @@ use std::sync::Arc;
 use axum::extract::{ConnectInfo, DefaultBodyLimit};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
-use axum::routing::{get, post};
+use axum::routing::{get, patch, post};
 use axum::{Extension, Router};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_layer::Layer;
@@ -88,6 +90,11 @@ pub const ROUTES: &[Route] = &[
     route("POST", "/api/v1/tickets", 201, Access::Staff),
     route("GET", "/api/v1/events", 200, Access::Staff),
     route("GET", "/api/v1/screening/{code}", 200, Access::Staff),
+    route("GET", "/api/v1/appointments", 200, Access::Staff),
+    route("POST", "/api/v1/appointments", 201, Access::Staff),
+    route("PATCH", "/api/v1/appointments/{id}", 200, Access::Staff),
+    route("POST", "/api/v1/appointments/{id}/cancel", 200, Access::Staff),
+    route("GET", "/appointments/{id}/slip", 200, Access::Staff),
     route("POST", "/api/v1/appointments/import", 200, Access::Staff),
 ];
 
@@ -185,6 +192,10 @@ pub fn router(state: WebState) -> Router {
         .route("/api/v1/tickets", post(api::take_ticket))
         .route("/api/v1/events", get(live::queue_events))
         .route("/api/v1/screening/{code}", get(results::screening))
+        .route("/api/v1/appointments", get(appointments::list).post(appointments::book))
+        .route("/api/v1/appointments/{id}", patch(appointments::move_appointment))
+        .route("/api/v1/appointments/{id}/cancel", post(appointments::cancel))
+        .route("/appointments/{id}/slip", get(appointments::slip))
         .route(
             "/api/v1/appointments/import",
             post(appointment_import::import_appointments)

@@ -18,7 +18,7 @@ use utoipa::openapi::{RefOr, Required};
 use utoipa::{Modify, OpenApi};
 
 use super::error::ErrorBody;
-use super::{api, appointment_import, auth, pages, results};
+use super::{api, appointment_import, appointments, auth, pages, results};
 
 /// The description at the top of the document.
 const DESCRIPTION: &str = "The web server of a Loket help point: the staff console, the public \
@@ -60,6 +60,11 @@ any desk.";
         api::take_ticket,
         queue_events,
         results::screening,
+        appointments::list,
+        appointments::book,
+        appointments::move_appointment,
+        appointments::cancel,
+        appointments::slip,
         appointment_import::import_appointments,
     ),
     components(schemas(ErrorBody, schemas::Change, api::CallView)),
