@@ -28,6 +28,7 @@ slint::include_modules!();
 
 pub mod after_hours;
 pub mod appointment;
+pub mod appointment_import;
 pub mod cli;
 pub mod config;
 pub mod content;

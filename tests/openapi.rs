@@ -531,6 +531,15 @@ async fn every_answer_of_the_real_server_matches_its_schema() {
         s.check(cancel, s.as_token(Method::POST, &format!("{one}/cancel"))).await.0,
         StatusCode::UNPROCESSABLE_ENTITY
     );
+    // Appointments from a file: imported, and a broken file refused with its line.
+    let import = "/api/v1/appointments/import";
+    let file = |text: &'static str| {
+        s.as_desk(&desk1, Method::POST, import).header("content-type", "text/csv").body(text)
+    };
+    let (status, imported) = s.check(import, file("date;time;service\n2026-12-01;10:30;email\n")).await;
+    assert_eq!((status, imported["booked"].as_u64()), (StatusCode::OK, Some(1)), "{imported}");
+    let (status, refusal) = s.check(import, file("date;time;service\n2026-12-01;10:30;fax\n")).await;
+    assert_eq!((status, refusal["line"].as_u64()), (StatusCode::BAD_REQUEST, Some(2)), "{refusal}");
 
     // Signing out, and the sign-in limit.
     assert_eq!(

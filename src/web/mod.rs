@@ -8,6 +8,7 @@
 //! - [`pages`]: the pages from `src/web/static/`;
 //! - [`words`]: the pages' words in the staff's language (`site.local_language`);
 //! - [`results`]: screening results staff look up by their code;
+//! - [`appointment_import`]: appointments from an uploaded `.ics` or CSV file;
 //! - [`appointments`]: the appointment book (list, book, move, cancel) and the visitor's slip;
 //! - [`error`]: the one error type, answered as `{"error": "…"}`;
 //! - [`openapi`]: the OpenAPI document, derived from the handlers and their types, served at
@@ -21,6 +22,7 @@
 //! screens, locks it only on blocking threads and never across an await.
 
 pub mod api;
+pub mod appointment_import;
 pub mod appointments;
 pub mod auth;
 pub mod error;
@@ -93,6 +95,7 @@ pub const ROUTES: &[Route] = &[
     route("PATCH", "/api/v1/appointments/{id}", 200, Access::Staff),
     route("POST", "/api/v1/appointments/{id}/cancel", 200, Access::Staff),
     route("GET", "/appointments/{id}/slip", 200, Access::Staff),
+    route("POST", "/api/v1/appointments/import", 200, Access::Staff),
 ];
 
 /// Request bodies are small JSON objects.
@@ -193,6 +196,11 @@ pub fn router(state: WebState) -> Router {
         .route("/api/v1/appointments/{id}", patch(appointments::move_appointment))
         .route("/api/v1/appointments/{id}/cancel", post(appointments::cancel))
         .route("/appointments/{id}/slip", get(appointments::slip))
+        .route(
+            "/api/v1/appointments/import",
+            post(appointment_import::import_appointments)
+                .layer(DefaultBodyLimit::max(crate::appointment_import::MAX_BYTES)),
+        )
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

@@ -18,7 +18,7 @@ use utoipa::openapi::{RefOr, Required};
 use utoipa::{Modify, OpenApi};
 
 use super::error::ErrorBody;
-use super::{api, appointments, auth, pages, results};
+use super::{api, appointment_import, appointments, auth, pages, results};
 
 /// The description at the top of the document.
 const DESCRIPTION: &str = "The web server of a Loket help point: the staff console, the public \
@@ -65,6 +65,7 @@ any desk.";
         appointments::move_appointment,
         appointments::cancel,
         appointments::slip,
+        appointment_import::import_appointments,
     ),
     components(schemas(ErrorBody, schemas::Change, api::CallView)),
     modifiers(&SignInSchemes, &OptionalBodies),

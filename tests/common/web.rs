@@ -40,6 +40,7 @@ pub async fn start_web_with(
     let store = Store::open(&dir.path().join("loket.sqlite")).unwrap();
     let mut help_point = HelpPoint::open(queue_rules(&config), store, clock.clone()).unwrap();
     help_point.set_learning_rules(learning_rules(&config));
+    help_point.set_appointment_rules(loket::help_point::appointment_rules(&config));
     let owner = HelpPointOwner::start(help_point).unwrap();
     let help_point = owner.handle();
     let state = state(WebState::new(help_point.clone(), Arc::new(config)));
