@@ -596,8 +596,12 @@ impl Queue {
         t.called_at = None;
         let ticket = t.clone();
         self.put(t);
-        // Waiting again: it is no longer "now serving" anywhere.
-        self.drop_call(ticket.id);
+        // Waiting again: it is no longer "now serving" anywhere, and the finished visitors its
+        // call had pushed down must not come back to the top as if they were called again.
+        if let Some(order) = self.call_of.get(&ticket.id).copied() {
+            self.drop_call(ticket.id);
+            self.drop_finished_calls_before(order);
+        }
         Ok(vec![Event { at: now, kind: EventKind::TicketTransferred { ticket, from, to: to.to_owned() } }])
     }
 
@@ -815,6 +819,20 @@ impl Queue {
         self.calls.insert_mut(order, call);
     }
 
+    /// Drops the newest calls while they are older than `order` and their visitor is gone
+    /// (served or no-show): after a call is taken back, the newest call shown is still one
+    /// that was made after every finished one, never an old one brought back.
+    fn drop_finished_calls_before(&mut self, order: u64) {
+        while let Some((&newest, call)) = self.calls.last() {
+            let finished = self.tickets.get(&call.ticket).is_none_or(|t| !t.state.is_open());
+            if newest >= order || !finished {
+                return;
+            }
+            let ticket = call.ticket;
+            self.drop_call(ticket);
+        }
+    }
+
     fn drop_call(&mut self, ticket: TicketId) {
         if let Some(order) = self.call_of.get(&ticket).copied() {
             self.calls.remove_mut(&order);
@@ -973,6 +991,34 @@ mod tests {
         assert_eq!(q.recent_calls(3).len(), 1);
         q.transfer(t.id, "tablet", at(9, 2)).unwrap();
         assert!(q.recent_calls(3).is_empty());
+    }
+
+    #[test]
+    fn a_transfer_does_not_bring_back_a_served_ticket_as_now_serving() {
+        let mut q = Queue::new(rules());
+        issue(&mut q, "email", at(9, 0));
+        let second = issue(&mut q, "email", at(9, 1));
+        q.call_next("desk-1", at(9, 2)).unwrap();
+        // Calling the next serves E-001 and calls E-002, which the desk then sends on.
+        q.call_next("desk-1", at(9, 10)).unwrap();
+        q.transfer_for_desk("desk-1", second.id, "tablet", at(9, 11)).unwrap();
+        let codes: Vec<String> = q.recent_calls(3).into_iter().map(|c| c.code).collect();
+        assert!(
+            !codes.contains(&"E-001".to_string()),
+            "the served E-001 is not the newest call again: {codes:?}"
+        );
+        // A visitor still at their desk stays listed, and so does history below a newer call.
+        let tablet = issue(&mut q, "tablet", at(9, 12));
+        q.call_ticket("desk-2", tablet.id, at(9, 13)).unwrap();
+        let e3 = issue(&mut q, "email", at(9, 14));
+        q.call_ticket("desk-1", e3.id, at(9, 15)).unwrap();
+        q.served("desk-1", None, at(9, 16)).unwrap();
+        let e4 = issue(&mut q, "email", at(9, 17));
+        q.call_ticket("desk-1", e4.id, at(9, 18)).unwrap();
+        q.transfer(e4.id, "tablet", at(9, 19)).unwrap();
+        let codes: Vec<String> = q.recent_calls(3).into_iter().map(|c| c.code).collect();
+        assert_eq!(codes.first().map(String::as_str), Some("T-001"), "{codes:?}");
+        assert!(!codes.contains(&"E-003".to_string()), "served and pushed down by E-004: {codes:?}");
     }
 
     #[test]
@@ -1264,10 +1310,11 @@ mod tests {
         }
     }
 
-    /// The old calls list: every call and recall in order, a transfer removing its ticket's,
-    /// a new day clearing it; "recent" is the newest per ticket, newest first.
+    /// The old calls list: every call and recall in order, a transfer removing its ticket's
+    /// and the finished tickets' calls it had pushed down from the top, a new day clearing it;
+    /// "recent" is the newest per ticket, newest first. The set: the tickets finished.
     #[derive(Default)]
-    struct CallLog(Vec<Call>);
+    struct CallLog(Vec<Call>, std::collections::HashSet<TicketId>);
 
     impl CallLog {
         fn hear(&mut self, events: &[Event]) {
@@ -1276,7 +1323,24 @@ mod tests {
                     EventKind::TicketCalled { ticket, desk } | EventKind::TicketRecalled { ticket, desk } => {
                         self.0.push(Call::of(ticket, desk, event.at))
                     }
-                    EventKind::TicketTransferred { ticket, .. } => self.0.retain(|c| c.ticket != ticket.id),
+                    EventKind::TicketTransferred { ticket, .. } => {
+                        let Some(taken_back) = self.0.iter().rposition(|c| c.ticket == ticket.id) else {
+                            continue;
+                        };
+                        self.0.retain(|c| c.ticket != ticket.id);
+                        // The finished calls it had pushed down go with it, from the newest.
+                        while let Some(last) = self.0.last() {
+                            let index = self.0.len() - 1;
+                            if index >= taken_back || !self.1.contains(&last.ticket) {
+                                break;
+                            }
+                            let gone = last.ticket;
+                            self.0.retain(|c| c.ticket != gone);
+                        }
+                    }
+                    EventKind::TicketServed { ticket, .. } | EventKind::TicketNoShow { ticket, .. } => {
+                        self.1.insert(ticket.id);
+                    }
                     _ => {}
                 }
             }

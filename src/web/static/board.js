@@ -137,7 +137,10 @@
       const data = await res.json();
       $("board-site").textContent = data.site || "";
       const list = (data.calls || []).slice(0, RECENT + 1);
-      const fresh = list.length > 0 && (calls.length === 0 || !same(list[0], calls[0]));
+      // Only a call newer than the one shown is news: a list whose top went back to an older
+      // call (one taken back by a transfer) is shown without a flash or a chime.
+      const fresh = list.length > 0 && (calls.length === 0
+        || (!same(list[0], calls[0]) && new Date(list[0].at) >= new Date(calls[0].at)));
       const hadCalls = calls.length > 0;
       calls = list;
       loadedAt = Date.now();
