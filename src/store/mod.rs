@@ -17,6 +17,7 @@
 //! - [`outbox`]: what the reporter sends to the central system, with each event's [`Origin`],
 //!   the bound on the backlog, the drops and the refused events.
 //! - [`device`]: the devices' last state (the printer).
+//! - [`sessions`]: the desks' signed-in sessions (hashed), so they survive a restart.
 //! - [`lock`]: the data directory's lock, one running kiosk per directory.
 //! - [`maintenance`]: the figures kept per day and the deletion of old detail, one day per
 //!   transaction, for the nightly tidy-up.
@@ -38,6 +39,7 @@ pub mod lock;
 pub mod maintenance;
 pub mod outbox;
 pub mod queue;
+pub mod sessions;
 
 pub use learning::NewScreening;
 
@@ -304,6 +306,14 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     // 7: the language a run's instructions were shown in, when the pack lacked the learner's
     "ALTER TABLE screening ADD COLUMN instructions_language TEXT;
     ALTER TABLE tutorial_run ADD COLUMN instructions_language TEXT;",
+    // 8: the desks' signed-in sessions, so a restart does not sign every desk out (see
+    // `sessions`). Written so it may run after or before other steps of the same release.
+    "CREATE TABLE IF NOT EXISTS desk_session (
+        id_hash    TEXT PRIMARY KEY,
+        desk       TEXT NOT NULL,
+        pin_hash   TEXT NOT NULL,
+        expires_at TEXT NOT NULL
+    ) WITHOUT ROWID;",
 ];
 
 /// The kiosk's SQLite store.

@@ -159,8 +159,9 @@ pub async fn queue_events(
 ) -> Sse<impl Stream<Item = Result<SseEvent, Infallible>>> {
     let config = state.config.clone();
     let sessions = state.sessions.clone();
+    let clock = state.session_clock.clone();
     let allowed = move || match &staff {
-        Staff::Desk { session, .. } => sessions.is_open(session, std::time::Instant::now()),
+        Staff::Desk { session, .. } => sessions.is_open(session, clock.now()),
         Staff::Token { .. } => true,
     };
     state.live.stream(move |event| json_event("queue", &change(&config, event)), allowed)

@@ -100,6 +100,8 @@ pub struct WebState {
     pub report: Option<crate::report::ReportView>,
     live: Arc<live::Live>,
     sessions: Arc<auth::Sessions>,
+    /// The wall clock desk sessions end by (the system's; tests set their own).
+    session_clock: Arc<dyn crate::clock::Clock>,
     sign_in_limiter: Arc<auth::SignInLimiter>,
     tokens: Arc<auth::VerifiedTokens>,
     /// PIN and token checks (Argon2, 19 MiB each) that may run at once.
@@ -116,6 +118,7 @@ impl WebState {
             report: None,
             live: Arc::new(live),
             sessions: Arc::default(),
+            session_clock: Arc::new(crate::clock::SystemClock),
             sign_in_limiter: Arc::default(),
             tokens: Arc::default(),
             hashing: Arc::new(tokio::sync::Semaphore::new(auth::CONCURRENT_CHECKS)),
@@ -127,6 +130,12 @@ impl WebState {
     /// Shows the reporter's status in `/health` and the console.
     pub fn with_report(mut self, report: crate::report::ReportView) -> WebState {
         self.report = Some(report);
+        self
+    }
+
+    /// Ends desk sessions by `clock` instead of the system's (tests move it 12 hours on).
+    pub fn with_session_clock(mut self, clock: Arc<dyn crate::clock::Clock>) -> WebState {
+        self.session_clock = clock;
         self
     }
 
