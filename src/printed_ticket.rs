@@ -31,6 +31,7 @@ pub fn slip(config: &Config, issued: &IssuedTicket, language: &str, logo: Option
         qr_url: config.ticket.qr_url_for(&ticket.code()),
         native_qr: config.ticket.native_qr,
         screening_code: ticket.screening_code.clone(),
+        reprint: None,
     }
 }
 

@@ -58,7 +58,7 @@ impl TicketState {
         }
     }
 
-    fn is_open(&self) -> bool {
+    pub fn is_open(&self) -> bool {
         matches!(self, TicketState::Waiting | TicketState::Called { .. })
     }
 }
@@ -308,6 +308,9 @@ pub struct Queue {
     /// Where each ticket's latest call is in `calls`.
     call_of: RedBlackTreeMapSync<TicketId, u64>,
     next_call: u64,
+    /// The newest call was taken back (its ticket sent on to another service) and nobody has
+    /// been called since: the calls listed are history, not "now serving".
+    newest_taken_back: bool,
 }
 
 impl Queue {
@@ -333,6 +336,7 @@ impl Queue {
             calls: RedBlackTreeMapSync::new_sync(),
             call_of: RedBlackTreeMapSync::new_sync(),
             next_call: 0,
+            newest_taken_back: false,
             rules: Arc::new(rules),
         };
         let newest_numbers_day = snapshot.last_numbers.iter().map(|(d, _, _)| *d).max();
@@ -396,6 +400,7 @@ impl Queue {
         self.last_numbers.clear();
         self.calls = RedBlackTreeMapSync::new_sync();
         self.call_of = RedBlackTreeMapSync::new_sync();
+        self.newest_taken_back = false;
         self.lines.clear();
         self.waiting = RedBlackTreeSetSync::new_sync();
         self.at_desk.clear();
@@ -596,12 +601,12 @@ impl Queue {
         t.called_at = None;
         let ticket = t.clone();
         self.put(t);
-        // Waiting again: it is no longer "now serving" anywhere, and the finished visitors its
-        // call had pushed down must not come back to the top as if they were called again.
-        if let Some(order) = self.call_of.get(&ticket.id).copied() {
-            self.drop_call(ticket.id);
-            self.drop_finished_calls_before(order);
+        // Waiting again: it is no longer "now serving" anywhere. When its call was the newest,
+        // the calls before it are history: none of them is now serving until the next call.
+        if self.call_of.get(&ticket.id).is_some_and(|&order| order + 1 == self.next_call) {
+            self.newest_taken_back = true;
         }
+        self.drop_call(ticket.id);
         Ok(vec![Event { at: now, kind: EventKind::TicketTransferred { ticket, from, to: to.to_owned() } }])
     }
 
@@ -697,6 +702,17 @@ impl Queue {
     /// The most recent calls, newest first, one per ticket.
     pub fn recent_calls(&self, count: usize) -> Vec<Call> {
         self.calls.values().rev().take(count).cloned().collect()
+    }
+
+    /// The call shown as "now serving" (big on the board, lit in the kiosk's strip): the
+    /// newest call, unless the newest call was taken back by a transfer — then the one before
+    /// it is history (a visitor served long ago) unless its visitor is still at the desk.
+    pub fn now_serving(&self) -> Option<Call> {
+        let (_, newest) = self.calls.last()?;
+        let still_at_desk = || {
+            self.tickets.get(&newest.ticket).is_some_and(|t| matches!(t.state, TicketState::Called { .. }))
+        };
+        (!self.newest_taken_back || still_at_desk()).then(|| newest.clone())
     }
 
     /// How many people are before a waiting ticket, and the estimated wait.
@@ -817,20 +833,7 @@ impl Queue {
         self.next_call += 1;
         self.call_of.insert_mut(call.ticket, order);
         self.calls.insert_mut(order, call);
-    }
-
-    /// Drops the newest calls while they are older than `order` and their visitor is gone
-    /// (served or no-show): after a call is taken back, the newest call shown is still one
-    /// that was made after every finished one, never an old one brought back.
-    fn drop_finished_calls_before(&mut self, order: u64) {
-        while let Some((&newest, call)) = self.calls.last() {
-            let finished = self.tickets.get(&call.ticket).is_none_or(|t| !t.state.is_open());
-            if newest >= order || !finished {
-                return;
-            }
-            let ticket = call.ticket;
-            self.drop_call(ticket);
-        }
+        self.newest_taken_back = false;
     }
 
     fn drop_call(&mut self, ticket: TicketId) {
@@ -999,26 +1002,26 @@ mod tests {
         issue(&mut q, "email", at(9, 0));
         let second = issue(&mut q, "email", at(9, 1));
         q.call_next("desk-1", at(9, 2)).unwrap();
-        // Calling the next serves E-001 and calls E-002, which the desk then sends on.
+        assert_eq!(q.now_serving().map(|c| c.code), Some("E-001".into()));
+        q.served("desk-1", None, at(9, 8)).unwrap();
+        assert_eq!(q.now_serving().map(|c| c.code), Some("E-001".into()), "the last call until the next");
         q.call_next("desk-1", at(9, 10)).unwrap();
         q.transfer_for_desk("desk-1", second.id, "tablet", at(9, 11)).unwrap();
         let codes: Vec<String> = q.recent_calls(3).into_iter().map(|c| c.code).collect();
-        assert!(
-            !codes.contains(&"E-001".to_string()),
-            "the served E-001 is not the newest call again: {codes:?}"
-        );
-        // A visitor still at their desk stays listed, and so does history below a newer call.
-        let tablet = issue(&mut q, "tablet", at(9, 12));
-        q.call_ticket("desk-2", tablet.id, at(9, 13)).unwrap();
-        let e3 = issue(&mut q, "email", at(9, 14));
-        q.call_ticket("desk-1", e3.id, at(9, 15)).unwrap();
+        assert_eq!(codes, ["E-001"], "the served E-001 stays in the history");
+        assert_eq!(q.now_serving(), None, "but it is not served now: E-002 was sent on");
+        let third = issue(&mut q, "email", at(9, 12));
+        q.call_ticket("desk-1", third.id, at(9, 13)).unwrap();
+        assert_eq!(q.now_serving().map(|c| c.code), Some("E-003".into()), "the next call is");
+
+        // A visitor still at a desk stays now serving when a newer call is taken back.
+        let tablet = issue(&mut q, "tablet", at(9, 14));
+        q.call_ticket("desk-2", tablet.id, at(9, 15)).unwrap();
+        let fourth = issue(&mut q, "email", at(9, 16));
         q.served("desk-1", None, at(9, 16)).unwrap();
-        let e4 = issue(&mut q, "email", at(9, 17));
-        q.call_ticket("desk-1", e4.id, at(9, 18)).unwrap();
-        q.transfer(e4.id, "tablet", at(9, 19)).unwrap();
-        let codes: Vec<String> = q.recent_calls(3).into_iter().map(|c| c.code).collect();
-        assert_eq!(codes.first().map(String::as_str), Some("T-001"), "{codes:?}");
-        assert!(!codes.contains(&"E-003".to_string()), "served and pushed down by E-004: {codes:?}");
+        q.call_ticket("desk-1", fourth.id, at(9, 17)).unwrap();
+        q.transfer(fourth.id, "tablet", at(9, 18)).unwrap();
+        assert_eq!(q.now_serving().map(|c| c.code), Some("T-001".into()));
     }
 
     #[test]
@@ -1310,11 +1313,10 @@ mod tests {
         }
     }
 
-    /// The old calls list: every call and recall in order, a transfer removing its ticket's
-    /// and the finished tickets' calls it had pushed down from the top, a new day clearing it;
-    /// "recent" is the newest per ticket, newest first. The set: the tickets finished.
+    /// The old calls list: every call and recall in order, a transfer removing its ticket's,
+    /// a new day clearing it; "recent" is the newest per ticket, newest first.
     #[derive(Default)]
-    struct CallLog(Vec<Call>, std::collections::HashSet<TicketId>);
+    struct CallLog(Vec<Call>);
 
     impl CallLog {
         fn hear(&mut self, events: &[Event]) {
@@ -1323,24 +1325,7 @@ mod tests {
                     EventKind::TicketCalled { ticket, desk } | EventKind::TicketRecalled { ticket, desk } => {
                         self.0.push(Call::of(ticket, desk, event.at))
                     }
-                    EventKind::TicketTransferred { ticket, .. } => {
-                        let Some(taken_back) = self.0.iter().rposition(|c| c.ticket == ticket.id) else {
-                            continue;
-                        };
-                        self.0.retain(|c| c.ticket != ticket.id);
-                        // The finished calls it had pushed down go with it, from the newest.
-                        while let Some(last) = self.0.last() {
-                            let index = self.0.len() - 1;
-                            if index >= taken_back || !self.1.contains(&last.ticket) {
-                                break;
-                            }
-                            let gone = last.ticket;
-                            self.0.retain(|c| c.ticket != gone);
-                        }
-                    }
-                    EventKind::TicketServed { ticket, .. } | EventKind::TicketNoShow { ticket, .. } => {
-                        self.1.insert(ticket.id);
-                    }
+                    EventKind::TicketTransferred { ticket, .. } => self.0.retain(|c| c.ticket != ticket.id),
                     _ => {}
                 }
             }

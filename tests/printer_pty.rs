@@ -325,6 +325,7 @@ fn slip() -> TicketSlip {
         qr_url: None,
         native_qr: false,
         screening_code: None,
+        reprint: None,
     }
 }
 

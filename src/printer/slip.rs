@@ -87,6 +87,9 @@ pub struct TicketSlip {
     /// The screening's result code when the ticket was taken from the screening's result
     /// screen ("K7M-4PX"), printed under the wait for the desk; `None` on other tickets.
     pub screening_code: Option<String>,
+    /// Printed on top, between stars, when staff print the ticket again ("HERDRUK"), in the site's
+    /// language; `None` on a ticket printed the first time.
+    pub reprint: Option<String>,
 }
 
 /// Fixed words on the ticket, in the site's language.
@@ -146,6 +149,8 @@ pub enum SlipPart {
     QrCode,
     /// [`TicketSlip::screening_code`].
     ScreeningCode,
+    /// [`TicketSlip::reprint`].
+    Reprint,
     IssuedAt,
     Footer,
 }
@@ -200,6 +205,12 @@ pub fn encode_ticket(slip: &TicketSlip) -> EncodedSlip {
         }
     }
     t.p.line(&"─".repeat(COLUMNS));
+    if let Some(mark) = &slip.reprint {
+        // A second slip for the same number must not pass for a new ticket.
+        t.p.bold(true);
+        t.lines(SlipPart::Reprint, &format!("*** {mark} ***"), 1, normal.bold());
+        t.p.bold(false);
+    }
     t.p.line("");
 
     t.lines(SlipPart::YourNumberLabel, &slip.labels.your_number, 1, normal);
@@ -484,6 +495,7 @@ pub(crate) mod tests {
             qr_url: None,
             native_qr: false,
             screening_code: None,
+            reprint: None,
         }
     }
 
@@ -639,6 +651,18 @@ pub(crate) mod tests {
         assert!(contains(&out.bytes, b"Wachttijd: 10-20 min\n"));
         let unknown = encode_ticket(&TicketSlip { wait_minutes: None, ..sample() });
         assert!(contains(&unknown.bytes, b"Wachttijd: onbekend\n"));
+    }
+
+    #[test]
+    fn a_reprint_is_marked_on_top_and_a_first_print_is_not() {
+        let first = encode_ticket(&sample());
+        let again = encode_ticket(&TicketSlip { reprint: Some("HERDRUK".into()), ..sample() });
+        let find = |bytes: &[u8], what: &[u8]| bytes.windows(what.len()).position(|w| w == what);
+        assert_eq!(find(&first.bytes, b"HERDRUK"), None);
+        let mark = find(&again.bytes, b"HERDRUK").expect("the mark is printed");
+        let number = find(&again.bytes, sample().code.as_bytes()).expect("the number is printed");
+        assert!(mark < number, "the mark comes before the number");
+        assert!(again.omitted.is_empty(), "{:?}", again.omitted);
     }
 
     #[test]
