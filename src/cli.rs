@@ -576,7 +576,12 @@ fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     crate::maintenance::start_nightly(help_point.clone(), zone, nightly.nightly_at, nightly.retention_days)
         .context("cannot start the nightly maintenance")?;
     // With reporting off, /health keeps its short form ({"status","version"}) that probes expect.
-    let mut web_state = crate::web::WebState::new(help_point.clone(), parts.config.clone());
+    let mut web_state = crate::web::WebState::new(help_point.clone(), parts.config.clone())
+        .with_content(parts.content.clone());
+    if let Some(printer) = &parts.printer {
+        let printer = crate::web::print::Printer::new(printer.handle(), parts.logo.clone());
+        web_state = web_state.with_printer(printer, crate::web::print::PRINT_WAIT);
+    }
     if let Some(reporter) = &reporter {
         web_state = web_state.with_report(reporter.view());
     }

@@ -414,6 +414,12 @@ impl HelpPoint {
         &self.store
     }
 
+    /// The store, for records beside the queue's (the desks' sessions); the queue's own
+    /// changes go through its actions only.
+    pub fn store_mut(&mut self) -> &mut Store {
+        &mut self.store
+    }
+
     /// Nothing to do for a while: the store copies its log into its file.
     pub fn idle(&mut self) {
         if self.store.has_uncheckpointed_commits()

@@ -4,10 +4,13 @@
 //! printer thread (the UI forwards it to its event loop). A slow or missing printer therefore
 //! never freezes the screen, and two visitors tapping quickly get their tickets in order.
 //!
+//! Tickets issued or reprinted by staff (the web server, through a [`PrintHandle`]) go through
+//! the same queue, so they print in turn and the printer's state is reported the same way.
+//!
 //! It must not decide what is printed (that is `printer::slip`) nor how bytes reach the paper
 //! (that is the `printer::Transport`).
 
-use std::sync::mpsc;
+use std::sync::{Arc, Mutex, mpsc};
 use std::thread;
 
 use crate::printer::{PrintError, PrintReport, TicketSlip, Transport};
@@ -40,10 +43,40 @@ struct Job {
     done: Done,
 }
 
+/// Where jobs go while the printer thread runs; `None` once it is stopping.
+type Jobs = Arc<Mutex<Option<mpsc::Sender<Box<Job>>>>>;
+
 /// Hands tickets to the printer thread.
 pub struct PrintQueue {
-    jobs: Option<mpsc::Sender<Box<Job>>>,
+    jobs: Jobs,
     worker: Option<thread::JoinHandle<()>>,
+}
+
+/// Hands tickets to the same printer thread from elsewhere (the staff web server): its jobs
+/// queue behind the kiosk's own, and are answered `Stopped` once the [`PrintQueue`] is dropped.
+#[derive(Clone)]
+pub struct PrintHandle {
+    jobs: Jobs,
+}
+
+impl PrintHandle {
+    /// Queues a ticket, like [`PrintQueue::print`].
+    pub fn print(
+        &self,
+        slip: TicketSlip,
+        name: String,
+        done: impl FnOnce(Result<PrintReport, PrintError>) + Send + 'static,
+    ) {
+        send(&self.jobs, Box::new(Job { slip, name, done: Box::new(done) }));
+    }
+}
+
+fn send(jobs: &Jobs, job: Box<Job>) {
+    let jobs = jobs.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(sender) = jobs.as_ref() else { return (job.done)(Err(PrintError::Stopped)) };
+    if let Err(mpsc::SendError(job)) = sender.send(job) {
+        (job.done)(Err(PrintError::Stopped));
+    }
 }
 
 impl PrintQueue {
@@ -66,7 +99,12 @@ impl PrintQueue {
                 }
             })
             .expect("the printer thread starts");
-        PrintQueue { jobs: Some(jobs), worker: Some(worker) }
+        PrintQueue { jobs: Arc::new(Mutex::new(Some(jobs))), worker: Some(worker) }
+    }
+
+    /// A handle that queues tickets on this printer too.
+    pub fn handle(&self) -> PrintHandle {
+        PrintHandle { jobs: self.jobs.clone() }
     }
 
     /// Queues a ticket; `done` runs on the printer thread once it is printed or has failed.
@@ -76,18 +114,14 @@ impl PrintQueue {
         name: String,
         done: impl FnOnce(Result<PrintReport, PrintError>) + Send + 'static,
     ) {
-        let job = Box::new(Job { slip, name, done: Box::new(done) });
-        let Some(jobs) = &self.jobs else { return (job.done)(Err(PrintError::Stopped)) };
-        if let Err(mpsc::SendError(job)) = jobs.send(job) {
-            (job.done)(Err(PrintError::Stopped));
-        }
+        send(&self.jobs, Box::new(Job { slip, name, done: Box::new(done) }));
     }
 }
 
 impl Drop for PrintQueue {
     /// Finishes the tickets already queued, then stops the thread.
     fn drop(&mut self) {
-        drop(self.jobs.take());
+        drop(self.jobs.lock().unwrap_or_else(|e| e.into_inner()).take());
         if let Some(worker) = self.worker.take() {
             let _ = worker.join();
         }

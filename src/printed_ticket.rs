@@ -40,6 +40,7 @@ pub fn slip(config: &Config, issued: &IssuedTicket, language: &str, logo: Option
                 local: local_line,
             }
         }),
+        reprint: None,
     }
 }
 

@@ -67,7 +67,7 @@ impl TicketState {
         }
     }
 
-    fn is_open(&self) -> bool {
+    pub fn is_open(&self) -> bool {
         matches!(self, TicketState::Waiting | TicketState::Called { .. })
     }
 }
@@ -344,6 +344,9 @@ pub struct Queue {
     /// How many calls in `calls` are of finished tickets (those never change again).
     finished_calls: usize,
     next_call: u64,
+    /// The newest call was taken back (its ticket sent on to another service) and nobody has
+    /// been called since: the calls listed are history, not "now serving".
+    newest_taken_back: bool,
 }
 
 impl Queue {
@@ -371,6 +374,7 @@ impl Queue {
             call_of: RedBlackTreeMapSync::new_sync(),
             finished_calls: 0,
             next_call: 0,
+            newest_taken_back: false,
             rules: Arc::new(rules),
         };
         let newest_numbers_day = snapshot.last_numbers.iter().map(|(d, _, _)| *d).max();
@@ -437,6 +441,7 @@ impl Queue {
         self.call_of = RedBlackTreeMapSync::new_sync();
         self.finished_calls = 0;
         self.codes = Codes::default();
+        self.newest_taken_back = false;
         self.lines.clear();
         self.booked = RedBlackTreeSetSync::new_sync();
         self.at_desk.clear();
@@ -692,7 +697,11 @@ impl Queue {
         t.called_at = None;
         let ticket = t.clone();
         self.put(t);
-        // Waiting again: it is no longer "now serving" anywhere.
+        // Waiting again: it is no longer "now serving" anywhere. When its call was the newest,
+        // the calls before it are history: none of them is now serving until the next call.
+        if self.call_of.get(&ticket.id).is_some_and(|&order| order + 1 == self.next_call) {
+            self.newest_taken_back = true;
+        }
         self.drop_call(ticket.id);
         Ok(vec![Event { at: now, kind: EventKind::TicketTransferred { ticket, from, to: to.to_owned() } }])
     }
@@ -828,6 +837,18 @@ impl Queue {
     }
 
     /// How many people are before a waiting ticket at `now`, and the estimated wait.
+    /// The call shown as "now serving" (big on the board, lit in the kiosk's strip): the
+    /// newest call, unless the newest call was taken back by a transfer — then the one before
+    /// it is history (a visitor served long ago) unless its visitor is still at the desk.
+    pub fn now_serving(&self) -> Option<Call> {
+        let (_, newest) = self.calls.last()?;
+        let still_at_desk = || {
+            self.tickets.get(&newest.ticket).is_some_and(|t| matches!(t.state, TicketState::Called { .. }))
+        };
+        (!self.newest_taken_back || still_at_desk()).then(|| newest.clone())
+    }
+
+    /// How many people are before a waiting ticket, and the estimated wait.
     ///
     /// People ahead are the waiting tickets, arrived earlier, whose service is served by a desk
     /// that also serves this ticket's service, and the `appointments` such a desk starts before
@@ -993,6 +1014,7 @@ impl Queue {
         self.call_of.insert_mut(call.ticket, order);
         self.calls.insert_mut(order, call);
         self.trim_calls();
+        self.newest_taken_back = false;
     }
 
     /// Called only for a ticket still open (a transfer, or a call replaced by a recall).
@@ -1328,6 +1350,34 @@ mod tests {
         assert_eq!(q.recent_calls(3).len(), 1);
         q.transfer(t.id, "tablet", at(9, 2)).unwrap();
         assert!(q.recent_calls(3).is_empty());
+    }
+
+    #[test]
+    fn a_transfer_does_not_bring_back_a_served_ticket_as_now_serving() {
+        let mut q = Queue::new(rules());
+        issue(&mut q, "email", at(9, 0));
+        let second = issue(&mut q, "email", at(9, 1));
+        q.call_next("desk-1", at(9, 2)).unwrap();
+        assert_eq!(q.now_serving().map(|c| c.code), Some("E-001".into()));
+        q.served("desk-1", None, at(9, 8)).unwrap();
+        assert_eq!(q.now_serving().map(|c| c.code), Some("E-001".into()), "the last call until the next");
+        q.call_next("desk-1", at(9, 10)).unwrap();
+        q.transfer_for_desk("desk-1", second.id, "tablet", at(9, 11)).unwrap();
+        let codes: Vec<String> = q.recent_calls(3).into_iter().map(|c| c.code).collect();
+        assert_eq!(codes, ["E-001"], "the served E-001 stays in the history");
+        assert_eq!(q.now_serving(), None, "but it is not served now: E-002 was sent on");
+        let third = issue(&mut q, "email", at(9, 12));
+        q.call_ticket("desk-1", third.id, at(9, 13)).unwrap();
+        assert_eq!(q.now_serving().map(|c| c.code), Some("E-003".into()), "the next call is");
+
+        // A visitor still at a desk stays now serving when a newer call is taken back.
+        let tablet = issue(&mut q, "tablet", at(9, 14));
+        q.call_ticket("desk-2", tablet.id, at(9, 15)).unwrap();
+        let fourth = issue(&mut q, "email", at(9, 16));
+        q.served("desk-1", None, at(9, 16)).unwrap();
+        q.call_ticket("desk-1", fourth.id, at(9, 17)).unwrap();
+        q.transfer(fourth.id, "tablet", at(9, 18)).unwrap();
+        assert_eq!(q.now_serving().map(|c| c.code), Some("T-001".into()));
     }
 
     #[test]

@@ -467,6 +467,20 @@ async fn every_answer_of_the_real_server_matches_its_schema() {
     assert_eq!(s.check(tickets, desk_without_csrf).await.0, StatusCode::FORBIDDEN);
     let unknown_field = s.as_token(Method::POST, tickets).json(&json!({ "service": "email", "lang": "nl" }));
     assert_eq!(s.check(tickets, unknown_field).await.0, StatusCode::BAD_REQUEST);
+    // Printed on the kiosk's printer (this server has none: the answer says so), and again.
+    let printed = s
+        .as_token(Method::POST, tickets)
+        .json(&json!({ "service": "email", "language": "nl", "print": true }));
+    let (status, issued) = s.check(tickets, printed).await;
+    assert_eq!((status, issued["print"]["state"].as_str()), (StatusCode::CREATED, Some("printer_not_ready")));
+    let reprint = "/api/v1/tickets/{id}/print";
+    let again = format!("/api/v1/tickets/{}/print", issued["ticket"]["id"]);
+    let (status, reprinted) = s.check(reprint, s.as_token(Method::POST, &again)).await;
+    assert_eq!((status, reprinted["print"]["state"].as_str()), (StatusCode::OK, Some("printer_not_ready")));
+    assert_eq!(
+        s.check(reprint, s.as_token(Method::POST, "/api/v1/tickets/9999/print")).await.0,
+        StatusCode::NOT_FOUND
+    );
 
     // The board, now that there were calls, and what the streams said meanwhile.
     let (_, board) = s.check("/api/v1/board", get("/api/v1/board")).await;

@@ -326,6 +326,7 @@ fn slip() -> TicketSlip {
         native_qr: false,
         appointment: None,
         screening_code: None,
+        reprint: None,
     }
 }
 

@@ -91,6 +91,9 @@ pub struct TicketSlip {
     /// the site's language, printed bold under the service, and in the visitor's language under
     /// it when it differs. `None` on walk-in tickets.
     pub appointment: Option<AppointmentLines>,
+    /// Printed on top, between stars, when staff print the ticket again ("HERDRUK"), in the site's
+    /// language; `None` on a ticket printed the first time.
+    pub reprint: Option<String>,
 }
 
 /// The appointment line of a ticket, already worded (see [`TicketSlip::appointment`]).
@@ -161,6 +164,8 @@ pub enum SlipPart {
     Appointment,
     /// [`TicketSlip::appointment`], in the visitor's language.
     AppointmentVisitor,
+    /// [`TicketSlip::reprint`].
+    Reprint,
     IssuedAt,
     Footer,
 }
@@ -215,6 +220,12 @@ pub fn encode_ticket(slip: &TicketSlip) -> EncodedSlip {
         }
     }
     t.p.line(&"─".repeat(COLUMNS));
+    if let Some(mark) = &slip.reprint {
+        // A second slip for the same number must not pass for a new ticket.
+        t.p.bold(true);
+        t.lines(SlipPart::Reprint, &format!("*** {mark} ***"), 1, normal.bold());
+        t.p.bold(false);
+    }
     t.p.line("");
 
     t.lines(SlipPart::YourNumberLabel, &slip.labels.your_number, 1, normal);
@@ -510,6 +521,7 @@ pub(crate) mod tests {
             native_qr: false,
             appointment: None,
             screening_code: None,
+            reprint: None,
         }
     }
 
@@ -665,6 +677,18 @@ pub(crate) mod tests {
         assert!(contains(&out.bytes, b"Wachttijd: 10-20 min\n"));
         let unknown = encode_ticket(&TicketSlip { wait_minutes: None, ..sample() });
         assert!(contains(&unknown.bytes, b"Wachttijd: onbekend\n"));
+    }
+
+    #[test]
+    fn a_reprint_is_marked_on_top_and_a_first_print_is_not() {
+        let first = encode_ticket(&sample());
+        let again = encode_ticket(&TicketSlip { reprint: Some("HERDRUK".into()), ..sample() });
+        let find = |bytes: &[u8], what: &[u8]| bytes.windows(what.len()).position(|w| w == what);
+        assert_eq!(find(&first.bytes, b"HERDRUK"), None);
+        let mark = find(&again.bytes, b"HERDRUK").expect("the mark is printed");
+        let number = find(&again.bytes, sample().code.as_bytes()).expect("the number is printed");
+        assert!(mark < number, "the mark comes before the number");
+        assert!(again.omitted.is_empty(), "{:?}", again.omitted);
     }
 
     #[test]

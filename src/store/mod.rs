@@ -19,6 +19,7 @@
 //! - [`appointments`]: the appointment book, each change with its outbox event in one
 //!   transaction, a check-in with its ticket in one transaction; names deleted after the day.
 //! - [`device`]: the devices' last state (the printer).
+//! - [`sessions`]: the desks' signed-in sessions (hashed), so they survive a restart.
 //! - [`lock`]: the data directory's lock, one running kiosk per directory.
 //! - [`maintenance`]: the figures kept per day and the deletion of old detail, one day per
 //!   transaction, for the nightly tidy-up.
@@ -41,6 +42,7 @@ pub mod lock;
 pub mod maintenance;
 pub mod outbox;
 pub mod queue;
+pub mod sessions;
 
 pub use learning::NewScreening;
 
@@ -388,6 +390,14 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     CREATE INDEX appointment_ticket ON appointment (ticket) WHERE ticket IS NOT NULL;
     ALTER TABLE ticket ADD COLUMN appointment_starts_at TEXT;
     ALTER TABLE ticket ADD COLUMN appointment_desk TEXT;",
+    // 10: the desks' signed-in sessions, so a restart does not sign every desk out (see
+    // `sessions`). Written so it may run after or before other steps of the same release.
+    "CREATE TABLE IF NOT EXISTS desk_session (
+        id_hash    TEXT PRIMARY KEY,
+        desk       TEXT NOT NULL,
+        pin_hash   TEXT NOT NULL,
+        expires_at TEXT NOT NULL
+    ) WITHOUT ROWID;",
 ];
 
 /// The kiosk's SQLite store.

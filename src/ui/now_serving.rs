@@ -34,9 +34,12 @@ pub(super) fn connect(window: &AppWindow, shared: &Rc<Shared>) {
 /// Shows the latest calls, newest first, with the desk names visitors see on the desks.
 pub(super) fn refresh(window: &AppWindow, shared: &Shared) {
     let count = shared.config.kiosk.now_serving_count as usize;
-    let calls: Vec<CallShown> = shared
-        .help_point
-        .queue()
+    let queue = shared.help_point.queue();
+    // Lit only while it is served now: not when its ticket was sent on to another service.
+    let newest = queue.recent_calls(1).first().map(|c| c.ticket);
+    let now_serving = queue.now_serving().map(|c| c.ticket);
+    window.global::<NowServingAdapter>().set_newest_served_now(newest.is_some() && newest == now_serving);
+    let calls: Vec<CallShown> = queue
         .recent_calls(count)
         .into_iter()
         .map(|call| CallShown {

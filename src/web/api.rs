@@ -136,6 +136,10 @@ pub async fn health(State(state): State<WebState>) -> Json<Health> {
 #[derive(Serialize, ToSchema)]
 pub struct Board {
     site: String,
+    /// The call shown big: the newest, unless its ticket was sent on to another service (then
+    /// null until the next call, so a visitor served earlier is not shown as called again).
+    #[schema(required = true)]
+    now_serving: Option<CallView>,
     /// Newest first.
     #[schema(max_items = 6)]
     calls: Vec<CallView>,
@@ -173,7 +177,7 @@ pub async fn desks(State(state): State<WebState>) -> Json<DeskList> {
     Json(DeskList { desks })
 }
 
-/// The latest calls for the board, newest first (at most 6).
+/// The latest calls for the board, newest first (at most 6), and the one shown big.
 #[utoipa::path(
     get,
     path = "/api/v1/board",
@@ -188,7 +192,8 @@ pub async fn board(State(state): State<WebState>) -> Result<Json<Board>, WebErro
             .into_iter()
             .map(|c| CallView::new(config, c.code, &c.desk, c.at))
             .collect();
-        Ok(Json(Board { site: config.site.name.clone(), calls }))
+        let now_serving = hp.queue().now_serving().map(|c| CallView::new(config, c.code, &c.desk, c.at));
+        Ok(Json(Board { site: config.site.name.clone(), now_serving, calls }))
     })
     .await
 }
@@ -263,6 +268,9 @@ pub struct DeskView {
     figures: Figures,
     services: Vec<ServiceInfo>,
     outcomes: Vec<String>,
+    /// The languages a ticket can be issued in (site.languages), for the console's "issue a
+    /// ticket".
+    languages: Vec<String>,
 }
 
 fn desk_view(hp: &HelpPoint, config: &Config, desk_id: &str) -> Result<DeskView, WebError> {
@@ -312,6 +320,7 @@ fn desk_view(hp: &HelpPoint, config: &Config, desk_id: &str) -> Result<DeskView,
             .map(|s| ServiceInfo { id: s.id.clone(), name: s.name(local).to_owned() })
             .collect(),
         outcomes: config.queue.outcomes.clone(),
+        languages: config.site.languages.clone(),
     })
 }
 
@@ -716,6 +725,10 @@ pub struct TakeTicket {
     service: String,
     /// One of site.languages.
     language: String,
+    /// Print the ticket on the kiosk's printer too (a visitor at the desk without one);
+    /// default false (a phone call, a second kiosk with its own printer).
+    #[serde(default)]
+    print: bool,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -725,11 +738,17 @@ pub struct Issued {
     /// Null when the help point cannot estimate it yet.
     #[schema(value_type = Option<schemas::WaitEstimate>, required = true)]
     wait: Option<WaitEstimate>,
+    /// How printing went, when `print` was asked; null otherwise.
+    #[schema(required = true)]
+    print: Option<super::print::PrintAnswer>,
 }
 
 /// Issue a ticket (a second kiosk, or staff for a visitor).
 ///
-/// Needs an API token, or a session with `X-CSRF-Token`. The ticket is not printed.
+/// Needs an API token, or a session with `X-CSRF-Token`. With `"print": true` the ticket is
+/// printed on the kiosk's printer, in turn with the visitors' tickets, and `print` says how
+/// that went ("printed", "queued", or "printer_not_ready" with why); the ticket is issued
+/// whatever the printer does.
 #[utoipa::path(
     post,
     path = "/api/v1/tickets",
@@ -761,15 +780,21 @@ pub async fn take_ticket(
             body.language
         )));
     }
-    let issued = with_help_point(&state, move |hp, config| {
+    let (issued, taken) = with_help_point(&state, move |hp, config| {
         let issued = hp.take_ticket(&body.service, &body.language)?;
-        Ok(Issued {
+        let answer = Issued {
             ticket: TicketView::of(&issued.ticket, config, hp.now()),
             people_ahead: issued.position.people_ahead,
             wait: issued.position.wait,
-        })
+            print: None,
+        };
+        Ok((answer, issued))
     })
     .await?;
+    let mut issued = issued;
+    if body.print {
+        issued.print = Some(super::print::print(&state, &taken, false).await);
+    }
     let by = match &staff {
         Staff::Desk { desk, .. } => desk.as_str(),
         Staff::Token { name } => name.as_str(),

@@ -3,8 +3,10 @@
 //!
 //! It owns the session table, the sign-in limiter (the one `loket-central` uses too, from
 //! `loket_protocol::sign_in`), the cache of verified API tokens and the
-//! `/api/v1/session` routes. Sessions and limits live in memory only: a restart signs every
-//! desk out, which is acceptable at a help point. It must not log or keep a PIN, must not
+//! `/api/v1/session` routes. Sessions are kept in the store too (by a hash of their id, with
+//! their end and a hash of the desk's PIN hash), so a restart signs nobody out; they still end
+//! after [`SESSION_LIFETIME`], on signing out and when a desk's PIN is changed. Limits live in
+//! memory only. It must not log or keep a PIN, must not
 //! verify a secret on an async worker (Argon2 is slow on purpose: `spawn_blocking`), and must
 //! not decide what a desk may do beyond "this desk" or "any desk" — that is the routes' job.
 //!
@@ -24,6 +26,9 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use jiff::{SignedDuration, Timestamp};
+use sha2::{Digest, Sha256};
+
 use axum::Json;
 use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::http::request::Parts;
@@ -35,6 +40,7 @@ use utoipa::ToSchema;
 use super::WebState;
 use super::error::{ErrorBody, JsonBody, WebError, error_response};
 use crate::secret::{self, same_secret};
+use crate::store::sessions::StoredSession;
 pub use loket_protocol::sign_in::{FAILURE_LIMIT, FAILURE_WINDOW, SignInLimiter, SlowDown, cookie};
 
 /// The session cookie's name.
@@ -51,31 +57,68 @@ const WRONG_DESK_OR_PIN: &str = "wrong desk or PIN";
 struct Session {
     desk: String,
     csrf_token: String,
-    created: Instant,
+    expires_at: Timestamp,
 }
 
-/// The signed-in desks, by session id.
+/// A hex SHA-256 of `value`, under `purpose` (so one value gives unrelated hashes).
+fn digest(purpose: &str, value: &str) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(purpose.as_bytes());
+    hasher.update([0]);
+    hasher.update(value.as_bytes());
+    hasher.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// What the store keeps instead of a session id. Ids are 256-bit random, so a fast hash is
+/// enough: nobody can find an id from its hash.
+fn session_id_hash(id: &str) -> String {
+    digest("loket desk session", id)
+}
+
+/// A session's CSRF token, derived from its id (which only the cookie carries), so the store
+/// need not keep it and it stays the same after a restart.
+fn csrf_token_of(id: &str) -> String {
+    digest("loket csrf token", id)
+}
+
+/// What the store keeps of a desk's PIN hash: a different PIN gives a different one.
+fn pin_fingerprint(pin_hash: &str) -> String {
+    digest("loket desk pin", pin_hash)
+}
+
+fn lifetime() -> SignedDuration {
+    SignedDuration::from_secs(SESSION_LIFETIME.as_secs() as i64)
+}
+
+/// The signed-in desks, by session id: the ones seen since the start. The store keeps them
+/// too (hashed), so a desk stays signed in across a restart.
 #[derive(Default)]
 pub struct Sessions(Mutex<HashMap<String, Session>>);
 
 impl Sessions {
-    /// Opens a session for `desk`: (session id, CSRF token).
-    fn open(&self, desk: &str, now: Instant) -> (String, String) {
+    /// Opens a session for `desk`: (session id, the session).
+    fn open(&self, desk: &str, now: Timestamp) -> (String, Session) {
         let id = secret::new_token();
-        let csrf_token = secret::new_token();
-        let mut sessions = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        sessions.retain(|_, s| now.duration_since(s.created) < SESSION_LIFETIME);
-        sessions.insert(
-            id.clone(),
-            Session { desk: desk.to_owned(), csrf_token: csrf_token.clone(), created: now },
-        );
-        (id, csrf_token)
+        let session = Session {
+            desk: desk.to_owned(),
+            csrf_token: csrf_token_of(&id),
+            expires_at: now.saturating_add(lifetime()).unwrap_or(now),
+        };
+        self.remember(&id, session.clone(), now);
+        (id, session)
     }
 
-    fn get(&self, id: &str, now: Instant) -> Option<Session> {
+    /// Keeps `session` under `id`, and forgets the ones that have ended.
+    fn remember(&self, id: &str, session: Session, now: Timestamp) {
+        let mut sessions = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        sessions.retain(|_, s| s.expires_at > now);
+        sessions.insert(id.to_owned(), session);
+    }
+
+    fn get(&self, id: &str, now: Timestamp) -> Option<Session> {
         let mut sessions = self.0.lock().unwrap_or_else(|e| e.into_inner());
         let session = sessions.get(id)?.clone();
-        if now.duration_since(session.created) >= SESSION_LIFETIME {
+        if session.expires_at <= now {
             sessions.remove(id);
             return None;
         }
@@ -83,12 +126,55 @@ impl Sessions {
     }
 
     /// Whether the session is still signed in.
-    pub(super) fn is_open(&self, id: &str, now: Instant) -> bool {
+    pub(super) fn is_open(&self, id: &str, now: Timestamp) -> bool {
         self.get(id, now).is_some()
     }
 
     fn close(&self, id: &str) {
         self.0.lock().unwrap_or_else(|e| e.into_inner()).remove(id);
+    }
+}
+
+/// The session `id` names: one seen since the start, or one the store kept from before a
+/// restart that has not ended and whose desk still has the PIN it signed in with.
+async fn find_session(state: &WebState, id: &str) -> Option<Session> {
+    let now = state.session_clock.now();
+    if let Some(session) = state.sessions.get(id, now) {
+        return Some(session);
+    }
+    // Only ids of the form `secret::new_token` gives can be kept ones.
+    if id.len() != 64 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    let id_hash = session_id_hash(id);
+    let config = state.config.clone();
+    let found = super::api::with_help_point(state, move |hp, _| {
+        let Some(kept) = hp.store().desk_session(&id_hash)? else { return Ok(None) };
+        let pin_unchanged = config
+            .desk(&kept.desk)
+            .and_then(|d| d.pin_hash.as_deref())
+            .is_some_and(|pin_hash| same_secret(&pin_fingerprint(pin_hash), &kept.pin_hash));
+        if kept.expires_at > now && pin_unchanged {
+            return Ok(Some(kept));
+        }
+        if let Err(e) = hp.store_mut().end_desk_session(&id_hash) {
+            log::warn!("web: an ended desk session stays in the store: {e}");
+        }
+        Ok(None)
+    })
+    .await;
+    match found {
+        Ok(Some(kept)) => {
+            let session =
+                Session { desk: kept.desk, csrf_token: csrf_token_of(id), expires_at: kept.expires_at };
+            state.sessions.remember(id, session.clone(), now);
+            Some(session)
+        }
+        Ok(None) => None,
+        Err(e) => {
+            log::error!("web: cannot look up a kept desk session: {e}");
+            None
+        }
     }
 }
 
@@ -192,9 +278,8 @@ impl FromRequestParts<WebState> for Staff {
             return check_token(state, token).await;
         }
         let id = session_cookie(&parts.headers).ok_or(WebError::Unauthorized("sign in first"))?;
-        let session = state
-            .sessions
-            .get(id, Instant::now())
+        let session = find_session(state, id)
+            .await
             .ok_or(WebError::Unauthorized("your session has ended; sign in again"))?;
         if !matches!(parts.method, Method::GET | Method::HEAD) {
             let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
@@ -366,10 +451,11 @@ pub async fn sign_in(
         state.sign_in_limiter.withdraw(&request.desk, ip, started);
     })?;
     let pin = request.pin;
+    let hash = pin_hash.clone();
     let right = pin.len() <= 64
         && tokio::task::spawn_blocking(move || {
             let _permit = permit;
-            secret::verify(&pin, &pin_hash)
+            secret::verify(&pin, &hash)
         })
         .await?;
     if !right {
@@ -377,7 +463,9 @@ pub async fn sign_in(
         return Err(WebError::Unauthorized(WRONG_DESK_OR_PIN));
     }
     state.sign_in_limiter.succeeded(&request.desk, ip, Instant::now());
-    let (id, csrf_token) = state.sessions.open(&request.desk, Instant::now());
+    let (id, session) = state.sessions.open(&request.desk, state.session_clock.now());
+    keep_session(&state, &id, &request.desk, &pin_hash, session.expires_at).await;
+    let csrf_token = session.csrf_token;
     log::info!("web: {} signed in from {ip}", request.desk);
     let secure = if state.config.web.https { "; Secure" } else { "" };
     let cookie = format!("{SESSION_COOKIE}={id}; HttpOnly; SameSite=Strict; Path=/{secure}");
@@ -385,6 +473,24 @@ pub async fn sign_in(
     let cookie = HeaderValue::from_str(&cookie).map_err(|e| WebError::Internal(format!("cookie: {e}")))?;
     response.headers_mut().insert(header::SET_COOKIE, cookie);
     Ok(response)
+}
+
+/// Has the store keep a new session, so it outlives a restart. A store that cannot keep it
+/// costs only that: the desk is signed in until the next restart.
+async fn keep_session(state: &WebState, id: &str, desk: &str, pin_hash: &str, expires_at: Timestamp) {
+    let kept = StoredSession {
+        id_hash: session_id_hash(id),
+        desk: desk.to_owned(),
+        pin_hash: pin_fingerprint(pin_hash),
+        expires_at,
+    };
+    let now = state.session_clock.now();
+    let result =
+        super::api::with_help_point(state, move |hp, _| Ok(hp.store_mut().save_desk_session(&kept, now)?))
+            .await;
+    if let Err(e) = result {
+        log::warn!("web: the session of {desk} is not kept across a restart: {e}");
+    }
 }
 
 /// The desk this browser is signed in for.
@@ -405,9 +511,8 @@ pub async fn current(
     headers: HeaderMap,
 ) -> Result<Json<SessionView>, WebError> {
     let id = session_cookie(&headers).ok_or(WebError::Unauthorized("not signed in"))?;
-    let session = state
-        .sessions
-        .get(id, Instant::now())
+    let session = find_session(&state, id)
+        .await
         .ok_or(WebError::Unauthorized("your session has ended; sign in again"))?;
     Ok(Json(session_view(&state, &session.desk, session.csrf_token)))
 }
@@ -427,6 +532,16 @@ pub async fn current(
 pub async fn sign_out(State(state): State<WebState>, staff: Staff) -> Response {
     if let Staff::Desk { session, desk } = &staff {
         state.sessions.close(session);
+        let id_hash = session_id_hash(session);
+        let ended = super::api::with_help_point(&state, move |hp, _| {
+            Ok(hp.store_mut().end_desk_session(&id_hash)?)
+        })
+        .await;
+        if let Err(e) = ended {
+            // Not found by a cookie again all the same: signing out also ends it in memory,
+            // and a restart checks the end time.
+            log::error!("web: {desk}'s signed-out session stays in the store until it ends: {e}");
+        }
         log::info!("web: {desk} signed out");
     }
     let secure = if state.config.web.https { "; Secure" } else { "" };
@@ -445,14 +560,26 @@ mod tests {
     #[test]
     fn sessions_end_after_twelve_hours() {
         let sessions = Sessions::default();
-        let start = Instant::now();
-        let (id, csrf) = sessions.open("desk-1", start);
-        assert_ne!(id, csrf);
+        let start: Timestamp = "2026-11-30T09:00:00Z".parse().unwrap();
+        let (id, session) = sessions.open("desk-1", start);
+        assert_ne!(id, session.csrf_token);
         assert_eq!(
-            sessions.get(&id, start + Duration::from_secs(3600)).map(|s| s.desk),
+            sessions.get(&id, start + SignedDuration::from_hours(1)).map(|s| s.desk),
             Some("desk-1".into())
         );
-        assert!(sessions.get(&id, start + SESSION_LIFETIME).is_none());
+        assert!(sessions.get(&id, start + lifetime()).is_none());
+    }
+
+    #[test]
+    fn the_store_gets_hashes_never_the_session_id_or_the_pin_hash() {
+        let id = secret::new_token();
+        let pin_hash = secret::hash("2468").unwrap();
+        for kept in [session_id_hash(&id), csrf_token_of(&id), pin_fingerprint(&pin_hash)] {
+            assert_eq!(kept.len(), 64);
+            assert!(!kept.contains(&id) && !pin_hash.contains(&kept));
+        }
+        assert_ne!(session_id_hash(&id), csrf_token_of(&id), "the CSRF token does not give the stored hash");
+        assert_ne!(pin_fingerprint(&pin_hash), pin_fingerprint(&secret::hash("2468").unwrap()), "a new hash");
     }
 
     #[test]

@@ -66,6 +66,12 @@ impl From<ActionError> for WebError {
     }
 }
 
+impl From<crate::store::StoreError> for WebError {
+    fn from(e: crate::store::StoreError) -> WebError {
+        WebError::from(ActionError::Store(e))
+    }
+}
+
 impl From<crate::owner::Stopped> for WebError {
     fn from(e: crate::owner::Stopped) -> WebError {
         WebError::Internal(format!("help point: {e}"))

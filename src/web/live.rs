@@ -219,19 +219,29 @@ pub async fn queue_events(
 ) -> Sse<impl Stream<Item = Result<SseEvent, Infallible>>> {
     let config = state.config.clone();
     let sessions = state.sessions.clone();
+    let clock = state.session_clock.clone();
     let allowed = move || match &staff {
-        Staff::Desk { session, .. } => sessions.is_open(session, std::time::Instant::now()),
+        Staff::Desk { session, .. } => sessions.is_open(session, clock.now()),
         Staff::Token { .. } => true,
     };
     state.live.stream(move |event| json_event("queue", &change(&config, event)), allowed, true)
 }
 
-/// `GET /api/v1/board/events`: every call, for the public board.
+/// `GET /api/v1/board/events`: every call, for the public board, and a `transferred` event
+/// (no data) when a ticket is sent on, after which the board fetches `/api/v1/board` again.
 pub async fn board_events(
     State(state): State<WebState>,
 ) -> Sse<impl Stream<Item = Result<SseEvent, Infallible>>> {
     let config = state.config.clone();
-    state.live.stream(move |event| json_event("call", &board_call(&config, event)?), || true, false)
+    state.live.stream(
+        move |event| match &event.kind {
+            // A ticket sent on may have been the one shown big: the board fetches the list again.
+            EventKind::TicketTransferred { .. } => Some(Message { name: "transferred", data: "{}".into() }),
+            _ => json_event("call", &board_call(&config, event)?),
+        },
+        || true,
+        false,
+    )
 }
 
 #[cfg(test)]

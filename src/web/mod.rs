@@ -10,6 +10,7 @@
 //! - [`results`]: screening results staff look up by their code;
 //! - [`appointment_import`]: appointments from an uploaded `.ics` or CSV file;
 //! - [`appointments`]: the appointment book (list, book, move, cancel) and the visitor's slip;
+//! - [`print`]: tickets from staff on the kiosk's printer (issued with `print`, or reprinted);
 //! - [`error`]: the one error type, answered as `{"error": "…"}`;
 //! - [`openapi`]: the OpenAPI document, derived from the handlers and their types, served at
 //!   `/api/v1/openapi.json` (and written out as `docs/openapi.json`).
@@ -29,6 +30,7 @@ pub mod error;
 pub mod live;
 pub mod openapi;
 pub mod pages;
+pub mod print;
 pub mod results;
 pub mod words;
 
@@ -88,6 +90,7 @@ pub const ROUTES: &[Route] = &[
     route("POST", "/api/v1/desks/{desk}/pause", 200, Access::Staff),
     route("POST", "/api/v1/desks/{desk}/resume", 200, Access::Staff),
     route("POST", "/api/v1/tickets", 201, Access::Staff),
+    route("POST", "/api/v1/tickets/{id}/print", 200, Access::Staff),
     route("GET", "/api/v1/events", 200, Access::Staff),
     route("GET", "/api/v1/screening/{code}", 200, Access::Staff),
     route("GET", "/api/v1/appointments", 200, Access::Staff),
@@ -110,6 +113,14 @@ pub struct WebState {
     pub report: Option<crate::report::ReportView>,
     live: Arc<live::Live>,
     sessions: Arc<auth::Sessions>,
+    /// The kiosk's printer, for tickets from staff (none: they are not printed).
+    pub printer: Option<print::Printer>,
+    /// How long a request waits for its ticket to leave the printer ([`print::PRINT_WAIT`]).
+    pub print_wait: std::time::Duration,
+    /// The content pack in use, for the screening exercises' titles (none: ids only).
+    pub content: Option<Arc<crate::content::Pack>>,
+    /// The wall clock desk sessions end by (the system's; tests set their own).
+    session_clock: Arc<dyn crate::clock::Clock>,
     sign_in_limiter: Arc<auth::SignInLimiter>,
     tokens: Arc<auth::VerifiedTokens>,
     /// PIN and token checks (Argon2, 19 MiB each) that may run at once.
@@ -126,6 +137,10 @@ impl WebState {
             report: None,
             live: Arc::new(live),
             sessions: Arc::default(),
+            printer: None,
+            print_wait: print::PRINT_WAIT,
+            content: None,
+            session_clock: Arc::new(crate::clock::SystemClock),
             sign_in_limiter: Arc::default(),
             tokens: Arc::default(),
             hashing: Arc::new(tokio::sync::Semaphore::new(auth::CONCURRENT_CHECKS)),
@@ -137,6 +152,26 @@ impl WebState {
     /// Shows the reporter's status in `/health` and the console.
     pub fn with_report(mut self, report: crate::report::ReportView) -> WebState {
         self.report = Some(report);
+        self
+    }
+
+    /// Prints tickets from staff on `printer` (the kiosk's print queue), waiting at most
+    /// `wait` for each before answering "queued" (tests wait less).
+    pub fn with_printer(mut self, printer: print::Printer, wait: std::time::Duration) -> WebState {
+        self.printer = Some(printer);
+        self.print_wait = wait;
+        self
+    }
+
+    /// Names screening exercises by their titles in `content` in the result lookup.
+    pub fn with_content(mut self, content: Option<Arc<crate::content::Pack>>) -> WebState {
+        self.content = content;
+        self
+    }
+
+    /// Ends desk sessions by `clock` instead of the system's (tests move it 12 hours on).
+    pub fn with_session_clock(mut self, clock: Arc<dyn crate::clock::Clock>) -> WebState {
+        self.session_clock = clock;
         self
     }
 
@@ -190,6 +225,7 @@ pub fn router(state: WebState) -> Router {
         .route("/api/v1/desks/{desk}/pause", post(api::pause))
         .route("/api/v1/desks/{desk}/resume", post(api::resume))
         .route("/api/v1/tickets", post(api::take_ticket))
+        .route("/api/v1/tickets/{id}/print", post(print::reprint))
         .route("/api/v1/events", get(live::queue_events))
         .route("/api/v1/screening/{code}", get(results::screening))
         .route("/api/v1/appointments", get(appointments::list).post(appointments::book))

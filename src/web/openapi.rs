@@ -58,6 +58,7 @@ any desk.";
         api::pause,
         api::resume,
         api::take_ticket,
+        super::print::reprint,
         queue_events,
         results::screening,
         appointments::list,

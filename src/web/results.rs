@@ -1,6 +1,7 @@
 //! Screening results for staff: `GET /api/v1/screening/{code}`, the result a learner's code
-//! stands for, with the measurements per exercise, the level per DigComp competence (with its
-//! Dutch name) and the suggested referral.
+//! stands for, with the measurements per exercise (named by its title in the staff's
+//! language, from the content pack in use), the level per DigComp competence (with its Dutch
+//! name) and the suggested referral.
 //!
 //! It owns the JSON shape of a result and its place in the OpenAPI document. It must not score anything:
 //! the levels and the referral were decided by `screening` when the result was recorded.
@@ -18,6 +19,7 @@ use super::auth::Staff;
 use super::error::{ErrorBody, WebError};
 use super::openapi::schemas;
 use crate::config::Config;
+use crate::content::Pack;
 use crate::screening::{self, ItemEnding, Level, Referral, ScreeningDetail};
 
 /// A screening result as staff see it.
@@ -66,6 +68,10 @@ pub struct CompetenceView {
 #[schema(as = Item)]
 pub struct ItemView {
     item_id: String,
+    /// The exercise's title in the staff's language (`site.local_language`, else Dutch), from
+    /// the content pack in use; null when the pack no longer has the exercise.
+    #[schema(required = true, examples("Een mail beantwoorden"))]
+    title: Option<String>,
     version: u32,
     /// DigComp codes of the competences this exercise shows.
     digcomp: Vec<String>,
@@ -84,7 +90,13 @@ pub struct ItemView {
 }
 
 impl ScreeningView {
-    fn of(detail: ScreeningDetail, config: &Config) -> ScreeningView {
+    fn of(detail: ScreeningDetail, config: &Config, content: Option<&Pack>) -> ScreeningView {
+        let title = |item_id: &str| {
+            let exercise = content?.screening.iter().find(|a| a.id == item_id)?;
+            let strings = &exercise.strings;
+            let words = strings.get(&config.site.local_language).or_else(|| strings.get("nl"))?;
+            Some(words.title.clone())
+        };
         let name = |code: &str| {
             crate::languages::language(code).map_or_else(|| code.to_owned(), |l| l.autonym.to_owned())
         };
@@ -118,6 +130,7 @@ impl ScreeningView {
                 .items
                 .into_iter()
                 .map(|(item, level)| ItemView {
+                    title: title(&item.item_id),
                     steps_done: item.steps_done(),
                     steps_total: item.steps.len() as u32,
                     hints: item.hints(),
@@ -176,13 +189,14 @@ pub async fn screening(
     _staff: Staff,
     ResultCode(code): ResultCode,
 ) -> Result<Json<ScreeningView>, WebError> {
+    let content = state.content.clone();
     with_help_point(&state, move |hp, config| {
         let detail = hp
             .store()
             .screening_by_code(&code)
             .map_err(|e| WebError::Internal(format!("store: {e}")))?
             .ok_or_else(|| WebError::NotFound(format!("no screening has the result code {code}")))?;
-        Ok(Json(ScreeningView::of(detail, config)))
+        Ok(Json(ScreeningView::of(detail, config, content.as_deref())))
     })
     .await
 }

@@ -17,6 +17,7 @@
   $("board-label-en").hidden = document.documentElement.lang === "en";
   const RECENT = 4; // calls shown below the current one
   let calls = []; // newest first
+  let current = true; // whether calls[0] is served now (not when its ticket was sent on)
   let source = null;
   let retry = null;
   let loadedAt = 0; // when the list was last fetched
@@ -101,7 +102,7 @@
 
   function render(fresh) {
     const cur = $("board-current");
-    if (calls.length === 0) {
+    if (calls.length === 0 || !current) {
       cur.replaceChildren(el("span", "board-empty", W.please_wait));
     } else {
       cur.replaceChildren(callLine(calls[0]));
@@ -111,7 +112,8 @@
         cur.classList.add("flash");
       }
     }
-    $("board-recent").replaceChildren(...calls.slice(1, RECENT + 1).map((c) => {
+    const earlier = current ? calls.slice(1, RECENT + 1) : calls.slice(0, RECENT);
+    $("board-recent").replaceChildren(...earlier.map((c) => {
       const li = el("li");
       li.append(callLine(c), el("span", "at", time(c.at)));
       return li;
@@ -126,6 +128,7 @@
     if (calls.length && same(calls[0], call) && Date.now() - loadedAt < 3000) return;
     calls.unshift(call);
     calls = calls.slice(0, RECENT + 1);
+    current = true;
     render(true);
     chime();
   }
@@ -137,7 +140,12 @@
       const data = await res.json();
       $("board-site").textContent = data.site || "";
       const list = (data.calls || []).slice(0, RECENT + 1);
-      const fresh = list.length > 0 && (calls.length === 0 || !same(list[0], calls[0]));
+      // Only a call newer than the one shown is news: a list whose top went back to an older
+      // call (one taken back by a transfer) is shown without a flash or a chime.
+      const fresh = list.length > 0 && (calls.length === 0
+        || (!same(list[0], calls[0]) && new Date(list[0].at) >= new Date(calls[0].at)));
+      // The server says which call is served now: none when the newest was sent on.
+      current = !!data.now_serving;
       const hadCalls = calls.length > 0;
       calls = list;
       loadedAt = Date.now();
@@ -162,6 +170,7 @@
       try { add(JSON.parse(e.data)); } catch (_) { load(); }
     });
     es.addEventListener("resync", load);
+    es.addEventListener("transferred", load);
     es.addEventListener("error", () => {
       if (source !== es) return;
       document.body.dataset.live = "closed";

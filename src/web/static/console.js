@@ -229,6 +229,8 @@
     renderCurrent(v.current);
 
     fillSelect($("outcome"), (v.outcomes || []).map((o) => [o, o]), 1);
+    fillSelect($("issue-service"), (v.services || []).map((s) => [s.id, s.name]));
+    fillSelect($("issue-language"), (v.languages || []).map((l) => [l, W.languages[l] || l]));
     fillSelect($("transfer-service"), (v.services || [])
       .filter((s) => !v.current || s.id !== v.current.service)
       .map((s) => [s.id, s.name]));
@@ -269,6 +271,8 @@
   }
 
   function renderCurrent(t) {
+    // A question about another visitor (or none) is no longer the question.
+    if (!t || !pendingTransfer || pendingTransfer.ticket !== t.id) cancelTransfer();
     $("current-none").hidden = !!t;
     $("current-ticket").hidden = !t;
     if (!t) return;
@@ -312,6 +316,7 @@
   let busy = false;
   async function act(action, body) {
     if (!session || busy) return;
+    cancelTransfer();
     busy = true;
     document.body.classList.add("busy");
     try {
@@ -349,10 +354,88 @@
     const outcome = $("outcome").value;
     act("served", outcome ? { ...onScreen(), outcome } : onScreen());
   });
+  // "Send on" asks first, in a row below it: a click that lands on it by mistake moves nobody,
+  // and a second click on the same spot takes the question back instead of confirming it.
+  let pendingTransfer = null; // {ticket, service}
+  let transferTimer = null;
+  function cancelTransfer() {
+    pendingTransfer = null;
+    clearTimeout(transferTimer);
+    $("transfer-confirm").hidden = true;
+    $("transfer").setAttribute("aria-expanded", "false");
+  }
   $("transfer").addEventListener("click", () => {
+    if (pendingTransfer) { cancelTransfer(); return; }
     const service = $("transfer-service").value;
     if (!service) { say(W.choose_service, "error"); return; }
-    act("transfer", { service });
+    if (!view || !view.current) return;
+    const name = $("transfer-service").selectedOptions[0].textContent;
+    pendingTransfer = { ticket: view.current.id, service };
+    $("transfer-question").textContent = fill(W.transfer_question, { code: view.current.code, service: name });
+    $("transfer-confirm").hidden = false;
+    $("transfer").setAttribute("aria-expanded", "true");
+    $("transfer-yes").focus();
+    clearTimeout(transferTimer);
+    transferTimer = setTimeout(cancelTransfer, 15000);
+  });
+  $("transfer-yes").addEventListener("click", () => {
+    const p = pendingTransfer;
+    if (!p) return;
+    act("transfer", { service: p.service, ticket: p.ticket });
+  });
+  $("transfer-cancel").addEventListener("click", () => { cancelTransfer(); $("transfer").focus(); });
+  $("transfer-service").addEventListener("change", cancelTransfer);
+
+  // ---- tickets from the desk: issued for a visitor without one, or printed again ----------
+
+  function printSaid(code, print, first) {
+    if (!print) return [first, "ok"];
+    if (print.state === "printed") return [fill(W.done_issued_printed, { code }), "ok"];
+    if (print.state === "queued") return [fill(W.print_queued, { code }), "ok"];
+    return [fill(W.print_not_ready, { code, reason: print.reason || "" }), "error"];
+  }
+
+  $("issue-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    if (!session) return;
+    const body = {
+      service: $("issue-service").value,
+      language: $("issue-language").value,
+      print: $("issue-print").checked,
+    };
+    $("issue-submit").disabled = true;
+    try {
+      const res = await api("POST", "/api/v1/tickets", body);
+      if (res.status === 401) { showSignIn(); say(W.status_401 + ".", "error"); return; }
+      if (!res.ok) { say(await errorText(res), "error"); return; }
+      const data = await res.json();
+      const code = data.ticket.code;
+      const [text, kind] = printSaid(code, data.print, fill(W.done_issued, { code }));
+      say(text, kind);
+    } catch (_) {
+      say(W.no_connection, "error");
+    } finally {
+      $("issue-submit").disabled = false;
+    }
+  });
+
+  $("reprint").addEventListener("click", async () => {
+    if (!session || !view || !view.current) return;
+    const code = view.current.code;
+    $("reprint").disabled = true;
+    try {
+      const res = await api("POST", "/api/v1/tickets/" + encodeURIComponent(view.current.id) + "/print");
+      if (res.status === 401) { showSignIn(); say(W.status_401 + ".", "error"); return; }
+      if (!res.ok) { say(await errorText(res), "error"); return; }
+      const data = await res.json();
+      const print = data.print;
+      if (print && print.state === "printed") say(fill(W.done_printed_again, { code }), "ok");
+      else say(...printSaid(code, print, ""));
+    } catch (_) {
+      say(W.no_connection, "error");
+    } finally {
+      $("reprint").disabled = false;
+    }
   });
   $("pause-toggle").addEventListener("click", () => act(view && view.desk.paused ? "resume" : "pause"));
 
@@ -414,8 +497,10 @@
         ? (i.steps_done === i.steps_total ? W.yes : fill(W.shown_how, { done: i.steps_done, total: i.steps_total }))
         : ENDINGS[i.ending] || i.ending;
       const hints = i.hints === 0 ? "0" : fill(W.hints_level, { hints: i.hints, level: i.max_hint_level });
-      const name = el("th", "item", i.item_id);
+      // The exercise by its title in the staff's language; its id below, small, for reports.
+      const name = el("th", "item", i.title || i.item_id);
       name.scope = "row";
+      if (i.title) name.append(el("span", "item-id", i.item_id));
       const level = el("td");
       level.append(levelMark(i.level));
       const cells = [
