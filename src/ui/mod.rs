@@ -14,6 +14,7 @@ pub mod fonts;
 pub mod inbox;
 mod learn;
 mod now_serving;
+pub mod scanner;
 mod services;
 mod spoken;
 mod ticket;
