@@ -44,6 +44,10 @@ impl Scanner {
     /// Returns the six digits when this key (Enter) ends a whole payload typed at scanner
     /// speed; otherwise `None`, and the key does nothing else.
     pub fn key(&mut self, text: &str, at: Instant) -> Option<String> {
+        if is_modifier(text) {
+            // A scanner presses Shift for the capitals, as a person does: part of the letter.
+            return None;
+        }
         let slow = self.last.is_some_and(|last| at.saturating_duration_since(last) > self.gap);
         self.last = Some(at);
         if slow {
@@ -87,6 +91,13 @@ impl Scanner {
         let digits = self.typed.strip_prefix(PREFIX)?;
         (digits.len() == DIGITS && digits.bytes().all(|b| b.is_ascii_digit())).then(|| digits.to_owned())
     }
+}
+
+/// Shift, Control, Alt, AltGr, Caps Lock and Meta, as the window reports them (Slint's key
+/// codes U+0010 to U+0018).
+fn is_modifier(text: &str) -> bool {
+    let mut chars = text.chars();
+    matches!((chars.next(), chars.next()), (Some('\u{10}'..='\u{18}'), None))
 }
 
 #[cfg(test)]
@@ -167,6 +178,19 @@ mod tests {
     fn two_scans_in_a_row_give_two_codes() {
         let mut s = Scanner::default();
         assert_eq!(typed(&mut s, Instant::now(), "LKT111111\nLKT222222\n", 3 * MS), ["111111", "222222"]);
+    }
+
+    #[test]
+    fn shift_pressed_for_the_capitals_is_part_of_the_letter() {
+        let mut s = Scanner::default();
+        let start = Instant::now();
+        let shift: String = slint::SharedString::from(slint::platform::Key::Shift).into();
+        let mut out = Vec::new();
+        for (i, key) in [&shift, "L", &shift, "K", &shift, "T"].into_iter().enumerate() {
+            out.extend(s.key(key, start + i as u32 * 2 * MS));
+        }
+        out.extend(typed(&mut s, start + 12 * MS, "482913\n", 3 * MS));
+        assert_eq!(out, ["482913"]);
     }
 
     #[test]
