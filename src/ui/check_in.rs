@@ -224,7 +224,9 @@ fn fill_keypad(shared: &Rc<Shared>) {
     adapter.set_boxes(ModelRc::new(VecModel::from(boxes)));
     adapter.set_typed(grouped(typed).into());
     let native = native_digits(&shared.language());
-    adapter.set_typed_native(native.map_or(String::new(), |d| in_digits(&grouped(typed), &d)).into());
+    // Left to right, as the boxes above: without the mark an Arabic line puts "913" before "482".
+    let in_native = |d: [char; 10]| format!("\u{200E}{}", in_digits(&grouped(typed), &d));
+    adapter.set_typed_native(native.map_or(String::new(), in_native).into());
     let keys: Vec<SharedString> =
         native.map_or(Vec::new(), |d| d.iter().map(|c| SharedString::from(c.to_string())).collect());
     adapter.set_native_digits(ModelRc::new(VecModel::from(keys)));
