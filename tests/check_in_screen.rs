@@ -225,6 +225,13 @@ fn a_scanned_code_on_the_welcome_screen_checks_in_in_the_sites_language() {
     assert_eq!(*k.asked.lock().unwrap(), [("482913".to_owned(), "nl".to_owned())]);
     assert_eq!(screen(&k), Screen::CheckedIn);
     assert_eq!(k.help_point.queue().waiting().count(), 1);
+    // The next visitor scans while the confirmation is still up.
+    scan(w, "LKT222222");
+    k.kiosk.catch_up();
+    assert_eq!(
+        (screen(&k), w.global::<CheckInAdapter>().get_state()),
+        (Screen::CheckIn, CheckInState::Refused)
+    );
 }
 
 #[test]
@@ -349,7 +356,7 @@ fn the_keypad_in_arabic_shows_the_visitors_own_digits_beside_0_to_9() {
     let adapter = w.global::<CheckInAdapter>();
     type_code(w, "4829");
     assert_eq!(adapter.get_typed(), "482 9", "the keys are 0–9, as printed on the slip");
-    assert_eq!(adapter.get_typed_native(), "\u{200E}٤٨٢ ٩", "marked left to right, as the boxes");
+    assert_eq!(adapter.get_typed_native(), "\u{200E}٤٨٢\u{200E} ٩", "marked left to right, as the boxes");
     let native: Vec<String> = adapter.get_native_digits().iter().map(|d| d.to_string()).collect();
     assert_eq!(native.len(), 10);
     assert_eq!(native[7], "٧");

@@ -224,8 +224,10 @@ fn fill_keypad(shared: &Rc<Shared>) {
     adapter.set_boxes(ModelRc::new(VecModel::from(boxes)));
     adapter.set_typed(grouped(typed).into());
     let native = native_digits(&shared.language());
-    // Left to right, as the boxes above: without the mark an Arabic line puts "913" before "482".
-    let in_native = |d: [char; 10]| format!("\u{200E}{}", in_digits(&grouped(typed), &d));
+    // Left to right, as the boxes above: without the marks (around the space too, which Arabic
+    // digits would otherwise pull into their direction) an Arabic line puts "913" before "482".
+    let in_native =
+        |d: [char; 10]| format!("\u{200E}{}", in_digits(&grouped(typed), &d).replace(' ', "\u{200E} "));
     adapter.set_typed_native(native.map_or(String::new(), in_native).into());
     let keys: Vec<SharedString> =
         native.map_or(Vec::new(), |d| d.iter().map(|c| SharedString::from(c.to_string())).collect());
