@@ -330,7 +330,14 @@ fn text_shown(utterance: &Utterance) -> String {
         })
         .collect();
     let values: Vec<(&str, &str)> = values.iter().map(|(n, v)| (*n, v.as_str())).collect();
-    fill(utterance.phrase.text(&utterance.language), &values)
+    let text = fill(utterance.phrase.text(&utterance.language), &values);
+    // A right-to-left sentence that starts with a desk's Latin name ("Balie 2 …") would be laid
+    // out left to right, its full stop on the wrong end: the mark says which way it reads.
+    if crate::languages::language(&utterance.language).is_some_and(|l| l.rtl) {
+        format!("\u{200F}{text}")
+    } else {
+        text
+    }
 }
 
 /// The check-in screen's words, in the visitor's language, as it shows them.
