@@ -560,7 +560,10 @@ fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let parts = crate::setup::kiosk_parts(config, Arc::new(SystemClock))?;
     let help_point = parts.help_point.clone();
     let reporter = match report_settings {
-        Some(settings) => {
+        Some(mut settings) => {
+            if parts.config.appointments.enabled {
+                settings.appointments = Some(Arc::new(crate::setup::CentralPlans(help_point.clone())));
+            }
             let reporter = Reporter::start(settings, ReportParts::real())?;
             let wake = reporter.waker();
             help_point.subscribe(Box::new(move |_| wake())).context("the help point stopped")?;
@@ -613,7 +616,11 @@ fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         drop(parts);
     } else {
         let window = crate::AppWindow::new().context("cannot open the kiosk window")?;
+        let appointments = parts.config.appointments.enabled;
         let kiosk = crate::ui::Kiosk::wire(&window, parts);
+        if appointments {
+            kiosk.offer_check_in(std::rc::Rc::new(help_point.clone()));
+        }
         if args.config.is_none() {
             // The desktop run of the built-in sample (simulated printer, no GPIO): F1, F2 … stand
             // in for the desks' buttons. A kiosk (always a --config) ignores them.

@@ -46,6 +46,19 @@ pub enum Phrase {
     TicketsWhenOpen,
     ScreeningTasks,
     TouchStart,
+    HaveAppointment,
+    TypeAppointmentCode,
+    CheckedIn,
+    DeskWillCall,
+    SomeDeskWillCall,
+    TooEarly,
+    TooLate,
+    UnknownCode,
+    Cancelled,
+    AlreadyUsed,
+    SlowDown,
+    CheckInFailed,
+    NormalTicket,
 }
 
 impl Phrase {
@@ -71,6 +84,19 @@ impl Phrase {
         Phrase::TicketsWhenOpen,
         Phrase::ScreeningTasks,
         Phrase::TouchStart,
+        Phrase::HaveAppointment,
+        Phrase::TypeAppointmentCode,
+        Phrase::CheckedIn,
+        Phrase::DeskWillCall,
+        Phrase::SomeDeskWillCall,
+        Phrase::TooEarly,
+        Phrase::TooLate,
+        Phrase::UnknownCode,
+        Phrase::Cancelled,
+        Phrase::AlreadyUsed,
+        Phrase::SlowDown,
+        Phrase::CheckInFailed,
+        Phrase::NormalTicket,
     ];
 
     /// The phrase in `language` from the catalogue (the English msgid where it has none).
@@ -108,6 +134,33 @@ impl Phrase {
             Phrase::ScreeningTasks => tr(language, "{tasks} short tasks, about {minutes} minutes."),
             // TRANSLATORS: spoken before the skills check; "Start" is the button's name.
             Phrase::TouchStart => tr(language, "Touch Start when you are ready."),
+            // TRANSLATORS: a button for visitors who booked an appointment (and spoken).
+            Phrase::HaveAppointment => tr(language, "I have an appointment"),
+            // TRANSLATORS: above the keypad where a visitor types the 6-digit code of an appointment.
+            Phrase::TypeAppointmentCode => tr(language, "Type the code of your appointment."),
+            // TRANSLATORS: a visitor with an appointment has checked in at the kiosk.
+            Phrase::CheckedIn => tr(language, "You are checked in."),
+            // TRANSLATORS: after checking in; {desk} is the desk's name as on its sign ("Desk 2"),
+            // {time} the appointment's time, like 10:30.
+            Phrase::DeskWillCall => tr(language, "{desk} will call you at {time}."),
+            // TRANSLATORS: after checking in, when any desk may take the appointment; {time} is
+            // like 10:30.
+            Phrase::SomeDeskWillCall => tr(language, "A desk will call you at {time}."),
+            // TRANSLATORS: a visitor came too early to check in; {time} is when they can, like 10:00.
+            Phrase::TooEarly => tr(language, "You are early. You can check in from {time}."),
+            // TRANSLATORS: a visitor came too late for their appointment.
+            Phrase::TooLate => tr(language, "The time of this appointment has passed."),
+            // TRANSLATORS: the code typed or scanned is no appointment's.
+            Phrase::UnknownCode => tr(language, "We do not know this code. Please check it."),
+            Phrase::Cancelled => tr(language, "This appointment was cancelled."),
+            // TRANSLATORS: the appointment's code was already used to check in.
+            Phrase::AlreadyUsed => tr(language, "This code was already used to check in."),
+            // TRANSLATORS: too many codes were tried at the kiosk in a short time.
+            Phrase::SlowDown => tr(language, "Please wait a moment, then try again."),
+            // TRANSLATORS: checking in failed because of a fault at the kiosk.
+            Phrase::CheckInFailed => tr(language, "Checking in is not possible right now."),
+            // TRANSLATORS: offered when checking in did not work.
+            Phrase::NormalTicket => tr(language, "You can take a normal ticket."),
         }
     }
 
@@ -134,6 +187,11 @@ impl Phrase {
                 .with("day", Value::Named { clip: "days/monday".into(), text: String::new() })
                 .with("time", Value::Time { hour: 9, minute: 0 }),
             Phrase::ScreeningTasks => u.with("tasks", Value::Number(8)).with("minutes", Value::Number(12)),
+            Phrase::DeskWillCall => u
+                .with("desk", Value::Named { clip: "desks/desk-1".into(), text: String::new() })
+                .with("time", Value::Time { hour: 10, minute: 30 }),
+            Phrase::SomeDeskWillCall => u.with("time", Value::Time { hour: 10, minute: 30 }),
+            Phrase::TooEarly => u.with("time", Value::Time { hour: 10, minute: 0 }),
             _ => u,
         }
     }
@@ -307,6 +365,58 @@ pub mod script {
                 .with("minutes", Value::Number(minutes)),
             u(Phrase::TouchStart),
         ]
+    }
+
+    /// What the check-in screen says: the keypad's invitation, the confirmation, or why the
+    /// code was refused and that a normal ticket can be taken.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub enum CheckIn {
+        Typing,
+        /// The appointment's time; the desk (id, name as on its sign) when one is set.
+        CheckedIn {
+            desk: Option<(String, String)>,
+            hour: u32,
+            minute: u32,
+        },
+        TooEarly {
+            hour: u32,
+            minute: u32,
+        },
+        TooLate,
+        Unknown,
+        Cancelled,
+        AlreadyUsed,
+        SlowDown,
+        Failed,
+    }
+
+    /// The check-in screen's words in `language`: what it shows, in the order it shows it.
+    pub fn check_in(language: &str, shown: &CheckIn) -> Vec<Utterance> {
+        let u = |phrase| Utterance::new(language, phrase);
+        let refused = |phrase| vec![u(phrase), u(Phrase::NormalTicket)];
+        match shown {
+            CheckIn::Typing => vec![u(Phrase::TypeAppointmentCode)],
+            CheckIn::CheckedIn { desk, hour, minute } => {
+                let time = Value::Time { hour: *hour, minute: *minute };
+                let when = match desk {
+                    Some((id, name)) => u(Phrase::DeskWillCall)
+                        .with("desk", Value::Named { clip: format!("desks/{id}"), text: name.clone() })
+                        .with("time", time),
+                    None => u(Phrase::SomeDeskWillCall).with("time", time),
+                };
+                vec![u(Phrase::CheckedIn), when]
+            }
+            CheckIn::TooEarly { hour, minute } => vec![
+                u(Phrase::TooEarly).with("time", Value::Time { hour: *hour, minute: *minute }),
+                u(Phrase::NormalTicket),
+            ],
+            CheckIn::TooLate => refused(Phrase::TooLate),
+            CheckIn::Unknown => refused(Phrase::UnknownCode),
+            CheckIn::Cancelled => refused(Phrase::Cancelled),
+            CheckIn::AlreadyUsed => refused(Phrase::AlreadyUsed),
+            CheckIn::SlowDown => refused(Phrase::SlowDown),
+            CheckIn::Failed => refused(Phrase::CheckInFailed),
+        }
     }
 }
 

@@ -250,8 +250,39 @@ impl HelpPoint {
             Ok(events)
         })?;
         let ticket = issued.expect("issue returned a ticket");
-        let position = self.queue.position(ticket.id)?;
+        let position = self.position_now(ticket.id)?;
         Ok(IssuedTicket { ticket, position })
+    }
+
+    /// Where a waiting ticket stands now, counting the booked appointments not yet checked in
+    /// that will take a desk before it (a checked-in appointment is already a ticket in the queue).
+    pub fn position_now(
+        &self,
+        ticket: crate::queue::TicketId,
+    ) -> Result<crate::queue::Position, crate::queue::QueueError> {
+        let now = self.clock.now();
+        self.queue.position_at(ticket, now, &self.appointments_due(now))
+    }
+
+    /// The appointments expected from now on whose visitors have not checked in yet, for the
+    /// wait shown to walk-ins (up to the end of their call window: a late visitor may still come).
+    fn appointments_due(&self, now: jiff::Timestamp) -> Vec<crate::wait_estimate::DueAppointment> {
+        if !self.appointment_rules.enabled {
+            return Vec::new();
+        }
+        let minutes = u32::try_from(self.appointment_rules.expected.as_mins()).unwrap_or(0);
+        self.book
+            .all()
+            .into_iter()
+            .filter(|a| a.state == crate::appointment::AppointmentState::Expected)
+            .filter(|a| self.appointment_rules.no_show_at(a) > now)
+            .map(|a| crate::wait_estimate::DueAppointment {
+                at: a.starts_at,
+                service: a.service.clone(),
+                desk: a.desk.clone(),
+                minutes,
+            })
+            .collect()
     }
 
     pub fn call_next(&mut self, desk: &str) -> Result<Vec<Event>, ActionError> {
@@ -634,7 +665,7 @@ impl HelpPoint {
             return Err(CheckInRefusal::Unavailable);
         }
         let Some(ticket) = issued else { return Err(CheckInRefusal::Unavailable) };
-        let position = self.queue.position(ticket.id).map_err(|_| CheckInRefusal::Unavailable)?;
+        let position = self.position_now(ticket.id).map_err(|_| CheckInRefusal::Unavailable)?;
         Ok(CheckedIn {
             issued: IssuedTicket { ticket, position },
             starts_at: appointment.starts_at,
@@ -1233,6 +1264,27 @@ mod tests {
             assert_eq!(body["late_minutes"], 0);
             let issued = outbox_body(&hp, "ticket_issued");
             assert_eq!(issued["appointment_uid"], booked.uid.as_str());
+        }
+
+        #[test]
+        fn a_walk_in_is_told_the_wait_behind_the_appointments_still_expected() {
+            let with_booking = {
+                let mut hp = booking(morning());
+                hp.book(new_at(5, &hp, None), AppointmentSource::Console).unwrap();
+                hp.book(new_at(10, &hp, None), AppointmentSource::Console).unwrap();
+                (0..4).for_each(|_| drop(hp.take_ticket("appointment", "nl").unwrap()));
+                hp.take_ticket("appointment", "nl").unwrap().position
+            };
+            let without = {
+                let mut hp = booking(morning());
+                (0..4).for_each(|_| drop(hp.take_ticket("appointment", "nl").unwrap()));
+                hp.take_ticket("appointment", "nl").unwrap().position
+            };
+            let (with, without) = (with_booking.wait.unwrap(), without.wait.unwrap());
+            assert!(
+                with.high_minutes > without.high_minutes,
+                "two appointments due before the walk-in make the wait longer: {with:?} vs {without:?}"
+            );
         }
 
         #[test]

@@ -376,6 +376,34 @@ pub fn refused_boot_config(config: &Path) -> Option<String> {
     (!short.is_empty()).then_some(short)
 }
 
+/// The help point's appointment book as the place a plan pulled from loket-central goes: the
+/// plan is applied on the owner's thread, whole or not at all.
+pub struct CentralPlans(pub crate::owner::HelpPointHandle);
+
+impl crate::report::pull::AppointmentPlanSink for CentralPlans {
+    fn apply(&self, plan: loket_protocol::appointments::AppointmentPlan) -> Result<usize, String> {
+        let planned: Vec<crate::appointment::CentralAppointment> = plan
+            .appointments
+            .into_iter()
+            .map(|a| crate::appointment::CentralAppointment {
+                uid: a.uid,
+                code: a.code,
+                starts_at: a.starts_at,
+                service: a.service,
+                desk: a.desk,
+                language: a.language,
+                cancelled: a.cancelled,
+            })
+            .collect();
+        let held = planned.iter().filter(|a| !a.cancelled).count();
+        self.0
+            .run(move |hp| hp.apply_central_plan(planned))
+            .map_err(|e| e.to_string())?
+            .map_err(|e| e.to_string())?;
+        Ok(held)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -24,12 +24,21 @@ pub enum Screen {
     Lesson,
     /// "Well done", or the screening's result with its code.
     LessonDone,
+    /// The keypad for an appointment's code, and why a code was refused.
+    CheckIn,
+    /// "You are checked in", with a countdown back to welcome like the ticket's.
+    CheckedIn,
 }
 
 impl Screen {
     /// Screens where the kiosk waits for a touch and asks "are you still there?" after a while.
     fn waits_for_touch(self) -> bool {
-        !matches!(self, Screen::Welcome | Screen::Ticket)
+        !matches!(self, Screen::Welcome | Screen::Ticket | Screen::CheckedIn)
+    }
+
+    /// Screens that show a ticket (and count down to welcome) while it prints.
+    fn shows_ticket(self) -> bool {
+        matches!(self, Screen::Ticket | Screen::CheckedIn)
     }
 }
 
@@ -97,7 +106,7 @@ impl Visit {
     /// Goes to one of the learning screens (catalogue, screening intro, lesson, done), keeping
     /// the language.
     pub fn go_to(&mut self, screen: Screen) {
-        debug_assert!(!matches!(screen, Screen::Welcome | Screen::Ticket));
+        debug_assert!(!matches!(screen, Screen::Welcome | Screen::Ticket | Screen::CheckedIn));
         self.screen = screen;
         self.touched();
     }
@@ -106,6 +115,19 @@ impl Visit {
     pub fn back_to_services(&mut self) {
         self.screen = Screen::Services;
         self.touched();
+    }
+
+    /// The visitor has an appointment (tapped, or scanned its code on any screen): the keypad,
+    /// in the language chosen so far (none yet: the site's).
+    pub fn open_check_in(&mut self) {
+        self.screen = Screen::CheckIn;
+        self.touched();
+    }
+
+    /// The appointment is checked in: its ticket is shown (and printed) like a taken one.
+    pub fn checked_in(&mut self) {
+        self.ticket_shown();
+        self.screen = Screen::CheckedIn;
     }
 
     /// The ticket is stored and can be shown.
@@ -124,14 +146,14 @@ impl Visit {
     /// The ticket could not be printed: keep the number up longer so it can be remembered.
     pub fn print_failed(&mut self) {
         self.printing = false;
-        if self.screen == Screen::Ticket {
+        if self.screen.shows_ticket() {
             self.ticket_left = self.ticket_left.max(self.timeouts.ticket * 2);
         }
     }
 
     /// "More time": on the ticket screen the countdown starts again; elsewhere it is a touch.
     pub fn more_time(&mut self) {
-        if self.screen == Screen::Ticket {
+        if self.screen.shows_ticket() {
             self.ticket_left = self.ticket_left.max(self.timeouts.ticket);
         }
         self.touched();
@@ -342,5 +364,36 @@ mod tests {
         v.ticket_shown();
         v.print_failed();
         assert_eq!(v.ticket_countdown(), 40);
+    }
+
+    #[test]
+    fn the_keypad_waits_for_a_touch_and_gives_up_like_a_choice_screen() {
+        let mut v = visit();
+        v.choose_language("ps");
+        v.open_check_in();
+        assert_eq!((v.screen(), v.language()), (Screen::CheckIn, Some("ps")));
+        v.tick(30 * S);
+        assert_eq!(v.still_there_countdown(), Some(10));
+        assert!(v.tick(10 * S));
+        assert_eq!((v.screen(), v.language()), (Screen::Welcome, None));
+    }
+
+    #[test]
+    fn a_check_in_counts_down_like_a_ticket_and_waits_for_the_printer() {
+        let mut v = visit();
+        v.open_check_in();
+        assert_eq!(v.language(), None, "a scan on the welcome screen keeps the site's language");
+        v.checked_in();
+        assert_eq!(
+            (v.screen(), v.ticket_countdown(), v.still_there_countdown()),
+            (Screen::CheckedIn, 20, None)
+        );
+        assert!(!v.tick(25 * S), "the printer has not answered");
+        assert_eq!(v.ticket_countdown(), 1);
+        v.print_failed();
+        assert_eq!(v.ticket_countdown(), 40, "a failed print keeps the confirmation up longer");
+        v.more_time();
+        assert!(v.tick(40 * S));
+        assert_eq!(v.screen(), Screen::Welcome);
     }
 }

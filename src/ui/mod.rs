@@ -9,11 +9,13 @@
 //!
 //! It must not hold queue rules: it asks the help point and shows what it answers.
 
+pub mod check_in;
 mod closed;
 pub mod fonts;
 pub mod inbox;
 mod learn;
 mod now_serving;
+pub mod scanner;
 mod services;
 mod spoken;
 mod ticket;
@@ -51,6 +53,8 @@ pub enum News {
         items: Vec<crate::screening::ItemResult>,
         record: Result<crate::screening::ScreeningRecord, String>,
     },
+    /// The help point answered a booking code typed or scanned in `language`.
+    CheckInAnswered { language: String, reply: check_in::CheckInReply },
 }
 
 /// How often the kiosk checks for the new service day (local midnight), in ticks.
@@ -106,6 +110,10 @@ struct Shared {
     /// Whether F1, F2 … call the next visitor for a desk (the desktop run only; see
     /// [`Kiosk::use_function_keys_as_desk_buttons`]).
     desk_keys: std::cell::Cell<bool>,
+    /// Checking in for appointments: the desk that answers, the code typed so far.
+    check_in: RefCell<check_in::CheckIn>,
+    /// Tells a barcode scanner's booking codes from every other key ([`scanner`]).
+    scanner: RefCell<scanner::Scanner>,
 }
 
 impl Kiosk {
@@ -122,6 +130,15 @@ impl Kiosk {
     /// must not call anyone.
     pub fn use_function_keys_as_desk_buttons(&self) {
         self.shared.desk_keys.set(true);
+    }
+
+    /// Lets visitors with an appointment check in at `desk`: "I have an appointment" on the
+    /// services screen, and booking codes from a barcode scanner on any visitor screen. Without
+    /// it the kiosk offers neither.
+    pub fn offer_check_in(&self, desk: Rc<dyn check_in::CheckInDesk>) {
+        if let Some(window) = self.shared.window.upgrade() {
+            check_in::offer(&window, &self.shared, desk);
+        }
     }
 
     /// [`Kiosk::wire`] without an event loop (Slint's headless test backend): news waits until
@@ -170,6 +187,8 @@ impl Kiosk {
             still_there_spoken: std::cell::Cell::new(false),
             touched_language: RefCell::new(None),
             desk_keys: std::cell::Cell::new(false),
+            check_in: RefCell::new(check_in::CheckIn::default()),
+            scanner: RefCell::new(scanner::Scanner::default()),
         });
         let ui: Arc<dyn UiThread> = match &manual {
             Some(manual) => Arc::new(manual.clone()),
@@ -197,6 +216,7 @@ impl Kiosk {
         now_serving::connect(window, &shared);
         learn::connect(window, &shared);
         closed::connect(window, &shared);
+        check_in::connect(window, &shared);
 
         let listening = shared.clone();
         window.global::<KioskAdapter>().on_listen_again(move || {
@@ -325,6 +345,7 @@ impl Shared {
             News::ScreeningRecorded { language, items, record } => {
                 learn::screening_recorded(&window, self, &language, &items, record)
             }
+            News::CheckInAnswered { language, reply } => check_in::answered(&window, self, &language, reply),
         }
     }
 
@@ -362,6 +383,8 @@ impl Shared {
             VisitScreen::ScreeningIntro => Screen::ScreeningIntro,
             VisitScreen::Lesson => Screen::Lesson,
             VisitScreen::LessonDone => Screen::LessonDone,
+            VisitScreen::CheckIn => Screen::CheckIn,
+            VisitScreen::CheckedIn => Screen::CheckedIn,
         };
         kiosk.set_screen(shown);
         if screen == VisitScreen::Services {
@@ -388,6 +411,7 @@ impl Shared {
         spoken::still_there_shown(&window, self, still_there.get_shown());
         let visit = self.visit.borrow();
         window.global::<crate::TicketAdapter>().set_seconds_left(visit.ticket_countdown() as i32);
+        window.global::<crate::CheckInAdapter>().set_seconds_left(visit.ticket_countdown() as i32);
     }
 }
 

@@ -57,7 +57,7 @@ pub(super) fn listen_again(window: &AppWindow, shared: &Shared) {
 
 /// Whether the "are you still there?" question can stand over `screen` (as app.slint shows it).
 fn over_screen(screen: Screen) -> bool {
-    !matches!(screen, Screen::Welcome | Screen::Ticket | Screen::Closed)
+    !matches!(screen, Screen::Welcome | Screen::Ticket | Screen::CheckedIn | Screen::Closed)
 }
 
 /// The question "are you still there?" came up: it is said once.
@@ -115,7 +115,12 @@ fn words(window: &AppWindow, shared: &Shared, screen: Screen) -> Vec<Utterance> 
             let services: Vec<(String, String)> =
                 shared.config.services.iter().map(|s| (s.id.clone(), s.name(&language).to_owned())).collect();
             let learning = window.global::<ServicesAdapter>().get_learning();
-            script::services(&language, &services, learning)
+            let mut said = script::services(&language, &services, learning);
+            // "I have an appointment" is the first tile, after the question.
+            if let Some(tile) = super::check_in::spoken_tile(shared, &language) {
+                said.insert(1.min(said.len()), tile);
+            }
+            said
         }
         Screen::Ticket => {
             let ticket = window.global::<TicketAdapter>();
@@ -147,6 +152,7 @@ fn words(window: &AppWindow, shared: &Shared, screen: Screen) -> Vec<Utterance> 
             };
             script::closed(&language, opens.map(|o| (o, hour, minute)))
         }
+        Screen::CheckIn | Screen::CheckedIn => super::check_in::words(shared, &language),
         _ => Vec::new(),
     }
 }

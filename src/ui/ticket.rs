@@ -42,14 +42,19 @@ pub(super) fn show(window: &AppWindow, shared: &Rc<Shared>, issued: &IssuedTicke
     }
     shared.visit.borrow_mut().ticket_shown();
     shared.show();
+    adapter.set_print_state(PrintState::Printing);
+    print(window, shared, issued, language);
+}
 
+/// Sends a stored ticket (taken, or an appointment's) to the printer; the result comes back as
+/// news ([`print_finished`]).
+pub(super) fn print(window: &AppWindow, shared: &Rc<Shared>, issued: &IssuedTicket, language: &str) {
+    let config = &shared.config;
+    let ticket = &issued.ticket;
     let Some(printer) = &shared.printer else {
-        adapter.set_print_state(PrintState::Failed);
-        shared.visit.borrow_mut().print_failed();
-        shared.show_countdowns();
+        print_finished(window, shared, &ticket.code(), false);
         return;
     };
-    adapter.set_print_state(PrintState::Printing);
     let slip = crate::printed_ticket::slip(config, issued, language, shared.logo.as_ref());
     let job = format!("{}-{}", ticket.service_day, ticket.code());
     let code = ticket.code();
@@ -63,10 +68,14 @@ pub(super) fn show(window: &AppWindow, shared: &Rc<Shared>, issued: &IssuedTicke
 /// A ticket left the printer (or could not): show it, if the screen still shows that ticket.
 pub(super) fn print_finished(window: &AppWindow, shared: &Shared, code: &str, printed: bool) {
     let adapter = window.global::<TicketAdapter>();
-    if adapter.get_code() != code {
+    let on_ticket = adapter.get_code() == code;
+    let on_check_in = super::check_in::print_finished(window, code, printed);
+    if !on_ticket && !on_check_in {
         return;
     }
-    adapter.set_print_state(if printed { PrintState::Printed } else { PrintState::Failed });
+    if on_ticket {
+        adapter.set_print_state(if printed { PrintState::Printed } else { PrintState::Failed });
+    }
     if printed {
         shared.visit.borrow_mut().printed();
     } else {

@@ -142,12 +142,19 @@ pub async fn reprint(
     TicketPath(id): TicketPath,
 ) -> Result<Json<Reprinted>, WebError> {
     let issued = with_help_point(&state, move |hp, _| {
-        let queue = hp.queue();
-        let ticket = queue.ticket(TicketId(id)).ok_or(QueueError::UnknownTicket(TicketId(id)))?.clone();
+        let Some(ticket) = hp.queue().ticket(TicketId(id)).cloned() else {
+            // A finished ticket is no longer in the queue, only in the store.
+            let today = Some(hp.queue().service_day(hp.now()));
+            return Err(match hp.store().ticket(TicketId(id))? {
+                Some(done) if Some(done.service_day) == today => QueueError::NotWaiting { code: done.code() },
+                _ => QueueError::UnknownTicket(TicketId(id)),
+            }
+            .into());
+        };
         if !ticket.state.is_open() {
             return Err(QueueError::NotWaiting { code: ticket.code() }.into());
         }
-        let position = queue.position(ticket.id).unwrap_or(Position { people_ahead: 0, wait: None });
+        let position = hp.position_now(ticket.id).unwrap_or(Position { people_ahead: 0, wait: None });
         Ok(IssuedTicket { ticket, position })
     })
     .await?;
