@@ -176,5 +176,19 @@ mod tests {
         assert_eq!(slip(&config, &walk_in, "en", None).appointment, None);
         let printed = crate::printer::encode_ticket(&slip(&config, &issued, "en", None));
         assert!(printed.omitted.is_empty(), "{:?}", printed.omitted);
+        // Its time is the promise: no walk-in's "people before you" or wait beside it.
+        let shows = |t: &IssuedTicket, words: &str| {
+            let bytes = crate::printer::encode_ticket(&slip(&config, t, "en", None)).bytes;
+            bytes.windows(words.len()).any(|w| w == words.as_bytes())
+        };
+        assert!(!shows(&issued, "Waiting time") && !shows(&issued, "People before you"));
+        assert!(shows(&walk_in_again(&issued), "Waiting time"), "a walk-in's ticket still has its wait");
+    }
+
+    fn walk_in_again(issued: &IssuedTicket) -> IssuedTicket {
+        IssuedTicket {
+            ticket: crate::queue::Ticket { appointment: None, ..issued.ticket.clone() },
+            position: issued.position,
+        }
     }
 }

@@ -257,17 +257,21 @@ pub fn encode_ticket(slip: &TicketSlip) -> EncodedSlip {
         t.p.line("");
     }
 
-    let ahead = people_ahead_text(&slip.labels, slip.people_ahead);
-    t.lines(SlipPart::PeopleAhead, &ahead, 1, normal);
-    if let Some(v) = visitor {
-        t.translation(SlipPart::PeopleAheadVisitor, &people_ahead_text(v, slip.people_ahead), &ahead);
+    // An appointment's ticket promises its time, not a walk-in's wait: checked in early, the
+    // visitor is called from that time on, whatever the walk-ins' wait says.
+    if slip.appointment.is_none() {
+        let ahead = people_ahead_text(&slip.labels, slip.people_ahead);
+        t.lines(SlipPart::PeopleAhead, &ahead, 1, normal);
+        if let Some(v) = visitor {
+            t.translation(SlipPart::PeopleAheadVisitor, &people_ahead_text(v, slip.people_ahead), &ahead);
+        }
+        let wait = wait_text(&slip.labels, slip.wait_minutes);
+        t.lines(SlipPart::Wait, &wait, 1, normal);
+        if let Some(v) = visitor {
+            t.translation(SlipPart::WaitVisitor, &wait_text(v, slip.wait_minutes), &wait);
+        }
+        t.p.line("");
     }
-    let wait = wait_text(&slip.labels, slip.wait_minutes);
-    t.lines(SlipPart::Wait, &wait, 1, normal);
-    if let Some(v) = visitor {
-        t.translation(SlipPart::WaitVisitor, &wait_text(v, slip.wait_minutes), &wait);
-    }
-    t.p.line("");
 
     // For the desk: in the site's language, like the words above the number.
     if let Some(code) = &slip.screening_code {
