@@ -106,6 +106,22 @@ async fn staff_book_see_the_code_and_cancel_after_a_question() {
     console.click("#appt-mine").await;
     wait_for("the whole list again", Duration::from_secs(5), || async { row(&console, &code).await }).await;
 
+    // Moved to 15:30 in its row: the code stays, the list shows the new time.
+    console.js("document.querySelector('#appt-list .appt-move-time').value = '15:30'; return null").await;
+    console.click("#appt-list .appt-move").await;
+    wait_for("the appointment moved", Duration::from_secs(5), || async {
+        match row(&console, &code).await {
+            Ok((_, text)) if text.contains("15:30") => Ok(()),
+            other => Err(format!("{other:?}")),
+        }
+    })
+    .await;
+    let moved = server
+        .help_point
+        .run(|hp| hp.appointments_on(hp.appointment_rules().day_of(hp.now()), None).unwrap()[0].starts_at)
+        .unwrap();
+    assert_eq!(moved.duration_since(booked.starts_at).as_secs(), 90 * 60, "moved by 90 minutes");
+
     // Cancel asks first: the question names the code, "keep it" keeps it.
     console.click("#appt-list .appt-cancel").await;
     let question = console.text("#appt-cancel-question").await;
