@@ -157,6 +157,48 @@ pub fn console(l: &str) -> Vec<Word> {
             tr(l, "The central system refuses this kiosk's key: check report.token_file."),
         ),
         ("report_dropped", tr(l, "Not kept (queue full): {list}")),
+        // The appointments section.
+        ("appointments_title", tr(l, "Appointments")),
+        ("appt_day", tr(l, "Day")),
+        ("appt_my_desk_only", tr(l, "My desk only")),
+        ("appt_none", tr(l, "No appointments on this day.")),
+        ("appt_time", tr(l, "Time")),
+        // TRANSLATORS: the booking code the visitor types at the kiosk, e.g. "482 913".
+        ("appt_code", tr(l, "Code")),
+        ("appt_state", tr(l, "State")),
+        ("appt_actions", tr(l, "Change")),
+        ("appt_any_desk", tr(l, "any desk")),
+        ("appt_language_unknown", tr(l, "— not known —")),
+        ("appt_book_title", tr(l, "Book an appointment")),
+        ("appt_book", tr(l, "Book")),
+        ("appt_import_title", tr(l, "Appointments from a file")),
+        ("appt_import_label", tr(l, "Calendar file (.ics) or spreadsheet (.csv)")),
+        ("appt_import", tr(l, "Upload")),
+        // TRANSLATORS: staff console: the link to the printable slip with the booking code and QR code.
+        ("appt_slip", tr(l, "Slip")),
+        ("appt_move", tr(l, "Move")),
+        ("appt_new_time_for", tr(l, "New time for {code}")),
+        ("appt_cancel", tr(l, "Cancel the appointment")),
+        // TRANSLATORS: staff console: asked after clicking "Cancel the appointment", before it is cancelled.
+        ("appt_cancel_question", tr(l, "Cancel the appointment {code} at {time}?")),
+        ("appt_cancel_yes", tr(l, "Yes, cancel it")),
+        ("appt_keep", tr(l, "Keep it")),
+        ("appt_state_expected", tr(l, "expected")),
+        ("appt_state_checked_in", tr(l, "checked in")),
+        ("appt_state_called", tr(l, "called")),
+        ("appt_state_served", tr(l, "helped")),
+        ("appt_state_no_show", tr(l, "did not come")),
+        ("appt_state_cancelled", tr(l, "cancelled")),
+        ("appt_choose_time", tr(l, "Choose a time and a service.")),
+        ("appt_choose_file", tr(l, "Choose a file first.")),
+        ("appt_done_booked", tr(l, "Booked at {time}: code {code}.")),
+        ("appt_done_moved", tr(l, "{code} moved to {time}.")),
+        ("appt_done_cancelled", tr(l, "{code} cancelled.")),
+        // TRANSLATORS: after a file upload; nothing else changed.
+        ("appt_imported", tr(l, "File read: {booked} booked, {moved} moved, {unchanged} unchanged.")),
+        // TRANSLATORS: {reason} is the server's reason in English; nothing in the file was taken.
+        ("appt_import_refused_line", tr(l, "The file was refused, nothing changed. Line {line}: {reason}")),
+        ("appt_import_refused", tr(l, "The file was refused, nothing changed: {reason}")),
     ]
 }
 

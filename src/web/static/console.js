@@ -231,6 +231,7 @@
     fillSelect($("outcome"), (v.outcomes || []).map((o) => [o, o]), 1);
     fillSelect($("issue-service"), (v.services || []).map((s) => [s.id, s.name]));
     fillSelect($("issue-language"), (v.languages || []).map((l) => [l, W.languages[l] || l]));
+    renderAppointmentChoices().then(loadAppointments);
     fillSelect($("transfer-service"), (v.services || [])
       .filter((s) => !v.current || s.id !== v.current.service)
       .map((s) => [s.id, s.name]));
@@ -565,6 +566,7 @@
     });
     es.addEventListener("queue", reload);
     es.addEventListener("resync", reload);
+    es.addEventListener("appointment_checked_in", loadAppointments);
     es.addEventListener("error", () => {
       if (events !== es) return;
       document.body.dataset.live = "closed";
@@ -627,6 +629,205 @@
 
   loadReport();
   setInterval(loadReport, 30000);
+
+  // ---- appointments ------------------------------------------------------------------
+  // A day's appointments (today unless staff choose another day), all or this desk's own;
+  // book, move (the time), cancel (after a question), the visitor's slip, and a file upload.
+
+  const APPT_STATES = {
+    expected: W.appt_state_expected, checked_in: W.appt_state_checked_in, called: W.appt_state_called,
+    served: W.appt_state_served, no_show: W.appt_state_no_show, cancelled: W.appt_state_cancelled,
+  };
+  let apptLoading = false;
+  let apptAgain = false;
+  let apptCancelling = null; // the appointment asked about
+
+  function two(n) { return String(n).padStart(2, "0"); }
+  function localDay(d) { return d.getFullYear() + "-" + two(d.getMonth() + 1) + "-" + two(d.getDate()); }
+  function localTime(iso) { const d = new Date(iso); return two(d.getHours()) + ":" + two(d.getMinutes()); }
+  // The chosen day and a time "HH:MM" as an instant, in this computer's time zone.
+  function instant(time) {
+    const [y, m, d] = ($("appt-day").value || localDay(new Date())).split("-").map(Number);
+    const [h, min] = time.split(":").map(Number);
+    return new Date(y, m - 1, d, h, min).toISOString();
+  }
+  let apptDesks = null; // [{id, name}] from GET /api/v1/desks, once
+  async function loadDesks() {
+    if (apptDesks) return;
+    try {
+      const res = await fetch("/api/v1/desks", { credentials: "same-origin" });
+      if (res.ok) apptDesks = (await res.json()).desks;
+    } catch (_) { /* offline: the ids stand in for the names */ }
+  }
+  function deskName(id) {
+    const d = (apptDesks || []).find((x) => x.id === id);
+    return d ? d.name : id;
+  }
+  function serviceName(id) {
+    const s = view && (view.services || []).find((x) => x.id === id);
+    return s ? s.name : id;
+  }
+
+  async function loadAppointments() {
+    if (!session) return;
+    if (apptLoading) { apptAgain = true; return; }
+    apptLoading = true;
+    try {
+      do {
+        apptAgain = false;
+        const query = new URLSearchParams();
+        if ($("appt-day").value) query.set("day", $("appt-day").value);
+        if ($("appt-mine").checked) query.set("desk", session.desk);
+        const res = await api("GET", "/api/v1/appointments?" + query.toString());
+        if (!res.ok) { say(await errorText(res), "error"); return; }
+        renderAppointments(await res.json());
+      } while (apptAgain && session);
+    } catch (_) {
+      say(W.no_connection, "error");
+    } finally {
+      apptLoading = false;
+    }
+  }
+
+  function renderAppointments(list) {
+    $("appt-empty").hidden = list.length > 0;
+    const rows = list.map((a) => {
+      const tr = el("tr");
+      tr.dataset.appointment = a.id;
+      tr.dataset.state = a.state;
+      tr.append(
+        el("td", "appt-time", localTime(a.starts_at)),
+        el("td", null, serviceName(a.service)),
+        el("td", null, a.desk ? deskName(a.desk) : W.appt_any_desk),
+        el("td", null, a.language ? (W.languages[a.language] || a.language) : "—"),
+        el("td", "code appt-code", a.code_shown),
+        el("td", "appt-state", APPT_STATES[a.state] || a.state),
+      );
+      const actions = el("td", "appt-actions");
+      const slip = el("a", "appt-slip", W.appt_slip);
+      slip.href = "/appointments/" + encodeURIComponent(a.id) + "/slip";
+      slip.target = "_blank";
+      slip.rel = "noopener";
+      actions.append(slip);
+      if (a.state === "expected") {
+        const time = el("input", "appt-move-time");
+        time.type = "time";
+        time.value = localTime(a.starts_at);
+        time.setAttribute("aria-label", fill(W.appt_new_time_for, { code: a.code_shown }));
+        const move = el("button", "secondary appt-move", W.appt_move);
+        move.type = "button";
+        move.addEventListener("click", () => moveAppointment(a, time.value));
+        const cancel = el("button", "danger appt-cancel", W.appt_cancel);
+        cancel.type = "button";
+        cancel.addEventListener("click", () => askCancel(a));
+        actions.append(" ", time, " ", move, " ", cancel);
+      }
+      tr.append(actions);
+      return tr;
+    });
+    $("appt-list").tBodies[0].replaceChildren(...rows);
+  }
+
+  async function apptChange(method, path, body, done) {
+    try {
+      const res = await api(method, path, body);
+      if (res.status === 401) { showSignIn(); say(W.status_401 + ".", "error"); return null; }
+      if (!res.ok) { say(await errorText(res), "error"); return null; }
+      const a = await res.json();
+      say(fill(done, { code: a.code_shown, time: localTime(a.starts_at) }));
+      loadAppointments();
+      return a;
+    } catch (_) {
+      say(W.no_connection, "error");
+      return null;
+    }
+  }
+
+  function moveAppointment(a, time) {
+    if (!time) { say(W.appt_choose_time, "error"); return; }
+    apptChange("PATCH", "/api/v1/appointments/" + encodeURIComponent(a.id), { starts_at: instant(time) },
+      W.appt_done_moved);
+  }
+
+  function askCancel(a) {
+    apptCancelling = a;
+    $("appt-cancel-question").textContent =
+      fill(W.appt_cancel_question, { code: a.code_shown, time: localTime(a.starts_at) });
+    $("appt-cancel-confirm").hidden = false;
+    $("appt-cancel-no").focus();
+  }
+  function closeCancel() {
+    apptCancelling = null;
+    $("appt-cancel-confirm").hidden = true;
+  }
+  $("appt-cancel-no").addEventListener("click", closeCancel);
+  $("appt-cancel-yes").addEventListener("click", () => {
+    const a = apptCancelling;
+    closeCancel();
+    if (a) apptChange("POST", "/api/v1/appointments/" + encodeURIComponent(a.id) + "/cancel", undefined,
+      W.appt_done_cancelled);
+  });
+
+  $("appt-book-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const time = $("appt-book-time").value;
+    const service = $("appt-book-service").value;
+    if (!time || !service) { say(W.appt_choose_time, "error"); return; }
+    const body = { starts_at: instant(time), service };
+    if ($("appt-book-desk").value) body.desk = $("appt-book-desk").value;
+    if ($("appt-book-language").value) body.language = $("appt-book-language").value;
+    $("appt-book").disabled = true;
+    await apptChange("POST", "/api/v1/appointments", body, W.appt_done_booked);
+    $("appt-book").disabled = false;
+  });
+
+  $("appt-import-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const error = $("appt-import-error");
+    const done = $("appt-import-done");
+    error.hidden = true;
+    done.hidden = true;
+    const file = $("appt-import-file").files[0];
+    if (!file) { error.textContent = W.appt_choose_file; error.hidden = false; return; }
+    try {
+      const res = await fetch("/api/v1/appointments/import", {
+        method: "POST", credentials: "same-origin", cache: "no-store",
+        headers: { "Accept": "application/json", "Content-Type": "text/plain", "X-CSRF-Token": session.csrf_token },
+        body: await file.text(),
+      });
+      if (res.ok) {
+        const r = await res.json();
+        done.textContent = fill(W.appt_imported, { booked: r.booked, moved: r.moved, unchanged: r.unchanged });
+        done.hidden = false;
+        loadAppointments();
+        return;
+      }
+      let body = null;
+      try { body = await res.json(); } catch (_) { /* no JSON */ }
+      if (res.status === 400 && body && body.error) {
+        error.textContent = body.line
+          ? fill(W.appt_import_refused_line, { line: body.line, reason: body.error })
+          : fill(W.appt_import_refused, { reason: body.error });
+      } else {
+        const own = STATUS[res.status] || fill(W.status_other, { status: res.status });
+        error.textContent = body && body.error ? own + " (" + body.error + ")." : own + ".";
+      }
+      error.hidden = false;
+    } catch (_) {
+      error.textContent = W.no_connection;
+      error.hidden = false;
+    }
+  });
+
+  $("appt-day").addEventListener("change", loadAppointments);
+  $("appt-mine").addEventListener("change", loadAppointments);
+
+  async function renderAppointmentChoices() {
+    fillSelect($("appt-book-service"), ((view && view.services) || []).map((s) => [s.id, s.name]));
+    await loadDesks();
+    fillSelect($("appt-book-desk"), (apptDesks || []).map((d) => [d.id, d.name]), 1);
+    fillSelect($("appt-book-language"), ((view && view.languages) || []).map((l) => [l, W.languages[l] || l]), 1);
+  }
 
   // ---- start -------------------------------------------------------------------------
 
