@@ -245,6 +245,8 @@ pub struct ImportedAppointment {
     pub name: Option<String>,
     /// The line of the file it came from, for messages.
     pub line: usize,
+    /// The file marks it cancelled (iCalendar `STATUS:CANCELLED`): an import cancels it.
+    pub cancelled: bool,
 }
 
 /// One appointment of the central system's plan, as the kiosk needs it (the wire type is

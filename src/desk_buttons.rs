@@ -6,7 +6,8 @@
 //! with [`DeskLeds`] on the GPIO and [`SimulatedLamps`] for tests and laptops). It must not call
 //! into the queue: the GPIO callbacks only feed the debouncer and `try_send`, they never block;
 //! whoever reads the channel calls the next visitor and decides when a lamp is lit (while the
-//! desk has a called ticket). rppal is retired upstream, so it stays inside this file.
+//! desk has a called ticket) or blinks (a visitor with an appointment checked in for the desk;
+//! [`drive_lamps`] does both from the signals it is sent). rppal is retired upstream, so it stays inside this file.
 //!
 //! # Wiring (Raspberry Pi 40-pin header, BCM numbers)
 //! * Button: one leg to the GPIO, the other to any GND pin (e.g. pin 6, 9, 14, 20, 25, 30, 34,
@@ -471,12 +472,114 @@ impl DeskLamp for SimulatedLamps {
     }
 }
 
+/// How a lamp blinks to tell a desk that a visitor with an appointment has checked in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Blink {
+    /// How many times the lamp goes on and off.
+    pub times: u32,
+    /// One on-and-off; the lamp is on for half of it.
+    pub period: Duration,
+}
+
+impl Default for Blink {
+    /// Five times in 2.5 s: seen from the desk, too short to be taken for a call.
+    fn default() -> Blink {
+        Blink { times: 5, period: Duration::from_millis(500) }
+    }
+}
+
+/// What the lamps are told by the help point's listeners.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LampSignal {
+    /// The queue changed: each lamp shows again whether its desk has a called ticket.
+    QueueChanged,
+    /// Blink these desks' lamps (a visitor with an appointment checked in for them).
+    Blink(Vec<String>),
+}
+
+/// Drives `lamps` until `signals` ends: after every signal each desk's lamp is set to
+/// `busy(desk)` (lit while it has a called ticket); a [`LampSignal::Blink`] first blinks the
+/// desks it names that have a lamp, then sets them back. Signals that arrive during a blink
+/// are handled after it.
+pub fn drive_lamps(
+    lamps: &mut dyn DeskLamp,
+    desks: &[String],
+    signals: &std::sync::mpsc::Receiver<LampSignal>,
+    blink: Blink,
+    busy: &dyn Fn(&str) -> bool,
+) {
+    let half = blink.period / 2;
+    let show = |lamps: &mut dyn DeskLamp| {
+        for desk in desks {
+            lamps.set(desk, busy(desk));
+        }
+    };
+    show(lamps);
+    while let Ok(signal) = signals.recv() {
+        if let LampSignal::Blink(asked) = signal {
+            let blinking: Vec<&String> = desks.iter().filter(|d| asked.contains(d)).collect();
+            for _ in 0..if blinking.is_empty() { 0 } else { blink.times } {
+                for on in [true, false] {
+                    for desk in &blinking {
+                        lamps.set(desk, on);
+                    }
+                    std::thread::sleep(half);
+                }
+            }
+        }
+        show(lamps);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn ms(n: u64) -> Duration {
         Duration::from_millis(n)
+    }
+
+    fn desks(names: &[&str]) -> Vec<String> {
+        names.iter().map(|d| d.to_string()).collect()
+    }
+
+    #[test]
+    fn a_check_in_blinks_the_desks_lamp_then_it_shows_the_desk_again() {
+        let mut lamps = SimulatedLamps::new();
+        let (send, signals) = std::sync::mpsc::channel();
+        send.send(LampSignal::Blink(desks(&["desk-2"]))).unwrap();
+        drop(send);
+        let blink = Blink { times: 3, period: ms(2) };
+        // desk-2 has a called ticket: its lamp ends lit; desk-1 is idle and never blinks.
+        drive_lamps(&mut lamps, &desks(&["desk-1", "desk-2"]), &signals, blink, &|d| d == "desk-2");
+        let desk_2: Vec<bool> =
+            lamps.changes().into_iter().filter(|(d, _)| d == "desk-2").map(|(_, on)| on).collect();
+        // Shown at start, three on-off blinks, shown again after.
+        assert_eq!(desk_2, [true, true, false, true, false, true, false, true]);
+        assert!(lamps.changes().iter().filter(|(d, _)| d == "desk-1").all(|(_, on)| !on));
+        assert!(lamps.is_on("desk-2"));
+        assert!(!lamps.is_on("desk-1"));
+    }
+
+    #[test]
+    fn a_blink_for_a_desk_without_a_lamp_changes_nothing_and_queue_changes_are_shown() {
+        let mut lamps = SimulatedLamps::new();
+        let (send, signals) = std::sync::mpsc::channel();
+        send.send(LampSignal::Blink(desks(&["desk-9"]))).unwrap();
+        send.send(LampSignal::QueueChanged).unwrap();
+        drop(send);
+        let busy = std::cell::Cell::new(false);
+        let blink = Blink { times: 5, period: ms(2) };
+        let seen = |_: &str| {
+            let now = busy.get();
+            busy.set(true);
+            now
+        };
+        drive_lamps(&mut lamps, &desks(&["desk-1"]), &signals, blink, &seen);
+        assert_eq!(
+            lamps.changes(),
+            [("desk-1".into(), false), ("desk-1".into(), true), ("desk-1".into(), true)]
+        );
     }
 
     fn debouncer() -> Debouncer {

@@ -599,6 +599,11 @@ impl HelpPoint {
     }
 }
 
+/// Whether a file may cancel `appointment`: one a file booked, still expected.
+fn cancellable_by_file(appointment: &Appointment) -> bool {
+    appointment.source == AppointmentSource::File && appointment.state == AppointmentState::Expected
+}
+
 /// The appointment book: staff's bookings, files, the central plan and the kiosk's check-in.
 impl HelpPoint {
     /// Uses these appointment rules from now on (appointments are off until then).
@@ -746,8 +751,12 @@ impl HelpPoint {
     }
 
     /// Appointments read from a file: new uids are booked, known ones moved when their time,
-    /// service, desk or language changed. All of them are checked before anything is written:
-    /// a bad one refuses the whole file (with its line), and nothing changes.
+    /// service, desk or language changed. An appointment an earlier file booked that is still
+    /// expected is cancelled when this file marks it cancelled, or when its uid is missing from
+    /// this file although its day is within the file's days (from its first appointment's day
+    /// to its last one's); appointments booked at the console or by the central system are
+    /// never cancelled by a file. All of them are checked before anything is written: a bad one
+    /// refuses the whole file (with its line), and nothing changes.
     pub fn import_appointments(
         &mut self,
         imported: Vec<ImportedAppointment>,
@@ -756,9 +765,23 @@ impl HelpPoint {
         let mut changes = BookChanges::default();
         let mut codes: Vec<BookingCode> = Vec::new();
         let mut next_id = self.last_appointment_id;
+        let days: Vec<jiff::civil::Date> =
+            imported.iter().map(|i| self.appointment_rules.day_of(i.starts_at)).collect();
+        let file_days = days.iter().min().copied().zip(days.iter().max().copied());
+        let in_file: std::collections::HashSet<String> = imported.iter().map(|i| i.uid.clone()).collect();
         for item in imported {
             let line = item.line;
             let at_line = |e: BookingError| (line, e);
+            if item.cancelled {
+                match self.book.by_uid(&item.uid).cloned() {
+                    Some(known) if cancellable_by_file(&known) => {
+                        changes.cancelled += 1;
+                        writes.push(self.cancelled(known));
+                    }
+                    _ => changes.unchanged += 1,
+                }
+                continue;
+            }
             let new = NewAppointment {
                 starts_at: item.starts_at,
                 service: item.service,
@@ -801,9 +824,30 @@ impl HelpPoint {
                 }
             }
         }
+        if let Some((first, last)) = file_days {
+            let rules = &self.appointment_rules;
+            let missing: Vec<Appointment> = self
+                .book
+                .all()
+                .into_iter()
+                .filter(|a| cancellable_by_file(a) && !in_file.contains(&a.uid))
+                .filter(|a| (first..=last).contains(&rules.day_of(a.starts_at)))
+                .cloned()
+                .collect();
+            for known in missing {
+                changes.cancelled += 1;
+                writes.push(self.cancelled(known));
+            }
+        }
         self.commit_book(writes).map_err(|e| (0, e.into()))?;
         self.last_appointment_id = self.last_appointment_id.max(next_id);
         Ok(changes)
+    }
+
+    /// The write that cancels `appointment`, with its event.
+    fn cancelled(&self, mut appointment: Appointment) -> AppointmentWrite {
+        appointment.state = AppointmentState::Cancelled;
+        self.event(AppointmentEventKind::Cancelled, appointment)
     }
 
     /// The central system's plan for this kiosk: its appointments booked, moved or cancelled
@@ -1463,6 +1507,7 @@ mod tests {
                 language: None,
                 name: None,
                 line,
+                cancelled: false,
             };
             let file = vec![item("a@cal", 60, "email", 3), item("b@cal", 90, "email", 9)];
             let changes = hp.import_appointments(file.clone()).unwrap();
@@ -1480,6 +1525,54 @@ mod tests {
             assert_eq!(hp.appointments_on(day, None).unwrap().len(), 2, "nothing of the broken file");
             let moved = hp.import_appointments(vec![item("a@cal", 75, "email", 3)]).unwrap();
             assert_eq!(moved.moved, 1);
+        }
+
+        #[test]
+        fn a_new_import_cancels_the_files_appointments_it_no_longer_has_or_marks_cancelled() {
+            let clock = morning();
+            let mut hp = booking(clock.clone());
+            let now = hp.now();
+            let item = |uid: &str, minutes: i64, cancelled: bool| ImportedAppointment {
+                uid: uid.into(),
+                starts_at: now + SignedDuration::from_mins(minutes),
+                service: "email".into(),
+                desk: None,
+                language: None,
+                name: None,
+                line: 2,
+                cancelled,
+            };
+            let next_week = 7 * 24 * 60;
+            let first = vec![item("a", 20, false), item("b", 90, false), item("c", 120, false)];
+            let tomorrow = vec![item("t", 24 * 60, false), item("w", next_week, false)];
+            assert_eq!(hp.import_appointments(first).unwrap().booked, 3);
+            assert_eq!(hp.import_appointments(tomorrow).unwrap().booked, 2);
+            let console = hp.book(new_at(100, &hp, None), AppointmentSource::Console).unwrap();
+            let code_of = |hp: &HelpPoint, uid: &str| hp.book.by_uid(uid).unwrap().code.scan_payload();
+            let a_code = code_of(&hp, "a");
+            hp.check_in(&a_code, "nl").unwrap();
+            // Today's file again: "a" is checked in, "b" is gone, "c" is cancelled in it.
+            let again = vec![item("c", 120, true), item("d", 150, false)];
+            let changes = hp.import_appointments(again).unwrap();
+            assert_eq!((changes.booked, changes.cancelled), (1, 2), "{changes:?}");
+            let state = |hp: &HelpPoint, uid: &str| hp.book.by_uid(uid).unwrap().state;
+            assert_eq!(state(&hp, "b"), AppointmentState::Cancelled);
+            assert_eq!(state(&hp, "c"), AppointmentState::Cancelled);
+            assert!(matches!(state(&hp, "a"), AppointmentState::CheckedIn { .. }), "checked in: kept");
+            assert_eq!(state(&hp, "t"), AppointmentState::Expected, "tomorrow is not in the file's days");
+            assert_eq!(state(&hp, "w"), AppointmentState::Expected);
+            assert_eq!(hp.appointment(console.id).unwrap().unwrap().state, AppointmentState::Expected);
+            let b_code = code_of(&hp, "b");
+            assert_eq!(hp.check_in(&b_code, "nl"), Err(CheckInRefusal::Cancelled));
+            let kinds = outbox_kinds(&hp);
+            assert_eq!(kinds.iter().filter(|k| *k == "appointment_cancelled").count(), 2, "{kinds:?}");
+            let stored = hp.store().appointment(hp.book.by_uid("c").unwrap().id).unwrap().unwrap();
+            assert_eq!(stored.state, AppointmentState::Cancelled, "the cancellation is stored");
+            // Cancelled ones again, and one the kiosk never knew: nothing more to cancel.
+            let repeat = vec![item("c", 120, true), item("x", 130, true), item("d", 150, false)];
+            let changes = hp.import_appointments(repeat).unwrap();
+            assert_eq!((changes.cancelled, changes.booked, changes.unchanged), (0, 0, 3), "{changes:?}");
+            assert!(hp.book.by_uid("x").is_none(), "a cancelled event is never booked");
         }
 
         #[test]

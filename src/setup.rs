@@ -11,10 +11,11 @@ use std::time::Duration;
 
 use anyhow::Context;
 
+use crate::appointment::{AppointmentEvent, AppointmentEventKind};
 use crate::clock::Clock;
 use crate::content::Pack;
-use crate::desk_buttons::{self, ButtonPress, DeskLeds, GpioButtons};
-use crate::queue::EventKind;
+use crate::desk_buttons::{self, ButtonPress, DeskLeds, GpioButtons, LampSignal};
+use crate::queue::{EventKind, Queue};
 use crate::speech::{Announcer, AnnouncerOptions, EspeakSpeaker, Reader, SimulatedSpeaker, Speaker};
 
 use crate::config::{self, Config, SerialPrinterSettings};
@@ -287,44 +288,69 @@ fn start_desk_lamps(config: &Config, help_point: &HelpPointHandle) {
         return;
     }
     let desks: Vec<String> = leds.iter().map(|(d, _)| d.clone()).collect();
-    let mut lamps = match DeskLeds::open(leds) {
-        Ok(lamps) => lamps,
-        Err(e) => {
-            log::error!("desk lamps cannot be used: {e}");
-            return;
-        }
-    };
-    // The listener runs on the help point's thread: it only signals; the lamp thread looks at
+    match DeskLeds::open(leds) {
+        Ok(lamps) => wire_desk_lamps(help_point, desks, Box::new(lamps), desk_buttons::Blink::default()),
+        Err(e) => log::error!("desk lamps cannot be used: {e}"),
+    }
+}
+
+/// Drives `lamps` (those of `desks`) from the help point on a thread of their own: lit while the
+/// desk has a called visitor, blinking (`blink`) when a visitor with an appointment checks in
+/// for the desk, or for any open desk of the service when the appointment names none.
+fn wire_desk_lamps(
+    help_point: &HelpPointHandle,
+    desks: Vec<String>,
+    mut lamps: Box<dyn desk_buttons::DeskLamp>,
+    blink: desk_buttons::Blink,
+) {
+    // The listeners run on the help point's thread: they only signal; the lamp thread looks at
     // the published queue.
-    let (changed, changes) = mpsc::channel::<()>();
-    if help_point
-        .subscribe(Box::new(move |_| {
-            let _ = changed.send(());
+    let (changed, signals) = mpsc::channel::<LampSignal>();
+    let checked_in = changed.clone();
+    let subscribed = help_point.subscribe(Box::new(move |_| {
+        let _ = changed.send(LampSignal::QueueChanged);
+    }));
+    let published = help_point.clone();
+    let listened = help_point.send(move |hp| {
+        hp.listen_appointments(Box::new(move |event| {
+            if let Some(desks) = check_in_desks(event, &published.queue()) {
+                let _ = checked_in.send(LampSignal::Blink(desks));
+            }
         }))
-        .is_err()
-    {
+    });
+    if subscribed.is_err() || listened.is_err() {
         log::error!("desk lamps cannot be used: the help point has stopped");
         return;
     }
     let help_point = help_point.clone();
     let started = std::thread::Builder::new().name("desk lamps".into()).spawn(move || {
-        loop {
-            let busy: Vec<bool> = {
-                let queue = help_point.queue();
-                desks.iter().map(|d| queue.current_ticket(d).is_some()).collect()
-            };
-            for (desk, on) in desks.iter().zip(busy) {
-                lamps.set(desk, on);
-            }
-            if changes.recv().is_err() {
-                break;
-            }
-            while changes.try_recv().is_ok() {}
-        }
+        desk_buttons::drive_lamps(&mut *lamps, &desks, &signals, blink, &|desk| {
+            help_point.queue().current_ticket(desk).is_some()
+        });
     });
     if let Err(e) = started {
         log::error!("desk lamps cannot be used: {e}");
     }
+}
+
+/// The desks whose lamps blink for `event` when it is a check-in: the appointment's desk, or,
+/// when it has none, every open (not paused) desk of its service; the lamp thread leaves out
+/// those without a lamp.
+fn check_in_desks(event: &AppointmentEvent, queue: &Queue) -> Option<Vec<String>> {
+    if !matches!(event.kind, AppointmentEventKind::CheckedIn { .. }) {
+        return None;
+    }
+    let appointment = &event.appointment;
+    Some(match &appointment.desk {
+        Some(desk) => vec![desk.clone()],
+        None => queue
+            .rules()
+            .desks
+            .iter()
+            .filter(|d| d.services.contains(&appointment.service) && !queue.is_paused(&d.id))
+            .map(|d| d.id.clone())
+            .collect(),
+    })
 }
 
 /// The printer the config asks for: the simulated one (files) or the thermal printer on a
@@ -425,5 +451,93 @@ mod tests {
         assert_eq!(languages, ["nl", "ar"]);
         assert_eq!(parts.peripherals.chimes(), Some(1), "a chime before the words");
         assert!(said[0].1.contains("Balie 1") && said[0].1.contains("E 1"), "{said:?}");
+    }
+
+    /// The lamps' record once `enough` holds, or after a few seconds.
+    fn lamps_when(
+        lamps: &desk_buttons::SimulatedLamps,
+        enough: impl Fn(&[(String, bool)]) -> bool,
+    ) -> Vec<(String, bool)> {
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        loop {
+            let changes = lamps.changes();
+            if enough(&changes) || std::time::Instant::now() > deadline {
+                return changes;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    fn lamp_parts(clock: Arc<ManualClock>) -> (tempfile::TempDir, KioskParts, desk_buttons::SimulatedLamps) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = Config::sample();
+        config.kiosk.data_dir = dir.path().to_path_buf();
+        config.speech = config::Speech::Simulated;
+        config.appointments.enabled = true;
+        let parts = kiosk_parts(config, clock).unwrap();
+        let lamps = desk_buttons::SimulatedLamps::new();
+        let blink = desk_buttons::Blink { times: 2, period: Duration::from_millis(2) };
+        wire_desk_lamps(
+            &parts.help_point,
+            vec!["desk-1".into(), "desk-2".into()],
+            Box::new(lamps.clone()),
+            blink,
+        );
+        (dir, parts, lamps)
+    }
+
+    fn book_and_check_in(parts: &KioskParts, clock: &ManualClock, desk: Option<&str>, service: &str) {
+        let new = crate::appointment::NewAppointment {
+            starts_at: clock.now() + jiff::SignedDuration::from_mins(10),
+            service: service.into(),
+            desk: desk.map(str::to_owned),
+            language: None,
+            name: None,
+        };
+        let booked = parts
+            .help_point
+            .run(move |hp| hp.book(new, crate::appointment::AppointmentSource::Console))
+            .unwrap()
+            .unwrap();
+        let code = booked.code.scan_payload();
+        parts.help_point.run(move |hp| hp.check_in(&code, "nl")).unwrap().unwrap();
+    }
+
+    fn blinks_of(changes: &[(String, bool)], desk: &str) -> usize {
+        changes.iter().filter(|(d, on)| d == desk && *on).count()
+    }
+
+    #[test]
+    fn a_check_in_blinks_the_lamp_of_the_appointments_desk_only() {
+        let clock = Arc::new(ManualClock::new("2026-11-30T09:00:00Z".parse().unwrap()));
+        let (_dir, parts, lamps) = lamp_parts(clock.clone());
+        book_and_check_in(&parts, &clock, Some("desk-1"), "appointment");
+        let changes =
+            lamps_when(&lamps, |c| blinks_of(c, "desk-1") >= 2 && c.last().is_some_and(|(_, on)| !on));
+        assert_eq!(blinks_of(&changes, "desk-1"), 2, "desk-1 blinked twice: {changes:?}");
+        assert_eq!(blinks_of(&changes, "desk-2"), 0, "desk-2 was not meant: {changes:?}");
+        assert!(!lamps.is_on("desk-1"), "back to its state (no called visitor): {changes:?}");
+    }
+
+    #[test]
+    fn a_check_in_without_a_desk_blinks_every_open_desk_of_its_service() {
+        let clock = Arc::new(ManualClock::new("2026-11-30T09:00:00Z".parse().unwrap()));
+        let (_dir, parts, lamps) = lamp_parts(clock.clone());
+        let serving: Vec<String> = parts
+            .help_point
+            .queue()
+            .rules()
+            .desks
+            .iter()
+            .filter(|d| d.services.iter().any(|s| s == "appointment"))
+            .map(|d| d.id.clone())
+            .collect();
+        book_and_check_in(&parts, &clock, None, "appointment");
+        let changes = lamps_when(&lamps, |c| serving.iter().all(|d| blinks_of(c, d) >= 2));
+        for desk in ["desk-1", "desk-2"] {
+            let expected = if serving.iter().any(|d| d == desk) { 2 } else { 0 };
+            assert_eq!(blinks_of(&changes, desk), expected, "{desk}: {changes:?}");
+        }
+        assert!(!serving.is_empty(), "the sample has desks for appointments");
     }
 }

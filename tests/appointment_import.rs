@@ -56,6 +56,8 @@ fn google_calendar_export_with_a_weekly_series_a_moved_instance_and_a_cancelled_
         summary(&appointments),
         [
             "Tue 2026-12-08 10:00 email desk-1 -",
+            // STATUS:CANCELLED: it comes marked cancelled, so an import cancels it.
+            "Wed 2026-12-09 14:00 email - -",
             "Wed 2026-12-09 14:00 smartphone - -",
             "Wed 2026-12-16 14:00 smartphone - -",
             // 23 and 30 December are EXDATEs.
@@ -66,6 +68,10 @@ fn google_calendar_export_with_a_weekly_series_a_moved_instance_and_a_cancelled_
             "Wed 2027-01-27 14:00 smartphone - -",
         ]
     );
+    let cancelled: Vec<bool> = appointments.iter().map(|a| a.cancelled).collect();
+    assert_eq!(cancelled, [false, true, false, false, false, false, false, false]);
+    assert_eq!(appointments[1].uid, "0q9w8e7r6t5y4u3i2o1p@google.com");
+    let appointments: Vec<ImportedAppointment> = appointments.into_iter().filter(|a| !a.cancelled).collect();
     assert_eq!(appointments[0].uid, "3k1v9q0c2m1h8s7o0b6d1r4t5e@google.com");
     assert_eq!(appointments[1].uid, "7f0m2qk4h9c1e3a5b7d9f1h3j5@google.com/20261209T130000Z");
     assert_eq!(appointments[4].uid, "7f0m2qk4h9c1e3a5b7d9f1h3j5@google.com/20270113T130000Z");
@@ -283,19 +289,53 @@ async fn an_uploaded_sheet_is_booked_once_and_a_broken_one_changes_nothing() {
     let (status, body) = upload(&server, &token, SHEET.as_bytes().to_vec()).await;
     assert_eq!(
         (status, &body),
-        (200, &serde_json::json!({ "booked": 3, "moved": 0, "unchanged": 0, "past": 0 }))
+        (200, &serde_json::json!({ "booked": 3, "moved": 0, "cancelled": 0, "unchanged": 0, "past": 0 }))
     );
 
     // Again: nothing new. With one row moved by its reference: moved.
     let (_, body) = upload(&server, &token, SHEET.as_bytes().to_vec()).await;
-    assert_eq!(body, serde_json::json!({ "booked": 0, "moved": 0, "unchanged": 3, "past": 0 }));
+    assert_eq!(
+        body,
+        serde_json::json!({ "booked": 0, "moved": 0, "cancelled": 0, "unchanged": 3, "past": 0 })
+    );
     let moved = SHEET.replace("01/12/2026;11:00", "01/12/2026;14:00");
     let (_, body) = upload(&server, &token, moved.into_bytes()).await;
-    assert_eq!(body, serde_json::json!({ "booked": 0, "moved": 1, "unchanged": 2, "past": 0 }));
+    assert_eq!(
+        body,
+        serde_json::json!({ "booked": 0, "moved": 1, "cancelled": 0, "unchanged": 2, "past": 0 })
+    );
 
     // A calendar goes the same way.
     let (status, body) = upload(&server, &token, fixture("broken-all-day.ics")).await;
     assert_eq!((status, body["line"].as_u64()), (400, Some(10)), "{body}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_file_cancels_what_it_no_longer_has_on_its_days_or_marks_cancelled() {
+    let (server, token) = web(|_| {}).await;
+    let (_, body) = upload(&server, &token, SHEET.as_bytes().to_vec()).await;
+    assert_eq!(body["booked"], 3, "{body}");
+
+    // 1 December again without A-2: cancelled. 2 December is not in this file: A-3 stays.
+    let first_day = "date;time;service;desk;reference\n01/12/2026;10:30;email;Balie 1;A-1\n";
+    let (status, body) = upload(&server, &token, first_day.as_bytes().to_vec()).await;
+    assert_eq!(
+        (status, &body),
+        (200, &serde_json::json!({ "booked": 0, "moved": 0, "cancelled": 1, "unchanged": 1, "past": 0 }))
+    );
+
+    // A calendar that marks A-3 cancelled; the console's appointments are never touched.
+    let calendar = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:A-3\r\n\
+                    DTSTART;TZID=Europe/Brussels:20261202T090000\r\nSUMMARY:tablet\r\n\
+                    STATUS:CANCELLED\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+    let (status, body) = upload(&server, &token, calendar.as_bytes().to_vec()).await;
+    assert_eq!((status, &body["cancelled"]), (200, &serde_json::json!(1)), "{body}");
+    let (_, body) = upload(&server, &token, calendar.as_bytes().to_vec()).await;
+    assert_eq!(
+        (&body["cancelled"], &body["unchanged"]),
+        (&serde_json::json!(0), &serde_json::json!(1)),
+        "{body}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

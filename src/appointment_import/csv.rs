@@ -138,7 +138,16 @@ fn row(
             if *seen == 1 { base } else { format!("{base}#{seen}") }
         }
     };
-    Ok(Some(ImportedAppointment { uid, starts_at, service: service.id.clone(), desk, language, name, line }))
+    Ok(Some(ImportedAppointment {
+        uid,
+        starts_at,
+        service: service.id.clone(),
+        desk,
+        language,
+        name,
+        line,
+        cancelled: false,
+    }))
 }
 
 /// Where each known column is.

@@ -23,7 +23,7 @@ use super::{
 };
 
 /// Reads an iCalendar file: every event with a start in the rules' range, repeats expanded;
-/// cancelled events and instances are left out.
+/// cancelled events and instances come marked `cancelled` (so an import can cancel them).
 pub fn parse_ics(bytes: &[u8], rules: &ImportRules) -> Result<Vec<ImportedAppointment>, ImportError> {
     let text = text_of(bytes)?;
     let calendar = Calendar::read(text)?;
@@ -57,10 +57,16 @@ pub fn parse_ics(bytes: &[u8], rules: &ImportRules) -> Result<Vec<ImportedAppoin
             };
             let start = event.start(&mut zones)?;
             let starts_at = instant(start.0, &start.1, event.start_line())?;
-            if event.is_cancelled() || !rules.in_range(starts_at) {
+            if !rules.in_range(starts_at) {
                 continue;
             }
-            let details = event.details(rules)?;
+            let details = match event.details(rules) {
+                Ok(details) => details,
+                // A cancelled instance need not name a known service: without it, its
+                // appointment is missing from the file, which cancels it too.
+                Err(_) if event.is_cancelled() => continue,
+                Err(e) => return Err(e),
+            };
             appointments.push(details.appointment(
                 format!("{uid}/{}", basic_utc(original)),
                 starts_at,
@@ -119,9 +125,6 @@ fn master_instances(
             return Ok(());
         }
     };
-    if event.is_cancelled() {
-        return Ok(());
-    }
     let mut starts: Vec<Timestamp> = Vec::new();
     match event.first("RRULE") {
         Some(rrule) => {
@@ -160,7 +163,12 @@ fn master_instances(
     if starts.is_empty() {
         return Ok(());
     }
-    let details = event.details(rules)?;
+    let details = match event.details(rules) {
+        Ok(details) => details,
+        // As for a cancelled instance: left out, and so cancelled as missing.
+        Err(_) if event.is_cancelled() => return Ok(()),
+        Err(e) => return Err(e),
+    };
     for at in starts {
         let id = if repeats { format!("{uid}/{}", basic_utc(at)) } else { uid.to_string() };
         appointments.push(details.appointment(id, at, event));
@@ -310,6 +318,7 @@ impl Details {
             language: self.language.clone(),
             name: self.name.clone(),
             line: event.begin_line,
+            cancelled: event.is_cancelled(),
         }
     }
 }
@@ -1068,7 +1077,7 @@ mod tests {
     }
 
     #[test]
-    fn a_moved_instance_replaces_its_original_and_a_cancelled_one_is_left_out() {
+    fn a_moved_instance_replaces_its_original_and_a_cancelled_one_comes_marked_cancelled() {
         let appointments = read(
             "BEGIN:VEVENT\nUID:m\nDTSTART;TZID=Europe/Brussels:20261207T100000\nRRULE:FREQ=DAILY;COUNT=3\n\
              SUMMARY:E-mail\nEND:VEVENT\n\
@@ -1079,10 +1088,33 @@ mod tests {
             false,
         )
         .unwrap();
-        assert_eq!(starts(&appointments), ["Mon 2026-12-07 10:00", "Tue 2026-12-08 15:30"]);
+        assert_eq!(
+            starts(&appointments),
+            ["Mon 2026-12-07 10:00", "Tue 2026-12-08 15:30", "Wed 2026-12-09 10:00"]
+        );
         assert_eq!(appointments[1].uid, "m/20261208T090000Z", "the uid keeps the original start");
         assert_eq!(appointments[1].desk.as_deref(), Some("desk-2"));
         assert_eq!(appointments[0].desk, None);
+        let cancelled: Vec<(&str, bool)> =
+            appointments.iter().map(|a| (a.uid.as_str(), a.cancelled)).collect();
+        assert_eq!(
+            cancelled,
+            [("m/20261207T090000Z", false), ("m/20261208T090000Z", false), ("m/20261209T090000Z", true)],
+            "the cancelled instance keeps its uid, so the one booked before can be cancelled"
+        );
+    }
+
+    #[test]
+    fn a_cancelled_event_comes_marked_cancelled_and_one_without_a_known_service_is_left_out() {
+        let appointments = read(
+            "BEGIN:VEVENT\nUID:c\nDTSTART:20261207T090000Z\nSTATUS:CANCELLED\nSUMMARY:E-mail\nEND:VEVENT\n\
+             BEGIN:VEVENT\nUID:d\nDTSTART:20261207T100000Z\nSTATUS:CANCELLED\nSUMMARY:Lunch\nEND:VEVENT\n\
+             BEGIN:VEVENT\nUID:e\nDTSTART:20261207T110000Z\nSUMMARY:E-mail\nEND:VEVENT",
+            false,
+        )
+        .unwrap();
+        let seen: Vec<(&str, bool)> = appointments.iter().map(|a| (a.uid.as_str(), a.cancelled)).collect();
+        assert_eq!(seen, [("c", true), ("e", false)]);
     }
 
     #[test]

@@ -416,6 +416,7 @@ mod tests {
             language: None,
             name: None,
             line,
+            cancelled: false,
         };
         let error = finish(vec![one(9), one(4)]).unwrap_err();
         assert_eq!(error, ImportError::at(9, "the appointment \"a\" is already on line 4"));

@@ -1,5 +1,6 @@
 //! `POST /api/v1/appointments/import`: staff upload a calendar (`.ics`) or a CSV sheet, and its
-//! appointments from today up to [`IMPORT_DAYS`] ahead are booked, moved or left as they are.
+//! appointments from today up to [`IMPORT_DAYS`] ahead are booked, moved, cancelled or left as
+//! they are.
 //!
 //! It owns the route's answers: the counts of what changed, or `{error, line}` for a file that
 //! is refused, in which case nothing changed. It must not read the file itself (that is
@@ -33,6 +34,9 @@ pub struct Imported {
     booked: usize,
     /// Appointments already known (by their uid) whose time, service, desk or language changed.
     moved: usize,
+    /// Appointments an earlier file booked, still expected, that this file marks cancelled or
+    /// no longer has on a day it covers: cancelled.
+    cancelled: usize,
     /// Appointments already known as they are.
     unchanged: usize,
     /// New appointments whose time was already over: not booked.
@@ -98,7 +102,9 @@ impl IntoResponse for ImportRefused {
 /// The body is the file as it is (`text/calendar`, `text/csv` or any other type: the content
 /// tells the formats apart), at most 2 MiB. Appointments from today up to 60 days ahead are
 /// read; one already known by its uid (the event's UID, or the CSV's `reference`) is moved
-/// when it changed, a new one is booked with a new code. A broken file is refused with the
+/// when it changed, a new one is booked with a new code. One an earlier file booked, still
+/// expected, is cancelled when the file marks it cancelled or no longer has it on a day the
+/// file covers (its first appointment's day to its last one's). A broken file is refused with the
 /// line and the reason, and nothing changes. Both formats are described in
 /// `docs/appointments-import.md`. Needs an API token, or a session with `X-CSRF-Token`.
 #[utoipa::path(
@@ -158,15 +164,17 @@ pub async fn import_appointments(
         Staff::Token { name } => name.as_str(),
     };
     log::info!(
-        "web: {count} appointments imported by {by}: {} booked, {} moved, {} unchanged, {} past",
+        "web: {count} appointments imported by {by}: {} booked, {} moved, {} cancelled, {} unchanged, {} past",
         changes.booked,
         changes.moved,
+        changes.cancelled,
         changes.unchanged,
         changes.past
     );
     Ok(Json(Imported {
         booked: changes.booked,
         moved: changes.moved,
+        cancelled: changes.cancelled,
         unchanged: changes.unchanged,
         past: changes.past,
     }))
