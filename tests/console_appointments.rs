@@ -88,6 +88,13 @@ async fn staff_book_see_the_code_and_cancel_after_a_question() {
     for part in ["14:00", "Balie 2", tr("nl", "expected")] {
         assert!(text.contains(part), "{part:?} in {text}");
     }
+    // The day's figures count it.
+    let figures = "const f = document.getElementById('appt-figures');
+         return [f.hidden, f.dataset.expected, f.dataset.cancelled, f.textContent]";
+    assert_eq!(
+        console.js(figures).await,
+        serde_json::json!([false, "1", "0", format!("{}: 1", tr("nl", "expected"))])
+    );
     let message = console.text("#message").await;
     assert!(message.contains(&code), "the message names the code: {message}");
     let slip =
@@ -145,6 +152,11 @@ async fn staff_book_see_the_code_and_cancel_after_a_question() {
     assert_eq!(state, "cancelled");
     assert!(text.contains(tr("nl", "cancelled")), "{text}");
     assert_eq!(server.help_point.run(state_now).unwrap(), "cancelled");
+    assert_eq!(
+        console.js(figures).await,
+        serde_json::json!([false, "0", "1", format!("{}: 1", tr("nl", "cancelled"))]),
+        "the figures follow the change"
+    );
     assert_eq!(
         console.js("return document.querySelectorAll('#appt-list .appt-cancel').length").await,
         0,

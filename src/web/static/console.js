@@ -726,6 +726,16 @@
       return tr;
     });
     $("appt-list").tBodies[0].replaceChildren(...rows);
+    // The day's figures: how many appointments are in each state (on the list shown).
+    const counts = {};
+    for (const a of list) counts[a.state] = (counts[a.state] || 0) + 1;
+    const figures = $("appt-figures");
+    figures.replaceChildren();
+    for (const state of Object.keys(APPT_STATES)) {
+      figures.dataset[state.replace(/_(.)/g, (_, c) => c.toUpperCase())] = counts[state] || 0;
+      if (counts[state]) figures.append(el("span", "appt-figure", APPT_STATES[state] + ": " + counts[state]));
+    }
+    figures.hidden = list.length === 0;
   }
 
   async function apptChange(method, path, body, done) {
