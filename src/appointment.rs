@@ -472,6 +472,11 @@ impl AppointmentBook {
         self.appointments.insert(appointment.id, appointment);
     }
 
+    /// All appointments in mind, in no particular order (for counting and filtering).
+    pub fn iter(&self) -> impl Iterator<Item = &Appointment> {
+        self.appointments.values()
+    }
+
     /// All appointments in mind, by starting time.
     pub fn all(&self) -> Vec<&Appointment> {
         let mut all: Vec<&Appointment> = self.appointments.values().collect();

@@ -270,12 +270,15 @@ impl HelpPoint {
         if !self.appointment_rules.enabled {
             return Vec::new();
         }
-        let minutes = u32::try_from(self.appointment_rules.expected.as_mins()).unwrap_or(0);
+        let rules = &self.appointment_rules;
+        let minutes = u32::try_from(rules.expected.as_mins()).unwrap_or(0);
+        let today = rules.day_of(now);
+        // Runs for every ticket shown: no sorting, and later days' appointments (a central plan
+        // may hold thousands) are left out before anything else.
         self.book
-            .all()
-            .into_iter()
+            .iter()
             .filter(|a| a.state == crate::appointment::AppointmentState::Expected)
-            .filter(|a| self.appointment_rules.no_show_at(a) > now)
+            .filter(|a| rules.day_of(a.starts_at) == today && rules.no_show_at(a) > now)
             .map(|a| crate::wait_estimate::DueAppointment {
                 at: a.starts_at,
                 service: a.service.clone(),
