@@ -39,15 +39,7 @@ async fn staff_book_see_the_code_and_cancel_after_a_question() {
 
     let driver = Chromedriver::start();
     let console = Browser::open(&driver, "console-appointments", 1280, 1000, SCREENSHOTS).await;
-    console.goto(&format!("{}/", server.base)).await;
-    wait_for("the sign-in form", Duration::from_secs(5), || async {
-        let text = console.text("#sign-in-view").await;
-        if text.contains("Balie 1") { Ok(()) } else { Err(text) }
-    })
-    .await;
-    console.click("#desk option[value='desk-1']").await;
-    console.type_into("#pin", "2468").await;
-    console.click("#sign-in").await;
+    common::web::sign_in_at_desk_1(&console, &server).await;
     wait_for("the appointment form's services", Duration::from_secs(5), || async {
         let n = console.js("return document.querySelectorAll('#appt-book-service option').length").await;
         if n.as_u64().unwrap_or(0) > 0 { Ok(()) } else { Err(n.to_string()) }

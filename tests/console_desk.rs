@@ -38,15 +38,7 @@ async fn a_message_moves_nothing_send_on_asks_first_and_exercises_have_titles() 
 
     let driver = Chromedriver::start();
     let console = Browser::open(&driver, "console-desk", 1280, 800, SCREENSHOTS).await;
-    console.goto(&format!("{}/", server.base)).await;
-    wait_for("the sign-in form", Duration::from_secs(5), || async {
-        let text = console.text("#sign-in-view").await;
-        if text.contains("Balie 1") { Ok(()) } else { Err(text) }
-    })
-    .await;
-    console.click("#desk option[value='desk-1']").await;
-    console.type_into("#pin", "2468").await;
-    console.click("#sign-in").await;
+    common::web::sign_in_at_desk_1(&console, &server).await;
     wait_for("the desk view", Duration::from_secs(5), || async {
         let waiting = console.text("#waiting").await;
         if waiting.contains(&first) { Ok(()) } else { Err(waiting) }

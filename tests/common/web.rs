@@ -52,3 +52,18 @@ pub async fn start_web_with(
     }));
     WebServer { base, help_point, clock, _owner: owner, _dir: dir, _stop: stop }
 }
+
+/// Opens the staff console of `server` in `console` and signs in at Balie 1 with the sample's
+/// PIN, as a desk would; returns once the form was sent (the caller waits for what it needs).
+pub async fn sign_in_at_desk_1(console: &loket_testkit::browser::Browser, server: &WebServer) {
+    use loket_testkit::browser::wait_for;
+    console.goto(&format!("{}/", server.base)).await;
+    wait_for("the sign-in form", std::time::Duration::from_secs(5), || async {
+        let text = console.text("#sign-in-view").await;
+        if text.contains("Balie 1") { Ok(()) } else { Err(text) }
+    })
+    .await;
+    console.click("#desk option[value='desk-1']").await;
+    console.type_into("#pin", "2468").await;
+    console.click("#sign-in").await;
+}
